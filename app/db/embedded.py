@@ -1,0 +1,91 @@
+"""The embedded PostgreSQL (from the `pgserver` package) for runs without CALLQA_DATABASE_URL.
+
+A new user gets a working service with no server to install: PostgreSQL starts in
+`data_dir/pgdata`, listens on a Unix socket only, and keeps running after callqa exits
+(`cleanup_mode=None`), so the next start reuses it instantly and data survives restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import psycopg
+from psycopg import sql
+
+from app.settings import Settings, normalise_database_url
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "callqa"
+
+
+def pgdata_dir(data_dir: Path) -> Path:
+    """Where the embedded server keeps its cluster."""
+    return data_dir / "pgdata"
+
+
+def _pgserver() -> ModuleType:
+    """Import pgserver lazily: it touches the runtime dir, and only the embedded path needs it."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
+        warnings.simplefilter("ignore")
+        import pgserver
+    return pgserver
+
+
+def _server_uri(pgdata: Path, *, cleanup_mode: str | None) -> str:
+    pgserver = _pgserver()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+    return str(server.get_uri())
+
+
+def ensure_database(admin_uri: str, name: str) -> None:
+    """Create database `name` on the server behind `admin_uri` if it does not exist."""
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def with_database(uri: str, name: str) -> str:
+    """The same server URI pointing at another database (pgserver URIs end in `/postgres?...`)."""
+    head, sep, query = uri.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}{sep}{query}"
+
+
+def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
+    """Start (or attach to) the embedded server and return a SQLAlchemy URL of its callqa DB."""
+    pgdata = pgdata_dir(data_dir)
+    admin_uri = _server_uri(pgdata, cleanup_mode=cleanup_mode)
+    ensure_database(admin_uri, EMBEDDED_DATABASE)
+    log.info("embedded PostgreSQL running, data in %s", pgdata)
+    return normalise_database_url(with_database(admin_uri, EMBEDDED_DATABASE))
+
+
+def start_scratch_server(pgdata: Path) -> str:
+    """A throwaway server (tests): stopped and deleted when this process exits."""
+    return _server_uri(pgdata, cleanup_mode="delete")
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the embedded server of `data_dir` if it runs (tests and `callqa db stop`)."""
+    pgserver = _pgserver()
+    pgdata = pgdata_dir(data_dir)
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    user = "pgserver" if platform.system() != "Windows" and os.geteuid() == 0 else None
+    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The configured URL, or the embedded server's (started on demand)."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded(settings.data_dir)

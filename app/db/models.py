@@ -1,0 +1,127 @@
+"""Tables: scored calls, their questions and violations, and per-manager 15-minute roll-ups.
+
+The models mirror migrations/versions; Alembic owns the schema. The roll-up is keyed by a
+15-minute UTC slot because every real UTC offset is a multiple of 15 minutes, so day, week and
+month buckets in any zone are exact sums of slots.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class Call(Base):
+    """One ingested call with its raw transcript, parsed utterances and score."""
+
+    __tablename__ = "call"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),
+        Index("ix_call_manager_id_started_at", "manager_id", "started_at", "id"),
+        Index("ix_call_team_id_started_at", "team_id", "started_at", "id"),
+        Index("ix_call_started_at", "started_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    source: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
+    external_id: Mapped[str] = mapped_column(Text)
+    manager_id: Mapped[str] = mapped_column(Text)
+    manager_name: Mapped[str | None] = mapped_column(Text)
+    team_id: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The caller's UTC offset, so responses echo the time as it was given.
+    started_at_offset_min: Mapped[int] = mapped_column(SmallInteger)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    format: Mapped[str] = mapped_column(Text)
+    transcript: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(Text)
+    utterances: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    meta: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JSONB, server_default=text("'{}'::jsonb")
+    )
+    checklist_key: Mapped[str] = mapped_column(Text)
+    checklist_version: Mapped[str] = mapped_column(Text)
+    total: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(Text)
+    score: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class CallQuestion(Base):
+    """One question the manager asked, for aggregation by category."""
+
+    __tablename__ = "call_question"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    call_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), index=True
+    )
+    utterance: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    start_s: Mapped[float | None] = mapped_column(Float)
+
+
+class CallViolation(Base):
+    """One forbidden-phrase hit, with the utterance it was said in for coaching examples."""
+
+    __tablename__ = "call_violation"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    call_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), index=True
+    )
+    utterance: Mapped[int] = mapped_column(Integer)
+    phrase: Mapped[str] = mapped_column(Text, index=True)
+    matched: Mapped[str] = mapped_column(Text)
+    replacement: Mapped[str | None] = mapped_column(Text)
+    utterance_text: Mapped[str | None] = mapped_column(Text)
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+
+
+class ManagerRollup(Base):
+    """Sums per manager, team, checklist and 15-minute UTC slot, upserted on every ingest."""
+
+    __tablename__ = "manager_rollup"
+    __table_args__ = (
+        Index("ix_manager_rollup_manager_id_slot_start", "manager_id", "slot_start"),
+        Index("ix_manager_rollup_team_id_slot_start", "team_id", "slot_start"),
+    )
+
+    manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    # '' rather than NULL for "no team", so the primary key (and ON CONFLICT) works.
+    team_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    total_sum: Mapped[float] = mapped_column(Float)
+    q_expertise: Mapped[int] = mapped_column(Integer)
+    q_personal: Mapped[int] = mapped_column(Integer)
+    q_motivation: Mapped[int] = mapped_column(Integer)
+    q_other: Mapped[int] = mapped_column(Integer)
+    violations: Mapped[int] = mapped_column(Integer)
+    item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)

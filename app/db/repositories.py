@@ -1,0 +1,149 @@
+"""Every query of the service. Services call these; routers and the CLI never build SQL.
+
+Writes are set-based (one statement for many rows) because batch ingest is the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.db.models import Call, CallQuestion, CallViolation, ManagerRollup
+
+CallKey = tuple[str, str]
+"""(source, external_id): what makes a call unique."""
+
+_call = Call.__table__
+_rollup = ManagerRollup.__table__
+
+# What a call listing returns: everything but the large transcript, utterances and score.
+SUMMARY_COLUMNS = (
+    Call.id,
+    Call.source,
+    Call.external_id,
+    Call.manager_id,
+    Call.manager_name,
+    Call.team_id,
+    Call.started_at,
+    Call.started_at_offset_min,
+    Call.duration_s,
+    Call.checklist_key,
+    Call.checklist_version,
+    Call.total,
+    Call.grade,
+)
+
+
+def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallKey, int]:
+    """Insert calls whose (source, external_id) is new; return the ids of those inserted.
+
+    ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first writer and then
+    insert nothing, so callers add children and roll-ups only for the keys returned here.
+    """
+    if not rows:
+        return {}
+    stmt = (
+        insert(_call)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(_call.c.id, _call.c.source, _call.c.external_id)
+    )
+    result = session.execute(stmt, list(rows))
+    return {(r.source, r.external_id): r.id for r in result}
+
+
+def insert_questions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One row per question the manager asked."""
+    if rows:
+        session.execute(insert(CallQuestion.__table__), list(rows))
+
+
+def insert_violations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One row per forbidden-phrase hit."""
+    if rows:
+        session.execute(insert(CallViolation.__table__), list(rows))
+
+
+def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add per-slot sums into manager_rollup; rows must have distinct keys.
+
+    Rows go in key order so two concurrent batches lock shared slots in the same order and
+    cannot deadlock each other.
+    """
+    if not rows:
+        return
+    key = ("manager_id", "team_id", "checklist_key", "slot_start")
+    ordered = sorted(rows, key=lambda r: tuple(r[k] for k in key))
+    stmt = insert(_rollup)
+    ex = stmt.excluded
+    additive = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other")
+    update = {name: _rollup.c[name] + ex[name] for name in (*additive, "violations")}
+    update["item_passed"] = func.jsonb_add_counts(_rollup.c.item_passed, ex.item_passed)
+    session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=update), ordered)
+
+
+def get_existing(session: Session, keys: Iterable[CallKey]) -> dict[CallKey, tuple[int, str]]:
+    """(id, content_hash) of the stored calls among `keys`."""
+    wanted = list(keys)
+    if not wanted:
+        return {}
+    stmt = select(Call.id, Call.source, Call.external_id, Call.content_hash).where(
+        tuple_(Call.source, Call.external_id).in_(wanted)
+    )
+    return {(r.source, r.external_id): (r.id, r.content_hash) for r in session.execute(stmt)}
+
+
+def get_call(session: Session, call_id: int) -> Call | None:
+    """One call with everything stored about it."""
+    return session.get(Call, call_id)
+
+
+def get_calls_brief(session: Session, call_ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """Summary columns plus the score of the given calls (the answer to a retried ingest)."""
+    if not call_ids:
+        return {}
+    stmt = select(*SUMMARY_COLUMNS, Call.score).where(Call.id.in_(call_ids))
+    return {r.id: r for r in session.execute(stmt)}
+
+
+def list_calls(
+    session: Session,
+    *,
+    manager_id: str | None = None,
+    team_id: str | None = None,
+    started_from: datetime | None = None,
+    started_to: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 100,
+) -> Sequence[Row[Any]]:
+    """Calls newest first, keyset-paginated on (started_at, id) after the cursor `after`."""
+    stmt: Select[Any] = select(*SUMMARY_COLUMNS)
+    if manager_id is not None:
+        stmt = stmt.where(Call.manager_id == manager_id)
+    if team_id is not None:
+        stmt = stmt.where(Call.team_id == team_id)
+    if started_from is not None:
+        stmt = stmt.where(Call.started_at >= started_from)
+    if started_to is not None:
+        stmt = stmt.where(Call.started_at < started_to)
+    if after is not None:
+        # A row comparison, so PostgreSQL walks the (started_at, id) index backwards.
+        stmt = stmt.where(tuple_(Call.started_at, Call.id) < tuple_(*after))
+    stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
+    return session.execute(stmt).all()
+
+
+def count_children(session: Session, call_id: int) -> tuple[int, int]:
+    """(questions, violations) stored for a call."""
+    q = select(func.count()).select_from(CallQuestion).where(CallQuestion.call_id == call_id)
+    v = select(func.count()).select_from(CallViolation).where(CallViolation.call_id == call_id)
+    return session.execute(q).scalar_one(), session.execute(v).scalar_one()
+
+
+def ping(session: Session) -> None:
+    """Round-trip to the database; raises if it is unreachable."""
+    session.execute(text("SELECT 1"))

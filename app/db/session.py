@@ -1,0 +1,62 @@
+"""Engine, sessions and the one transaction scope the API and the CLI both use.
+
+Services flush and never commit; `Database.session_scope()` commits once at the end of the unit
+of work, or rolls back if anything raised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+# Compact JSON that keeps Cyrillic as UTF-8: a third of the bytes of \\uXXXX escapes.
+_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine that survives a database restart (pre-ping) and fails fast when it is down."""
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=10,
+        json_serializer=_dumps,
+        connect_args={"connect_timeout": 5, "application_name": "callqa"},
+    )
+
+
+class Database:
+    """One engine and its session factory; the app and the CLI each own one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, **engine_kwargs: Any) -> Database:
+        """Build from a SQLAlchemy URL."""
+        return cls(make_engine(url, **engine_kwargs))
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any exception."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

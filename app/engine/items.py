@@ -1,0 +1,156 @@
+"""Checklist items: one evaluator per kind, each returning its points and evidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.checklist import (
+    BookingItem,
+    ForbiddenPhrasesItem,
+    GreetingItem,
+    NoExactPriceItem,
+    PhraseAnyItem,
+    QuestionCountItem,
+    TalkBalanceItem,
+)
+from app.engine.patterns import Matcher, compile_pattern
+from app.engine.prices import Amount
+from app.engine.result import Evidence, ItemResult, Question, Violation
+from app.engine.speech import Turn
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything found in a call that items are judged on."""
+
+    turns: Sequence[Turn]
+    manager_turns: Sequence[Turn]
+    manager: str
+    questions: Sequence[Question]
+    violations: Sequence[Violation]
+    prices: Sequence[tuple[Turn, Amount]]
+    metrics: dict[str, Any]
+
+
+def _evidence(turn: Turn, first: int | None = None, last: int | None = None, note: str | None = None) -> Evidence:
+    u = turn.utterance
+    text = turn.span(first, last) if first is not None and last is not None else u.text
+    return Evidence(u.index, text, u.start, note)
+
+
+def _result(item: Any, share: float, evidence: Sequence[Evidence], detail: str, passed: bool | None = None) -> ItemResult:
+    share = min(1.0, max(0.0, share))
+    return ItemResult(
+        key=item.key,
+        title=item.title,
+        points=round(item.points * share, 2),
+        max_points=item.points,
+        passed=share >= 1.0 if passed is None else passed,
+        evidence=tuple(evidence),
+        detail=detail,
+    )
+
+
+def _matcher(patterns: Sequence[str]) -> Matcher:
+    return Matcher(compile_pattern(p, gap=1) for p in patterns)
+
+
+def question_count(item: QuestionCountItem, a: Analysis) -> ItemResult:
+    asked = [q for q in a.questions if q.category == item.category]
+    evidence = [Evidence(q.utterance, q.text, q.start) for q in asked]
+    return _result(item, len(asked) / item.target, evidence, f"{len(asked)} of {item.target} questions")
+
+
+def forbidden_phrases(item: ForbiddenPhrasesItem, a: Analysis) -> ItemResult:
+    evidence = [
+        Evidence(v.utterance, v.matched, v.start, f"«{v.phrase}» → «{v.replacement}»")
+        for v in a.violations
+    ]
+    share = 1.0 - item.penalty * len(a.violations) / item.points
+    detail = f"{len(a.violations)} forbidden phrase(s)" if a.violations else "none said"
+    return _result(item, share, evidence, detail, passed=not a.violations)
+
+
+def talk_balance(item: TalkBalanceItem, a: Analysis) -> ItemResult:
+    m = a.metrics
+    checks: list[tuple[bool, str]] = []
+    evidence: list[Evidence] = []
+    if item.max_monologue_words is not None:
+        words = m["longest_monologue_words"]
+        checks.append((words <= item.max_monologue_words, f"longest monologue {words} words (max {item.max_monologue_words})"))
+        if m["longest_monologue_utterance"] is not None:
+            evidence.append(Evidence(m["longest_monologue_utterance"], m["longest_monologue_text"], m["longest_monologue_start"]))
+    if item.max_talk_share is not None:
+        share = m["manager_talk_share"]
+        checks.append((share <= item.max_talk_share, f"manager talk share {share:.0%} (max {item.max_talk_share:.0%})"))
+    ok = sum(1 for passed, _ in checks if passed)
+    return _result(item, ok / len(checks) if checks else 1.0, evidence, "; ".join(d for _, d in checks))
+
+
+def no_exact_price(item: NoExactPriceItem, a: Analysis) -> ItemResult:
+    evidence = [_evidence(turn, am.first, am.last, f"{am.value:,.0f}".replace(",", " ")) for turn, am in a.prices]
+    detail = "an exact price was named" if evidence else "no exact price named"
+    return _result(item, 0.0 if evidence else 1.0, evidence, detail)
+
+
+def phrase_any(item: PhraseAnyItem, a: Analysis) -> ItemResult:
+    matcher = _compiled(item, lambda: _matcher(item.patterns))
+    turns = a.manager_turns[: item.within_first] if item.within_first else a.manager_turns
+    for turn in turns:
+        for m in matcher.find(turn.tokens):
+            return _result(item, 1.0, [_evidence(turn, m.first, m.last)], "said")
+    return _result(item, 0.0, [], "not said")
+
+
+def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
+    name, company = _compiled(item, lambda: (_matcher(item.name), _matcher(item.company)))
+    found: dict[str, Evidence] = {}
+    for turn in a.manager_turns[: item.within_first]:
+        for part, matcher in (("name", name), ("company", company)):
+            if part not in found and (ms := matcher.find(turn.tokens)):
+                found[part] = _evidence(turn, note=f"{part}: {turn.span(ms[0].first, ms[0].last)}")
+    missing = [p for p in ("name", "company") if p not in found]
+    detail = "introduced self and company" if not missing else "missing: " + ", ".join(missing)
+    return _result(item, len(found) / 2, list(found.values()), detail)
+
+
+def booking(item: BookingItem, a: Analysis) -> ItemResult:
+    events, times = _compiled(item, lambda: (_matcher(item.events), _matcher(item.times)))
+    regex = re.compile(item.time_regex, re.IGNORECASE) if item.time_regex else None
+
+    def has_time(turn: Turn) -> bool:
+        return bool(times.find(turn.tokens)) or bool(regex and regex.search(turn.text))
+
+    by_position = {t.position: t for t in a.turns}
+    for turn in a.manager_turns:
+        if not events.find(turn.tokens):
+            continue
+        previous = by_position.get(turn.position - 1)
+        if has_time(turn) or (previous is not None and has_time(previous)):
+            return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
+    return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
+
+
+# Matchers built from an item's patterns, compiled once per item definition.
+_CACHE: dict[int, Any] = {}
+
+
+def _compiled(item: Any, build: Callable[[], Any]) -> Any:
+    key = id(item)
+    if key not in _CACHE:
+        _CACHE[key] = (item, build())  # keep the item alive so its id stays unique
+    return _CACHE[key][1]
+
+
+EVALUATORS: dict[str, Callable[[Any, Analysis], ItemResult]] = {
+    "question_count": question_count,
+    "forbidden_phrases": forbidden_phrases,
+    "talk_balance": talk_balance,
+    "no_exact_price": no_exact_price,
+    "phrase_any": phrase_any,
+    "greeting": greeting,
+    "booking": booking,
+}

@@ -1,0 +1,120 @@
+"""Forbidden phrases in the manager's speech, each paired with its approved replacement.
+
+Exact matching runs on lemmas and forms through one pattern index. Speech-to-text merges
+and typos ("незнаю", "перезвоните пожже") leave words the dictionary does not know; only
+around such words are short windows compared with rapidfuzz, so the fuzzy step costs
+nothing on clean speech. A negation inside or just before a match cancels it: "вы не
+должны платить" is not "вы должны".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from app.engine.checklist import ForbiddenPhrase
+from app.engine.patterns import Matcher, compile_pattern
+from app.engine.result import Violation
+from app.engine.speech import Turn
+from app.engine.text import fold, is_known
+
+_GAP = 1  # one inserted word: "вы меня неправильно поняли"
+_FUZZY_CUTOFF = 86.0
+_MIN_FUZZY_LEN = 6
+_MAX_WINDOW = 3
+
+
+def _surface(pattern: str) -> str:
+    """A pattern as one spoken string without spaces: its first alternatives, no '='."""
+    return "".join(fold(w.split("|")[0].lstrip("=")) for w in pattern.split())
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseFinder:
+    """Forbidden-phrase matching compiled for one phrase list."""
+
+    phrases: tuple[ForbiddenPhrase, ...]
+    matcher: Matcher
+    negations: frozenset[str]
+    fuzzy_keys: tuple[str, ...]
+    fuzzy_owner: tuple[int, ...]
+
+    @classmethod
+    def build(cls, phrases: Sequence[ForbiddenPhrase], negations: Sequence[str]) -> PhraseFinder:
+        patterns, keys, owners = [], [], []
+        for n, entry in enumerate(phrases):
+            for text in entry.patterns:
+                patterns.append(compile_pattern(text, gap=_GAP, value=n))
+                key = _surface(text)
+                if len(key) >= _MIN_FUZZY_LEN:
+                    keys.append(key)
+                    owners.append(n)
+        return cls(
+            tuple(phrases), Matcher(patterns), frozenset(negations), tuple(keys), tuple(owners)
+        )
+
+    def find(self, turns: Sequence[Turn]) -> list[Violation]:
+        """Every hit in the given (manager's) turns, one per occurrence."""
+        found: list[Violation] = []
+        for turn in turns:
+            taken: list[tuple[int, int]] = []
+            hits: list[tuple[int, int, int]] = []
+            for m in self.matcher.find(turn.tokens):
+                if self._negated(turn, m.first, m.skipped, m.pattern.words[0].lemmas):
+                    continue
+                if not _overlaps(taken, m.first, m.last):
+                    taken.append((m.first, m.last))
+                    hits.append((m.first, m.last, int(m.pattern.value)))  # type: ignore[call-overload]
+            hits += self._fuzzy(turn, taken)
+            for first, last, n in sorted(hits):
+                entry = self.phrases[n]
+                u = turn.utterance
+                found.append(
+                    Violation(u.index, entry.phrase, turn.span(first, last), entry.replacement,
+                              u.start, u.end)
+                )
+        return found
+
+    def _negated(self, turn: Turn, first: int, skipped: Sequence[int], head: frozenset[str]) -> bool:
+        tokens = turn.tokens
+        if head & self.negations:
+            return False
+        if first > 0 and tokens[first - 1].form in self.negations:
+            return True
+        return any(tokens[i].form in self.negations for i in skipped)
+
+    def _fuzzy(self, turn: Turn, taken: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+        tokens = turn.tokens
+        hits: list[tuple[int, int, int]] = []
+        if not self.fuzzy_keys:
+            return hits
+        for i, tok in enumerate(tokens):
+            if len(tok.form) < 3 or is_known(tok.form) or _overlaps(taken, i, i):
+                continue
+            best: tuple[float, int, int, int] | None = None
+            for first in range(max(0, i - _MAX_WINDOW + 1), i + 1):
+                for last in range(i, min(len(tokens), first + _MAX_WINDOW)):
+                    if _overlaps(taken, first, last):
+                        continue
+                    joined = "".join(t.form for t in tokens[first : last + 1])
+                    if len(joined) < _MIN_FUZZY_LEN:
+                        continue
+                    got = process.extractOne(
+                        joined, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+                    )
+                    if got and (best is None or got[1] > best[0]):
+                        best = (got[1], first, last, self.fuzzy_owner[got[2]])
+            if best is None:
+                continue
+            _, first, last, n = best
+            if first > 0 and tokens[first - 1].form in self.negations:
+                continue
+            taken.append((first, last))
+            hits.append((first, last, n))
+        return hits
+
+
+def _overlaps(taken: list[tuple[int, int]], first: int, last: int) -> bool:
+    return any(a <= last and first <= b for a, b in taken)

@@ -1,0 +1,158 @@
+"""Finding the manager's questions and sorting them into the checklist's categories.
+
+With punctuation, a question is a sentence ending in "?". Speech-to-text output without
+punctuation has no such mark, so there a question is a clause opened by an interrogative
+cue (a question word, "есть ли", "не подскажете", "вам удобно"), unless the cue follows a
+verb such as "уточню" that makes it an indirect question ("уточню, есть ли скидка").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.checklist import OTHER, Category
+from app.engine.patterns import Matcher, compile_pattern
+from app.engine.result import Question
+from app.engine.speech import Turn
+from app.engine.text import Token, lemma
+
+_SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
+_PUNCTUATION = re.compile(r"[.!?…]")
+_MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
+
+_WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
+_MIN_SCORE = 2.0  # weak words alone do not make a category
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionFinder:
+    """Question detection and classification compiled for one checklist."""
+
+    categories: tuple[str, ...]
+    classifier: Matcher
+    interrogatives: frozenset[str]
+    clause_initial: frozenset[str]
+    clause_openers: frozenset[str]
+    particle: str
+    prepositions: frozenset[str]
+    tags: frozenset[str]
+    starters: Matcher
+    indirect_after: Matcher
+    not_questions: Matcher
+
+    @classmethod
+    def build(cls, categories: dict[str, Category], lang: dict[str, Any]) -> QuestionFinder:
+        q = lang.get("questions", {})
+        patterns = []
+        for key, cat in categories.items():
+            for field, weight in _WEIGHTS.items():
+                gap = 3 if field == "phrases" else 0
+                for text in getattr(cat, field):
+                    patterns.append(compile_pattern(text, gap=gap, value=(key, weight)))
+
+        def lemmas(words: list[str]) -> frozenset[str]:
+            return frozenset(lemma(w) for w in words)
+
+        def matcher(name: str, gap: int = 0) -> Matcher:
+            return Matcher(compile_pattern(p, gap=gap) for p in q.get(name, []))
+
+        return cls(
+            categories=tuple(categories),
+            classifier=Matcher(patterns),
+            interrogatives=lemmas(q.get("interrogatives", [])),
+            clause_initial=lemmas(q.get("clause_initial", [])),
+            clause_openers=frozenset(q.get("clause_openers", [])),
+            particle=q.get("particle", "ли"),
+            prepositions=frozenset(q.get("prepositions", [])),
+            tags=lemmas(q.get("tags", [])) | {"алло"},
+            starters=matcher("starters"),
+            indirect_after=matcher("indirect_after"),
+            not_questions=matcher("not_questions"),
+        )
+
+    def classify(self, tokens: Sequence[Token]) -> str:
+        """The best-scoring category of a question, or `other`."""
+        scores: dict[str, float] = {}
+        for m in self.classifier.find(tokens):
+            key, weight = m.pattern.value  # type: ignore[misc]
+            scores[key] = scores.get(key, 0.0) + weight
+        best = max(self.categories, key=lambda k: scores.get(k, 0.0), default=None)
+        if best is None or scores.get(best, 0.0) < _MIN_SCORE:
+            return OTHER
+        return best
+
+    def find(self, turns: Sequence[Turn], punctuated: bool) -> list[Question]:
+        """Every question in the given (manager's) turns, in order."""
+        found: list[Question] = []
+        for turn in turns:
+            u = turn.utterance
+            if punctuated or _PUNCTUATION.search(u.text):
+                spans = self._by_punctuation(turn)
+            else:
+                spans = self._by_cues(turn)
+            for first, last, text in spans:
+                tokens = turn.tokens[first : last + 1]
+                found.append(Question(u.index, text, self.classify(tokens), u.start))
+        return found
+
+    def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
+        spans = []
+        tokens = turn.tokens
+        t = 0
+        for m in _SENTENCE.finditer(turn.text):
+            if "?" not in m.group()[-3:]:
+                continue
+            inside = [i for i in range(t, len(tokens)) if m.start() <= tokens[i].start < m.end()]
+            if not inside:
+                continue
+            t = inside[-1] + 1
+            if all(tokens[i].lemma in self.tags for i in inside):
+                continue
+            spans.append((inside[0], inside[-1], m.group().strip()))
+        return spans
+
+    def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
+        tokens = turn.tokens
+        starts = self._cue_starts(tokens)
+        spans = []
+        for n, first in enumerate(starts):
+            last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(tokens) - 1
+            spans.append((first, last, turn.span(first, last)))
+        return spans
+
+    def _cue_starts(self, tokens: Sequence[Token]) -> list[int]:
+        blocked: set[int] = set()
+        for m in self.not_questions.find(tokens):
+            blocked.update(range(m.first, m.last + 1))
+        indirect_end = {m.last for m in self.indirect_after.find(tokens)}
+        starter_at = {m.first for m in self.starters.find(tokens)}
+        starts: list[int] = []
+        for i, tok in enumerate(tokens):
+            if i in blocked:
+                continue
+            cue: int | None = None
+            if i in starter_at:
+                cue = i
+            elif tok.form == self.particle and i > 0:
+                cue = i - 1
+            elif tok.lemma in self.interrogatives:
+                cue = i
+            elif tok.lemma in self.clause_initial and (i == 0 or tokens[i - 1].form in self.clause_openers):
+                cue = i
+            if cue is None:
+                continue
+            # "не знаю, есть ли" / "уточню, какой этаж": an indirect question, not asked.
+            if any(j in indirect_end for j in range(max(0, cue - 3), cue)):
+                continue
+            # Open the question at a preposition and openers: "а в каком районе".
+            if cue > 0 and tokens[cue - 1].form in self.prepositions:
+                cue -= 1
+            while cue > 0 and tokens[cue - 1].form in self.clause_openers:
+                cue -= 1
+            if starts and cue - starts[-1] < _MERGE_WINDOW:
+                continue
+            starts.append(max(cue, starts[-1] + 1) if starts else cue)
+        return starts

@@ -1,0 +1,99 @@
+"""What scoring returns: every point with its evidence, and the contract JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from app.engine.model import Transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a point was given or taken: the utterance, the words as spoken, the time."""
+
+    utterance: int
+    text: str
+    start: float | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None or k == "start"}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    utterance: int
+    text: str
+    category: str
+    start: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    utterance: int
+    phrase: str
+    matched: str
+    replacement: str
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    key: str
+    title: str
+    points: float
+    max_points: float
+    passed: bool
+    evidence: tuple[Evidence, ...] = ()
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "points": self.points,
+            "max_points": self.max_points,
+            "passed": self.passed,
+            "detail": self.detail,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerChoice:
+    speaker: str
+    inferred: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    """A scored call. `to_dict()` is the JSON contract of `callqa score --json`."""
+
+    total: float
+    grade: str
+    checklist_key: str
+    checklist_version: str
+    manager: ManagerChoice
+    items: tuple[ItemResult, ...]
+    questions: tuple[Question, ...]
+    question_counts: dict[str, int]
+    violations: tuple[Violation, ...]
+    metrics: dict[str, Any]
+    transcript: Transcript = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "grade": self.grade,
+            "checklist": {"key": self.checklist_key, "version": self.checklist_version},
+            "format": self.transcript.format,
+            "manager": asdict(self.manager),
+            "items": [i.to_dict() for i in self.items],
+            "questions": [asdict(q) for q in self.questions],
+            "question_counts": dict(self.question_counts),
+            "violations": [asdict(v) for v in self.violations],
+            "metrics": dict(self.metrics),
+        }

@@ -1,0 +1,135 @@
+"""`score`: a transcript in, a ScoreResult with evidence for every point out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.checklist import OTHER, Checklist, get_checklist
+from app.engine.items import EVALUATORS, Analysis
+from app.engine.model import Transcript
+from app.engine.phrases import PhraseFinder
+from app.engine.prices import PriceFinder
+from app.engine.questions import QuestionFinder
+from app.engine.readers import read_transcript
+from app.engine.result import ScoreResult
+from app.engine.speakers import choose_manager
+from app.engine.speech import Turn, prepare
+
+_PUNCTUATED = re.compile(r"[.?!]")
+_PUNCTUATED_SHARE = 0.3  # below this share of punctuated turns, speech-to-text stripped it
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    questions: QuestionFinder
+    phrases: PhraseFinder
+    prices: PriceFinder
+
+
+_COMPILED: dict[tuple[str, str], _Compiled] = {}
+
+
+def _compile(checklist: Checklist) -> _Compiled:
+    key = (checklist.key, checklist.version)
+    if key not in _COMPILED:
+        lang = checklist.lang
+        _COMPILED[key] = _Compiled(
+            QuestionFinder.build(checklist.categories, lang),
+            PhraseFinder.build(checklist.forbidden_phrases, lang.get("negations", [])),
+            PriceFinder.build(lang),
+        )
+    return _COMPILED[key]
+
+
+def score(
+    transcript: str | bytes | dict[str, Any] | list[Any] | Transcript,
+    checklist: str | Checklist = "realty_phone",
+    *,
+    format: str = "auto",
+    manager_speaker: str | None = None,
+) -> ScoreResult:
+    """Score one call against a checklist (a built-in key or a loaded Checklist).
+
+    Raises TranscriptError, NoManagerError or ChecklistError, each with a `.reason`.
+    """
+    if isinstance(checklist, str):
+        checklist = get_checklist(checklist)
+    if not isinstance(transcript, Transcript):
+        transcript = read_transcript(transcript, format)
+    compiled = _compile(checklist)
+    turns = prepare(transcript.utterances)
+    manager = choose_manager(turns, checklist.lang, manager_speaker)
+    mine = [t for t in turns if t.utterance.speaker == manager.speaker]
+    punctuated = sum(1 for t in mine if _PUNCTUATED.search(t.text)) >= _PUNCTUATED_SHARE * len(mine)
+    questions = compiled.questions.find(mine, punctuated)
+    counts = {key: 0 for key in (*checklist.categories, OTHER)}
+    for q in questions:
+        counts[q.category] += 1
+    analysis = Analysis(
+        turns=turns,
+        manager_turns=mine,
+        manager=manager.speaker,
+        questions=questions,
+        violations=compiled.phrases.find(mine),
+        prices=compiled.prices.find(mine),
+        metrics=_metrics(turns, manager.speaker, len(questions)),
+    )
+    items = tuple(EVALUATORS[item.kind](item, analysis) for item in checklist.items)
+    total = round(100.0 * sum(i.points for i in items) / checklist.max_points, 1)
+    grade = (
+        "green" if total >= checklist.grades.green
+        else "yellow" if total >= checklist.grades.yellow
+        else "red"
+    )
+    return ScoreResult(
+        total=total,
+        grade=grade,
+        checklist_key=checklist.key,
+        checklist_version=checklist.version,
+        manager=manager,
+        items=items,
+        questions=tuple(questions),
+        question_counts=counts,
+        violations=tuple(analysis.violations),
+        metrics=analysis.metrics,
+        transcript=transcript,
+    )
+
+
+def _metrics(turns: Sequence[Turn], manager: str, questions: int) -> dict[str, Any]:
+    """Talk share, words, the longest monologue and, where times are known, pace."""
+    words = {True: 0, False: 0}
+    longest: tuple[int, Turn | None, list[str]] = (0, None, [])
+    run: tuple[int, Turn | None, list[str]] = (0, None, [])
+    for turn in turns:
+        n = len(turn.tokens)
+        is_manager = turn.utterance.speaker == manager
+        words[is_manager] += n
+        if is_manager:
+            count, head, texts = run
+            run = (count + n, head or turn, [*texts, turn.text])
+            if run[0] > longest[0]:
+                longest = run
+        else:
+            run = (0, None, [])
+    starts = [t.utterance.start for t in turns if t.utterance.start is not None]
+    ends = [t.utterance.end or t.utterance.start for t in turns if t.utterance.start is not None]
+    duration = (max(e for e in ends if e is not None) - min(starts)) if starts else None
+    total_words = words[True] + words[False]
+    count, head, texts = longest
+    return {
+        "utterances": len(turns),
+        "manager_utterances": sum(1 for t in turns if t.utterance.speaker == manager),
+        "words": total_words,
+        "manager_words": words[True],
+        "manager_talk_share": round(words[True] / total_words, 3) if total_words else 0.0,
+        "longest_monologue_words": count,
+        "longest_monologue_utterance": head.utterance.index if head else None,
+        "longest_monologue_start": head.utterance.start if head else None,
+        "longest_monologue_text": " ".join(texts)[:300] if head else None,
+        "duration_s": round(duration, 2) if duration else None,
+        "questions_per_minute": round(questions / (duration / 60), 2) if duration else None,
+    }

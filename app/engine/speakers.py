@@ -1,0 +1,96 @@
+"""Who is the manager: named by the caller, named by a role label, or inferred from speech."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from app.engine.errors import NoManagerError
+from app.engine.patterns import Matcher, compile_pattern
+from app.engine.result import ManagerChoice
+from app.engine.speech import Turn
+from app.engine.text import fold
+
+_LABEL_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _label_words(label: str) -> set[str]:
+    return set(_LABEL_WORD.findall(fold(label)))
+
+
+def choose_manager(
+    turns: Sequence[Turn], lang: dict[str, Any], manager_speaker: str | None = None
+) -> ManagerChoice:
+    """Pick the manager's speaker label and say why; raises NoManagerError."""
+    speakers = list(dict.fromkeys(t.utterance.speaker for t in turns if t.utterance.speaker))
+    if manager_speaker is not None:
+        wanted = fold(manager_speaker.strip())
+        for label in speakers:
+            if fold(label) == wanted:
+                return ManagerChoice(label, False, "given by the caller")
+        raise NoManagerError(
+            f"speaker {manager_speaker!r} is not in the transcript; its speakers are: "
+            + (", ".join(speakers) or "none"),
+            field="manager_speaker",
+        )
+    if not speakers:
+        raise NoManagerError(
+            "the transcript has no speaker labels, so the manager's speech cannot be told "
+            "apart; send a diarized transcript or one with speaker prefixes"
+        )
+    if len(speakers) == 1:
+        return ManagerChoice(speakers[0], True, "the only speaker in the transcript")
+
+    roles = lang.get("roles", {})
+    manager_roles, client_roles = set(roles.get("manager", [])), set(roles.get("client", []))
+    by_role = [s for s in speakers if _label_words(s) & manager_roles]
+    if len(by_role) == 1:
+        return ManagerChoice(by_role[0], False, f"the speaker label {by_role[0]!r} is a manager role")
+    clients = [s for s in speakers if _label_words(s) & client_roles]
+    if len(clients) == 1 and len(speakers) == 2:
+        other = next(s for s in speakers if s != clients[0])
+        return ManagerChoice(other, False, f"the other speaker is labelled {clients[0]!r}")
+    return _infer(turns, speakers, lang)
+
+
+def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> ManagerChoice:
+    cues = lang.get("manager_cues", {})
+    kinds = {
+        "introduces self": (cues.get("introduction", []), 3.0),
+        "names the company": (cues.get("company", []), 2.0),
+        "offers help": (cues.get("service", []), 2.0),
+    }
+    matcher = Matcher(
+        compile_pattern(p, gap=1, value=kind) for kind, (ps, _) in kinds.items() for p in ps
+    )
+    score: Counter[str] = Counter()
+    evidence: dict[str, list[str]] = {s: [] for s in speakers}
+    seen: Counter[str] = Counter()
+    questions: Counter[str] = Counter()
+    for turn in turns:
+        who = turn.utterance.speaker
+        if who is None:
+            continue
+        seen[who] += 1
+        questions[who] += turn.text.count("?")
+        if seen[who] > 3:
+            continue
+        for kind in {str(m.pattern.value) for m in matcher.find(turn.tokens)}:
+            if kind not in evidence[who]:
+                score[who] += kinds[kind][1]
+                evidence[who].append(kind)
+    asked = sum(questions.values())
+    if asked:
+        for s in speakers:
+            score[s] += 2.0 * questions[s] / asked
+    first = next(t.utterance.speaker for t in turns if t.utterance.speaker)
+    score[first] += 0.5
+    best = max(speakers, key=lambda s: (score[s], -speakers.index(s)))
+    reasons = list(evidence[best])
+    if asked:
+        reasons.append(f"asks {questions[best]} of {asked} questions")
+    if best == first:
+        reasons.append("speaks first")
+    return ManagerChoice(best, True, "; ".join(reasons) or "no cue; the first speaker is taken")

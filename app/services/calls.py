@@ -1,0 +1,120 @@
+"""Reading stored calls: one call in full, or a filtered page with a keyset cursor.
+
+The cursor is opaque to clients (base64 of the last row's (started_at, id)), so paging stays
+stable and index-driven however many calls arrive meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app.db import repositories as repo
+from app.services.errors import InvalidInput, NotFound
+from app.services.records import with_offset
+
+
+@dataclass(frozen=True, slots=True)
+class CallPage:
+    """One page of call summaries and the cursor of the next page (None at the end)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(started_at: datetime, call_id: int) -> str:
+    """An opaque cursor pointing just past (started_at, id)."""
+    raw = json.dumps([started_at.isoformat(), call_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position a cursor points past; InvalidInput if it was not made by us."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, call_id = json.loads(raw)
+        position = datetime.fromisoformat(at), int(call_id)
+    except (binascii.Error, ValueError, TypeError, OverflowError, RecursionError):
+        position = None
+    if position is None or position[0].tzinfo is None or not 0 < position[1] < 2**63:
+        raise InvalidInput(
+            "the cursor is not one this API returned",
+            errors=[{"parameter": "cursor", "reason": "malformed cursor"}],
+        )
+    return position
+
+
+def summary(row: Any) -> dict[str, Any]:
+    """The fields every call answer shares."""
+    return {
+        "id": row.id,
+        "source": row.source,
+        "external_id": row.external_id,
+        "manager_id": row.manager_id,
+        "manager_name": row.manager_name,
+        "team_id": row.team_id,
+        "started_at": with_offset(row.started_at, row.started_at_offset_min),
+        "duration_s": row.duration_s,
+        "checklist": {"key": row.checklist_key, "version": row.checklist_version},
+        "total": row.total,
+        "grade": row.grade,
+    }
+
+
+def get_call(session: Session, call_id: int) -> dict[str, Any]:
+    """A stored call with its transcript, utterances, score and metadata."""
+    call = repo.get_call(session, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    return {
+        **summary(call),
+        "format": call.format,
+        "metadata": call.meta,
+        "created_at": call.created_at,
+        "score": call.score,
+        "utterances": call.utterances,
+        "transcript": call.transcript,
+    }
+
+
+def _aware(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Naive filter times are read in the configured zone (CALLQA_TIMEZONE)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=zone)
+
+
+def list_calls(
+    session: Session,
+    *,
+    zone: ZoneInfo,
+    manager_id: str | None = None,
+    team_id: str | None = None,
+    started_from: datetime | None = None,
+    started_to: datetime | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> CallPage:
+    """Calls newest first; `from` inclusive, `to` exclusive."""
+    rows = repo.list_calls(
+        session,
+        manager_id=manager_id,
+        team_id=team_id,
+        started_from=_aware(started_from, zone),
+        started_to=_aware(started_to, zone),
+        after=decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(last.started_at, last.id)
+    return CallPage([summary(r) for r in page], next_cursor)

@@ -1,0 +1,134 @@
+"""The one exception family: every error a use case can end in, carrying its HTTP status.
+
+It lives beside the services (which raise it) rather than in app/api, so layers keep pointing
+one way (api/cli -> services); `app.api.errors` re-exports it and renders it as RFC 9457
+problem+json in its one handler, and the CLI maps it to an exit code.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypedDict
+
+
+class FieldError(TypedDict, total=False):
+    """One invalid field: a JSON pointer into the body, or a query/path parameter name."""
+
+    pointer: str
+    parameter: str
+    reason: str
+
+
+class CallqaError(Exception):
+    """Base of the family; subclasses fix `status`, `title` and the problem `type` slug."""
+
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal server error"
+    slug: ClassVar[str] = "internal"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors: list[FieldError] = errors or []
+        self.headers: dict[str, str] = headers or {}
+
+    @classmethod
+    def at(cls, pointer: str, reason: str, detail: str | None = None) -> CallqaError:
+        """The error for one field, named by its JSON pointer."""
+        return cls(detail or reason, errors=[{"pointer": pointer, "reason": reason}])
+
+    @property
+    def type_uri(self) -> str:
+        """The problem type (RFC 9457 `type`): a stable URN per kind of error."""
+        return f"urn:callqa:problem:{self.slug}"
+
+    def prefixed(self, prefix: str) -> list[FieldError]:
+        """Field errors with body pointers moved under `prefix` (a batch item's `/calls/3`)."""
+        out: list[FieldError] = []
+        for err in self.errors:
+            moved = dict(err)
+            if "pointer" in err:
+                moved["pointer"] = prefix + err["pointer"]
+            out.append(FieldError(**moved))  # type: ignore[typeddict-item]
+        return out
+
+
+class BadRequest(CallqaError):
+    status = 400
+    title = "Malformed request"
+    slug = "malformed-request"
+
+
+class UnparseableTranscript(CallqaError):
+    status = 400
+    title = "Transcript cannot be parsed"
+    slug = "unparseable-transcript"
+
+
+class NotFound(CallqaError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class MethodNotAllowed(CallqaError):
+    status = 405
+    title = "Method not allowed"
+    slug = "method-not-allowed"
+
+
+class Conflict(CallqaError):
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+class PayloadTooLarge(CallqaError):
+    status = 413
+    title = "Request body too large"
+    slug = "payload-too-large"
+
+
+class UnsupportedMediaType(CallqaError):
+    status = 415
+    title = "Unsupported media type"
+    slug = "unsupported-media-type"
+
+
+class InvalidInput(CallqaError):
+    status = 422
+    title = "Invalid input"
+    slug = "invalid-input"
+
+
+class ServiceUnavailable(CallqaError):
+    status = 503
+    title = "Service unavailable"
+    slug = "service-unavailable"
+    retry_after_s: ClassVar[int] = 5
+
+    def __init__(self, detail: str | None = None, **kwargs: object) -> None:
+        super().__init__(detail, **kwargs)  # type: ignore[arg-type]
+        self.headers.setdefault("Retry-After", str(self.retry_after_s))
+
+
+_BY_STATUS: dict[int, type[CallqaError]] = {
+    cls.status: cls
+    for cls in (BadRequest, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge)
+    + (UnsupportedMediaType, InvalidInput, ServiceUnavailable)
+}
+
+
+def error_for_status(status: int, detail: str | None = None) -> CallqaError:
+    """The family member for an HTTP status raised outside our code (Starlette's 404/405)."""
+    cls = _BY_STATUS.get(status)
+    if cls is None:
+        err = CallqaError(detail)
+        err.status = status  # type: ignore[misc]
+        return err
+    return cls(detail)

@@ -1,0 +1,52 @@
+"""Checks that a JSON value can be stored in PostgreSQL text and jsonb columns.
+
+Python's json module accepts what PostgreSQL refuses (NUL characters, lone surrogates, NaN and
+Infinity, nesting deep enough to hit the server's stack limit). Refusing them here turns a
+would-be 500 from the database into a 4xx that names the offending field.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as PostgreSQL text, or None if it can."""
+    if "\x00" in value:
+        return "contains a NUL character (U+0000), which text columns cannot hold"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired UTF-16 surrogate, which is not valid Unicode text"
+    return None
+
+
+def json_problem(value: Any, *, max_depth: int = 64) -> tuple[str, str] | None:
+    """The first unstorable spot in a JSON value as (pointer suffix, reason), or None."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if depth > max_depth:
+            return pointer, f"nested deeper than {max_depth} levels"
+        if isinstance(node, str):
+            reason = text_problem(node)
+            if reason:
+                return pointer, reason
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return pointer, "is NaN or infinite, which JSON does not allow"
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_pointer = f"{pointer}/{_escape(str(key))}"
+                reason = text_problem(str(key))
+                if reason:
+                    return child_pointer, f"key {reason}"
+                stack.append((child, child_pointer, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(node))
+    return None

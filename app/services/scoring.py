@@ -1,0 +1,81 @@
+"""Scoring through the engine, with its domain errors mapped onto the service error family.
+
+The engine knows nothing of HTTP; this is the one place that decides which engine error is a
+400, a 404 or a 422, so the single-call, batch and dry-run paths answer alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.engine import (
+    ChecklistError,
+    EngineError,
+    NoManagerError,
+    TranscriptError,
+    get_checklist,
+    list_checklists,
+    score,
+)
+from app.services.errors import CallqaError, InvalidInput, NotFound, UnparseableTranscript
+from app.services.jsonsafe import json_problem, text_problem
+from app.services.schemas import ScoreIn
+
+# Transcripts arrive as speech-to-text JSON; their nesting is shallow in every real format.
+_TRANSCRIPT_MAX_DEPTH = 64
+
+
+def _engine_error(exc: EngineError, request: ScoreIn) -> CallqaError:
+    if isinstance(exc, ChecklistError):
+        return NotFound.at("/checklist", exc.reason, f"unknown checklist {request.checklist!r}")
+    if isinstance(exc, NoManagerError):
+        return InvalidInput.at("/manager_speaker", exc.reason)
+    if isinstance(exc, TranscriptError) and exc.field in ("format", "manager_speaker"):
+        return InvalidInput.at(f"/{exc.field}", exc.reason)
+    return UnparseableTranscript.at("/transcript", exc.reason)
+
+
+def _storage_problem(transcript: Any) -> str | None:
+    """Why an accepted transcript still could not be stored (NUL, surrogates, NaN, depth)."""
+    if isinstance(transcript, str):
+        return text_problem(transcript)
+    problem = json_problem(transcript, max_depth=_TRANSCRIPT_MAX_DEPTH)
+    return f"{problem[0] or 'the value'} {problem[1]}" if problem else None
+
+
+def score_request(request: ScoreIn) -> Any:
+    """Score a transcript; raise the family member that says why it cannot be scored."""
+    try:
+        result = score(
+            request.transcript,
+            request.checklist,
+            format=request.format,
+            manager_speaker=request.manager_speaker,
+        )
+    except EngineError as exc:
+        raise _engine_error(exc, request) from exc
+    problem = _storage_problem(request.transcript)
+    if problem:
+        raise UnparseableTranscript.at("/transcript", problem)
+    return result
+
+
+def dry_run(request: ScoreIn) -> dict[str, Any]:
+    """The `callqa score --json` object for a transcript, nothing stored."""
+    result: dict[str, Any] = score_request(request).to_dict()
+    return result
+
+
+def checklist_summaries() -> list[dict[str, Any]]:
+    """Key, version and title of every built-in checklist."""
+    return [{"key": c.key, "version": c.version, "title": c.title} for c in list_checklists()]
+
+
+def checklist_detail(key: str) -> dict[str, Any]:
+    """One checklist as the engine describes it; NotFound for an unknown key."""
+    try:
+        checklist = get_checklist(key)
+    except ChecklistError as exc:
+        raise NotFound(f"unknown checklist {key!r}") from exc
+    detail: dict[str, Any] = checklist.to_dict()
+    return detail
