@@ -32,6 +32,7 @@ _MIXED_SCRIPT = re.compile(
     r"[A-Za-z][\u0401\u0410-\u044f\u0451]|[\u0401\u0410-\u044f\u0451][A-Za-z]"
 )
 _SAMPLE = 8192
+_CONTROL_SAMPLE = 1024
 _MAX_CONTROL_SHARE = 0.05
 _MIN_TEXTUAL_SHARE = 0.95
 # "[00:01:10] Менеджер: ..." starts with "[" but is text, not a JSON array.
@@ -92,9 +93,8 @@ def check_text(text: str) -> str:
     nul = text.find("\x00")
     if nul >= 0:
         raise TranscriptError(f"the text is binary (NUL character at position {nul})")
-    sample = text[:_SAMPLE]
-    # Fast path: text without control characters (the usual case) skips the regex scan.
-    if not _printable(sample) and _CONTROL.search(sample) is not None:
+    sample = text[:_CONTROL_SAMPLE]  # binary noise shows at once; keeps this check ~10 us
+    if _CONTROL.search(sample) is not None:
         controls = len(_CONTROL.findall(sample))
         if controls > _MAX_CONTROL_SHARE * len(sample):
             raise TranscriptError(
@@ -102,10 +102,6 @@ def check_text(text: str) -> str:
                 f"{len(sample)} characters)"
             )
     return text
-
-
-def _printable(text: str) -> bool:
-    return text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable()
 
 
 def looks_like_json(text: str) -> bool:

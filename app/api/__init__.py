@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, routers, schemas and the problem+json handler."""

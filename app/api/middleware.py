@@ -1,0 +1,89 @@
+"""A pure ASGI guard for request bodies: JSON only (415) and no larger than the limit (413).
+
+It runs before FastAPI reads anything, so an oversized upload is refused from its
+Content-Length, or the moment the streamed bytes pass the limit, without buffering the rest.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, problem_response
+from app.services.errors import CallqaError
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def is_json(content_type: str | None) -> bool:
+    """application/json or any application/*+json, parameters (charset) ignored."""
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    main, _, sub = media.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+class RequestGuard:
+    """Refuses non-JSON and oversized bodies on /v1 before the app sees them."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, prefix: str = "/v1/") -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.prefix = prefix
+
+    async def _refuse(self, error: CallqaError, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem_response(error, scope["path"])(scope, receive, send)
+
+    def _too_large(self) -> PayloadTooLarge:
+        mb = self.max_body_bytes / (1024 * 1024)
+        return PayloadTooLarge(f"the body exceeds the limit of {mb:g} MB (CALLQA_MAX_BODY_MB)")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _BODY_METHODS
+            or not scope["path"].startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if not is_json(headers.get("content-type")):
+            got = headers.get("content-type") or "none"
+            error = UnsupportedMediaType(f"send the body as application/json (got {got})")
+            await self._refuse(error, scope, receive, send)
+            return
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                await self._refuse(BadRequest("invalid Content-Length"), scope, receive, send)
+                return
+            if int(length) > self.max_body_bytes:
+                await self._refuse(self._too_large(), scope, receive, send)
+                return
+        # Count while streaming (chunked uploads carry no Content-Length), then replay.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await self._refuse(self._too_large(), scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -1,0 +1,40 @@
+"""Response helpers: fast JSON for engine-shaped answers, and OpenAPI error declarations."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Response
+
+from app.api.schemas import Problem
+
+_DESCRIPTIONS = {
+    400: "Malformed JSON, or a transcript no reader can parse.",
+    404: "Unknown call or checklist.",
+    409: "The external_id was stored with different content.",
+    413: "Body larger than CALLQA_MAX_BODY_MB.",
+    415: "Body is not application/json.",
+    422: "Invalid fields, each named by a JSON pointer.",
+    503: "Database unavailable or not migrated; retry after Retry-After seconds.",
+}
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_response(
+    content: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON response of `content` as is: no model round-trip that could reshape the score."""
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_default)
+    return Response(body.encode(), status_code=status, headers=headers, media_type="application/json")
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for error statuses (rendered as problem+json by app.py)."""
+    return {s: {"model": Problem, "description": _DESCRIPTIONS[s]} for s in statuses}

@@ -1,0 +1,142 @@
+"""Ingest and read calls: POST /v1/calls, POST /v1/calls/batch, GET /v1/calls[/{id}]."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import TypeAdapter, ValidationError
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.errors import InvalidInput, field_errors
+from app.api.responses import json_response, problems
+from app.api.schemas import (
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
+    CallCreated,
+    CallDetail,
+    CallIn,
+    CallPageOut,
+)
+from app.services import calls as call_service
+from app.services import ingest
+from app.services.errors import CallqaError
+from app.services.ingest import ItemOutcome
+from app.services.schemas import Id
+
+router = APIRouter(prefix="/v1/calls", tags=["calls"])
+_CALL = TypeAdapter(CallIn)
+CallId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id callqa gave the call.")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    responses={
+        201: {
+            "model": CallCreated,
+            "description": "Stored and scored.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        200: {"model": CallCreated, "description": "Already stored with the same content."},
+        **problems(400, 404, 409, 413, 415, 422, 503),
+    },
+)
+def create_call(call: CallIn, session: SessionDep) -> Response:
+    """Score a call and store it; retries with the same external_id and content answer 200."""
+    done = ingest.ingest_call(session, call)
+    body = {
+        "id": done.id,
+        "external_id": done.external_id,
+        "manager_id": done.manager_id,
+        "team_id": done.team_id,
+        "started_at": done.started_at,
+        "score": done.score,
+    }
+    headers = {"Location": f"/v1/calls/{done.id}"}
+    return json_response(body, status=201 if done.created else 200, headers=headers)
+
+
+def _validate_item(index: int, raw: Any) -> CallIn | CallqaError:
+    try:
+        return _CALL.validate_python(raw)
+    except ValidationError as exc:
+        errors = field_errors(exc.errors(), prefix=("calls", index))
+        return InvalidInput("the call has invalid fields", errors=errors)
+
+
+def _item_out(outcome: ItemOutcome) -> BatchItemOut:
+    error = outcome.error
+    return BatchItemOut(
+        index=outcome.index,
+        status=outcome.status,  # type: ignore[arg-type]
+        id=outcome.call_id,
+        external_id=outcome.external_id,
+        title=error.title if error else None,
+        detail=error.detail if error else None,
+        errors=error.prefixed(f"/calls/{outcome.index}") if error else None,  # type: ignore[arg-type]
+    )
+
+
+@router.post(
+    "/batch",
+    status_code=207,
+    response_model=BatchOut,
+    responses={207: {"description": "Per-item outcomes."}, **problems(413, 415, 422, 503)},
+)
+def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
+    """Ingest up to 1,000 calls; always 207 with one outcome per item, in input order.
+
+    Good items are stored even when others fail; a failed item stores nothing.
+    """
+    outcomes = ingest.ingest_many(
+        session, [_validate_item(i, raw) for i, raw in enumerate(batch.calls)]
+    )
+    items = [_item_out(o) for o in outcomes]
+    return BatchOut(
+        created=sum(o.status == 201 for o in outcomes),
+        existing=sum(o.status == 200 for o in outcomes),
+        failed=sum(o.status >= 400 for o in outcomes),
+        items=items,
+    )
+
+
+@router.get(
+    "/{call_id}",
+    response_model=None,
+    responses={200: {"model": CallDetail}, **problems(404, 422, 503)},
+)
+def get_call(call_id: CallId, session: SessionDep) -> Response:
+    """One stored call: transcript, parsed utterances, score with evidence, metadata."""
+    return json_response(call_service.get_call(session, call_id))
+
+
+@router.get("", response_model=CallPageOut, responses=problems(422, 503))
+def list_calls(
+    session: SessionDep,
+    settings: SettingsDep,
+    manager_id: Annotated[Id | None, Query()] = None,
+    team_id: Annotated[Id | None, Query()] = None,
+    started_from: Annotated[
+        datetime | None,
+        Query(alias="from", description="Inclusive; naive times are in CALLQA_TIMEZONE."),
+    ] = None,
+    started_to: Annotated[datetime | None, Query(alias="to", description="Exclusive.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> CallPageOut:
+    """Call summaries, newest first, with keyset pagination."""
+    page = call_service.list_calls(
+        session,
+        zone=settings.zone,
+        manager_id=manager_id,
+        team_id=team_id,
+        started_from=started_from,
+        started_to=started_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    return CallPageOut.model_validate({"items": page.items, "next_cursor": page.next_cursor})

@@ -1,0 +1,176 @@
+"""Request envelopes and response models of API v1, as OpenAPI shows them.
+
+Score-bearing answers are sent as the engine produced them (the `callqa score --json`
+contract, byte for byte), so their models here document the shape without re-validating it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+
+from app.services.schemas import CallIn, ScoreIn
+
+__all__ = ["CallIn", "ScoreIn"]
+
+MAX_BATCH = 1000
+
+
+class _Open(BaseModel):
+    """Engine output may grow fields; documentation models must not hide them."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class FieldErrorOut(BaseModel):
+    pointer: str | None = Field(default=None, description="JSON pointer into the body.")
+    parameter: str | None = Field(default=None, description="Query or path parameter.")
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every error."""
+
+    type: str = Field(examples=["urn:callqa:problem:invalid-input"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldErrorOut] | None = None
+
+
+class ChecklistRef(BaseModel):
+    key: str
+    version: str | int
+
+
+class ManagerOut(_Open):
+    speaker: str | None = None
+    inferred: bool | None = None
+    reason: str | None = None
+
+
+class ItemOut(_Open):
+    key: str
+    title: str
+    points: float
+    max_points: float
+    passed: bool
+    evidence: list[Any]
+
+
+class QuestionOut(_Open):
+    utterance: int
+    text: str
+    category: str
+    start: float | None = None
+
+
+class ViolationOut(_Open):
+    utterance: int
+    phrase: str
+    matched: str
+    replacement: str | None = None
+    start: float | None = None
+    end: float | None = None
+
+
+class ScoreOut(_Open):
+    """The `callqa score --json` object."""
+
+    total: float = Field(ge=0, le=100)
+    grade: Literal["green", "yellow", "red"]
+    checklist: ChecklistRef
+    manager: ManagerOut
+    items: list[ItemOut]
+    questions: list[QuestionOut]
+    question_counts: dict[str, int]
+    violations: list[ViolationOut]
+    metrics: dict[str, Any]
+    format: str
+
+
+class CallCreated(BaseModel):
+    """The answer to an ingest: the stored call's id and its score."""
+
+    id: int
+    external_id: str
+    manager_id: str
+    team_id: str | None
+    started_at: datetime
+    score: ScoreOut
+
+
+class BatchIn(BaseModel):
+    """Up to 1,000 calls; each is validated on its own so one bad item fails alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # SkipValidation: OpenAPI shows CallIn, but items are validated one by one in the route.
+    calls: list[SkipValidation[CallIn]] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchItemOut(BaseModel):
+    index: int = Field(description="Position of the item in `calls`.")
+    status: Literal[200, 201, 400, 404, 409, 422] = Field(
+        description="201 stored, 200 already stored with the same content, else the error."
+    )
+    id: int | None = None
+    external_id: str | None = None
+    title: str | None = None
+    detail: str | None = None
+    errors: list[FieldErrorOut] | None = None
+
+
+class BatchOut(BaseModel):
+    """Per-item outcomes in input order, and their counts."""
+
+    created: int
+    existing: int
+    failed: int
+    items: list[BatchItemOut]
+
+
+class CallSummary(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    manager_id: str
+    manager_name: str | None
+    team_id: str | None
+    started_at: datetime
+    duration_s: float | None
+    checklist: ChecklistRef
+    total: float
+    grade: str
+
+
+class CallDetail(CallSummary):
+    format: str
+    metadata: dict[str, Any]
+    created_at: datetime
+    score: ScoreOut
+    utterances: list[dict[str, Any]]
+    transcript: str
+
+
+class CallPageOut(BaseModel):
+    items: list[CallSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class ChecklistSummary(BaseModel):
+    key: str
+    version: str | int
+    title: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    revision: str | None

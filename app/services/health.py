@@ -1,0 +1,34 @@
+"""Readiness: is the database reachable, and is its schema the one this code expects?"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from app.db import migrate
+from app.db import repositories as repo
+from app.services.errors import ServiceUnavailable
+
+
+@lru_cache(maxsize=1)
+def expected_revision() -> str | None:
+    """The migrations' head (read from disk once per process)."""
+    return migrate.head_revision()
+
+
+def check_ready(session: Session) -> str | None:
+    """The current revision; ServiceUnavailable if the DB is down or not at head."""
+    try:
+        repo.ping(session)
+        current = migrate.current_revision(session.connection())
+    except DBAPIError as exc:
+        raise ServiceUnavailable("the database is unreachable") from exc
+    head = expected_revision()
+    if current != head:
+        raise ServiceUnavailable(
+            f"the database schema is at {current or 'no revision'}, this code needs {head}; "
+            "run `callqa db upgrade`"
+        )
+    return current

@@ -1,0 +1,50 @@
+"""Specs: who is the manager — named by the caller, by a role label, or inferred."""
+
+import pytest
+
+from app.engine import NoManagerError, score
+
+
+def test_role_label_names_the_manager() -> None:
+    m = score("Клиент: Здравствуйте.\nОператор: Добрый день. Чем могу помочь?").manager
+    assert (m.speaker, m.inferred) == ("Оператор", False)
+
+
+def test_the_other_speaker_of_a_client_is_the_manager() -> None:
+    m = score("SPEAKER_00: Алло.\nCustomer: Hi, how much is it?\nSPEAKER_00: Which district?").manager
+    assert m.speaker == "SPEAKER_00"
+
+
+def test_manager_is_inferred_from_greeting_with_company_and_introduction() -> None:
+    text = (
+        "Игорь: Алло, здравствуйте.\n"
+        "Анна: Добрый день! Агентство недвижимости «Южный берег», меня зовут Анна.\n"
+        "Игорь: Я по объявлению.\n"
+        "Анна: Какой район вы рассматриваете?"
+    )
+    m = score(text).manager
+    assert (m.speaker, m.inferred) == ("Анна", True)
+    assert "introduces self" in m.reason and "names the company" in m.reason
+
+
+def test_manager_speaker_given_by_caller_wins() -> None:
+    text = "Менеджер: Добрый день.\nКлиент: Какой у вас район?"
+    result = score(text, manager_speaker="клиент")
+    assert result.manager.speaker == "Клиент"
+    assert [q.text for q in result.questions] == ["Какой у вас район?"]
+
+
+def test_unknown_manager_speaker_is_an_error_naming_the_speakers() -> None:
+    with pytest.raises(NoManagerError, match="Менеджер, Клиент"):
+        score("Менеджер: Добрый день.\nКлиент: Здравствуйте.", manager_speaker="Агент")
+
+
+def test_transcript_without_speaker_labels_has_no_manager() -> None:
+    with pytest.raises(NoManagerError, match="no speaker labels"):
+        score("добрый день какой район вы рассматриваете")
+
+
+def test_only_the_managers_speech_is_scored() -> None:
+    text = "Клиент: Я не знаю. Какой бюджет нужен?\nМенеджер: Давайте подберём."
+    result = score(text)
+    assert result.violations == () and result.questions == ()

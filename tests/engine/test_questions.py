@@ -1,0 +1,98 @@
+"""Specs: which manager utterances are questions, and which category each one is."""
+
+import pytest
+
+from app.engine import score
+from tests.engine.conftest import dialogue
+
+
+def categories(*lines: str) -> list[str]:
+    return [q.category for q in score(dialogue(*lines)).questions]
+
+
+@pytest.mark.parametrize(
+    ("question", "category"),
+    [
+        ("В каком районе вы хотели бы жить?", "expertise"),
+        ("Какой у вас бюджет?", "expertise"),
+        ("На каком этаже рассматриваете?", "expertise"),
+        ("Сколько человек будет жить в квартире?", "expertise"),
+        ("Будут ли гости?", "expertise"),
+        ("Для отдыха покупаете или для переезда?", "expertise"),
+        ("Рассматриваете ипотеку или рассрочку?", "expertise"),
+        ("Вам важна отделка или возьмёте без ремонта?", "expertise"),
+        ("Когда планируете заселиться?", "expertise"),
+        ("Почему решили переехать?", "personal"),
+        ("Почему выбрали именно этот район?", "personal"),
+        ("Где вы сейчас живёте?", "personal"),
+        ("Есть ли дети, сколько им лет?", "personal"),
+        ("А чем вы занимаетесь?", "personal"),
+        ("Какое у вас хобби?", "personal"),
+        ("Что для вас важно при выборе квартиры?", "motivation"),
+        ("Как вы видите свою будущую квартиру?", "motivation"),
+        ("Какой должна быть квартира вашей мечты?", "motivation"),
+        ("Как вас зовут?", "other"),
+        ("Вам удобно говорить?", "other"),
+    ],
+)
+def test_question_is_sorted_into_the_seed_category(question: str, category: str) -> None:
+    assert categories(f"М: Добрый день! {question}", "К: Да.") == [category]
+
+
+def test_two_question_marks_in_one_utterance_are_two_questions() -> None:
+    assert categories("М: Какой район? И какой бюджет?", "К: Центр.") == ["expertise", "expertise"]
+
+
+def test_statements_and_confirmation_tags_are_not_questions() -> None:
+    assert categories("М: Квартира в центре. Хорошо?", "К: Да.", "М: Да?", "К: Да.") == []
+
+
+def test_client_questions_are_not_counted() -> None:
+    assert categories("М: Добрый день, агентство «Юг».", "К: Какой у вас адрес? Сколько стоит?") == []
+
+
+def test_question_keeps_its_utterance_index_and_words() -> None:
+    result = score(dialogue("М: Здравствуйте.", "", "К: Добрый день.", "М: Ок. Где вы сейчас живёте?"))
+    q = result.questions[0]
+    assert (q.utterance, q.text, q.category) == (2, "Где вы сейчас живёте?", "personal")
+
+
+ASR = [
+    "спикер 1: добрый день агентство южный берег меня зовут анна",
+    "спикер 2: здравствуйте",
+]
+
+
+def asr_categories(line: str) -> list[str]:
+    return [q.category for q in score("\n".join([*ASR, f"спикер 1: {line}", "спикер 2: да"])).questions]
+
+
+def test_asr_text_without_punctuation_finds_questions_by_cues() -> None:
+    got = asr_categories("скажите в каком районе ищете квартиру и какой у вас бюджет")
+    assert got == ["expertise", "expertise"]
+
+
+def test_asr_particle_li_opens_a_question() -> None:
+    assert asr_categories("а сколько человек будет жить будут ли гости") == ["expertise", "expertise"]
+
+
+def test_asr_indirect_question_is_not_a_question() -> None:
+    assert asr_categories("я уточню есть ли скидка и перезвоню вам сама") == []
+
+
+def test_asr_tag_question_vam_udobno_is_a_question() -> None:
+    assert asr_categories("вам удобно сейчас говорить") == ["other"]
+
+
+def test_asr_kak_ya_uzhe_govoril_is_not_a_question() -> None:
+    assert asr_categories("как я уже говорила дом сдан в прошлом году") == []
+
+
+def test_asr_personal_and_motivation_questions() -> None:
+    got = asr_categories("почему решили переехать в сочи а что для вас важно при выборе квартиры")
+    assert got == ["personal", "motivation"]
+
+
+def test_counts_include_every_category_and_other() -> None:
+    result = score(dialogue("М: Как вас зовут?", "К: Игорь."))
+    assert result.question_counts == {"motivation": 0, "personal": 0, "expertise": 0, "other": 1}
