@@ -1,0 +1,66 @@
+"""`callqa db upgrade|downgrade|current`: Alembic's command API on the configured database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import make_url
+
+from app.cli.main import app
+from app.db import migrate
+from app.db.embedded import resolve_database_url
+from app.db.session import make_engine
+from app.settings import get_settings
+
+db_app = typer.Typer(help="Migrate the database schema (Alembic).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+_err = Console(stderr=True)
+
+
+def shown_url(url: str) -> str:
+    """A database URL safe to print (password hidden)."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _engine_for_cli():  # type: ignore[no-untyped-def]
+    url = resolve_database_url(get_settings())
+    _err.print(f"database: {shown_url(url)}")
+    return make_engine(url, pool_size=1, max_overflow=0)
+
+
+@db_app.command("upgrade")
+def upgrade_command(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    engine = _engine_for_cli()
+    migrate.upgrade(engine, revision)
+    with engine.connect() as conn:
+        _err.print(f"at revision {migrate.current_revision(conn)}")
+    engine.dispose()
+
+
+@db_app.command("downgrade")
+def downgrade_command(
+    revision: Annotated[str, typer.Argument(help="Target revision: -1, an id, or base.")] = "-1",
+) -> None:
+    """Revert migrations down to REVISION (`base` drops every table)."""
+    engine = _engine_for_cli()
+    migrate.downgrade(engine, revision)
+    with engine.connect() as conn:
+        _err.print(f"at revision {migrate.current_revision(conn) or 'base'}")
+    engine.dispose()
+
+
+@db_app.command("current")
+def current_command() -> None:
+    """Print the database's revision and the code's head."""
+    engine = _engine_for_cli()
+    with engine.connect() as conn:
+        current = migrate.current_revision(conn)
+    engine.dispose()
+    head = migrate.head_revision()
+    state = "up to date" if current == head else "behind: run `callqa db upgrade`"
+    print(f"{current or 'base'} (head {head}, {state})")
