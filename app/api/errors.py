@@ -135,6 +135,9 @@ def _from_http(exc: StarletteHTTPException) -> CallqaError:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = "no such resource"
+    elif exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        detail = f"this resource does not accept that method (allowed: {allowed})"
     error = error_for_status(exc.status_code, detail)
     error.headers.update(exc.headers or {})
     return error

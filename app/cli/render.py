@@ -9,7 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 _GRADE_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
-_CATEGORY_STYLE = {"expertise": "cyan", "personal": "magenta", "motivation": "green", "other": "dim"}
+_CATEGORY_STYLE = {
+    "expertise": "cyan",
+    "personal": "magenta",
+    "motivation": "green",
+    "other": "dim",
+}
 
 
 def _time(seconds: float | None) -> str:
@@ -39,7 +44,9 @@ def render_score(console: Console, data: dict[str, Any], title: str | None = Non
     items.add_column("why")
     for item in data["items"]:
         mark = Text("✔", style="green") if item["passed"] else Text("✘", style="red")
-        items.add_row(mark, item["title"], f"{item['points']:g}/{item['max_points']:g}", item["detail"])
+        items.add_row(
+            mark, item["title"], f"{item['points']:g}/{item['max_points']:g}", item["detail"]
+        )
     console.print(items)
 
     counts = ", ".join(f"{k} {v}" for k, v in data["question_counts"].items())

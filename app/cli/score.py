@@ -32,7 +32,8 @@ def _expand(paths: list[str]) -> list[str]:
         path = Path(p)
         if p != "-" and path.is_dir():
             files += sorted(
-                str(f) for f in path.rglob("*")
+                str(f)
+                for f in path.rglob("*")
                 if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in _SUFFIXES
             )
         else:
@@ -55,10 +56,18 @@ def _fail(message: str) -> None:
 
 @app.command("score")
 def score_command(
-    paths: Annotated[list[str], typer.Argument(help="Transcript files or folders; '-' reads standard input.")],
-    checklist: Annotated[str, typer.Option(help="A built-in checklist key or a YAML file.")] = "realty_phone",
-    format: Annotated[str, typer.Option("--format", help="auto, or a reader name to force.")] = "auto",
-    manager_speaker: Annotated[str | None, typer.Option(help="The manager's speaker label.")] = None,
+    paths: Annotated[
+        list[str], typer.Argument(help="Transcript files or folders; '-' reads standard input.")
+    ],
+    checklist: Annotated[
+        str, typer.Option(help="A built-in checklist key or a YAML file.")
+    ] = "realty_phone",
+    format: Annotated[
+        str, typer.Option("--format", help="auto, or a reader name to force.")
+    ] = "auto",
+    manager_speaker: Annotated[
+        str | None, typer.Option(help="The manager's speaker label.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the score as JSON.")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON line per file.")] = False,
 ) -> None:
@@ -77,7 +86,9 @@ def score_command(
     results: list[dict[str, Any]] = []
     failed = 0
     show_progress = not single and sys.stderr.isatty()
-    for path in track(files, description="Scoring", console=Console(stderr=True), disable=not show_progress):
+    for path in track(
+        files, description="Scoring", console=Console(stderr=True), disable=not show_progress
+    ):
         try:
             result = score(_read(path), rules, format=format, manager_speaker=manager_speaker)
         except EngineError as exc:

@@ -1,9 +1,9 @@
 """The pure scoring engine: `from app.engine import score` works with no database.
 
-    >>> from app.engine import score
-    >>> result = score("Менеджер: Добрый день! Какой район вы рассматриваете?\\nКлиент: Центр.")
-    >>> result.question_counts["expertise"]
-    1
+>>> from app.engine import score
+>>> result = score("Менеджер: Добрый день! Какой район вы рассматриваете?\\nКлиент: Центр.")
+>>> result.question_counts["expertise"]
+1
 """
 
 from app.engine.checklist import Checklist, get_checklist, list_checklists, load_checklist

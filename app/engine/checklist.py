@@ -204,7 +204,8 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None, bytes]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
-        raise ChecklistError(f"{path}: {where}invalid YAML ({getattr(exc, 'problem', exc)})") from exc
+        problem = f"{where}invalid YAML ({getattr(exc, 'problem', exc)})"
+        raise ChecklistError(f"{path}: {problem}", problems=[problem]) from exc
 
 
 def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
@@ -212,7 +213,9 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[int | str, ...]
     problems: list[tuple[tuple[int | str, ...], str]] = []
     categories = data.get("categories") or {}
     if isinstance(categories, dict) and OTHER in categories:
-        problems.append((("categories", OTHER), f"{OTHER!r} is reserved for unclassified questions"))
+        problems.append(
+            (("categories", OTHER), f"{OTHER!r} is reserved for unclassified questions")
+        )
     items = data.get("items")
     seen: set[Any] = set()
     for n, item in enumerate(items if isinstance(items, list) else []):
@@ -246,13 +249,14 @@ def _validate(model: type[BaseModel], path: Path) -> tuple[Any, bytes]:
             f"line {_line_of(node, loc)}: {'.'.join(str(p) for p in loc) or '(top)'}: {msg}"
             for loc, msg in errors
         ]
-        raise ChecklistError(f"{path}: " + "; ".join(problems))
+        raise ChecklistError(f"{path}: " + "; ".join(problems), problems=problems)
     return result, raw
 
 
 def load_checklist(path: str | Path) -> Checklist:
     """Load and validate a checklist file with the language and phrase files beside it."""
     path = Path(path)
+    checklist: Checklist
     checklist, raw = _validate(Checklist, path)
     digest = hashlib.sha256(raw)
     lang_path = path.parent / f"lang_{checklist.language}.yaml"
@@ -273,8 +277,7 @@ def validate_checklist_file(path: str | Path) -> list[str]:
     try:
         load_checklist(path)
     except ChecklistError as exc:
-        head, _, rest = exc.reason.partition(": ")
-        return rest.split("; ") if rest else [exc.reason]
+        return exc.problems or [exc.reason]
     return []
 
 

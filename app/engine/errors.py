@@ -23,4 +23,10 @@ class NoManagerError(EngineError):
 
 
 class ChecklistError(EngineError):
-    """A checklist file or key is invalid or unknown."""
+    """A checklist file or key is invalid or unknown; `problems` lists each mistake."""
+
+    def __init__(
+        self, reason: str, *, field: str | None = None, problems: list[str] | None = None
+    ) -> None:
+        super().__init__(reason, field=field)
+        self.problems = problems or []

@@ -35,13 +35,17 @@ class Analysis:
     metrics: dict[str, Any]
 
 
-def _evidence(turn: Turn, first: int | None = None, last: int | None = None, note: str | None = None) -> Evidence:
+def _evidence(
+    turn: Turn, first: int | None = None, last: int | None = None, note: str | None = None
+) -> Evidence:
     u = turn.utterance
     text = turn.span(first, last) if first is not None and last is not None else u.text
     return Evidence(u.index, text, u.start, note)
 
 
-def _result(item: Any, share: float, evidence: Sequence[Evidence], detail: str, passed: bool | None = None) -> ItemResult:
+def _result(
+    item: Any, share: float, evidence: Sequence[Evidence], detail: str, passed: bool | None = None
+) -> ItemResult:
     share = min(1.0, max(0.0, share))
     return ItemResult(
         key=item.key,
@@ -61,7 +65,9 @@ def _matcher(patterns: Sequence[str]) -> Matcher:
 def question_count(item: QuestionCountItem, a: Analysis) -> ItemResult:
     asked = [q for q in a.questions if q.category == item.category]
     evidence = [Evidence(q.utterance, q.text, q.start) for q in asked]
-    return _result(item, len(asked) / item.target, evidence, f"{len(asked)} of {item.target} questions")
+    return _result(
+        item, len(asked) / item.target, evidence, f"{len(asked)} of {item.target} questions"
+    )
 
 
 def forbidden_phrases(item: ForbiddenPhrasesItem, a: Analysis) -> ItemResult:
@@ -80,18 +86,39 @@ def talk_balance(item: TalkBalanceItem, a: Analysis) -> ItemResult:
     evidence: list[Evidence] = []
     if item.max_monologue_words is not None:
         words = m["longest_monologue_words"]
-        checks.append((words <= item.max_monologue_words, f"longest monologue {words} words (max {item.max_monologue_words})"))
+        checks.append(
+            (
+                words <= item.max_monologue_words,
+                f"longest monologue {words} words (max {item.max_monologue_words})",
+            )
+        )
         if m["longest_monologue_utterance"] is not None:
-            evidence.append(Evidence(m["longest_monologue_utterance"], m["longest_monologue_text"], m["longest_monologue_start"]))
+            evidence.append(
+                Evidence(
+                    m["longest_monologue_utterance"],
+                    m["longest_monologue_text"],
+                    m["longest_monologue_start"],
+                )
+            )
     if item.max_talk_share is not None:
         share = m["manager_talk_share"]
-        checks.append((share <= item.max_talk_share, f"manager talk share {share:.0%} (max {item.max_talk_share:.0%})"))
+        checks.append(
+            (
+                share <= item.max_talk_share,
+                f"manager talk share {share:.0%} (max {item.max_talk_share:.0%})",
+            )
+        )
     ok = sum(1 for passed, _ in checks if passed)
-    return _result(item, ok / len(checks) if checks else 1.0, evidence, "; ".join(d for _, d in checks))
+    return _result(
+        item, ok / len(checks) if checks else 1.0, evidence, "; ".join(d for _, d in checks)
+    )
 
 
 def no_exact_price(item: NoExactPriceItem, a: Analysis) -> ItemResult:
-    evidence = [_evidence(turn, am.first, am.last, f"{am.value:,.0f}".replace(",", " ")) for turn, am in a.prices]
+    evidence = [
+        _evidence(turn, am.first, am.last, f"{am.value:,.0f}".replace(",", " "))
+        for turn, am in a.prices
+    ]
     detail = "an exact price was named" if evidence else "no exact price named"
     return _result(item, 0.0 if evidence else 1.0, evidence, detail)
 

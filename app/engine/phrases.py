@@ -72,12 +72,20 @@ class PhraseFinder:
                 entry = self.phrases[n]
                 u = turn.utterance
                 found.append(
-                    Violation(u.index, entry.phrase, turn.span(first, last), entry.replacement,
-                              u.start, u.end)
+                    Violation(
+                        u.index,
+                        entry.phrase,
+                        turn.span(first, last),
+                        entry.replacement,
+                        u.start,
+                        u.end,
+                    )
                 )
         return found
 
-    def _negated(self, turn: Turn, first: int, skipped: Sequence[int], head: frozenset[str]) -> bool:
+    def _negated(
+        self, turn: Turn, first: int, skipped: Sequence[int], head: frozenset[str]
+    ) -> bool:
         tokens = turn.tokens
         if head & self.negations:
             return False

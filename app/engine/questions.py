@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern
@@ -77,7 +77,7 @@ class QuestionFinder:
         """The best-scoring category of a question, or `other`."""
         scores: dict[str, float] = {}
         for m in self.classifier.find(tokens):
-            key, weight = m.pattern.value  # type: ignore[misc]
+            key, weight = cast(tuple[str, float], m.pattern.value)
             scores[key] = scores.get(key, 0.0) + weight
         best = max(self.categories, key=lambda k: scores.get(k, 0.0), default=None)
         if best is None or scores.get(best, 0.0) < _MIN_SCORE:
@@ -138,9 +138,10 @@ class QuestionFinder:
                 cue = i
             elif tok.form == self.particle and i > 0:
                 cue = i - 1
-            elif tok.lemma in self.interrogatives:
-                cue = i
-            elif tok.lemma in self.clause_initial and (i == 0 or tokens[i - 1].form in self.clause_openers):
+            elif tok.lemma in self.interrogatives or (
+                tok.lemma in self.clause_initial
+                and (i == 0 or tokens[i - 1].form in self.clause_openers)
+            ):
                 cue = i
             if cue is None:
                 continue

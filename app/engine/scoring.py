@@ -80,8 +80,10 @@ def score(
     items = tuple(EVALUATORS[item.kind](item, analysis) for item in checklist.items)
     total = round(100.0 * sum(i.points for i in items) / checklist.max_points, 1)
     grade = (
-        "green" if total >= checklist.grades.green
-        else "yellow" if total >= checklist.grades.yellow
+        "green"
+        if total >= checklist.grades.green
+        else "yellow"
+        if total >= checklist.grades.yellow
         else "red"
     )
     return ScoreResult(

@@ -47,7 +47,9 @@ def choose_manager(
     manager_roles, client_roles = set(roles.get("manager", [])), set(roles.get("client", []))
     by_role = [s for s in speakers if _label_words(s) & manager_roles]
     if len(by_role) == 1:
-        return ManagerChoice(by_role[0], False, f"the speaker label {by_role[0]!r} is a manager role")
+        return ManagerChoice(
+            by_role[0], False, f"the speaker label {by_role[0]!r} is a manager role"
+        )
     clients = [s for s in speakers if _label_words(s) & client_roles]
     if len(clients) == 1 and len(speakers) == 2:
         other = next(s for s in speakers if s != clients[0])
@@ -65,7 +67,7 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
     matcher = Matcher(
         compile_pattern(p, gap=1, value=kind) for kind, (ps, _) in kinds.items() for p in ps
     )
-    score: Counter[str] = Counter()
+    score: dict[str, float] = dict.fromkeys(speakers, 0.0)
     evidence: dict[str, list[str]] = {s: [] for s in speakers}
     seen: Counter[str] = Counter()
     questions: Counter[str] = Counter()

@@ -58,9 +58,7 @@ def is_known(form: str) -> bool:
 def tokenize(text: str) -> list[Token]:
     """Split text into tokens with lemmas and character offsets into `text`."""
     folded = fold(text)
-    return [
-        Token(m.group(), lemma(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(folded)
-    ]
+    return [Token(m.group(), lemma(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
 
 
 def lemmas_of(phrase: str) -> tuple[str, ...]:

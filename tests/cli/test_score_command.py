@@ -29,8 +29,17 @@ def test_json_output_is_the_contract(call: Path) -> None:
     result = runner.invoke(app, ["score", str(call), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) >= {"total", "grade", "checklist", "items", "questions", "question_counts",
-                         "violations", "metrics", "manager"}
+    assert set(data) >= {
+        "total",
+        "grade",
+        "checklist",
+        "items",
+        "questions",
+        "question_counts",
+        "violations",
+        "metrics",
+        "manager",
+    }
     assert data["question_counts"] == {"motivation": 1, "personal": 0, "expertise": 1, "other": 0}
     assert data["violations"][0]["matched"] == "не знаю"
     assert data["violations"][0]["replacement"] == "Я уточню и вернусь к вам с ответом"
@@ -45,7 +54,9 @@ def test_readable_summary_shows_questions_and_replacements(call: Path) -> None:
 
 def test_folder_with_jsonl_gives_one_line_per_file_and_reports_the_bad_one(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text(CALL, encoding="utf-8")
-    (tmp_path / "b.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nМенеджер: Какой бюджет?\n", encoding="utf-8")
+    (tmp_path / "b.srt").write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nМенеджер: Какой бюджет?\n", encoding="utf-8"
+    )
     (tmp_path / "c.txt").write_bytes(b"")
     result = runner.invoke(app, ["score", str(tmp_path), "--jsonl"])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -65,7 +76,9 @@ def test_folder_with_jsonl_gives_one_line_per_file_and_reports_the_bad_one(tmp_p
         (b"one two three", [], "no speaker labels"),
     ],
 )
-def test_bad_input_exits_2_with_a_one_line_reason(tmp_path: Path, content: bytes, args: list[str], reason: str) -> None:
+def test_bad_input_exits_2_with_a_one_line_reason(
+    tmp_path: Path, content: bytes, args: list[str], reason: str
+) -> None:
     path = tmp_path / "in.txt"
     path.write_bytes(content)
     result = runner.invoke(app, ["score", str(path), *args])
@@ -77,7 +90,9 @@ def test_bad_input_exits_2_with_a_one_line_reason(tmp_path: Path, content: bytes
 def test_standard_input_through_the_console_script() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "app.cli", "score", "-", "--json"],
-        input=CALL.encode(), capture_output=True, check=False,
+        input=CALL.encode(),
+        capture_output=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["manager"]["speaker"] == "Менеджер"

@@ -10,7 +10,9 @@ from app.engine import ScoreResult, score
 def dialogue(*lines: str) -> str:
     """Lines starting with 'М:' are the manager's, 'К:' the client's."""
     return "\n".join(
-        line.replace("М:", "Менеджер:", 1) if line.startswith("М:") else line.replace("К:", "Клиент:", 1)
+        line.replace("М:", "Менеджер:", 1)
+        if line.startswith("М:")
+        else line.replace("К:", "Клиент:", 1)
         for line in lines
     )
 

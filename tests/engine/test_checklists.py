@@ -15,8 +15,14 @@ def test_builtin_checklists_are_the_three_of_the_method() -> None:
 def test_realty_phone_has_the_items_trainers_rely_on() -> None:
     keys = {i.key for i in get_checklist("realty_phone").items}
     assert keys >= {
-        "greeting", "recording_disclosure", "expertise_questions", "personal_questions",
-        "motivation_questions", "forbidden_phrases", "short_presentation", "no_exact_price",
+        "greeting",
+        "recording_disclosure",
+        "expertise_questions",
+        "personal_questions",
+        "motivation_questions",
+        "forbidden_phrases",
+        "short_presentation",
+        "no_exact_price",
         "viewing_booked",
     }
     assert get_checklist("realty_phone").max_points == 100
@@ -80,8 +86,13 @@ def test_complaint_checklist_follows_the_seed_algorithm() -> None:
     )
     result = score(text, "complaint")
     assert {i.key: i.passed for i in result.items} == {
-        "listen": True, "understanding_apology": True, "solution": True, "thanks": True,
-        "act_at_once": True, "recording_disclosure": True, "forbidden_phrases": True,
+        "listen": True,
+        "understanding_apology": True,
+        "solution": True,
+        "thanks": True,
+        "act_at_once": True,
+        "recording_disclosure": True,
+        "forbidden_phrases": True,
     }
 
 
@@ -91,4 +102,9 @@ def test_spin_checklist_sorts_spin_questions() -> None:
         "К чему это приводит? Что это даст вашему отделу?\nКлиент: Ну, многое."
     )
     result = score(text, "spin_classic")
-    assert [q.category for q in result.questions] == ["situation", "problem", "implication", "need_payoff"]
+    assert [q.category for q in result.questions] == [
+        "situation",
+        "problem",
+        "implication",
+        "need_payoff",
+    ]

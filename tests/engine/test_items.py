@@ -25,28 +25,44 @@ def test_recording_disclosure_is_evidenced_by_the_words() -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["Квартира стоит 9 800 000 рублей.", "Это девять миллионов восемьсот тысяч.",
-     "Цены от десяти миллионов пятисот тысяч.", "Стоимость 9,8 млн."],
+    [
+        "Квартира стоит 9 800 000 рублей.",
+        "Это девять миллионов восемьсот тысяч.",
+        "Цены от десяти миллионов пятисот тысяч.",
+        "Стоимость 9,8 млн.",
+    ],
 )
 def test_exact_price_loses_the_point(said: str) -> None:
-    got = item(score(dialogue("М: Добрый день.", "К: Сколько стоит?", f"М: {said}")), "no_exact_price")
+    got = item(
+        score(dialogue("М: Добрый день.", "К: Сколько стоит?", f"М: {said}")), "no_exact_price"
+    )
     assert not got.passed and got.evidence[0].utterance == 2
 
 
 @pytest.mark.parametrize(
     "said",
-    ["Цены от восьми до десяти миллионов.", "Около десяти миллионов.",
-     "Какой у вас бюджет?", "Позвоните по номеру 8 800 555 35 35."],
+    [
+        "Цены от восьми до десяти миллионов.",
+        "Около десяти миллионов.",
+        "Какой у вас бюджет?",
+        "Позвоните по номеру 8 800 555 35 35.",
+    ],
 )
 def test_ranges_estimates_and_phone_numbers_are_not_exact_prices(said: str) -> None:
-    got = item(score(dialogue("М: Добрый день.", "К: Сколько стоит?", f"М: {said}")), "no_exact_price")
+    got = item(
+        score(dialogue("М: Добрый день.", "К: Сколько стоит?", f"М: {said}")), "no_exact_price"
+    )
     assert got.passed
 
 
 def test_viewing_booked_with_a_day_or_time() -> None:
     booked = score(dialogue("М: Давайте встретимся на объекте в субботу в 11?", "К: Давайте."))
     asked = score(dialogue("М: Когда вам удобно приехать на просмотр?", "К: Не знаю пока."))
-    agreed = score(dialogue("М: Когда вам удобно подъехать?", "К: В субботу в 11.", "М: Договорились, жду вас."))
+    agreed = score(
+        dialogue(
+            "М: Когда вам удобно подъехать?", "К: В субботу в 11.", "М: Договорились, жду вас."
+        )
+    )
     assert item(booked, "viewing_booked").passed
     assert not item(asked, "viewing_booked").passed
     assert item(agreed, "viewing_booked").passed
@@ -54,7 +70,9 @@ def test_viewing_booked_with_a_day_or_time() -> None:
 
 def test_long_presentation_fails_short_presentation() -> None:
     monologue = " ".join(["Дом построен из монолита, рядом море и парк."] * 20)
-    got = item(score(dialogue("М: Добрый день.", f"М: {monologue}", "К: Понятно.")), "short_presentation")
+    got = item(
+        score(dialogue("М: Добрый день.", f"М: {monologue}", "К: Понятно.")), "short_presentation"
+    )
     assert not got.passed and "longest monologue 162 words" in got.detail
 
 
@@ -65,13 +83,18 @@ def test_forbidden_phrases_item_lists_each_replacement() -> None:
 
 
 def test_novice_with_five_questions_is_not_graded_green() -> None:
-    result = score(dialogue(
-        "М: Добрый день, агентство «Юг», меня зовут Анна. Разговор записывается.",
-        "К: Здравствуйте, я насчёт квартиры.",
-        "М: Какой район? Какой бюджет? Сколько комнат?", "К: Центр, десять, две.",
-        "М: На каком этаже? Почему решили переехать?", "К: Повыше. Тепло тут.",
-        "М: Давайте в субботу в 11 покажу объект.", "К: Хорошо.",
-    ))
+    result = score(
+        dialogue(
+            "М: Добрый день, агентство «Юг», меня зовут Анна. Разговор записывается.",
+            "К: Здравствуйте, я насчёт квартиры.",
+            "М: Какой район? Какой бюджет? Сколько комнат?",
+            "К: Центр, десять, две.",
+            "М: На каком этаже? Почему решили переехать?",
+            "К: Повыше. Тепло тут.",
+            "М: Давайте в субботу в 11 покажу объект.",
+            "К: Хорошо.",
+        )
+    )
     assert sum(result.question_counts.values()) == 5
     assert result.grade != "green"
 
@@ -79,18 +102,23 @@ def test_novice_with_five_questions_is_not_graded_green() -> None:
 def test_strong_manager_asking_all_three_kinds_is_green() -> None:
     questions = (
         "В каком районе ищете? Какая площадь нужна? Сколько комнат? На каком этаже? Какой бюджет? "
-        "Для отдыха или для переезда? Сколько человек будет жить? Будут ли гости? Какая отделка нужна? "
+        "Для отдыха или для переезда? Сколько человек будет жить? Будут ли гости? "
+        "Какая отделка нужна? "
         "Рассматриваете ипотеку? Когда планируете заселиться? Почему решили переехать? "
         "Где вы сейчас живёте? Есть ли дети, сколько им лет? Чем вы занимаетесь? "
         "Что для вас важно при выборе квартиры? Как вы видите квартиру вашей мечты?"
     )
-    result = score(dialogue(
-        "М: Добрый день, агентство «Юг», меня зовут Анна. Разговор записывается.",
-        "К: Здравствуйте, я по поводу квартиры в Сочи, хочу узнать подробности.",
-        f"М: {questions}",
-        "К: Центр, шестьдесят метров, две комнаты, повыше, миллионов десять, переезд, трое.",
-        "М: Давайте в субботу в 11 покажу вам три варианта.", "К: Договорились, до встречи в субботу.",
-    ), manager_speaker="Менеджер")
+    result = score(
+        dialogue(
+            "М: Добрый день, агентство «Юг», меня зовут Анна. Разговор записывается.",
+            "К: Здравствуйте, я по поводу квартиры в Сочи, хочу узнать подробности.",
+            f"М: {questions}",
+            "К: Центр, шестьдесят метров, две комнаты, повыше, миллионов десять, переезд, трое.",
+            "М: Давайте в субботу в 11 покажу вам три варианта.",
+            "К: Договорились, до встречи в субботу.",
+        ),
+        manager_speaker="Менеджер",
+    )
     assert result.question_counts["expertise"] >= 10
     assert result.question_counts["personal"] >= 4 and result.question_counts["motivation"] == 2
     assert result.grade == "green", [(i.key, i.points) for i in result.items]

@@ -11,7 +11,9 @@ def test_role_label_names_the_manager() -> None:
 
 
 def test_the_other_speaker_of_a_client_is_the_manager() -> None:
-    m = score("SPEAKER_00: Алло.\nCustomer: Hi, how much is it?\nSPEAKER_00: Which district?").manager
+    m = score(
+        "SPEAKER_00: Алло.\nCustomer: Hi, how much is it?\nSPEAKER_00: Which district?"
+    ).manager
     assert m.speaker == "SPEAKER_00"
 
 

@@ -37,7 +37,9 @@ def hits(manager_line: str, client_line: str = "К: Понятно.") -> list[tu
         ("Это не наша вина.", "это не наша вина", "Это не наша вина"),
     ],
 )
-def test_forbidden_phrase_is_found_with_the_words_as_spoken(said: str, phrase: str, matched: str) -> None:
+def test_forbidden_phrase_is_found_with_the_words_as_spoken(
+    said: str, phrase: str, matched: str
+) -> None:
     assert hits(said) == [(phrase, matched)]
 
 

@@ -48,11 +48,15 @@ def test_statements_and_confirmation_tags_are_not_questions() -> None:
 
 
 def test_client_questions_are_not_counted() -> None:
-    assert categories("М: Добрый день, агентство «Юг».", "К: Какой у вас адрес? Сколько стоит?") == []
+    assert (
+        categories("М: Добрый день, агентство «Юг».", "К: Какой у вас адрес? Сколько стоит?") == []
+    )
 
 
 def test_question_keeps_its_utterance_index_and_words() -> None:
-    result = score(dialogue("М: Здравствуйте.", "", "К: Добрый день.", "М: Ок. Где вы сейчас живёте?"))
+    result = score(
+        dialogue("М: Здравствуйте.", "", "К: Добрый день.", "М: Ок. Где вы сейчас живёте?")
+    )
     q = result.questions[0]
     assert (q.utterance, q.text, q.category) == (2, "Где вы сейчас живёте?", "personal")
 
@@ -64,7 +68,9 @@ ASR = [
 
 
 def asr_categories(line: str) -> list[str]:
-    return [q.category for q in score("\n".join([*ASR, f"спикер 1: {line}", "спикер 2: да"])).questions]
+    return [
+        q.category for q in score("\n".join([*ASR, f"спикер 1: {line}", "спикер 2: да"])).questions
+    ]
 
 
 def test_asr_text_without_punctuation_finds_questions_by_cues() -> None:
@@ -73,7 +79,10 @@ def test_asr_text_without_punctuation_finds_questions_by_cues() -> None:
 
 
 def test_asr_particle_li_opens_a_question() -> None:
-    assert asr_categories("а сколько человек будет жить будут ли гости") == ["expertise", "expertise"]
+    assert asr_categories("а сколько человек будет жить будут ли гости") == [
+        "expertise",
+        "expertise",
+    ]
 
 
 def test_asr_indirect_question_is_not_a_question() -> None:

@@ -60,12 +60,12 @@ def create_call(call: CallIn, session: SessionDep) -> Response:
     return json_response(body, status=201 if done.created else 200, headers=headers)
 
 
-def _validate_item(index: int, raw: Any) -> CallIn | CallqaError:
+def _validate_item(raw: Any) -> CallIn | CallqaError:
     try:
         return _CALL.validate_python(raw)
     except ValidationError as exc:
-        errors = field_errors(exc.errors(), prefix=("calls", index))
-        return InvalidInput("the call has invalid fields", errors=errors)
+        # Pointers relative to the item; the batch answer moves them under /calls/{index}.
+        return InvalidInput("the call has invalid fields", errors=field_errors(exc.errors()))
 
 
 def _item_out(outcome: ItemOutcome) -> BatchItemOut:
@@ -85,6 +85,7 @@ def _item_out(outcome: ItemOutcome) -> BatchItemOut:
     "/batch",
     status_code=207,
     response_model=BatchOut,
+    response_model_exclude_none=True,
     responses={207: {"description": "Per-item outcomes."}, **problems(413, 415, 422, 503)},
 )
 def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
@@ -93,7 +94,7 @@ def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
     Good items are stored even when others fail; a failed item stores nothing.
     """
     outcomes = ingest.ingest_many(
-        session, [_validate_item(i, raw) for i, raw in enumerate(batch.calls)]
+        session, [_validate_item(raw) for raw in batch.calls]
     )
     items = [_item_out(o) for o in outcomes]
     return BatchOut(

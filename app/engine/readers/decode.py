@@ -35,8 +35,10 @@ _SAMPLE = 8192
 _CONTROL_SAMPLE = 1024
 _MAX_CONTROL_SHARE = 0.05
 _MIN_TEXTUAL_SHARE = 0.95
-# "[00:01:10] Менеджер: ..." starts with "[" but is text, not a JSON array.
-_TEXT_TIMESTAMP_START = re.compile(r"\[\s*\d{1,2}:\d")
+# A JSON array starts with a value; "[00:01:10] Менеджер: ..." or "[Менеджер]" is text.
+_JSON_ARRAY_START = re.compile(
+    r'\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*[,\]]|true|false|null)'
+)
 
 
 def decode_bytes(data: bytes) -> str:
@@ -105,11 +107,11 @@ def check_text(text: str) -> str:
 
 
 def looks_like_json(text: str) -> bool:
-    """True if the text is meant as JSON: it starts with "{", or "[" not led by a timestamp."""
+    """True if the text is meant as JSON: it starts with "{", or "[" and a JSON value."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
         return True
-    return stripped.startswith("[") and not _TEXT_TIMESTAMP_START.match(stripped)
+    return _JSON_ARRAY_START.match(stripped) is not None
 
 
 def parse_json(text: str) -> Any:
@@ -127,6 +129,8 @@ def parse_json(text: str) -> Any:
         ) from None
     except RecursionError:
         raise TranscriptError("the JSON is nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise TranscriptError(f"the JSON could not be read: {str(exc)[:120]}") from None
 
 
 def _parse_ndjson(text: str) -> list[Any] | None:
@@ -135,6 +139,6 @@ def _parse_ndjson(text: str) -> list[Any] | None:
         if line.strip():
             try:
                 items.append(json.loads(line))
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 return None
     return items

@@ -42,7 +42,7 @@ def detect_text_format(text: str) -> str:
             return "srt" if _SRT_COMMA.search(timing[1]) else "vtt"
     if "-->" in text:
         for number, line in enumerate(text.splitlines(), start=1):
-            if TIMING_LINE.fullmatch(line.strip()):
+            if "-->" in line and TIMING_LINE.fullmatch(line.strip()):
                 raise TranscriptError(
                     f"line {number} is a subtitle cue timing ('{line.strip()[:60]}') but the "
                     "input does not start like SRT or WebVTT; remove the text before the first "
@@ -52,7 +52,7 @@ def detect_text_format(text: str) -> str:
 
 
 def detect_json_format(data: Any) -> str:
-    """The reader for parsed JSON, by its key shape (see README of formats/SOURCES.md)."""
+    """The reader for parsed JSON, by its key shape (key paths: shared/formats/SOURCES.md)."""
     if isinstance(data, dict):
         found = _detect_object(data)
     elif isinstance(data, list):

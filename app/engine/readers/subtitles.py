@@ -67,7 +67,7 @@ def read_vtt(text: str) -> list[Utterance]:
     """Read WebVTT with webvtt-py; a missing "WEBVTT" header is tolerated when cues follow."""
     text = text.lstrip("\ufeff").lstrip()
     if not text.startswith("WEBVTT"):
-        if not any(TIMING_LINE.fullmatch(line) for line in text.splitlines()[:3]):
+        if not any(TIMING_LINE.fullmatch(line.strip()) for line in text.split("\n", 3)[:3]):
             raise TranscriptError(
                 "this is not WebVTT: it has no 'WEBVTT' header and does not start with a cue"
             )
@@ -78,7 +78,7 @@ def read_vtt(text: str) -> list[Utterance]:
         _check_vtt_cues(text)
         raise TranscriptError(f"WebVTT could not be read: {exc}") from None
     if len(captions) != text.count("-->"):
-        _check_vtt_cues(text)  # raises with the cue that the library dropped
+        _check_vtt_cues(text)  # raises naming a cue that the library dropped, if there is one
     parts: list[tuple[int, str | None, str, float | None, float | None]] = []
     for index, caption in enumerate(captions):
         start = caption.start_time.in_milliseconds() / 1000
@@ -106,7 +106,7 @@ def _voice_segments(raw: str) -> list[tuple[str | None, str]]:
 
 
 def _check_vtt_cues(text: str) -> None:
-    """Find the first cue that webvtt-py would drop, and say why."""
+    """Raise for the first cue that webvtt-py would drop (bad timing line), if any."""
     cue = 0
     for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
         lines = block.strip("\n").split("\n")
@@ -124,7 +124,6 @@ def _check_vtt_cues(text: str) -> None:
             m = _VTT_STAMP.fullmatch(stamp)
             if m is None or int(m[2]) > 59 or int(m[3]) > 59:
                 raise TranscriptError(f"WebVTT cue {cue}: bad timestamp '{stamp}'")
-    raise TranscriptError("WebVTT: some cues could not be read (check the cue blocks)")
 
 
 # --- SRT --------------------------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""Roll-ups: per manager, team, checklist and 15-minute UTC slot, summed in PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.models import ManagerRollup
+from app.services import ingest, records
+from app.services.schemas import CallIn
+
+
+def _ingest(session: Session, make_call: Any, **overrides: Any) -> dict[str, Any]:
+    done = ingest.ingest_call(session, CallIn.model_validate(make_call(**overrides)))
+    return done.score
+
+
+def _rows(session: Session, manager_id: str) -> list[ManagerRollup]:
+    stmt = (
+        select(ManagerRollup)
+        .where(ManagerRollup.manager_id == manager_id)
+        .order_by(ManagerRollup.slot_start)
+    )
+    return list(session.scalars(stmt))
+
+
+def test_a_slot_is_the_quarter_hour_in_utc_that_holds_the_start() -> None:
+    moment = datetime(2026, 3, 2, 23, 44, 59, tzinfo=timezone(timedelta(hours=3)))
+    assert records.slot_start(moment) == datetime(2026, 3, 2, 20, 30, tzinfo=UTC)
+
+
+def test_a_slot_is_exact_for_offsets_of_whole_quarter_hours() -> None:
+    nepal = timezone(timedelta(hours=5, minutes=45))
+    moment = datetime(2026, 1, 1, 0, 0, tzinfo=nepal)
+    assert records.slot_start(moment).astimezone(nepal) == moment
+
+
+def test_two_calls_in_one_slot_add_up_in_one_row(session: Session, make_call: Any) -> None:
+    a = _ingest(session, make_call, manager_id="m-sum", started_at="2026-03-02T10:01:00+00:00")
+    b = _ingest(
+        session,
+        make_call,
+        manager_id="m-sum",
+        started_at="2026-03-02T13:14:00+03:00",
+        transcript="Менеджер: Какой у вас бюджет?\nКлиент: Пять миллионов.",
+    )
+
+    [row] = _rows(session, "m-sum")
+    assert row.calls == 2
+    assert row.slot_start == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    assert row.team_id == "t-north"
+    assert row.total_sum == a["total"] + b["total"]
+    counts = {k: a["question_counts"][k] + b["question_counts"][k] for k in a["question_counts"]}
+    assert row.q_expertise == counts["expertise"]
+    assert row.q_personal == counts["personal"]
+    assert row.q_motivation == counts["motivation"]
+    assert row.q_other == counts["other"]
+    assert row.violations == len(a["violations"]) + len(b["violations"])
+    passed = {
+        i["key"]: int(i["passed"]) + int(j["passed"])
+        for i, j in zip(a["items"], b["items"], strict=True)
+    }
+    assert row.item_passed == passed
+
+
+def test_calls_without_a_team_share_the_empty_team_key(session: Session, make_call: Any) -> None:
+    _ingest(session, make_call, manager_id="m-solo", team_id=None)
+    _ingest(session, make_call, manager_id="m-solo", team_id=None)
+
+    [row] = _rows(session, "m-solo")
+    assert (row.team_id, row.calls) == ("", 2)
+
+
+def test_calls_in_different_slots_get_different_rows(session: Session, make_call: Any) -> None:
+    _ingest(session, make_call, manager_id="m-slots", started_at="2026-03-02T10:14:59+00:00")
+    _ingest(session, make_call, manager_id="m-slots", started_at="2026-03-02T10:15:00+00:00")
+
+    assert [r.slot_start.minute for r in _rows(session, "m-slots")] == [0, 15]
+
+
+def test_merging_deltas_of_one_batch_sums_counts_per_slot() -> None:
+    slot = datetime(2026, 1, 1, tzinfo=UTC)
+    base = {
+        "manager_id": "m",
+        "team_id": "",
+        "checklist_key": "c",
+        "slot_start": slot,
+        "calls": 1,
+        "total_sum": 10.0,
+        "q_expertise": 1,
+        "q_personal": 0,
+        "q_motivation": 0,
+        "q_other": 2,
+        "violations": 1,
+    }
+    merged = records.merge_rollups(
+        [{**base, "item_passed": {"a": 1, "b": 0}}, {**base, "item_passed": {"a": 1, "c": 1}}]
+    )
+    assert merged == [
+        {**base, "calls": 2, "total_sum": 20.0, "q_expertise": 2, "q_other": 4, "violations": 2}
+        | {"item_passed": {"a": 2, "b": 0, "c": 1}}
+    ]
