@@ -463,6 +463,14 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def load_average() -> list[float] | None:
+    """The 1/5/15-minute load average: other work on the machine skews the figures."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def pin_to_one_core() -> list[int] | None:
     """Pin this process to one CPU it may run on; the affinity after, or None if unsupported."""
     if not hasattr(os, "sched_setaffinity"):
@@ -575,6 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "affinity": affinity,
+        "load_average": load_average(),
         "engine_import_ms": round(import_ms, 1),
         "rss_before_import_mb": round(rss_before_import_mb, 1),
         "checklist": f"{checklist.key} {checklist.version}",
@@ -588,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     peak = peak_rss_mb()
     figures["peak_rss_mb"] = round(peak, 1)
+    figures["load_average_end"] = load_average()
     figures["targets"] = {
         "median_ms_max": TARGET_MEDIAN_MS,
         "speedup_min": TARGET_SPEEDUP,
@@ -613,7 +623,7 @@ def print_report(f: dict[str, Any], plain: str) -> None:
     pinned = f"pinned to core {affinity}" if affinity else "sched_setaffinity not available"
     print("callqa engine benchmark")
     print(f"  Python {f['python']} ({f['implementation']}), {f['platform']}")
-    print(f"  cpu_count {f['cpu_count']}, {pinned}")
+    print(f"  cpu_count {f['cpu_count']}, {pinned}, load average at start {f['load_average']}")
     print(f"  checklist {f['checklist']}: {f['phrase_entries']} forbidden-phrase entries,")
     print(f"    {f['baseline_variants']} plain variants for the baseline (threshold 80)")
     print(f"  peak RSS before importing app.engine: {f['rss_before_import_mb']:.1f} MB")
@@ -665,6 +675,7 @@ def print_report(f: dict[str, Any], plain: str) -> None:
             f"  target speed-up ≥ {TARGET_SPEEDUP:g}x: {verdicts['speedup']} ({v['speedup']:.1f}x)"
         )
     print()
+    print(f"load average at end {f['load_average_end']} (other work on the machine skews figures)")
     print(
         f"peak RSS after all runs (ru_maxrss): {f['peak_rss_mb']:.1f} MB; "
         f"target ≤ {TARGET_PEAK_RSS_MB:g} MB: {f['verdicts']['peak_rss']}"

@@ -1,0 +1,139 @@
+"""Time windows of trend queries: `from`/`to` and the zone their dates and buckets are read in.
+
+Dates are whole local days (both ends inclusive) in the bucket zone; datetimes are instants
+(naive ones read in that zone), `to` exclusive. The roll-ups resolve time to 15-minute UTC
+slots, so a window is widened to whole slots: every figure (roll-up sums and call-level
+details alike) then covers exactly the same calls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.services.errors import InvalidInput
+from app.services.records import ROLLUP_SLOT, slot_start
+
+DEFAULT_DAYS = 90
+"""Without `from`, a window covers the last 90 days (today included)."""
+
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+# A "+" in a query string arrives as a space unless the client encoded it as %2B.
+_SPACE_OFFSET = re.compile(r"^(\S+T\S+) (\d{2}(?::?\d{2})?)$")
+
+
+def invalid(parameter: str, reason: str) -> InvalidInput:
+    """The 422 naming a query parameter."""
+    return InvalidInput(
+        f"invalid {parameter!r}: {reason}", errors=[{"parameter": parameter, "reason": reason}]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """[start, end) in UTC on slot boundaries, and the zone that buckets and dates follow."""
+
+    start: datetime
+    end: datetime
+    zone: ZoneInfo
+
+    @property
+    def tz(self) -> str:
+        """The IANA name of the zone."""
+        return self.zone.key
+
+    @property
+    def last(self) -> datetime:
+        """The last instant inside the window (for the last bucket's start)."""
+        return self.end - timedelta(microseconds=1)
+
+    def local(self, moment: datetime) -> datetime:
+        """An instant shown in the window's zone."""
+        return moment.astimezone(self.zone)
+
+    def split(self, at: datetime) -> tuple[Window, Window]:
+        """The parts before and from `at` (clamped into the window)."""
+        cut = min(max(at, self.start), self.end)
+        return Window(self.start, cut, self.zone), Window(cut, self.end, self.zone)
+
+
+def zone_of(tz: str | None, default: str) -> ZoneInfo:
+    """The zone named by `tz`, else the configured default; 422 naming `tz` if unknown."""
+    name = tz if tz else default
+    try:
+        return ZoneInfo(name)
+    # Odd keys ("../etc", "/", very long ones) raise OSError or ValueError, not NotFound.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        reason = f"unknown time zone {name!r}; use an IANA name such as Europe/Moscow"
+        raise invalid("tz", reason) from None
+
+
+def parse_moment(
+    value: str | date | datetime | None, zone: ZoneInfo, *, parameter: str, end: bool
+) -> datetime | None:
+    """A bound as an aware instant: a date is its local midnight (the next one for an end)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = _parse(value.strip(), parameter)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    else:
+        day = value + timedelta(days=1) if end else value
+        moment = datetime.combine(day, time(), tzinfo=zone)
+    if not _EARLIEST <= moment <= _LATEST:
+        raise invalid(parameter, "must lie between the years 1900 and 2999")
+    return moment
+
+
+def _parse(text: str, parameter: str) -> date | datetime:
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    repaired = _SPACE_OFFSET.sub(r"\1+\2", text)
+    try:
+        return datetime.fromisoformat(repaired)
+    except ValueError:
+        raise invalid(
+            parameter, f"{text!r} is neither a date (2026-03-14) nor an ISO 8601 datetime"
+        ) from None
+
+
+def _ceil_slot(moment: datetime) -> datetime:
+    floor = slot_start(moment)
+    return floor if floor == moment else floor + ROLLUP_SLOT
+
+
+def window(
+    start: str | date | datetime | None,
+    end: str | date | datetime | None,
+    zone: ZoneInfo,
+    *,
+    today: date | None = None,
+) -> Window:
+    """Resolve `from`/`to`; defaults: to = today, from = 90 days before `to`."""
+    lo = parse_moment(start, zone, parameter="from", end=False)
+    hi = parse_moment(end, zone, parameter="to", end=True)
+    if hi is None:
+        day = today or datetime.now(zone).date()
+        hi = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+        if lo is not None and lo >= hi:
+            raise invalid("from", "lies in the future; give `to` as well")
+    if lo is None:
+        lo = hi - timedelta(days=DEFAULT_DAYS)
+    if lo >= hi:
+        raise invalid("to", "must be later than `from`")
+    return Window(slot_start(lo.astimezone(UTC)), _ceil_slot(hi.astimezone(UTC)), zone)
+
+
+def moment_param(value: str | date | datetime, zone: ZoneInfo, parameter: str) -> datetime:
+    """A single instant such as `compare_before` (a date means its local midnight)."""
+    moment = parse_moment(value, zone, parameter=parameter, end=False)
+    if moment is None:
+        raise invalid(parameter, "is empty")
+    return slot_start(moment.astimezone(UTC))
