@@ -12,19 +12,14 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from fastapi import FastAPI
-
-# Starlette suggests `httpx2` for its TestClient; httpx is still what it runs on here.
-warnings.filterwarnings("ignore", message=".*httpx2.*")
-from fastapi.testclient import TestClient  # noqa: E402
 from psycopg import sql
 from sqlalchemy import Connection, Engine, make_url
 from sqlalchemy.orm import Session
@@ -36,8 +31,12 @@ from app.db.embedded import start_scratch_server, with_database
 from app.db.session import make_engine
 from app.settings import Settings, normalise_database_url
 
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
 MANAGER_LINES = (
-    "Менеджер: Добрый день, агентство «Квартал», меня зовут Анна. Предупреждаю, звонок записывается.",
+    "Менеджер: Добрый день, агентство «Квартал», меня зовут Анна. "
+    "Предупреждаю, звонок записывается.",
     "Клиент: Здравствуйте, я по объявлению о квартире.",
     "Менеджер: Какой район вы рассматриваете?",
     "Клиент: Центр или рядом с парком.",
@@ -53,6 +52,11 @@ MANAGER_LINES = (
     "Клиент: Давайте.",
 )
 _serial = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Starlette suggests `httpx2` for its TestClient; httpx is still what it runs on here."""
+    config.addinivalue_line("filterwarnings", "ignore:.*httpx2.*")
 
 
 def transcript_text(extra_lines: int = 0) -> str:
@@ -88,8 +92,10 @@ def _server_url() -> str:
     """An admin URL (psycopg form) of the PostgreSQL server the tests use."""
     configured = os.environ.get("CALLQA_DATABASE_URL")
     if configured:
-        return make_url(normalise_database_url(configured)).set(drivername="postgresql").render_as_string(
-            hide_password=False
+        return (
+            make_url(normalise_database_url(configured))
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
         )
     pgdata = Path(tempfile.mkdtemp(prefix="callqa-test-pg-")) / "pgdata"
     return start_scratch_server(pgdata)
@@ -105,7 +111,9 @@ def pg_server() -> str:
 def scratch_database(server_url: str, name: str, *, migrated: bool = True) -> Iterator[str]:
     """A new database on the test server (migrated to head), dropped afterwards."""
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = normalise_database_url(with_database(server_url, name))
     if migrated:
@@ -123,7 +131,7 @@ def scratch_database(server_url: str, name: str, *, migrated: bool = True) -> It
 
 @pytest.fixture(scope="session")
 def make_scratch_database(pg_server: str) -> Callable[..., Any]:
-    """`with make_scratch_database("suffix") as url:` for tests that need a database of their own."""
+    """`with make_scratch_database("name") as url:` for a test that needs its own database."""
 
     def make(suffix: str, *, migrated: bool = True) -> Any:
         return scratch_database(pg_server, f"callqa_test_{os.getpid()}_{suffix}", migrated=migrated)
@@ -177,6 +185,7 @@ def app(settings: Settings) -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
     """An in-process client whose requests use the test's session (commit = savepoint)."""
+    from fastapi.testclient import TestClient
 
     def test_session() -> Iterator[Session]:
         try:

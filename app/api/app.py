@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.middleware import RequestGuard
-from app.api.routers import calls, health, scoring
+from app.api.routers import calls, health, managers, scoring, teams, violations
 from app.db.embedded import resolve_database_url
 from app.db.session import Database
 from app.settings import Settings, get_settings
@@ -77,5 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (calls, scoring, health):
         app.include_router(module.router)
+    app.include_router(managers.router)
+    app.include_router(teams.router)
+    app.include_router(violations.router)
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -111,7 +111,7 @@ def field_errors(errors: Iterable[Any], prefix: Sequence[str | int] = ()) -> lis
         if reason not in reasons:
             reasons.append(reason)
     return [
-        FieldError(**{kind: where, "reason": "; ".join(reasons)})  # type: ignore[typeddict-item]
+        cast(FieldError, {kind: where, "reason": "; ".join(reasons)})
         for (kind, where), reasons in merged.items()
     ]
 

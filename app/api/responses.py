@@ -11,7 +11,7 @@ from fastapi import Response
 from app.api.schemas import Problem
 
 _DESCRIPTIONS = {
-    400: "Malformed JSON, or a transcript no reader can parse.",
+    400: "Malformed JSON, or a transcript no reader can parse (with the reason).",
     404: "Unknown call or checklist.",
     409: "The external_id was stored with different content.",
     413: "Body larger than CALLQA_MAX_BODY_MB.",
@@ -32,7 +32,9 @@ def json_response(
 ) -> Response:
     """A JSON response of `content` as is: no model round-trip that could reshape the score."""
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_default)
-    return Response(body.encode(), status_code=status, headers=headers, media_type="application/json")
+    return Response(
+        body.encode(), status_code=status, headers=headers, media_type="application/json"
+    )
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import make_url
+from sqlalchemy import Engine, make_url
 
 from app.cli.main import app
 from app.db import migrate
@@ -24,7 +24,7 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _engine_for_cli():  # type: ignore[no-untyped-def]
+def _engine_for_cli() -> Engine:
     url = resolve_database_url(get_settings())
     _err.print(f"database: {shown_url(url)}")
     return make_engine(url, pool_size=1, max_overflow=0)

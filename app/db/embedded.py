@@ -32,7 +32,7 @@ def pgdata_dir(data_dir: Path) -> Path:
 def _pgserver() -> ModuleType:
     """Import pgserver lazily: it touches the runtime dir, and only the embedded path needs it."""
     with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); /tmp is fine.
         warnings.simplefilter("ignore")
         import pgserver
     return pgserver

@@ -65,9 +65,7 @@ class Call(Base):
     total: Mapped[float] = mapped_column(Float)
     grade: Mapped[str] = mapped_column(Text)
     score: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class CallQuestion(Base):

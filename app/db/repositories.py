@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, func, select, text, tuple_
+import psycopg
+from psycopg import sql
+from sqlalchemy import Table, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db.models import Call, CallQuestion, CallViolation, ManagerRollup
@@ -18,8 +21,10 @@ from app.db.models import Call, CallQuestion, CallViolation, ManagerRollup
 CallKey = tuple[str, str]
 """(source, external_id): what makes a call unique."""
 
-_call = Call.__table__
-_rollup = ManagerRollup.__table__
+_call = cast(Table, Call.__table__)
+_question = cast(Table, CallQuestion.__table__)
+_violation = cast(Table, CallViolation.__table__)
+_rollup = cast(Table, ManagerRollup.__table__)
 
 # What a call listing returns: everything but the large transcript, utterances and score.
 SUMMARY_COLUMNS = (
@@ -44,9 +49,12 @@ def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallK
 
     ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first writer and then
     insert nothing, so callers add children and roll-ups only for the keys returned here.
+    Rows go in key order so overlapping concurrent batches wait on each other instead of
+    deadlocking.
     """
     if not rows:
         return {}
+    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
     stmt = (
         insert(_call)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
@@ -56,16 +64,35 @@ def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallK
     return {(r.source, r.external_id): r.id for r in result}
 
 
+def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-load rows with COPY: several times faster than INSERT for thousands of small rows.
+
+    Runs on the session's own connection, so it is part of the current transaction (and
+    savepoint); psycopg errors are re-raised as SQLAlchemy's, like any other statement's.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    raw = session.connection().connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(str(statement), None, exc, psycopg.Error) from exc
+
+
 def insert_questions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """One row per question the manager asked."""
-    if rows:
-        session.execute(insert(CallQuestion.__table__), list(rows))
+    _copy(session, _question, rows)
 
 
 def insert_violations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """One row per forbidden-phrase hit."""
-    if rows:
-        session.execute(insert(CallViolation.__table__), list(rows))
+    _copy(session, _violation, rows)
 
 
 def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -102,7 +129,7 @@ def get_call(session: Session, call_id: int) -> Call | None:
     return session.get(Call, call_id)
 
 
-def get_calls_brief(session: Session, call_ids: Sequence[int]) -> dict[int, Row[Any]]:
+def get_calls_brief(session: Session, call_ids: Sequence[int]) -> dict[int, Any]:
     """Summary columns plus the score of the given calls (the answer to a retried ingest)."""
     if not call_ids:
         return {}
@@ -119,9 +146,9 @@ def list_calls(
     started_to: datetime | None = None,
     after: tuple[datetime, int] | None = None,
     limit: int = 100,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Any]:
     """Calls newest first, keyset-paginated on (started_at, id) after the cursor `after`."""
-    stmt: Select[Any] = select(*SUMMARY_COLUMNS)
+    stmt = select(*SUMMARY_COLUMNS)
     if manager_id is not None:
         stmt = stmt.where(Call.manager_id == manager_id)
     if team_id is not None:

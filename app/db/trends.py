@@ -206,7 +206,7 @@ def latest_calls(session: Session, manager_ids: Sequence[str]) -> dict[str, Row[
     """The newest call of each manager (name, start, offset): one index probe per manager."""
     if not manager_ids:
         return {}
-    ids = func.unnest(cast(list(manager_ids), _ARRAY_TEXT)).table_valued("id").alias("m")
+    ids = func.unnest(cast(list(manager_ids), _ARRAY_TEXT)).table_valued("id").render_derived("m")
     newest = (
         select(_c.c.id, _c.c.manager_name, _c.c.started_at, _c.c.started_at_offset_min)
         .where(_c.c.manager_id == ids.c.id)
@@ -221,7 +221,7 @@ def latest_calls(session: Session, manager_ids: Sequence[str]) -> dict[str, Row[
 def grade_counts(session: Session, scope: Scope) -> dict[str, int]:
     """Calls per grade within the scope."""
     stmt = select(_c.c.grade, func.count()).where(*_call_where(scope)).group_by(_c.c.grade)
-    return {grade: n for grade, n in session.execute(stmt).tuples()}
+    return {grade: int(n) for grade, n in session.execute(stmt)}
 
 
 def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> Sequence[Row[Any]]:
@@ -314,9 +314,6 @@ def phrase_examples(
         .label("rank"),
     ).subquery("ranked")
     stmt = (
-        select(ranked)
-        .where(ranked.c.rank <= per_phrase)
-        .order_by(ranked.c.phrase, ranked.c.rank)
+        select(ranked).where(ranked.c.rank <= per_phrase).order_by(ranked.c.phrase, ranked.c.rank)
     )
     return session.execute(stmt).all()
-

@@ -13,10 +13,10 @@ of patterns.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.engine.text import Token, fold, lemma
+from app.engine.text import Tokens, fold, lemma
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +26,8 @@ class Word:
     lemmas: frozenset[str]
     forms: frozenset[str]
 
-    def accepts(self, token: Token) -> bool:
-        return token.lemma in self.lemmas or token.form in self.forms
+    def accepts(self, lemma: str, form: str) -> bool:
+        return lemma in self.lemmas or form in self.forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +85,14 @@ class Matcher:
             for key in head.forms:
                 self._by_form[key].append(p)
 
-    def find(self, tokens: Sequence[Token]) -> list[Match]:
+    def find(self, tokens: Tokens) -> list[Match]:
         """All matches, in token order; for one start the longest pattern comes first."""
         found: list[Match] = []
         by_lemma, by_form = self._by_lemma, self._by_form
-        for i, tok in enumerate(tokens):
-            heads = by_lemma.get(tok.lemma)
-            more = by_form.get(tok.form)
+        forms = tokens.forms
+        for i, lem in enumerate(tokens.lemmas):
+            heads = by_lemma.get(lem)
+            more = by_form.get(forms[i])
             if not heads and not more:
                 continue
             candidates = (heads or []) + (more or [])
@@ -101,18 +102,20 @@ class Matcher:
         return found
 
 
-def _match_at(p: Pattern, tokens: Sequence[Token], i: int) -> Match | None:
+def _match_at(p: Pattern, tokens: Tokens, i: int) -> Match | None:
     pos = i
     skipped: list[int] = []
     budget = p.gap
+    lemmas, forms = tokens.lemmas, tokens.forms
+    n = len(forms)
     for word in p.words[1:]:
         pos += 1
-        while pos < len(tokens) and not word.accepts(tokens[pos]):
+        while pos < n and not word.accepts(lemmas[pos], forms[pos]):
             if budget == 0:
                 return None
             skipped.append(pos)
             budget -= 1
             pos += 1
-        if pos >= len(tokens):
+        if pos >= n:
             return None
     return Match(p, i, pos, tuple(skipped))

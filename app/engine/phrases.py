@@ -86,27 +86,27 @@ class PhraseFinder:
     def _negated(
         self, turn: Turn, first: int, skipped: Sequence[int], head: frozenset[str]
     ) -> bool:
-        tokens = turn.tokens
+        forms = turn.tokens.forms
         if head & self.negations:
             return False
-        if first > 0 and tokens[first - 1].form in self.negations:
+        if first > 0 and forms[first - 1] in self.negations:
             return True
-        return any(tokens[i].form in self.negations for i in skipped)
+        return any(forms[i] in self.negations for i in skipped)
 
     def _fuzzy(self, turn: Turn, taken: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
-        tokens = turn.tokens
+        forms = turn.tokens.forms
         hits: list[tuple[int, int, int]] = []
         if not self.fuzzy_keys:
             return hits
-        for i, tok in enumerate(tokens):
-            if len(tok.form) < 3 or is_known(tok.form) or _overlaps(taken, i, i):
+        for i, form in enumerate(forms):
+            if len(form) < 3 or is_known(form) or _overlaps(taken, i, i):
                 continue
             best: tuple[float, int, int, int] | None = None
             for first in range(max(0, i - _MAX_WINDOW + 1), i + 1):
-                for last in range(i, min(len(tokens), first + _MAX_WINDOW)):
+                for last in range(i, min(len(forms), first + _MAX_WINDOW)):
                     if _overlaps(taken, first, last):
                         continue
-                    joined = "".join(t.form for t in tokens[first : last + 1])
+                    joined = "".join(forms[first : last + 1])
                     if len(joined) < _MIN_FUZZY_LEN:
                         continue
                     got = process.extractOne(
@@ -117,7 +117,7 @@ class PhraseFinder:
             if best is None:
                 continue
             _, first, last, n = best
-            if first > 0 and tokens[first - 1].form in self.negations:
+            if first > 0 and forms[first - 1] in self.negations:
                 continue
             taken.append((first, last))
             hits.append((first, last, n))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.speech import Turn
-from app.engine.text import Token, lemma
+from app.engine.text import Tokens, lemma
 
 _MIN_PRICE = 100_000
 _CONTEXT = ("стоить", "стоимость", "цена", "рубль", "руб", "р", "₽", "бюджет", "за", "от")
@@ -44,62 +44,69 @@ class PriceFinder:
         """Each exact price in the given (manager's) turns."""
         found = []
         for turn in turns:
-            for amount in self._amounts(turn):
-                if self._is_exact(turn.tokens, amount):
+            if not any(c.isdigit() for c in turn.text) and self.units.keys().isdisjoint(
+                turn.tokens.lemmas
+            ):
+                continue  # no number at all: the common case, kept cheap
+            for amount in self._amounts(turn.tokens):
+                if self._is_exact(turn.tokens.lemmas, amount):
                     found.append((turn, amount))
         return found
 
-    def _is_exact(self, tokens: Sequence[Token], a: Amount) -> bool:
+    def _is_exact(self, lemmas: list[str], a: Amount) -> bool:
         if a.value < _MIN_PRICE:
             return False
-        before = tokens[max(0, a.first - 3) : a.first]
-        if any(t.lemma in self.approximate for t in before):
+        before = lemmas[max(0, a.first - 3) : a.first]
+        if any(w in self.approximate for w in before):
             return False
-        after = tokens[a.last + 1 : a.last + 3]
-        said_with_money = any(t.lemma in _CONTEXT for t in (*before, *after))
-        has_scale = any(tokens[i].lemma in self.scales for i in range(a.first, a.last + 1))
+        after = lemmas[a.last + 1 : a.last + 3]
+        said_with_money = any(w in _CONTEXT for w in (*before, *after))
+        has_scale = any(w in self.scales for w in lemmas[a.first : a.last + 1])
         if not (said_with_money or has_scale):
             return False  # a phone number or an id, not money
         below_million = a.value % 1_000_000 != 0
-        with_currency = any(t.lemma in ("рубль", "руб", "₽") for t in after)
+        with_currency = any(w in ("рубль", "руб", "₽") for w in after)
         return below_million or (with_currency and not has_scale)
 
-    def _amounts(self, turn: Turn) -> list[Amount]:
-        tokens, text = turn.tokens, turn.text
+    def _amounts(self, tokens: Tokens) -> list[Amount]:
+        forms, lemmas, text = tokens.forms, tokens.lemmas, tokens.text
+        spans = tokens.spans()
+        n = len(forms)
+
+        def between(j: int) -> str:
+            return text[spans[j][1] : spans[j + 1][0]]
+
         amounts: list[Amount] = []
         i = 0
-        while i < len(tokens):
+        while i < n:
             total = current = 0.0
             first = last = -1
             j = i
-            while j < len(tokens):
-                tok = tokens[j]
-                value = self._number(tok)
+            while j < n:
+                value = float(forms[j]) if forms[j].isdigit() else self.units.get(lemmas[j])
                 if value is not None:
                     # "9 800 000": digit groups of three continue the number.
                     while (
-                        tok.form.isdigit()
-                        and j + 1 < len(tokens)
-                        and len(tokens[j + 1].form) == 3
-                        and tokens[j + 1].form.isdigit()
-                        and text[tok.end : tokens[j + 1].start].strip() == ""
+                        forms[j].isdigit()
+                        and j + 1 < n
+                        and len(forms[j + 1]) == 3
+                        and forms[j + 1].isdigit()
+                        and between(j).strip() == ""
                     ):
-                        value = value * 1000 + float(tokens[j + 1].form)
+                        value = value * 1000 + float(forms[j + 1])
                         j += 1
-                        tok = tokens[j]
                     # "9,8 млн": a decimal part.
                     if (
-                        tok.form.isdigit()
-                        and j + 1 < len(tokens)
-                        and tokens[j + 1].form.isdigit()
-                        and text[tok.end : tokens[j + 1].start] in (",", ".")
+                        forms[j].isdigit()
+                        and j + 1 < n
+                        and forms[j + 1].isdigit()
+                        and between(j) in (",", ".")
                     ):
-                        frac = tokens[j + 1].form
-                        value += float(frac) / 10 ** len(frac)
+                        value += float(forms[j + 1]) / 10 ** len(forms[j + 1])
                         j += 1
                     current += value
-                elif tok.lemma in self.scales and (current or first >= 0):
-                    total += max(current, 1.0) * self.scales[tok.lemma]
+                elif lemmas[j] in self.scales and first >= 0:
+                    total += max(current, 1.0) * self.scales[lemmas[j]]
                     current = 0.0
                 else:
                     break
@@ -112,8 +119,3 @@ class PriceFinder:
             else:
                 i += 1
         return amounts
-
-    def _number(self, tok: Token) -> float | None:
-        if tok.form.isdigit():
-            return float(tok.form)
-        return self.units.get(tok.lemma)

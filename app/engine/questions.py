@@ -17,7 +17,7 @@ from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Token, lemma
+from app.engine.text import Tokens, lemma
 
 _SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
 _PUNCTUATION = re.compile(r"[.!?…]")
@@ -73,7 +73,7 @@ class QuestionFinder:
             not_questions=matcher("not_questions"),
         )
 
-    def classify(self, tokens: Sequence[Token]) -> str:
+    def classify(self, tokens: Tokens) -> str:
         """The best-scoring category of a question, or `other`."""
         scores: dict[str, float] = {}
         for m in self.classifier.find(tokens):
@@ -94,25 +94,26 @@ class QuestionFinder:
             else:
                 spans = self._by_cues(turn)
             for first, last, text in spans:
-                tokens = turn.tokens[first : last + 1]
-                found.append(Question(u.index, text, self.classify(tokens), u.start))
+                words = turn.tokens.slice(first, last)
+                found.append(Question(u.index, text, self.classify(words), u.start))
         return found
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
-        spans = []
+        found: list[tuple[int, int, str]] = []
         tokens = turn.tokens
         t = 0
         for m in _SENTENCE.finditer(turn.text):
             if "?" not in m.group()[-3:]:
                 continue
-            inside = [i for i in range(t, len(tokens)) if m.start() <= tokens[i].start < m.end()]
+            offsets = tokens.spans()
+            inside = [i for i in range(t, len(tokens)) if m.start() <= offsets[i][0] < m.end()]
             if not inside:
                 continue
             t = inside[-1] + 1
-            if all(tokens[i].lemma in self.tags for i in inside):
+            if all(tokens.lemmas[i] in self.tags for i in inside):
                 continue
-            spans.append((inside[0], inside[-1], m.group().strip()))
-        return spans
+            found.append((inside[0], inside[-1], m.group().strip()))
+        return found
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
@@ -123,24 +124,24 @@ class QuestionFinder:
             spans.append((first, last, turn.span(first, last)))
         return spans
 
-    def _cue_starts(self, tokens: Sequence[Token]) -> list[int]:
+    def _cue_starts(self, tokens: Tokens) -> list[int]:
         blocked: set[int] = set()
         for m in self.not_questions.find(tokens):
             blocked.update(range(m.first, m.last + 1))
         indirect_end = {m.last for m in self.indirect_after.find(tokens)}
         starter_at = {m.first for m in self.starters.find(tokens)}
         starts: list[int] = []
-        for i, tok in enumerate(tokens):
+        forms, lemmas = tokens.forms, tokens.lemmas
+        for i, form in enumerate(forms):
             if i in blocked:
                 continue
             cue: int | None = None
             if i in starter_at:
                 cue = i
-            elif tok.form == self.particle and i > 0:
+            elif form == self.particle and i > 0:
                 cue = i - 1
-            elif tok.lemma in self.interrogatives or (
-                tok.lemma in self.clause_initial
-                and (i == 0 or tokens[i - 1].form in self.clause_openers)
+            elif lemmas[i] in self.interrogatives or (
+                lemmas[i] in self.clause_initial and (i == 0 or forms[i - 1] in self.clause_openers)
             ):
                 cue = i
             if cue is None:
@@ -149,9 +150,9 @@ class QuestionFinder:
             if any(j in indirect_end for j in range(max(0, cue - 3), cue)):
                 continue
             # Open the question at a preposition and openers: "а в каком районе".
-            if cue > 0 and tokens[cue - 1].form in self.prepositions:
+            if cue > 0 and forms[cue - 1] in self.prepositions:
                 cue -= 1
-            while cue > 0 and tokens[cue - 1].form in self.clause_openers:
+            while cue > 0 and forms[cue - 1] in self.clause_openers:
                 cue -= 1
             if starts and cue - starts[-1] < _MERGE_WINDOW:
                 continue

@@ -1,30 +1,30 @@
-"""A transcript prepared once for every analysis: tokens per utterance, the manager's turns."""
+"""A transcript prepared once for every analysis: the words of each utterance."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from app.engine.model import Utterance
-from app.engine.text import Token, tokenize
+from app.engine.text import Tokens, tokenize
 
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """An utterance with its tokens; `position` is its place in the utterance list."""
+    """An utterance with its words; `position` is its place in the utterance list."""
 
     position: int
     utterance: Utterance
-    tokens: tuple[Token, ...]
+    tokens: Tokens
 
     @property
     def text(self) -> str:
         return self.utterance.text
 
     def span(self, first: int, last: int) -> str:
-        """The words as spoken from token `first` to token `last`, inclusive."""
-        return self.utterance.text[self.tokens[first].start : self.tokens[last].end]
+        """The words as spoken from word `first` to word `last`, inclusive."""
+        return self.tokens.words(first, last)
 
 
 def prepare(utterances: tuple[Utterance, ...]) -> list[Turn]:
     """Tokenise every utterance once."""
-    return [Turn(i, u, tuple(tokenize(u.text))) for i, u in enumerate(utterances)]
+    return [Turn(i, u, tokenize(u.text)) for i, u in enumerate(utterances)]

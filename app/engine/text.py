@@ -1,30 +1,23 @@
 """Tokenising and lemmatising speech.
 
 Matching works on lemmas so that "говорил", "говорила" and "говорить" are one word. Lemmas
-come from pymorphy3 and are cached per word form: a call repeats a few hundred distinct
-forms, so after warm-up a token costs one dict lookup.
+come from pymorphy3 and are kept per word form: a call repeats a few hundred distinct forms,
+so after warm-up a word costs one dict lookup. Tokens are kept as parallel lists of forms and
+lemmas, not objects: scoring a 1,500-word call must take about a millisecond.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-# A word: letters (with inner hyphens, as in "какой-то") or a run of digits (with inner
-# spaces/dots/commas handled by the number reader, not here).
+# A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+_CACHE_LIMIT = 300_000  # distinct forms kept; names and typos keep arriving in a service
 
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of an utterance: its form as spoken (lowercased), lemma and offsets."""
-
-    form: str
-    lemma: str
-    start: int
-    end: int
+_lemmas: dict[str, str] = {}
+_known: dict[str, bool] = {}
 
 
 def fold(text: str) -> str:
@@ -39,28 +32,71 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
-@lru_cache(maxsize=200_000)
+def _is_russian(form: str) -> bool:
+    return not form.isdigit() and "а" <= form[0] <= "я"
+
+
 def lemma(form: str) -> str:
     """The normal form of a folded word; digits and non-Cyrillic words stay as they are."""
-    if form.isdigit() or not ("а" <= form[0] <= "я"):
-        return form
-    return fold(_morph().parse(form)[0].normal_form)
+    got = _lemmas.get(form)
+    if got is None:
+        got = fold(_morph().parse(form)[0].normal_form) if _is_russian(form) else form
+        if len(_lemmas) >= _CACHE_LIMIT:
+            _lemmas.clear()
+        _lemmas[form] = got
+    return got
 
 
-@lru_cache(maxsize=200_000)
 def is_known(form: str) -> bool:
     """Whether the dictionary knows the form; unknown forms are where ASR errors hide."""
-    if form.isdigit() or not ("а" <= form[0] <= "я"):
-        return True
-    return bool(_morph().word_is_known(form))
+    got = _known.get(form)
+    if got is None:
+        got = bool(_morph().word_is_known(form)) if _is_russian(form) else True
+        if len(_known) >= _CACHE_LIMIT:
+            _known.clear()
+        _known[form] = got
+    return got
 
 
-def tokenize(text: str) -> list[Token]:
-    """Split text into tokens with lemmas and character offsets into `text`."""
-    folded = fold(text)
-    return [Token(m.group(), lemma(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+class Tokens:
+    """The words of one text: folded forms and lemmas, with offsets computed on demand."""
+
+    __slots__ = ("_spans", "forms", "lemmas", "text")
+
+    def __init__(self, text: str, forms: list[str], lemmas: list[str]) -> None:
+        self.text = text
+        self.forms = forms
+        self.lemmas = lemmas
+        self._spans: list[tuple[int, int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Character offsets of each word in `text` (for evidence, so computed lazily)."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _TOKEN.finditer(fold(self.text))]
+        return self._spans
+
+    def words(self, first: int, last: int) -> str:
+        """The words as spoken from word `first` to word `last`, inclusive."""
+        spans = self.spans()
+        return self.text[spans[first][0] : spans[last][1]]
+
+    def slice(self, first: int, last: int) -> Tokens:
+        """Words `first`..`last` as their own Tokens (offsets stay those of `text`)."""
+        part = Tokens(self.text, self.forms[first : last + 1], self.lemmas[first : last + 1])
+        part._spans = self.spans()[first : last + 1]
+        return part
+
+
+def tokenize(text: str) -> Tokens:
+    """Split text into words with their lemmas."""
+    forms = _TOKEN.findall(fold(text))
+    get = _lemmas.get
+    return Tokens(text, forms, [get(f) or lemma(f) for f in forms])
 
 
 def lemmas_of(phrase: str) -> tuple[str, ...]:
     """The lemma sequence of a phrase written in a checklist file."""
-    return tuple(t.lemma for t in tokenize(phrase))
+    return tuple(tokenize(phrase).lemmas)

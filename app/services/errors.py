@@ -51,10 +51,10 @@ class CallqaError(Exception):
         """Field errors with body pointers moved under `prefix` (a batch item's `/calls/3`)."""
         out: list[FieldError] = []
         for err in self.errors:
-            moved = dict(err)
-            if "pointer" in err:
-                moved["pointer"] = prefix + err["pointer"]
-            out.append(FieldError(**moved))  # type: ignore[typeddict-item]
+            moved = err.copy()
+            if "pointer" in moved:
+                moved["pointer"] = prefix + moved["pointer"]
+            out.append(moved)
         return out
 
 
@@ -119,8 +119,16 @@ class ServiceUnavailable(CallqaError):
 
 _BY_STATUS: dict[int, type[CallqaError]] = {
     cls.status: cls
-    for cls in (BadRequest, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge)
-    + (UnsupportedMediaType, InvalidInput, ServiceUnavailable)
+    for cls in (
+        BadRequest,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        InvalidInput,
+        ServiceUnavailable,
+    )
 }
 
 

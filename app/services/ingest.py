@@ -147,16 +147,16 @@ def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list
     for index, scored in pending:
         found = existing.get(scored.key)
         if found is None:
-            error: CallqaError = Conflict("an earlier item with this external_id was not stored")
-            outcomes[index] = ItemOutcome(index, error.status, scored.key[1], error=error)
+            lost = Conflict("an earlier item with this external_id was not stored")
+            outcomes[index] = ItemOutcome(index, lost.status, scored.key[1], error=lost)
         elif found[1] == scored.content_hash:
             outcomes[index] = ItemOutcome(index, 200, scored.key[1], found[0])
         else:
-            error = Conflict.at(
+            clash = Conflict.at(
                 "/external_id",
                 "a call with this external_id was already stored with different content",
             )
-            outcomes[index] = ItemOutcome(index, error.status, scored.key[1], found[0], error)
+            outcomes[index] = ItemOutcome(index, clash.status, scored.key[1], found[0], clash)
     return [outcomes[i] for i in range(len(items))]
 
 

@@ -110,7 +110,9 @@ def test_a_transcript_no_reader_understands_is_400(client: TestClient, make_call
     assert _pointers(_problem(response, 400)) == ["/transcript"]
 
 
-@pytest.mark.parametrize("started_at", ["2026-03-02T10:00:00", "next tuesday", "0001-01-01T00:00:00+01:00"])
+@pytest.mark.parametrize(
+    "started_at", ["2026-03-02T10:00:00", "next tuesday", "0001-01-01T00:00:00+01:00"]
+)
 def test_an_invalid_started_at_is_422_at_its_pointer(
     client: TestClient, make_call: Any, started_at: str
 ) -> None:

@@ -41,7 +41,7 @@ def test_a_new_call_is_stored_with_one_row_per_question_and_violation(
     assert len(violations) == len(done.score["violations"]) > 0
     assert {v.phrase for v in violations} == {v["phrase"] for v in done.score["violations"]}
     assert all(v.utterance_text and v.matched for v in violations)
-    assert [u["text"] for u in stored.utterances][0].startswith("Добрый день")
+    assert stored.utterances[0]["text"].startswith("Добрый день")
 
 
 def test_the_stored_call_keeps_raw_transcript_checklist_version_and_offset(
@@ -116,7 +116,10 @@ def test_the_same_external_id_from_another_source_is_another_call(
     [
         ({"transcript": ""}, UnparseableTranscript),
         ({"transcript": "\x00\x01\x02 binary"}, UnparseableTranscript),
-        ({"transcript": {"utterances": [{"speaker": "A", "text": "x\x00"}]}}, UnparseableTranscript),
+        (
+            {"transcript": {"utterances": [{"speaker": "A", "text": "x\x00"}]}},
+            UnparseableTranscript,
+        ),
         ({"checklist": "no_such_checklist"}, NotFound),
         ({"manager_speaker": "Директор"}, InvalidInput),
     ],

@@ -86,16 +86,14 @@ def _item_out(outcome: ItemOutcome) -> BatchItemOut:
     status_code=207,
     response_model=BatchOut,
     response_model_exclude_none=True,
-    responses={207: {"description": "Per-item outcomes."}, **problems(413, 415, 422, 503)},
+    responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
 )
 def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
     """Ingest up to 1,000 calls; always 207 with one outcome per item, in input order.
 
     Good items are stored even when others fail; a failed item stores nothing.
     """
-    outcomes = ingest.ingest_many(
-        session, [_validate_item(raw) for raw in batch.calls]
-    )
+    outcomes = ingest.ingest_many(session, [_validate_item(raw) for raw in batch.calls])
     items = [_item_out(o) for o in outcomes]
     return BatchOut(
         created=sum(o.status == 201 for o in outcomes),

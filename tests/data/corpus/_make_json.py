@@ -13,6 +13,8 @@ Every ``_src/*.src`` file is one call written by hand, with the trainer's marks 
     # speakers: Менеджер, Клиент          the speaker labels used at the start of source lines
     # manager: Менеджер                   the manager's label as the parsed input shows it
     # items: greeting=true no_exact_price=false      (optional; only items the labeller is sure of)
+    # kind: call                          (optional) call | complaint | snippet; by default from
+    #                                     the file name (`_snip_` -> snippet, `complaint`)
     # note: free text
     Менеджер: Агентство «Бриз», Ольга, здравствуйте! Как вас зовут?{o}
     Клиент: Игорь. Я не знаю, что выбрать.
@@ -67,17 +69,18 @@ ROUGH = {
     "я не знаю": r"\bне\s?знаю\b",
     "это не ко мне": r"это не ко мне|не моя работа|не в моей компетенции",
     "перезвоните позже": r"перезвоните\s+(?:мне\s+)?(?:позже|попозже|пожже|позжe|завтра)",
-    "вам перезвонят": r"\bвам\s+(?:обязательно\s+)?перезвон(?:ят|ит)\b",
+    "вам перезвонят": r"\bвам\s+(?:обязательно\s+)?перезвон(?:ят|ит)\b"
+    r"|с\s+вами\s+свяж(?:утся|ется)",
     "вы должны": r"\bвы\s+(?:должны|обязаны|обязанны)\b",
     "не волнуйтесь": r"не\s+волнуйтесь|успокойтесь|не\s+переживайте",
-    "подождите": r"подождите|минуточку|секундочку",
+    "подождите": r"подождите|минуточку|секундочку|одну\s+секунду",
     "вы неправильно поняли": r"вы\s+(?:меня\s+)?(?:неправильно|не\s+правильно|не\s+так)\s+поняли",
     "как я уже говорил": r"как\s+я\s+уже\s+(?:говорил|говорила|сказал|сказала|гаварила)"
     r"|объясняю\s+ещ[её]\s+раз",
     "ничем не могу помочь": r"ничем\s+не\s+могу\s+помочь|это\s+невозможно"
     r"|ничего\s+не\s+могу\s+сделать",
     "это не наша вина": r"не\s+наша\s+вина|мы\s+не\s+виноваты",
-    "вы не правы": r"\bвы\s+не\s+правы\b",
+    "вы не правы": r"\bвы\s+не\s+правы\b|\bвы\s+(?:сейчас\s+)?ошибаетесь\b",
     "не могу ничего обещать": r"не\s+могу\s+ничего\s+обещать|ничего\s+не\s+могу\s+обещать"
     r"|ничего\s+не\s+обещаю",
 }
@@ -86,8 +89,17 @@ CATS = {"e": "expertise", "p": "personal", "m": "motivation", "o": "other"}
 MARK = re.compile(r"\{([epmo]|v:[^}]+)\}")
 TS = re.compile(r"^\[\d{1,2}:\d{2}(?::\d{2})?\]\s*")
 PUNCTUATED = {
-    "text", "vtt", "srt", "srt_dash", "callqa", "whisperx", "aws_items", "aws_segments",
-    "deepgram", "assemblyai", "google",
+    "text",
+    "vtt",
+    "srt",
+    "srt_dash",
+    "callqa",
+    "whisperx",
+    "aws_items",
+    "aws_segments",
+    "deepgram",
+    "assemblyai",
+    "google",
 }
 ITEM_KEYS = {"greeting", "recording_disclosure", "no_exact_price", "viewing_booked"}
 
@@ -136,12 +148,12 @@ def parse_src(path: Path) -> Call:
     current: str | None = None
     for raw in body:
         stamp = TS.match(raw)
-        rest = raw[stamp.end():] if stamp else raw
+        rest = raw[stamp.end() :] if stamp else raw
         spk = None
         for s in sorted(speakers, key=len, reverse=True):
             if rest.startswith(s + ":"):
                 spk = s
-                rest = rest[len(s) + 1:].lstrip()
+                rest = rest[len(s) + 1 :].lstrip()
                 break
         ln = Line(raw=raw, speaker=spk or current, prefixed=spk is not None)
         if spk is None and meta["format"] not in ("text", "asr"):
@@ -154,7 +166,7 @@ def parse_src(path: Path) -> Call:
                 ps = next((s for s in speakers if part.startswith(s + ":")), None)
                 if ps is None:
                     raise SystemExit(f"{path.name}: dash part without a speaker: {part!r}")
-                ln.parts.append((ps, part[len(ps) + 1:].lstrip()))
+                ln.parts.append((ps, part[len(ps) + 1 :].lstrip()))
         for m in MARK.finditer(rest):
             tag = m.group(1)
             if tag.startswith("v:"):
@@ -187,8 +199,9 @@ def check(call: Call) -> list[str]:
                 if v not in CANONICAL:
                     errors.append(f"{name}[{i}]: not a canonical phrase: {v!r}")
             if call.fmt in PUNCTUATED and is_mgr and text.count("?") != nq:
-                errors.append(f"{name}[{i}]: {text.count('?')} '?' but {nq} question marks: "
-                              f"{ln.raw}")
+                errors.append(
+                    f"{name}[{i}]: {text.count('?')} '?' but {nq} question marks: {ln.raw}"
+                )
             if call.fmt in {"asr", "yandex"} and re.search(r"[?!.,;:«»]", text):
                 errors.append(f"{name}[{i}]: punctuation in an ASR line: {text}")
             if is_mgr:
@@ -229,7 +242,7 @@ def timed(call: Call) -> list[tuple[float, float, list[tuple[str, float, float]]
 
 
 def fmt_ts(sec: float, comma: bool = False, short: bool = False) -> str:
-    ms = int(round(sec * 1000))
+    ms = round(sec * 1000)
     h, ms = divmod(ms, 3600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
@@ -294,15 +307,27 @@ def w_whisperx(call: Call) -> str:
     segs, allw = [], []
     for ln, (s, e, ws) in zip(call.lines, timed(call), strict=True):
         words = [
-            {"word": w, "start": a, "end": b, "score": round(rnd.uniform(0.42, 0.99), 3),
-             "speaker": ln.speaker}
+            {
+                "word": w,
+                "start": a,
+                "end": b,
+                "score": round(rnd.uniform(0.42, 0.99), 3),
+                "speaker": ln.speaker,
+            }
             for w, a, b in ws
         ]
-        segs.append({"start": s, "end": e, "text": " " + ln.text, "words": words,
-                     "speaker": ln.speaker})
+        segs.append(
+            {"start": s, "end": e, "text": " " + ln.text, "words": words, "speaker": ln.speaker}
+        )
         allw += words
-    return json.dumps({"segments": segs, "word_segments": allw, "language": "ru"},
-                      ensure_ascii=False, indent=1) + "\n"
+    return (
+        json.dumps(
+            {"segments": segs, "word_segments": allw, "language": "ru"},
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def _aws_items(call: Call, with_ids: bool) -> tuple[list[dict], list[list[int]]]:
@@ -313,22 +338,25 @@ def _aws_items(call: Call, with_ids: bool) -> tuple[list[dict], list[list[int]]]
         ids = []
         for w, a, b in ws:
             core = bare(w)
-            tail = w[len(w.rstrip("?!.,;:…")):]
+            tail = w[len(w.rstrip("?!.,;:…")) :]
             if core:
-                it = {"type": "pronunciation",
-                      "alternatives": [{"confidence": f"{rnd.uniform(0.6, 1):.3f}",
-                                        "content": core}],
-                      "start_time": f"{a:.3f}".rstrip("0").rstrip("."),
-                      "end_time": f"{b:.3f}".rstrip("0").rstrip("."),
-                      "speaker_label": ln.speaker}
+                it = {
+                    "type": "pronunciation",
+                    "alternatives": [{"confidence": f"{rnd.uniform(0.6, 1):.3f}", "content": core}],
+                    "start_time": f"{a:.3f}".rstrip("0").rstrip("."),
+                    "end_time": f"{b:.3f}".rstrip("0").rstrip("."),
+                    "speaker_label": ln.speaker,
+                }
                 if with_ids:
                     it = {"id": len(items), **it}
                 ids.append(len(items))
                 items.append(it)
             for ch in tail[:1]:
-                it = {"type": "punctuation",
-                      "alternatives": [{"confidence": "0.0", "content": ch}],
-                      "speaker_label": ln.speaker}
+                it = {
+                    "type": "punctuation",
+                    "alternatives": [{"confidence": "0.0", "content": ch}],
+                    "speaker_label": ln.speaker,
+                }
                 if with_ids:
                     it = {"id": len(items), **it}
                 ids.append(len(items))
@@ -338,8 +366,7 @@ def _aws_items(call: Call, with_ids: bool) -> tuple[list[dict], list[list[int]]]
 
 
 def aws_text(ln: Line) -> str:
-    return " ".join(bare(w) + w[len(w.rstrip("?!.,;:…")):][:1] for w in ln.text.split()
-                    if bare(w))
+    return " ".join(bare(w) + w[len(w.rstrip("?!.,;:…")) :][:1] for w in ln.text.split() if bare(w))
 
 
 def w_aws_items(call: Call) -> str:
@@ -347,12 +374,21 @@ def w_aws_items(call: Call) -> str:
     segments = []
     for ln, ids in zip(call.lines, per_line, strict=True):
         pron = [items[i] for i in ids if items[i]["type"] == "pronunciation"]
-        segments.append({
-            "start_time": pron[0]["start_time"], "speaker_label": ln.speaker,
-            "end_time": pron[-1]["end_time"],
-            "items": [{"start_time": p["start_time"], "speaker_label": ln.speaker,
-                       "end_time": p["end_time"]} for p in pron],
-        })
+        segments.append(
+            {
+                "start_time": pron[0]["start_time"],
+                "speaker_label": ln.speaker,
+                "end_time": pron[-1]["end_time"],
+                "items": [
+                    {
+                        "start_time": p["start_time"],
+                        "speaker_label": ln.speaker,
+                        "end_time": p["end_time"],
+                    }
+                    for p in pron
+                ],
+            }
+        )
     doc = {
         "jobName": "call-" + Path(call.meta["file"]).stem,
         "accountId": "111122223333",
@@ -371,9 +407,16 @@ def w_aws_segments(call: Call) -> str:
     segs = []
     for n, (ln, ids) in enumerate(zip(call.lines, per_line, strict=True)):
         pron = [items[i] for i in ids if items[i]["type"] == "pronunciation"]
-        segs.append({"id": n, "transcript": aws_text(ln), "start_time": pron[0]["start_time"],
-                     "end_time": pron[-1]["end_time"], "speaker_label": ln.speaker,
-                     "items": ids})
+        segs.append(
+            {
+                "id": n,
+                "transcript": aws_text(ln),
+                "start_time": pron[0]["start_time"],
+                "end_time": pron[-1]["end_time"],
+                "speaker_label": ln.speaker,
+                "items": ids,
+            }
+        )
     doc = {
         "jobName": "call-" + Path(call.meta["file"]).stem,
         "accountId": "111122223333",
@@ -392,23 +435,53 @@ def w_deepgram(call: Call) -> str:
     allw, utts = [], []
     for ln, (s, e, ws) in zip(call.lines, timed(call), strict=True):
         spk = int(ln.speaker or 0)
-        words = [{"word": bare(w).lower(), "start": a, "end": b,
-                  "confidence": round(rnd.uniform(0.7, 1), 4), "speaker": spk,
-                  "speaker_confidence": round(rnd.uniform(0.3, 0.95), 4), "punctuated_word": w}
-                 for w, a, b in ws]
+        words = [
+            {
+                "word": bare(w).lower(),
+                "start": a,
+                "end": b,
+                "confidence": round(rnd.uniform(0.7, 1), 4),
+                "speaker": spk,
+                "speaker_confidence": round(rnd.uniform(0.3, 0.95), 4),
+                "punctuated_word": w,
+            }
+            for w, a, b in ws
+        ]
         allw += words
-        utts.append({"start": s, "end": e, "confidence": round(rnd.uniform(0.85, 0.99), 4),
-                     "channel": 0, "transcript": ln.text, "words": words, "speaker": spk,
-                     "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4))})
+        utts.append(
+            {
+                "start": s,
+                "end": e,
+                "confidence": round(rnd.uniform(0.85, 0.99), 4),
+                "channel": 0,
+                "transcript": ln.text,
+                "words": words,
+                "speaker": spk,
+                "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            }
+        )
     duration = round(utts[-1]["end"] + 0.8, 3)
     doc = {
-        "metadata": {"request_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
-                     "created": "2024-05-14T09:12:44.511Z", "duration": duration, "channels": 1,
-                     "models": ["1dbdfb4d-85b2-4659-9831-16b3c76229aa"]},
+        "metadata": {
+            "request_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            "created": "2024-05-14T09:12:44.511Z",
+            "duration": duration,
+            "channels": 1,
+            "models": ["1dbdfb4d-85b2-4659-9831-16b3c76229aa"],
+        },
         "results": {
-            "channels": [{"alternatives": [{
-                "transcript": " ".join(u["transcript"] for u in utts),
-                "confidence": 0.97, "words": allw}], "detected_language": "ru"}],
+            "channels": [
+                {
+                    "alternatives": [
+                        {
+                            "transcript": " ".join(u["transcript"] for u in utts),
+                            "confidence": 0.97,
+                            "words": allw,
+                        }
+                    ],
+                    "detected_language": "ru",
+                }
+            ],
             "utterances": utts,
         },
     }
@@ -419,13 +492,27 @@ def w_assemblyai(call: Call) -> str:
     rnd = random.Random("aai" + call.meta["file"])
     allw, utts = [], []
     for ln, (s, e, ws) in zip(call.lines, timed(call), strict=True):
-        words = [{"text": w, "start": int(a * 1000), "end": int(b * 1000),
-                  "confidence": round(rnd.uniform(0.7, 1), 5), "speaker": ln.speaker}
-                 for w, a, b in ws]
+        words = [
+            {
+                "text": w,
+                "start": int(a * 1000),
+                "end": int(b * 1000),
+                "confidence": round(rnd.uniform(0.7, 1), 5),
+                "speaker": ln.speaker,
+            }
+            for w, a, b in ws
+        ]
         allw += words
-        utts.append({"speaker": ln.speaker, "text": ln.text,
-                     "confidence": round(rnd.uniform(0.85, 0.99), 5),
-                     "start": int(s * 1000), "end": int(e * 1000), "words": words})
+        utts.append(
+            {
+                "speaker": ln.speaker,
+                "text": ln.text,
+                "confidence": round(rnd.uniform(0.85, 0.99), 5),
+                "start": int(s * 1000),
+                "end": int(e * 1000),
+                "words": words,
+            }
+        )
     doc = {
         "id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
         "status": "completed",
@@ -443,13 +530,26 @@ def w_yandex(call: Call) -> str:
     chunks = []
     for ln, (_s, _e, ws) in zip(call.lines, timed(call), strict=True):
         tag = (ln.speaker or "").removeprefix("channel_")
-        chunks.append({
-            "alternatives": [{
-                "words": [{"startTime": f"{a:.3f}s", "endTime": f"{b:.3f}s", "word": w,
-                           "confidence": 1} for w, a, b in ws],
-                "text": ln.text, "confidence": 1}],
-            "channelTag": tag,
-        })
+        chunks.append(
+            {
+                "alternatives": [
+                    {
+                        "words": [
+                            {
+                                "startTime": f"{a:.3f}s",
+                                "endTime": f"{b:.3f}s",
+                                "word": w,
+                                "confidence": 1,
+                            }
+                            for w, a, b in ws
+                        ],
+                        "text": ln.text,
+                        "confidence": 1,
+                    }
+                ],
+                "channelTag": tag,
+            }
+        )
     doc = {
         "done": True,
         "response": {
@@ -470,35 +570,83 @@ def w_google(call: Call) -> str:
     results = []
     # earlier results: recogniser chunks by pause, two utterances each, no speaker tags
     for k in range(0, len(call.lines), 2):
-        pair = list(zip(call.lines[k:k + 2], tm[k:k + 2], strict=True))
-        words = [{"startTime": f"{a:.1f}s", "endTime": f"{b:.1f}s", "word": w}
-                 for _ln, (_s, _e, ws) in pair for w, a, b in ws]
-        results.append({"alternatives": [{
-            "transcript": " ".join(ln.text for ln, _ in pair),
-            "confidence": round(rnd.uniform(0.82, 0.95), 7), "words": words}],
-            "resultEndTime": f"{pair[-1][1][1]:.3f}s", "languageCode": "ru-ru"})
-    allw = [{"startTime": f"{a:.1f}s", "endTime": f"{b:.1f}s", "word": w,
-             "speakerTag": int(ln.speaker or 0)}
-            for ln, (_s, _e, ws) in zip(call.lines, tm, strict=True) for w, a, b in ws]
-    results.append({"alternatives": [{"transcript": "", "confidence": 0, "words": allw}],
-                    "resultEndTime": f"{tm[-1][1]:.3f}s", "languageCode": "ru-ru"})
-    return json.dumps({"results": results, "totalBilledTime": f"{int(tm[-1][1]) + 1}s"},
-                      ensure_ascii=False, indent=1) + "\n"
+        pair = list(zip(call.lines[k : k + 2], tm[k : k + 2], strict=True))
+        words = [
+            {"startTime": f"{a:.1f}s", "endTime": f"{b:.1f}s", "word": w}
+            for _ln, (_s, _e, ws) in pair
+            for w, a, b in ws
+        ]
+        results.append(
+            {
+                "alternatives": [
+                    {
+                        "transcript": " ".join(ln.text for ln, _ in pair),
+                        "confidence": round(rnd.uniform(0.82, 0.95), 7),
+                        "words": words,
+                    }
+                ],
+                "resultEndTime": f"{pair[-1][1][1]:.3f}s",
+                "languageCode": "ru-ru",
+            }
+        )
+    allw = [
+        {
+            "startTime": f"{a:.1f}s",
+            "endTime": f"{b:.1f}s",
+            "word": w,
+            "speakerTag": int(ln.speaker or 0),
+        }
+        for ln, (_s, _e, ws) in zip(call.lines, tm, strict=True)
+        for w, a, b in ws
+    ]
+    results.append(
+        {
+            "alternatives": [{"transcript": "", "confidence": 0, "words": allw}],
+            "resultEndTime": f"{tm[-1][1]:.3f}s",
+            "languageCode": "ru-ru",
+        }
+    )
+    return (
+        json.dumps(
+            {"results": results, "totalBilledTime": f"{int(tm[-1][1]) + 1}s"},
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 WRITERS = {
-    "text": w_text, "asr": w_text, "vtt": w_vtt, "srt": w_srt, "srt_dash": w_srt,
-    "callqa": w_callqa, "whisperx": w_whisperx, "aws_items": w_aws_items,
-    "aws_segments": w_aws_segments, "deepgram": w_deepgram, "assemblyai": w_assemblyai,
-    "yandex": w_yandex, "google": w_google,
+    "text": w_text,
+    "asr": w_text,
+    "vtt": w_vtt,
+    "srt": w_srt,
+    "srt_dash": w_srt,
+    "callqa": w_callqa,
+    "whisperx": w_whisperx,
+    "aws_items": w_aws_items,
+    "aws_segments": w_aws_segments,
+    "deepgram": w_deepgram,
+    "assemblyai": w_assemblyai,
+    "yandex": w_yandex,
+    "google": w_google,
 }
 
 # the format family the bench reports by
 FAMILY = {
-    "text": "text", "asr": "asr_text", "vtt": "webvtt", "srt": "srt", "srt_dash": "srt",
-    "callqa": "callqa_json", "whisperx": "whisperx", "aws_items": "aws_transcribe",
-    "aws_segments": "aws_transcribe", "deepgram": "deepgram", "assemblyai": "assemblyai",
-    "yandex": "yandex_v2", "google": "google_stt",
+    "text": "text",
+    "asr": "asr_text",
+    "vtt": "webvtt",
+    "srt": "srt",
+    "srt_dash": "srt",
+    "callqa": "callqa_json",
+    "whisperx": "whisperx",
+    "aws_items": "aws_transcribe",
+    "aws_segments": "aws_transcribe",
+    "deepgram": "deepgram",
+    "assemblyai": "assemblyai",
+    "yandex": "yandex_v2",
+    "google": "google_stt",
 }
 
 
@@ -509,6 +657,16 @@ def yq(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+def kind(call: Call) -> str:
+    """call (a sales call, the core of the corpus) | complaint | snippet; `# kind:` overrides."""
+    if call.meta.get("kind"):
+        return call.meta["kind"]
+    name = call.meta["file"]
+    if "_snip_" in name:
+        return "snippet"
+    return "complaint" if "complaint" in name else "call"
+
+
 def label_entry(call: Call) -> str:
     m = call.meta
     q = {c: 0 for c in CATS.values()}
@@ -517,7 +675,12 @@ def label_entry(call: Call) -> str:
         for c in ln.questions:
             q[c] += 1
         viols += [(i, v) for v in ln.violations]
-    out = [f"- file: {m['file']}", f"  format: {FAMILY[call.fmt]}", f"  manager: {yq(m['manager'])}"]
+    out = [
+        f"- file: {m['file']}",
+        f"  format: {FAMILY[call.fmt]}",
+        f"  kind: {kind(call)}",
+        f"  manager: {yq(m['manager'])}",
+    ]
     out.append("  questions: {" + ", ".join(f"{k}: {v}" for k, v in q.items()) + "}")
     if viols:
         out.append("  violations:")

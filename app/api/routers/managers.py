@@ -1,0 +1,120 @@
+"""Managers, their trends and the trainer report: GET /v1/managers[/{id}/trends|/report]."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import HTMLResponse
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.responses import json_response, problems
+from app.api.trend_schemas import (
+    ChecklistQuery,
+    FromQuery,
+    ManagerIdPath,
+    ManagersOut,
+    ToQuery,
+    TrendsOut,
+    TzQuery,
+)
+from app.db.trends import Bucket
+from app.services import reports, trends
+from app.services.report_html import render_report_html
+
+router = APIRouter(prefix="/v1/managers", tags=["trends"])
+
+BucketQuery = Annotated[Bucket, Query(description="Bucket size of the series.")]
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@router.get("", response_model=None, responses={200: {"model": ManagersOut}, **problems(503)})
+def list_managers(session: SessionDep) -> Response:
+    """Every manager with call count, average total, teams and the newest call."""
+    return json_response({"managers": trends.list_managers(session)})
+
+
+@router.get(
+    "/{manager_id}/trends",
+    response_model=None,
+    responses={200: {"model": TrendsOut}, **problems(404, 422, 503)},
+)
+def manager_trends(
+    manager_id: ManagerIdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    bucket: BucketQuery = "week",
+    start: FromQuery = None,
+    end: ToQuery = None,
+    checklist: ChecklistQuery = None,
+    tz: TzQuery = None,
+) -> Response:
+    """The manager's series by day, week or month; empty periods have calls 0."""
+    body = trends.manager_trends(
+        session,
+        manager_id,
+        bucket=bucket,
+        start=start,
+        end=end,
+        checklist=checklist,
+        tz=tz,
+        default_tz=settings.timezone,
+    )
+    return json_response(body)
+
+
+def _filename(manager_id: str, suffix: str) -> str:
+    safe = _UNSAFE_FILENAME.sub("_", manager_id).strip("._") or "manager"
+    return f"callqa-report-{safe[:80]}.{suffix}"
+
+
+@router.get(
+    "/{manager_id}/report",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The report as JSON, one HTML page with inline SVG charts, or CSV.",
+            "content": {"text/html": {}, "text/csv": {}},
+        },
+        **problems(404, 422, 503),
+    },
+)
+def manager_report(
+    manager_id: ManagerIdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    compare_before: Annotated[
+        str | None,
+        Query(max_length=64, description="Split date/datetime: before vs after a training."),
+    ] = None,
+    bucket: BucketQuery = "week",
+    checklist: ChecklistQuery = None,
+    tz: TzQuery = None,
+    format: Annotated[Literal["json", "html", "csv"], Query()] = "json",
+) -> Response:
+    """The trainer report: summary, trends, item pass rates, phrases to replace, best and
+    worst calls, and with `compare_before` the periods before and after side by side."""
+    report: dict[str, Any] = reports.manager_report(
+        session,
+        manager_id,
+        start=start,
+        end=end,
+        compare_before=compare_before,
+        bucket=bucket,
+        checklist=checklist,
+        tz=tz,
+        default_tz=settings.timezone,
+    )
+    if format == "html":
+        return HTMLResponse(render_report_html(report))
+    if format == "csv":
+        disposition = f'attachment; filename="{_filename(manager_id, "csv")}"'
+        return Response(
+            reports.report_csv(report),
+            media_type=reports.CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": disposition},
+        )
+    return json_response(report)

@@ -1,0 +1,54 @@
+"""Team leaderboard: GET /v1/teams/{team_id}/leaderboard."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.responses import json_response, problems
+from app.api.trend_schemas import (
+    ChecklistQuery,
+    FromQuery,
+    LeaderboardOut,
+    TeamIdPath,
+    ToQuery,
+    TzQuery,
+)
+from app.services import trends
+from app.services.trends import SortKey
+
+router = APIRouter(prefix="/v1/teams", tags=["trends"])
+
+
+@router.get(
+    "/{team_id}/leaderboard",
+    response_model=None,
+    responses={200: {"model": LeaderboardOut}, **problems(404, 422, 503)},
+)
+def team_leaderboard(
+    team_id: TeamIdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    sort: Annotated[
+        SortKey,
+        Query(description="Figure to rank by; higher ranks first, except violations_per_call."),
+    ] = "avg_total",
+    start: FromQuery = None,
+    end: ToQuery = None,
+    checklist: ChecklistQuery = None,
+    tz: TzQuery = None,
+) -> Response:
+    """The team's managers ranked over the window, from the roll-ups."""
+    body = trends.team_leaderboard(
+        session,
+        team_id,
+        sort=sort,
+        start=start,
+        end=end,
+        checklist=checklist,
+        tz=tz,
+        default_tz=settings.timezone,
+    )
+    return json_response(body)

@@ -1,0 +1,44 @@
+"""The forbidden phrases said most: GET /v1/violations/top."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.responses import json_response, problems
+from app.api.trend_schemas import FromQuery, ToQuery, TzQuery, ViolationsOut
+from app.services import trends
+from app.services.schemas import Id
+
+router = APIRouter(prefix="/v1/violations", tags=["trends"])
+
+
+@router.get(
+    "/top",
+    response_model=None,
+    responses={200: {"model": ViolationsOut}, **problems(422, 503)},
+)
+def top_violations(
+    session: SessionDep,
+    settings: SettingsDep,
+    team_id: Annotated[Id | None, Query()] = None,
+    manager_id: Annotated[Id | None, Query()] = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    tz: TzQuery = None,
+) -> Response:
+    """Phrase, replacement, count and who said it, most said first."""
+    body = trends.top_violations(
+        session,
+        team_id=team_id,
+        manager_id=manager_id,
+        start=start,
+        end=end,
+        limit=limit,
+        tz=tz,
+        default_tz=settings.timezone,
+    )
+    return json_response(body)

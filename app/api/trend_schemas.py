@@ -1,0 +1,136 @@
+"""Query parameters shared by the trend, report, leaderboard and violation routes, and the
+response models that document them in OpenAPI.
+
+The answers themselves are sent with `json_response` as the services build them; the models
+here describe that shape for /docs without re-validating every series point.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import BaseModel, Field
+
+from app.services.schemas import ChecklistKey, Id
+
+ManagerIdPath = Annotated[Id, Path(description="The manager id the calls were ingested with.")]
+TeamIdPath = Annotated[Id, Path(description="The team id the calls were ingested with.")]
+FromQuery = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        max_length=64,
+        description="A date (inclusive, in `tz`) or an ISO 8601 datetime. "
+        "Default: 90 days before `to`.",
+    ),
+]
+ToQuery = Annotated[
+    str | None,
+    Query(
+        alias="to",
+        max_length=64,
+        description="A date (inclusive, in `tz`) or an ISO 8601 datetime (exclusive). "
+        "Default: today.",
+    ),
+]
+TzQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="IANA zone for dates and buckets; default CALLQA_TIMEZONE.",
+    ),
+]
+ChecklistQuery = Annotated[
+    ChecklistKey | None, Query(description="Only calls scored with this checklist.")
+]
+
+
+class QuestionAverages(BaseModel):
+    expertise: float | None
+    personal: float | None
+    motivation: float | None
+    other: float | None
+
+
+class Figures(BaseModel):
+    """Per-call averages of some calls; null where there are none."""
+
+    calls: int
+    avg_total: float | None
+    avg_questions: QuestionAverages
+    avg_questions_total: float | None
+    violations_per_call: float | None
+
+
+class SeriesPoint(Figures):
+    period_start: datetime = Field(description="Local start of the bucket, with its offset.")
+    item_pass_rate: dict[str, float | None]
+
+
+class TrendsOut(BaseModel):
+    manager_id: str
+    bucket: str
+    checklist: str | None
+    from_: datetime = Field(alias="from")
+    to: datetime = Field(description="Exclusive end.")
+    tz: str
+    series: list[SeriesPoint]
+
+
+class LastCall(BaseModel):
+    id: int
+    started_at: datetime
+    link: str
+
+
+class ManagerOut(BaseModel):
+    manager_id: str
+    manager_name: str | None
+    teams: list[str]
+    calls: int
+    avg_total: float | None
+    last_call: LastCall | None
+
+
+class ManagersOut(BaseModel):
+    managers: list[ManagerOut]
+
+
+class LeaderboardEntry(Figures):
+    rank: int
+    manager_id: str
+    manager_name: str | None
+
+
+class LeaderboardOut(BaseModel):
+    team_id: str
+    sort: str
+    checklist: str | None
+    from_: datetime = Field(alias="from")
+    to: datetime
+    tz: str
+    managers: list[LeaderboardEntry]
+
+
+class PhraseManager(BaseModel):
+    manager_id: str
+    count: int
+
+
+class PhraseOut(BaseModel):
+    phrase: str
+    replacement: str | None
+    count: int
+    manager_count: int
+    managers: list[PhraseManager] = Field(description="Who said it, most first (up to 10).")
+
+
+class ViolationsOut(BaseModel):
+    team_id: str | None
+    manager_id: str | None
+    from_: datetime = Field(alias="from")
+    to: datetime
+    tz: str
+    phrases: list[PhraseOut]

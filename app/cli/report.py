@@ -1,0 +1,104 @@
+"""`callqa report MANAGER_ID`: the trainer report as an HTML page, JSON or CSV, from the command
+line through the same service and session scope as GET /v1/managers/{id}/report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from app.cli import scope
+from app.cli.main import app
+from app.services import health, reports
+from app.services.errors import CallqaError
+from app.services.report_html import render_report_html
+from app.settings import get_settings
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    json = "json"
+    csv = "csv"
+
+
+class Bucket(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def render(report: dict[str, Any], fmt: ReportFormat, base_url: str) -> bytes:
+    """The report in the chosen format, as bytes to write."""
+    if fmt is ReportFormat.html:
+        return render_report_html(report, base_url=base_url).encode("utf-8")
+    if fmt is ReportFormat.csv:
+        return reports.report_csv(report)
+    return (json.dumps(report, ensure_ascii=False, indent=2, default=_iso) + "\n").encode()
+
+
+@app.command("report")
+def report_command(
+    manager_id: Annotated[str, typer.Argument(help="The manager id the calls carry.")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day (YYYY-MM-DD) or ISO datetime.")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, inclusive.")] = None,
+    compare_before: Annotated[
+        str | None,
+        typer.Option("--compare-before", help="Training date: compare before and after it."),
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="IANA zone of days and weeks (CALLQA_TIMEZONE).")
+    ] = None,
+    bucket: Annotated[Bucket, typer.Option(help="Series bucket.")] = Bucket.week,
+    checklist: Annotated[str | None, typer.Option(help="Only calls of this checklist.")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = (
+        ReportFormat.html
+    ),
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="File to write; '-' for standard output.")
+    ] = "-",
+    base_url: Annotated[
+        str, typer.Option(help="Prefix of call links in HTML, e.g. http://callqa:8000.")
+    ] = "",
+) -> None:
+    """Write a manager's trainer report (default: the last 90 days, weekly)."""
+    settings = get_settings()
+    try:
+        with scope.cli_database() as database, database.session_scope() as session:
+            health.check_ready(session)
+            report = reports.manager_report(
+                session,
+                manager_id,
+                start=start,
+                end=end,
+                compare_before=compare_before,
+                bucket=bucket.value,  # type: ignore[arg-type]
+                checklist=checklist,
+                tz=tz,
+                default_tz=settings.timezone,
+            )
+    except CallqaError as exc:
+        raise scope.fail(exc) from None
+    data = render(report, fmt, base_url)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    Path(output).write_bytes(data)
+    last_day = report["to"] - timedelta(microseconds=1)
+    scope.err.print(
+        f"{output}: {report['summary']['calls']} calls of {manager_id}, "
+        f"{report['from']:%Y-%m-%d} to {last_day:%Y-%m-%d} ({report['tz']})"
+    )

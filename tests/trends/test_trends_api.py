@@ -1,0 +1,282 @@
+"""Trends, managers, leaderboard and top violations over HTTP, and their problem+json errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.engine import score
+from tests.trends.conftest import Ingest, realty_call
+
+PROBLEM = "application/problem+json"
+
+
+def _trends(client: TestClient, manager_id: str = "m-api", **params: Any) -> Any:
+    return client.get(f"/v1/managers/{manager_id}/trends", params=params)
+
+
+def test_empty_periods_are_present_with_zero_calls_and_null_averages(
+    client: TestClient, store: Ingest
+) -> None:
+    store(realty_call(5, forbidden=1), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+    store(realty_call(4), started_at="2026-03-16T10:00:00+00:00", manager_id="m-api")
+
+    series = _trends(client, bucket="week", **{"from": "2026-03-02", "to": "2026-03-22"}).json()[
+        "series"
+    ]
+
+    assert [p["calls"] for p in series] == [1, 0, 1]
+    empty = series[1]
+    assert empty["period_start"] == "2026-03-09T00:00:00+00:00"
+    assert empty["avg_total"] is None
+    assert empty["avg_questions"] == {
+        "expertise": None,
+        "personal": None,
+        "motivation": None,
+        "other": None,
+    }
+    assert empty["violations_per_call"] is None
+    assert empty["item_pass_rate"] == {}
+
+
+def test_a_series_point_holds_the_averages_and_item_pass_rates_of_its_calls(
+    client: TestClient, store: Ingest
+) -> None:
+    texts = [realty_call(5, 1, forbidden=1), realty_call(8, 2, 1)]
+    for i, text in enumerate(texts):
+        store(text, started_at=f"2026-03-0{2 + i}T10:00:00+00:00", manager_id="m-api")
+    scores = [score(t).to_dict() for t in texts]
+
+    [point] = _trends(client, bucket="month", **{"from": "2026-03-01", "to": "2026-03-31"}).json()[
+        "series"
+    ]
+
+    assert point["period_start"] == "2026-03-01T00:00:00+00:00"
+    assert point["calls"] == 2
+    assert point["avg_total"] == round((scores[0]["total"] + scores[1]["total"]) / 2, 2)
+    assert point["violations_per_call"] == round(
+        (len(scores[0]["violations"]) + len(scores[1]["violations"])) / 2, 2
+    )
+    expected_rates = {
+        item["key"]: (int(item["passed"]) + int(other["passed"])) / 2
+        for item, other in zip(scores[0]["items"], scores[1]["items"], strict=True)
+    }
+    assert point["item_pass_rate"] == expected_rates
+
+
+def test_day_buckets_cover_every_day_of_the_range(client: TestClient, store: Ingest) -> None:
+    store(realty_call(4), started_at="2026-03-05T10:00:00+00:00", manager_id="m-api")
+
+    series = _trends(client, bucket="day", **{"from": "2026-03-01", "to": "2026-03-07"}).json()[
+        "series"
+    ]
+
+    assert [p["period_start"][:10] for p in series] == [f"2026-03-0{d}" for d in range(1, 8)]
+    assert [p["calls"] for p in series] == [0, 0, 0, 0, 1, 0, 0]
+
+
+def test_the_checklist_filter_keeps_only_calls_scored_with_it(
+    client: TestClient, store: Ingest
+) -> None:
+    store(realty_call(4), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+    store(
+        realty_call(4),
+        started_at="2026-03-03T10:00:00+00:00",
+        manager_id="m-api",
+        checklist="spin_classic",
+    )
+    params = {"bucket": "month", "from": "2026-03-01", "to": "2026-03-31"}
+
+    realty = _trends(client, checklist="realty_phone", **params).json()
+    everything = _trends(client, **params).json()
+
+    assert realty["checklist"] == "realty_phone"
+    assert realty["series"][0]["calls"] == 1
+    assert everything["series"][0]["calls"] == 2
+
+
+def test_without_from_and_to_the_last_90_days_are_shown(client: TestClient, store: Ingest) -> None:
+    store(realty_call(4), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+
+    body = _trends(client, bucket="day").json()
+
+    assert len(body["series"]) == 90
+    assert body["to"] > body["from"]
+
+
+def test_an_unknown_manager_is_a_404_problem(client: TestClient) -> None:
+    for path in ("trends", "report"):
+        response = client.get(f"/v1/managers/nobody/{path}")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == PROBLEM
+        assert "nobody" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"bucket": "year"}, "bucket"),
+        ({"tz": "Mars/Olympus"}, "tz"),
+        ({"tz": "../../etc/passwd"}, "tz"),
+        ({"from": "yesterday"}, "from"),
+        ({"to": "2026-02-30"}, "to"),
+        ({"from": "2026-03-10", "to": "2026-03-01"}, "to"),
+        ({"from": "0001-01-01"}, "from"),
+        ({"checklist": "no such!"}, "checklist"),
+    ],
+)
+def test_a_bad_query_parameter_is_a_422_problem_naming_it(
+    client: TestClient, store: Ingest, params: dict[str, str], parameter: str
+) -> None:
+    store(realty_call(4), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+
+    response = _trends(client, **params)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert [e["parameter"] for e in response.json()["errors"]] == [parameter]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/v1/managers/m-api/report", {"format": "pdf"}, "format"),
+        ("/v1/managers/m-api/report", {"compare_before": "after lunch"}, "compare_before"),
+        ("/v1/teams/t-sochi/leaderboard", {"sort": "height"}, "sort"),
+        ("/v1/teams/t-sochi/leaderboard", {"tz": "Nowhere"}, "tz"),
+        ("/v1/violations/top", {"limit": "0"}, "limit"),
+        ("/v1/violations/top", {"from": "soon"}, "from"),
+    ],
+)
+def test_report_leaderboard_and_violations_name_their_bad_parameter(
+    client: TestClient, store: Ingest, path: str, params: dict[str, str], parameter: str
+) -> None:
+    store(realty_call(4), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+
+    response = client.get(path, params=params)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert [e["parameter"] for e in response.json()["errors"]] == [parameter]
+
+
+def test_an_unknown_team_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/v1/teams/no-team/leaderboard")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_managers_list_their_calls_average_and_newest_call(
+    client: TestClient, store: Ingest
+) -> None:
+    a = store(realty_call(4), started_at="2026-03-02T10:00:00+00:00", manager_id="m-list-a")
+    b = store(
+        realty_call(9, 3, 2),
+        started_at="2026-03-04T10:00:00+03:00",
+        manager_id="m-list-a",
+        manager_name="Анна",
+    )
+
+    managers = {m["manager_id"]: m for m in client.get("/v1/managers").json()["managers"]}
+
+    entry = managers["m-list-a"]
+    assert entry["calls"] == 2
+    assert entry["avg_total"] == round((a["score"]["total"] + b["score"]["total"]) / 2, 2)
+    assert entry["manager_name"] == "Анна"
+    assert entry["teams"] == ["t-sochi"]
+    assert entry["last_call"] == {
+        "id": b["id"],
+        "started_at": "2026-03-04T10:00:00+03:00",
+        "link": f"/v1/calls/{b['id']}",
+    }
+
+
+def _team(store: Ingest) -> dict[str, float]:
+    """Three managers of team t-board with different habits; returns their totals."""
+    plans = {
+        "m-strong": realty_call(10, 4, 2),
+        "m-novice": realty_call(4, forbidden=2),
+        "m-middle": realty_call(7, 1, 1, forbidden=1),
+    }
+    for manager, text in plans.items():
+        store(text, started_at="2026-03-02T10:00:00+00:00", manager_id=manager, team_id="t-board")
+    store(realty_call(12, 6, 3), started_at="2026-03-02T10:00:00+00:00", manager_id="m-other")
+    return {m: score(t).to_dict()["total"] for m, t in plans.items()}
+
+
+def test_the_leaderboard_ranks_a_teams_managers_by_average_total(
+    client: TestClient, store: Ingest
+) -> None:
+    totals = _team(store)
+
+    body = client.get(
+        "/v1/teams/t-board/leaderboard", params={"from": "2026-03-01", "to": "2026-03-31"}
+    ).json()
+
+    ranked = [(e["rank"], e["manager_id"]) for e in body["managers"]]
+    expected = sorted(totals, key=lambda m: -totals[m])
+    assert ranked == list(enumerate(expected, start=1))
+    assert body["managers"][0]["avg_total"] == totals[expected[0]]
+
+
+def test_sorting_by_violations_puts_the_cleanest_speaker_first(
+    client: TestClient, store: Ingest
+) -> None:
+    _team(store)
+
+    body = client.get(
+        "/v1/teams/t-board/leaderboard",
+        params={"from": "2026-03-01", "to": "2026-03-31", "sort": "violations_per_call"},
+    ).json()
+
+    assert [e["manager_id"] for e in body["managers"]] == ["m-strong", "m-middle", "m-novice"]
+    assert [e["violations_per_call"] for e in body["managers"]] == [0, 1, 2]
+
+
+def test_sorting_by_personal_questions_uses_the_personal_average(
+    client: TestClient, store: Ingest
+) -> None:
+    _team(store)
+
+    body = client.get(
+        "/v1/teams/t-board/leaderboard",
+        params={"from": "2026-03-01", "to": "2026-03-31", "sort": "personal"},
+    ).json()
+
+    personal = [e["avg_questions"]["personal"] for e in body["managers"]]
+    assert personal == sorted(personal, reverse=True)
+    assert body["managers"][0]["manager_id"] == "m-strong"
+
+
+def test_top_violations_count_phrases_with_replacement_and_who_said_them(
+    client: TestClient, store: Ingest
+) -> None:
+    _team(store)
+
+    body = client.get(
+        "/v1/violations/top",
+        params={"team_id": "t-board", "from": "2026-03-01", "to": "2026-03-31"},
+    ).json()
+
+    top = {p["phrase"]: p for p in body["phrases"]}
+    assert top["я не знаю"]["replacement"] == "Я уточню и вернусь к вам с ответом"
+    assert top["я не знаю"]["count"] == 2
+    assert top["я не знаю"]["manager_count"] == 2
+    assert {m["manager_id"] for m in top["я не знаю"]["managers"]} == {"m-novice", "m-middle"}
+    assert top["подождите"]["managers"] == [{"manager_id": "m-novice", "count": 1}]
+
+
+def test_top_violations_of_one_manager_leave_the_others_out(
+    client: TestClient, store: Ingest
+) -> None:
+    _team(store)
+
+    body = client.get(
+        "/v1/violations/top",
+        params={"manager_id": "m-middle", "from": "2026-03-01", "to": "2026-03-31"},
+    ).json()
+
+    assert [(p["phrase"], p["count"]) for p in body["phrases"]] == [("я не знаю", 1)]
