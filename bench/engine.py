@@ -4,11 +4,13 @@ What it measures
 ----------------
 * A real-estate phone call (manager + client, plain text with `Менеджер:` / `Клиент:`
   prefixes and punctuation) is built deterministically: a fixed opening and closing around
-  manager/client exchanges drawn by a seeded random from a pool of ~70 lines (questions
-  about district, budget, floors, family, the dream apartment; a few forbidden phrases
-  such as "я не знаю", "перезвоните позже", "вы должны"; presentation monologues), until
-  the call has about 1,500 spoken words. The same call is also scored as speech-to-text
-  output: lowercase, no punctuation (the `менеджер:` / `клиент:` labels stay).
+  manager/client exchanges drawn in a seeded random order, without repeats until the pool
+  runs out, from a pool of 39 exchanges (~80 lines: questions about district, budget,
+  floors, family, the dream apartment; a few forbidden phrases such as "я не знаю",
+  "перезвоните позже", "вы должны", and a negated "вы не должны" that is no hit;
+  presentation monologues), until the call has about `--words` (1,500) spoken words; the
+  exact count is printed. The same call is also scored as speech-to-text output:
+  lowercase, no punctuation (the `менеджер:` / `клиент:` labels stay).
 * For each variant: the cold first call (in a fresh process this loads the pymorphy3
   dictionaries and fills the lemma caches; reported separately), then `--runs` timed calls
   of `score(text)` with the default checklist `realty_phone` on one core: median, p95,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
 from typing import Any
 
+import orjson
 from fastapi import Response
 
 from app.api.schemas import Problem
@@ -21,19 +20,15 @@ _DESCRIPTIONS = {
 }
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def json_response(
     content: Any, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    """A JSON response of `content` as is: no model round-trip that could reshape the score."""
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """A JSON response of `content` as is: no model round-trip that could reshape the score.
+
+    orjson writes datetimes in ISO 8601 with their offset, as the caller gave them.
+    """
     return Response(
-        body.encode(), status_code=status, headers=headers, media_type="application/json"
+        orjson.dumps(content), status_code=status, headers=headers, media_type="application/json"
     )
 
 

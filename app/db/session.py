@@ -6,17 +6,18 @@ of work, or rolls back if anything raised.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-# Compact JSON that keeps Cyrillic as UTF-8: a third of the bytes of \\uXXXX escapes.
-_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+def _dumps(value: Any) -> str:
+    """jsonb parameters via orjson: a score and its utterances serialise ~10x faster than json."""
+    return orjson.dumps(value).decode()
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
@@ -28,6 +29,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
         max_overflow=max_overflow,
         pool_timeout=10,
         json_serializer=_dumps,
+        json_deserializer=orjson.loads,
         connect_args={"connect_timeout": 5, "application_name": "callqa"},
     )
 

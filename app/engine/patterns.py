@@ -71,44 +71,59 @@ def compile_pattern(text: str, *, gap: int = 0, value: object = None) -> Pattern
     return Pattern(text=text, words=tuple(words), gap=gap, value=value)
 
 
+def _anchor(p: Pattern) -> int:
+    """The word a pattern is indexed by: its longest, so frequent short words ("вы", "не",
+    "это") do not make every occurrence a candidate; on a tie, the later word."""
+    lengths = [min((len(x) for x in (*w.lemmas, *w.forms)), default=0) for w in p.words]
+    return max(range(len(lengths)), key=lambda k: (lengths[k], k))
+
+
 class Matcher:
     """Finds every occurrence of many patterns in a token list in one pass."""
 
     def __init__(self, patterns: Iterable[Pattern]) -> None:
-        self._by_lemma: dict[str, list[Pattern]] = defaultdict(list)
-        self._by_form: dict[str, list[Pattern]] = defaultdict(list)
+        self._by_lemma: dict[str, list[tuple[Pattern, int]]] = defaultdict(list)
+        self._by_form: dict[str, list[tuple[Pattern, int]]] = defaultdict(list)
         self.patterns = tuple(patterns)
         for p in self.patterns:
-            head = p.words[0]
-            for key in head.lemmas:
-                self._by_lemma[key].append(p)
-            for key in head.forms:
-                self._by_form[key].append(p)
+            k = _anchor(p)
+            for key in p.words[k].lemmas:
+                self._by_lemma[key].append((p, k))
+            for key in p.words[k].forms:
+                self._by_form[key].append((p, k))
+        self._lemma_keys = frozenset(self._by_lemma)
+        self._form_keys = frozenset(self._by_form)
 
     def find(self, tokens: Tokens) -> list[Match]:
-        """All matches, in token order; for one start the longest pattern comes first."""
+        """All matches ordered by their first word; at one start the longest comes first."""
         found: list[Match] = []
-        by_lemma, by_form = self._by_lemma, self._by_form
         forms = tokens.forms
+        if self._lemma_keys.isdisjoint(tokens.lemmas) and self._form_keys.isdisjoint(forms):
+            return found  # most turns: no anchor word at all, decided at C speed
+        by_lemma, by_form = self._by_lemma, self._by_form
         for i, lem in enumerate(tokens.lemmas):
             heads = by_lemma.get(lem)
             more = by_form.get(forms[i])
             if not heads and not more:
                 continue
-            candidates = (heads or []) + (more or [])
-            hits = [m for p in candidates if (m := _match_at(p, tokens, i)) is not None]
-            hits.sort(key=lambda m: (m.skipped.__len__() - len(m.pattern.words), m.last))
-            found.extend(hits)
+            candidates = heads + more if heads and more else heads or more or []
+            for p, k in candidates:
+                m = _match_around(p, k, tokens, i)
+                if m is not None:
+                    found.append(m)
+        if len(found) > 1:
+            found.sort(key=lambda m: (m.first, len(m.skipped) - len(m.pattern.words), m.last))
         return found
 
 
-def _match_at(p: Pattern, tokens: Tokens, i: int) -> Match | None:
-    pos = i
-    skipped: list[int] = []
-    budget = p.gap
+def _match_around(p: Pattern, k: int, tokens: Tokens, i: int) -> Match | None:
+    """Match pattern `p` with its word `k` at token `i`: onwards, then backwards."""
     lemmas, forms = tokens.lemmas, tokens.forms
     n = len(forms)
-    for word in p.words[1:]:
+    skipped: list[int] = []
+    budget = p.gap
+    pos = i
+    for word in p.words[k + 1 :]:
         pos += 1
         while pos < n and not word.accepts(lemmas[pos], forms[pos]):
             if budget == 0:
@@ -118,4 +133,16 @@ def _match_at(p: Pattern, tokens: Tokens, i: int) -> Match | None:
             pos += 1
         if pos >= n:
             return None
-    return Match(p, i, pos, tuple(skipped))
+    last = pos
+    pos = i
+    for word in reversed(p.words[:k]):
+        pos -= 1
+        while pos >= 0 and not word.accepts(lemmas[pos], forms[pos]):
+            if budget == 0:
+                return None
+            skipped.append(pos)
+            budget -= 1
+            pos -= 1
+        if pos < 0:
+            return None
+    return Match(p, pos, last, tuple(sorted(skipped)))

@@ -99,7 +99,9 @@ class PhraseFinder:
         if not self.fuzzy_keys:
             return hits
         for i, form in enumerate(forms):
-            if len(form) < 3 or is_known(form) or _overlaps(taken, i, i):
+            # Speech-to-text merges and typos are unknown words; compounds with a hyphen
+            # ("кухня-гостиная") are unknown too, but never a phrase.
+            if len(form) < 4 or "-" in form or is_known(form) or _overlaps(taken, i, i):
                 continue
             best: tuple[float, int, int, int] | None = None
             for first in range(max(0, i - _MAX_WINDOW + 1), i + 1):

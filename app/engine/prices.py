@@ -7,6 +7,7 @@ amount with a part below a million, or a figure said with "рублей", is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
 
 _MIN_PRICE = 100_000
+_DIGIT = re.compile(r"\d")
 _CONTEXT = ("стоить", "стоимость", "цена", "рубль", "руб", "р", "₽", "бюджет", "за", "от")
 
 
@@ -44,10 +46,8 @@ class PriceFinder:
         """Each exact price in the given (manager's) turns."""
         found = []
         for turn in turns:
-            if not any(c.isdigit() for c in turn.text) and self.units.keys().isdisjoint(
-                turn.tokens.lemmas
-            ):
-                continue  # no number at all: the common case, kept cheap
+            if not _DIGIT.search(turn.text) and self.scales.keys().isdisjoint(turn.tokens.lemmas):
+                continue  # a price needs digits or "тысяч"/"миллион": most turns have neither
             for amount in self._amounts(turn.tokens):
                 if self._is_exact(turn.tokens.lemmas, amount):
                     found.append((turn, amount))

@@ -19,7 +19,6 @@ from app.engine.result import Question
 from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
 
-_SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
 _PUNCTUATION = re.compile(r"[.!?…]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 
@@ -101,18 +100,12 @@ class QuestionFinder:
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
         found: list[tuple[int, int, str]] = []
         tokens = turn.tokens
-        t = 0
-        for m in _SENTENCE.finditer(turn.text):
-            if "?" not in m.group()[-3:]:
-                continue
-            offsets = tokens.spans()
-            inside = [i for i in range(t, len(tokens)) if m.start() <= offsets[i][0] < m.end()]
-            if not inside:
-                continue
-            t = inside[-1] + 1
-            if all(tokens.lemmas[i] in self.tags for i in inside):
-                continue
-            found.append((inside[0], inside[-1], m.group().strip()))
+        first = 0
+        for end, mark in tokens.stops:
+            if "?" in mark and end > first:
+                if not all(w in self.tags for w in tokens.lemmas[first:end]):
+                    found.append((first, end - 1, turn.span(first, end - 1) + "?"))
+            first = max(first, end)
         return found
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:

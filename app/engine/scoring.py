@@ -107,7 +107,7 @@ def _metrics(turns: Sequence[Turn], manager: str, questions: int) -> dict[str, A
     longest: tuple[int, Turn | None, list[str]] = (0, None, [])
     run: tuple[int, Turn | None, list[str]] = (0, None, [])
     for turn in turns:
-        n = len(turn.tokens)
+        n = turn.word_count
         is_manager = turn.utterance.speaker == manager
         words[is_manager] += n
         if is_manager:

@@ -1,24 +1,39 @@
-"""A transcript prepared once for every analysis: the words of each utterance."""
+"""A transcript prepared once for every analysis: the words of each utterance.
+
+Words are split and lemmatised on first use: the client's turns are mostly only counted,
+and scoring a long call must stay near a millisecond.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from app.engine.model import Utterance
 from app.engine.text import Tokens, tokenize
 
 
-@dataclass(frozen=True, slots=True)
 class Turn:
     """An utterance with its words; `position` is its place in the utterance list."""
 
-    position: int
-    utterance: Utterance
-    tokens: Tokens
+    __slots__ = ("_tokens", "position", "utterance")
+
+    def __init__(self, position: int, utterance: Utterance) -> None:
+        self.position = position
+        self.utterance = utterance
+        self._tokens: Tokens | None = None
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            self._tokens = tokenize(self.utterance.text)
+        return self._tokens
 
     @property
     def text(self) -> str:
         return self.utterance.text
+
+    @property
+    def word_count(self) -> int:
+        """Words as a listener counts them (whitespace-separated), cheap for every turn."""
+        return len(self.utterance.text.split())
 
     def span(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
@@ -26,5 +41,5 @@ class Turn:
 
 
 def prepare(utterances: tuple[Utterance, ...]) -> list[Turn]:
-    """Tokenise every utterance once."""
-    return [Turn(i, u, tokenize(u.text)) for i, u in enumerate(utterances)]
+    """Wrap every utterance; words are split when first needed."""
+    return [Turn(i, u) for i, u in enumerate(utterances)]

@@ -14,6 +14,9 @@ from typing import Any
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+# The same, plus runs of sentence-ending punctuation, which split sentences.
+_TOKEN_OR_STOP = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+|[.!?…]+")
+_STOPS = frozenset(".!?…")
 _CACHE_LIMIT = 300_000  # distinct forms kept; names and typos keep arriving in a service
 
 _lemmas: dict[str, str] = {}
@@ -61,12 +64,20 @@ def is_known(form: str) -> bool:
 class Tokens:
     """The words of one text: folded forms and lemmas, with offsets computed on demand."""
 
-    __slots__ = ("_spans", "forms", "lemmas", "text")
+    __slots__ = ("_spans", "forms", "lemmas", "stops", "text")
 
-    def __init__(self, text: str, forms: list[str], lemmas: list[str]) -> None:
+    def __init__(
+        self,
+        text: str,
+        forms: list[str],
+        lemmas: list[str],
+        stops: list[tuple[int, str]] | None = None,
+    ) -> None:
         self.text = text
         self.forms = forms
         self.lemmas = lemmas
+        # Sentence ends: (number of words before the mark, the mark), e.g. (4, "?").
+        self.stops = stops or []
         self._spans: list[tuple[int, int]] | None = None
 
     def __len__(self) -> int:
@@ -91,10 +102,20 @@ class Tokens:
 
 
 def tokenize(text: str) -> Tokens:
-    """Split text into words with their lemmas."""
-    forms = _TOKEN.findall(fold(text))
+    """Split text into words with their lemmas, noting where sentences end."""
+    forms: list[str] = []
+    stops: list[tuple[int, str]] = []
+    for raw in fold(text).split():
+        if raw.isalpha():  # most words: no regex needed
+            forms.append(raw)
+            continue
+        for piece in _TOKEN_OR_STOP.findall(raw):
+            if piece[0] in _STOPS:
+                stops.append((len(forms), piece))
+            else:
+                forms.append(piece)
     get = _lemmas.get
-    return Tokens(text, forms, [get(f) or lemma(f) for f in forms])
+    return Tokens(text, forms, [get(f) or lemma(f) for f in forms], stops)
 
 
 def lemmas_of(phrase: str) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Checks that a JSON value can be stored in PostgreSQL text and jsonb columns.
 
 Python's json module accepts what PostgreSQL refuses (NUL characters, lone surrogates, NaN and
-Infinity, nesting deep enough to hit the server's stack limit). Refusing them here turns a
+Infinity, nesting deep enough to hit the server's stack limit) and what orjson, which writes
+our jsonb parameters, refuses (integers beyond 64 bits). Refusing them here turns a
 would-be 500 from the database into a 4xx that names the offending field.
 """
 
@@ -40,6 +41,9 @@ def json_problem(value: Any, *, max_depth: int = 64) -> tuple[str, str] | None:
         elif isinstance(node, float):
             if not math.isfinite(node):
                 return pointer, "is NaN or infinite, which JSON does not allow"
+        elif isinstance(node, int) and not isinstance(node, bool):
+            if not -(2**63) <= node < 2**64:
+                return pointer, "is an integer beyond 64 bits; send it as a string"
         elif isinstance(node, dict):
             for key, child in node.items():
                 child_pointer = f"{pointer}/{_escape(str(key))}"

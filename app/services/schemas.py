@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import orjson
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -103,7 +104,5 @@ class CallIn(ScoreIn):
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical request content: equal hashes mean the same call resent."""
-        canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
-        return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+        canonical = orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(canonical).hexdigest()

@@ -170,6 +170,11 @@ def test_text_postgresql_cannot_store_is_422_not_a_database_error(
     assert _pointers(_problem(response, 422)) == [f"/{next(iter(overrides))}"]
 
 
+def test_an_integer_beyond_64_bits_in_metadata_is_422(client: TestClient, make_call: Any) -> None:
+    response = client.post("/v1/calls", json=make_call(metadata={"n": 2**70}))
+    assert _pointers(_problem(response, 422)) == ["/metadata"]
+
+
 def test_nan_in_metadata_is_422(client: TestClient, make_call: Any) -> None:
     content = json.dumps(make_call()).replace('"metadata": {', '"metadata": {"x": NaN, ')
     response = client.post(

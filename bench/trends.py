@@ -1,0 +1,289 @@
+"""Trend, leaderboard and report latency on a year of calls: 1,000,000 calls, 200 managers.
+
+What it measures
+----------------
+* Data: `--calls` (1,000,000) scored calls of `--managers` (200) managers in `--teams` (10)
+  teams over the `--days` (365) days up to today, ~13.7 calls per manager-day at random
+  times of a 09:00-19:00 Moscow working day, bulk-loaded with INSERT ... SELECT
+  generate_series (not through the API). Question counts grow over the year as coaching
+  takes hold (4-5 per call at first, ~15 at the end), forbidden phrases fade. Each call gets
+  a compact score (total, grade, question counts, item pass flags; not the full evidence),
+  0-2 `call_violation` rows from 8 phrases, and `manager_rollup` is computed from the seeded
+  calls with one INSERT ... SELECT ... GROUP BY, exactly as ingest would have upserted it.
+  Then VACUUM ANALYZE. The schema is the real one, migrated with the real migrations.
+* Queries, through the real service functions (app.services.trends / .reports) in a session
+  scope per call, as the API runs them (JSON built, not serialised; no HTTP): `--runs` (50)
+  each after 5 warm-up calls, with random managers/teams, random windows of 7-365 days and
+  random buckets (day/week/month) for the trends: p50, p95 and max in ms.
+* Seeding time (of this run, or the run that seeded the reused database), the row count of
+  every table, the PostgreSQL version and the machine's core count.
+
+Targets (printed as PASS/MISS, never asserted): p95 trends <= 20 ms, leaderboard <= 50 ms,
+JSON report <= 150 ms.
+
+Run it
+------
+    uv run python bench/trends.py                 # embedded PostgreSQL in /tmp/callqa-bench
+    uv run python bench/trends.py --reseed        # drop the seeded rows and seed again
+    uv run python bench/trends.py --database-url postgresql://...   # a server of your own
+Seeding takes minutes; later runs reuse the seeded database (its size is checked first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/trends.py` puts bench/, not the root, first
+    sys.path.insert(0, str(ROOT))
+
+from app.db import migrate  # noqa: E402
+from app.db.embedded import start_embedded  # noqa: E402
+from app.db.session import Database  # noqa: E402
+from app.services import reports, trends  # noqa: E402
+
+TARGETS_MS = {"trends": 20.0, "leaderboard": 50.0, "report": 150.0}
+ITEMS = (
+    "greeting",
+    "recording_disclosure",
+    "expertise_questions",
+    "personal_questions",
+    "motivation_questions",
+    "forbidden_phrases",
+    "short_presentation",
+    "no_exact_price",
+    "viewing_booked",
+)
+PHRASES = (
+    ("я не знаю", "Я уточню и вернусь к вам с ответом"),
+    ("перезвоните позже", "Я сам перезвоню вам — когда удобно?"),
+    ("вы должны", "Вам нужно будет … / Прошу вас …"),
+    ("не волнуйтесь", "Я понимаю ваше беспокойство"),
+    ("подождите", "Оставайтесь, пожалуйста, на линии, я уточню"),
+    ("вы неправильно поняли", "Позвольте, я поясню"),
+    ("как я уже говорил", "Уточню ещё раз"),
+    ("это не ко мне", "Я передам вопрос профильному специалисту и вернусь к вам"),
+)
+
+# One row per call; `p` is the share of the year gone (0..1), so coaching shows as growth.
+SEED_CALLS = """
+INSERT INTO call (source, external_id, manager_id, manager_name, team_id, started_at,
+    started_at_offset_min, duration_s, format, transcript, content_hash, utterances,
+    checklist_key, checklist_version, total, grade, score)
+SELECT 'bench', 'bench-' || i, 'm' || lpad(m::text, 3, '0'), 'Менеджер ' || m,
+    't' || lpad((m % :teams)::text, 2, '0'), started_at, 180, 120 + 600 * random(), 'text',
+    'Менеджер: …', md5(i::text), '[]'::jsonb, 'realty_phone', 'bench', total,
+    CASE WHEN total >= 80 THEN 'green' WHEN total >= 60 THEN 'yellow' ELSE 'red' END,
+    jsonb_build_object('total', total, 'question_counts', jsonb_build_object(
+        'expertise', qe, 'personal', qp, 'motivation', qm, 'other', qo),
+        'violations_n', nv, 'items_passed', items)
+FROM (
+    SELECT i, m, started_at, qe, qp, qm, qo, nv, items,
+        least(100, greatest(0, round((20 + 3 * qe + 5 * qp + 6 * qm - 8 * nv
+            + 10 * random())::numeric, 1)))::float8 AS total
+    FROM (
+        SELECT i, m, started_at,
+            floor(4 + 8 * p + 2 * random())::int AS qe,
+            floor(4 * p * random() + p * 2)::int AS qp,
+            floor(3 * p * random())::int AS qm,
+            floor(2 * random())::int AS qo,
+            floor(3 * (1 - 0.8 * p) * random())::int AS nv,
+            jsonb_build_object(
+                'greeting', (random() < 0.9)::int, 'recording_disclosure', (random() < p)::int,
+                'expertise_questions', (random() < p)::int,
+                'personal_questions', (random() < 0.8 * p)::int,
+                'motivation_questions', (random() < 0.6 * p)::int,
+                'forbidden_phrases', (random() < 0.3 + 0.6 * p)::int,
+                'short_presentation', (random() < 0.7)::int,
+                'no_exact_price', (random() < 0.8)::int,
+                'viewing_booked', (random() < 0.2 + 0.4 * p)::int) AS items
+        FROM (
+            SELECT i, i % :managers AS m, d::float8 / :days AS p,
+                CAST(:first_day AS timestamptz) + d * interval '1 day'
+                    + interval '6 hours' + random() * interval '10 hours' AS started_at
+            FROM (SELECT i, (i / :managers) % :days AS d
+                  FROM generate_series(0, :calls - 1) AS i) AS ids
+        ) AS days
+    ) AS counts
+) AS calls
+"""
+SEED_VIOLATIONS = """
+WITH p AS (
+    SELECT n, phrase, replacement
+    FROM unnest(CAST(:phrases AS text[]), CAST(:replacements AS text[]))
+        WITH ORDINALITY AS t(phrase, replacement, n)
+)
+INSERT INTO call_violation (call_id, utterance, phrase, matched, replacement, utterance_text)
+SELECT c.id, 2 * k, p.phrase, p.phrase, p.replacement, 'Ну, ' || p.phrase || ', это уточню.'
+FROM call c
+CROSS JOIN LATERAL generate_series(1, (c.score ->> 'violations_n')::int) AS k
+JOIN p ON p.n = 1 + (c.id + k) % 8
+WHERE c.source = 'bench'
+"""
+SEED_ROLLUPS = """
+INSERT INTO manager_rollup
+SELECT manager_id, coalesce(team_id, ''), checklist_key,
+    to_timestamp(floor(extract(epoch FROM started_at) / 900) * 900) AS slot,
+    count(*), sum(total),
+    sum((score -> 'question_counts' ->> 'expertise')::int),
+    sum((score -> 'question_counts' ->> 'personal')::int),
+    sum((score -> 'question_counts' ->> 'motivation')::int),
+    sum((score -> 'question_counts' ->> 'other')::int),
+    sum((score ->> 'violations_n')::int),
+    jsonb_build_object({items})
+FROM call WHERE source = 'bench'
+GROUP BY 1, 2, 3, 4
+"""
+TABLES = ("call", "call_question", "call_violation", "manager_rollup")
+
+
+def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
+    items = ", ".join(f"'{k}', sum((score -> 'items_passed' ->> '{k}')::int)" for k in ITEMS)
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE call, call_question, call_violation, manager_rollup"))
+    steps = [
+        (
+            "calls",
+            SEED_CALLS,
+            {
+                "teams": args.teams,
+                "managers": args.managers,
+                "days": args.days,
+                "calls": args.calls,
+                "first_day": first_day,
+            },
+        ),
+        (
+            "violations",
+            SEED_VIOLATIONS,
+            {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]},
+        ),
+        ("roll-ups", SEED_ROLLUPS.format(items=items), {}),
+    ]
+    for name, sql, params in steps:
+        t = time.perf_counter()
+        with db.engine.begin() as conn:
+            conn.execute(text(sql), params)
+        print(f"  seeded {name} in {time.perf_counter() - t:.1f} s", flush=True)
+    t = time.perf_counter()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"  VACUUM ANALYZE in {time.perf_counter() - t:.1f} s", flush=True)
+    return time.perf_counter() - started
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def _timed(
+    db: Database, runs: int, make: Callable[[random.Random], Callable[..., Any]], rng: random.Random
+) -> list[float]:
+    out = []
+    for i in range(runs + 5):
+        call = make(rng)
+        with db.session_scope() as session:
+            t = time.perf_counter()
+            call(session)
+            elapsed = (time.perf_counter() - t) * 1000
+        if i >= 5:  # warm-up
+            out.append(elapsed)
+    return out
+
+
+def _window(rng: random.Random, first_day: date, days: int) -> tuple[str, str]:
+    length = rng.randint(7, min(365, days))
+    start = first_day + timedelta(days=rng.randint(0, days - length))
+    return str(start), str(start + timedelta(days=length - 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/callqa-bench"))
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--managers", type=int, default=200)
+    parser.add_argument("--teams", type=int, default=10)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    url = args.database_url or start_embedded(args.data_dir)
+    db = Database.from_url(url, pool_size=2, max_overflow=0)
+    migrate.upgrade(db.engine)
+    meta_file = args.data_dir / "bench-seed.json"
+    counts = _counts(db)
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    wanted = {k: getattr(args, k) for k in ("calls", "managers", "teams", "days")}
+    if args.reseed or counts["call"] != args.calls or meta.get("args") != wanted:
+        first_day = datetime.now(UTC).date() - timedelta(days=args.days - 1)
+        print(f"seeding {args.calls:,} calls from {first_day} ...", flush=True)
+        seconds = _seed(db, args, first_day)
+        meta = {"args": wanted, "seconds": seconds, "first_day": str(first_day)}
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        meta_file.write_text(json.dumps(meta))
+        counts = _counts(db)
+        print(f"seeded in {seconds:.1f} s")
+    else:
+        print(f"reusing the database seeded on {meta['first_day']} (took {meta['seconds']:.1f} s)")
+    first_day = date.fromisoformat(meta["first_day"])
+    with db.engine.connect() as conn:
+        pg = conn.execute(text("SHOW server_version")).scalar_one()
+    print(
+        f"PostgreSQL {pg}; {os.cpu_count()} cores; rows: "
+        + ", ".join(f"{t} {n:,}" for t, n in counts.items())
+    )
+
+    managers = [f"m{m:03d}" for m in range(args.managers)]
+    teams = [f"t{t:02d}" for t in range(args.teams)]
+
+    def trend(rng: random.Random) -> Callable[..., Any]:
+        m, (a, b) = rng.choice(managers), _window(rng, first_day, args.days)
+        bucket = rng.choice(("day", "week", "month"))
+        return lambda s: trends.manager_trends(
+            s, m, bucket=bucket, start=a, end=b, tz="Europe/Moscow"
+        )
+
+    def board(rng: random.Random) -> Callable[..., Any]:
+        t, (a, b) = rng.choice(teams), _window(rng, first_day, args.days)
+        return lambda s: trends.team_leaderboard(s, t, start=a, end=b, tz="Europe/Moscow")
+
+    def report(rng: random.Random) -> Callable[..., Any]:
+        m, (a, b) = rng.choice(managers), _window(rng, first_day, args.days)
+        cut = date.fromisoformat(a) + (date.fromisoformat(b) - date.fromisoformat(a)) / 2
+        return lambda s: reports.manager_report(
+            s, m, start=a, end=b, compare_before=str(cut), tz="Europe/Moscow"
+        )
+
+    rng = random.Random(args.seed)
+    print(f"\n{args.runs} runs each after 5 warm-up runs; random windows of 7-365 days")
+    print(f"{'query':<12}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}  verdict")
+    for name, make in (("trends", trend), ("leaderboard", board), ("report", report)):
+        times = sorted(_timed(db, args.runs, make, rng))
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
+        verdict = "PASS" if p95 <= TARGETS_MS[name] else "MISS"
+        print(
+            f"{name:<12}{statistics.median(times):>9.1f}{p95:>9.1f}{times[-1]:>9.1f}"
+            f"{TARGETS_MS[name]:>9.0f}  {verdict}"
+        )
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()
