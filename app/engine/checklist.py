@@ -89,6 +89,7 @@ class GreetingItem(_Item):
     within_first: Annotated[int, Field(ge=1)] = 3
     name: Annotated[list[str], Field(min_length=1)]
     company: Annotated[list[str], Field(min_length=1)]
+    names_from_dictionary: bool = False
 
     _v = field_validator("name", "company")(_check_patterns)
 
@@ -98,6 +99,7 @@ class BookingItem(_Item):
     events: Annotated[list[str], Field(min_length=1)]
     times: Patterns
     time_regex: str | None = None
+    agreement: list[str] = Field(default_factory=list)
 
     _v = field_validator("events", "times")(_check_patterns)
 

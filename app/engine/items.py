@@ -20,6 +20,7 @@ from app.engine.patterns import Matcher, compile_pattern
 from app.engine.prices import Amount
 from app.engine.result import Evidence, ItemResult, Question, Violation
 from app.engine.speech import Turn
+from app.engine.text import is_given_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,28 +136,48 @@ def phrase_any(item: PhraseAnyItem, a: Analysis) -> ItemResult:
 def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
     name, company = _compiled(item, lambda: (_matcher(item.name), _matcher(item.company)))
     found: dict[str, Evidence] = {}
-    for turn in a.manager_turns[: item.within_first]:
+    for n, turn in enumerate(a.manager_turns[: item.within_first]):
         for part, matcher in (("name", name), ("company", company)):
             if part not in found and (ms := matcher.find(turn.tokens)):
                 found[part] = _evidence(turn, note=f"{part}: {turn.span(ms[0].first, ms[0].last)}")
+        if "name" not in found and n == 0 and item.names_from_dictionary:
+            forms = turn.tokens.forms
+            at = next((i for i, f in enumerate(forms) if is_given_name(f)), None)
+            if at is not None:
+                found["name"] = _evidence(turn, note=f"name: {turn.span(at, at)}")
     missing = [p for p in ("name", "company") if p not in found]
     detail = "introduced self and company" if not missing else "missing: " + ", ".join(missing)
     return _result(item, len(found) / 2, list(found.values()), detail)
 
 
 def booking(item: BookingItem, a: Analysis) -> ItemResult:
+    """A viewing or meeting with a day or time: said by the manager, proposed by the client
+    and confirmed, or asked by the manager and answered with a time. A proposal put as a
+    question counts once the client agrees in the next turn."""
     events, times = _compiled(item, lambda: (_matcher(item.events), _matcher(item.times)))
     regex = re.compile(item.time_regex, re.IGNORECASE) if item.time_regex else None
+    agreement = frozenset(item.agreement)
 
-    def has_time(turn: Turn) -> bool:
+    def has_time(turn: Turn | None) -> bool:
+        if turn is None:
+            return False
         return bool(times.find(turn.tokens)) or bool(regex and regex.search(turn.text))
 
     by_position = {t.position: t for t in a.turns}
     for turn in a.manager_turns:
         if not events.find(turn.tokens):
             continue
-        previous = by_position.get(turn.position - 1)
-        if has_time(turn) or (previous is not None and has_time(previous)):
+        before = by_position.get(turn.position - 1)
+        after = by_position.get(turn.position + 1)
+        client_after = after if after and after.utterance.speaker != a.manager else None
+        if has_time(turn):
+            asked = turn.text.rstrip().endswith("?")
+            agreed = client_after is not None and not agreement.isdisjoint(
+                client_after.tokens.forms
+            )
+            if not asked or agreed or not agreement:
+                return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
+        elif has_time(before) or has_time(client_after):
             return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
     return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
 

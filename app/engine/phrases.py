@@ -18,12 +18,12 @@ from app.engine.checklist import ForbiddenPhrase
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import Violation
 from app.engine.speech import Turn
-from app.engine.text import fold, is_known
+from app.engine.text import fold
 
 _GAP = 1  # one inserted word: "вы меня неправильно поняли"
 _FUZZY_CUTOFF = 86.0
 _MIN_FUZZY_LEN = 6
-_MAX_WINDOW = 3
+_MAX_WINDOW = 4
 
 
 def _surface(pattern: str) -> str:
@@ -98,10 +98,8 @@ class PhraseFinder:
         hits: list[tuple[int, int, int]] = []
         if not self.fuzzy_keys:
             return hits
-        for i, form in enumerate(forms):
-            # Speech-to-text merges and typos are unknown words; compounds with a hyphen
-            # ("кухня-гостиная") are unknown too, but never a phrase.
-            if len(form) < 4 or "-" in form or is_known(form) or _overlaps(taken, i, i):
+        for i in turn.tokens.unknown():
+            if _overlaps(taken, i, i):
                 continue
             best: tuple[float, int, int, int] | None = None
             for first in range(max(0, i - _MAX_WINDOW + 1), i + 1):

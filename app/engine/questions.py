@@ -147,6 +147,13 @@ class QuestionFinder:
                 cue -= 1
             while cue > 0 and forms[cue - 1] in self.clause_openers:
                 cue -= 1
+            # A question word late in its clause ("а этаж какой нужен"): the clause opens
+            # at the nearest opener a few words back.
+            floor = starts[-1] + _MERGE_WINDOW if starts else 0
+            for back in range(cue - 1, max(floor, cue - _MERGE_WINDOW) - 1, -1):
+                if forms[back] in self.clause_openers:
+                    cue = back
+                    break
             if starts and cue - starts[-1] < _MERGE_WINDOW:
                 continue
             starts.append(max(cue, starts[-1] + 1) if starts else cue)

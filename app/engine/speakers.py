@@ -79,7 +79,9 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
         questions[who] += turn.text.count("?")
         if seen[who] > 3:
             continue
-        for kind in {str(m.pattern.value) for m in matcher.find(turn.tokens)}:
+        # A caller asking "это отдел продаж «Юг»?" names the company too: not a cue.
+        matches = [m for m in matcher.find(turn.tokens) if not turn.tokens.in_question(m.first)]
+        for kind in {str(m.pattern.value) for m in matches}:
             if kind not in evidence[who]:
                 score[who] += kinds[kind][1]
                 evidence[who].append(kind)

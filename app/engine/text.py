@@ -61,6 +61,20 @@ def is_known(form: str) -> bool:
     return got
 
 
+_names: dict[str, bool] = {}
+
+
+def is_given_name(form: str) -> bool:
+    """Whether the dictionary takes the form for a person's first name ("ольга", "игорь")."""
+    got = _names.get(form)
+    if got is None:
+        got = _is_russian(form) and any("Name" in p.tag for p in _morph().parse(form)[:1])
+        if len(_names) >= _CACHE_LIMIT:
+            _names.clear()
+        _names[form] = got
+    return got
+
+
 class Tokens:
     """The words of one text: folded forms and lemmas, with offsets computed on demand."""
 
@@ -88,6 +102,22 @@ class Tokens:
         if self._spans is None:
             self._spans = [m.span() for m in _TOKEN.finditer(fold(self.text))]
         return self._spans
+
+    def in_question(self, i: int) -> bool:
+        """Whether word `i` stands in a sentence that ends with a question mark."""
+        return next(("?" in mark for end, mark in self.stops if end > i), False)
+
+    def unknown(self) -> list[int]:
+        """Positions of words the dictionary does not know: where ASR merges and typos hide.
+
+        Short words and hyphenated compounds ("кухня-гостиная") are left out.
+        """
+        known = _known.get
+        return [
+            i
+            for i, f in enumerate(self.forms)
+            if len(f) > 3 and known(f) is not True and "-" not in f and not is_known(f)
+        ]
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""

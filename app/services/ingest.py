@@ -28,6 +28,10 @@ from app.services.scoring import score_request
 
 log = logging.getLogger(__name__)
 
+# Items scored and written per step of a batch: large enough for set-based writes, small
+# enough that a 1,000-call batch keeps only this many scores in memory.
+CHUNK = 50
+
 
 @dataclass(frozen=True, slots=True)
 class ItemOutcome:
@@ -73,7 +77,9 @@ def _store(session: Session, batch: Sequence[ScoredCall]) -> dict[CallKey, int]:
     repo.insert_violations(
         session, [r for cid, s in stored for r in records.violation_rows(cid, s)]
     )
-    repo.upsert_rollups(session, records.merge_rollups([records.rollup_delta(s) for _, s in stored]))
+    repo.upsert_rollups(
+        session, records.merge_rollups([records.rollup_delta(s) for _, s in stored])
+    )
     return ids
 
 
@@ -113,56 +119,72 @@ def _store_all(
     return _store_each(session, batch, failed), failed
 
 
-def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list[ItemOutcome]:
-    """Ingest calls (or pass through their validation errors); outcomes in input order."""
-    outcomes: dict[int, ItemOutcome] = {}
-    first: dict[CallKey, tuple[int, ScoredCall]] = {}
-    repeats: list[tuple[int, ScoredCall]] = []
-    for index, item in enumerate(items):
-        if isinstance(item, CallqaError):
-            outcomes[index] = ItemOutcome(index, item.status, error=item)
-            continue
-        try:
-            scored = score_call(item)
-        except CallqaError as exc:
-            outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
-            continue
-        if scored.key in first:
-            repeats.append((index, scored))
-        else:
-            first[scored.key] = (index, scored)
-
-    ids, failed = _store_all(session, [s for _, s in first.values()])
-    for key, error in failed.items():
-        index = first[key][0]
-        outcomes[index] = ItemOutcome(index, error.status, key[1], error=error)
-    for key, call_id in ids.items():
-        index, scored = first[key]
-        outcomes[index] = ItemOutcome(index, 201, key[1], call_id, score=scored.score)
-
-    # Calls already stored (before, or by a concurrent request) and repeats within the batch.
-    pending = [(i, s) for k, (i, s) in first.items() if k not in ids and k not in failed]
-    pending += repeats
-    existing = repo.get_existing(session, {s.key for _, s in pending})
-    for index, scored in pending:
-        found = existing.get(scored.key)
+def _resolve(
+    session: Session, pending: list[tuple[int, CallKey, str]], outcomes: dict[int, ItemOutcome]
+) -> None:
+    """Outcomes of calls not inserted: stored before (200 or 409) or repeats in the batch."""
+    existing = repo.get_existing(session, {key for _, key, _ in pending})
+    for index, key, content_hash in pending:
+        found = existing.get(key)
         if found is None:
             lost = Conflict("an earlier item with this external_id was not stored")
-            outcomes[index] = ItemOutcome(index, lost.status, scored.key[1], error=lost)
-        elif found[1] == scored.content_hash:
-            outcomes[index] = ItemOutcome(index, 200, scored.key[1], found[0])
+            outcomes[index] = ItemOutcome(index, lost.status, key[1], error=lost)
+        elif found[1] == content_hash:
+            outcomes[index] = ItemOutcome(index, 200, key[1], found[0])
         else:
             clash = Conflict.at(
                 "/external_id",
                 "a call with this external_id was already stored with different content",
             )
-            outcomes[index] = ItemOutcome(index, clash.status, scored.key[1], found[0], clash)
+            outcomes[index] = ItemOutcome(index, clash.status, key[1], found[0], clash)
+
+
+def ingest_many(
+    session: Session, items: Sequence[CallIn | CallqaError], *, keep_scores: bool = False
+) -> list[ItemOutcome]:
+    """Ingest calls (or pass through their validation errors); outcomes in input order.
+
+    Items are scored and stored CHUNK at a time, so a batch of a thousand never holds a
+    thousand scores in memory at once; `keep_scores` returns the scores of new calls.
+    """
+    outcomes: dict[int, ItemOutcome] = {}
+    seen: set[CallKey] = set()
+    pending: list[tuple[int, CallKey, str]] = []
+    for start in range(0, len(items), CHUNK):
+        fresh: list[tuple[int, ScoredCall]] = []
+        for index in range(start, min(start + CHUNK, len(items))):
+            item = items[index]
+            if isinstance(item, CallqaError):
+                outcomes[index] = ItemOutcome(index, item.status, error=item)
+                continue
+            try:
+                scored = score_call(item)
+            except CallqaError as exc:
+                outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
+                continue
+            if scored.key in seen:  # a repeat within the batch: resolved against the first
+                pending.append((index, scored.key, scored.content_hash))
+            else:
+                seen.add(scored.key)
+                fresh.append((index, scored))
+        ids, failed = _store_all(session, [s for _, s in fresh])
+        for index, scored in fresh:
+            key = scored.key
+            if key in ids:
+                score = scored.score if keep_scores else None
+                outcomes[index] = ItemOutcome(index, 201, key[1], ids[key], score=score)
+            elif key in failed:
+                outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
+            else:  # stored before, or by a concurrent request that won the race
+                pending.append((index, key, scored.content_hash))
+    if pending:
+        _resolve(session, pending, outcomes)
     return [outcomes[i] for i in range(len(items))]
 
 
 def ingest_call(session: Session, call: CallIn) -> IngestedCall:
     """Ingest one call; raise its error, or answer with the new or the already stored call."""
-    outcome = ingest_many(session, [call])[0]
+    outcome = ingest_many(session, [call], keep_scores=True)[0]
     if outcome.error is not None:
         raise outcome.error
     assert outcome.call_id is not None

@@ -163,3 +163,18 @@ def test_a_call_the_database_refuses_fails_alone_and_the_others_are_stored(
     stored = session.scalars(select(Call.external_id).where(Call.manager_id == "m-refused")).all()
     assert sorted(stored) == sorted(g.external_id for g in goods)
     assert [r.calls for r in _rollup(session, "m-refused")] == [2]
+
+
+def test_a_batch_is_stored_chunk_by_chunk_with_repeats_across_chunks(
+    session: Session, make_call: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "CHUNK", 2)
+    bodies = [make_call(manager_id="m-chunks") for _ in range(5)]
+    items: list[Any] = [CallIn.model_validate(b) for b in [*bodies, bodies[0], bodies[3]]]
+
+    outcomes = ingest.ingest_many(session, items)
+
+    assert [o.status for o in outcomes] == [201] * 5 + [200, 200]
+    assert outcomes[5].call_id == outcomes[0].call_id
+    assert outcomes[6].call_id == outcomes[3].call_id
+    assert [r.calls for r in _rollup(session, "m-chunks")] == [5]
