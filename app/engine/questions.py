@@ -124,6 +124,7 @@ class QuestionFinder:
         indirect_end = {m.last for m in self.indirect_after.find(tokens)}
         starter_at = {m.first for m in self.starters.find(tokens)}
         starts: list[int] = []
+        last_cue = -_MERGE_WINDOW
         forms, lemmas = tokens.forms, tokens.lemmas
         for i, form in enumerate(forms):
             if i in blocked:
@@ -147,14 +148,15 @@ class QuestionFinder:
                 cue -= 1
             while cue > 0 and forms[cue - 1] in self.clause_openers:
                 cue -= 1
-            # A question word late in its clause ("а этаж какой нужен"): the clause opens
-            # at the nearest opener a few words back.
-            floor = starts[-1] + _MERGE_WINDOW if starts else 0
-            for back in range(cue - 1, max(floor, cue - _MERGE_WINDOW) - 1, -1):
-                if forms[back] in self.clause_openers:
-                    cue = back
-                    break
-            if starts and cue - starts[-1] < _MERGE_WINDOW:
+            if cue - last_cue < _MERGE_WINDOW:
                 continue
-            starts.append(max(cue, starts[-1] + 1) if starts else cue)
+            last_cue = cue
+            # Spoken Russian often puts the topic before the question word: "этаж какой
+            # нужен", "дети у вас есть". Near the start of the turn the question opens at
+            # the start; later, it takes up to two words back from the clause before.
+            if not starts and cue < _MERGE_WINDOW:
+                cue = 0
+            elif starts:
+                cue = max(cue - 2, starts[-1] + 2)
+            starts.append(cue)
         return starts

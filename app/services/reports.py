@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -25,12 +24,12 @@ from app.services.records import with_offset
 from app.services.trends import (
     CATEGORIES,
     Bound,
-    Sums,
     pass_rate,
     phrase_stats,
     require_manager,
     resolve_window,
     series,
+    totals,
     window_echo,
 )
 
@@ -52,19 +51,19 @@ def item_titles(checklist: str | None) -> dict[str, str]:
     return titles
 
 
-def item_rates(rows: Sequence[Any], checklist: str | None) -> list[dict[str, Any]]:
+def item_rates(items: dict[str, tuple[int, int]], checklist: str | None) -> list[dict[str, Any]]:
     """Pass rate of every item seen, titled and in checklist order (unknown keys last)."""
     titles = item_titles(checklist)
     order = {key: i for i, key in enumerate(titles)}
     entries = [
         {
-            "key": r.key,
-            "title": titles.get(r.key, r.key),
-            "passed": int(r.passed),
-            "calls": int(r.calls),
-            "rate": pass_rate(int(r.passed), int(r.calls)),
+            "key": key,
+            "title": titles.get(key, key),
+            "passed": passed,
+            "calls": calls,
+            "rate": pass_rate(passed, calls),
         }
-        for r in rows
+        for key, (passed, calls) in items.items()
     ]
     return sorted(entries, key=lambda e: (order.get(e["key"], len(order)), e["key"]))
 
@@ -74,19 +73,22 @@ def call_link(call_id: int) -> str:
     return f"/v1/calls/{call_id}"
 
 
-def summary(session: Session, scope: Scope) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(shown, exact): the summary as rounded for display, and its unrounded figures."""
-    sums = Sums.of(q.totals(session, scope))
+Summary = tuple[dict[str, Any], dict[str, Any], dict[str, tuple[int, int]]]
+
+
+def summary(session: Session, scope: Scope) -> Summary:
+    """(shown, exact, items): the summary as rounded for display, its unrounded figures, and
+    (passed, calls) per checklist item."""
+    sums, items = totals(session, scope)
     grades = q.grade_counts(session, scope) if sums.calls else {}
-    items = {r.key: (int(r.passed), int(r.calls)) for r in q.item_counts(session, scope)}
     exact = sums.exact()
     exact["item_pass_rate"] = {k: p / n if n else None for k, (p, n) in items.items()}
     shown = {
         **sums.figures(),
         "grades": {g: int(grades.get(g, 0)) for g in GRADES},
-        "item_pass_rate": {k: pass_rate(p, n) for k, (p, n) in items.items()},
+        "item_pass_rate": {k: pass_rate(p, n) for k, (p, n) in sorted(items.items())},
     }
-    return shown, exact
+    return shown, exact, items
 
 
 def _diff(after: float | None, before: float | None, digits: int) -> float | None:
@@ -124,7 +126,7 @@ def comparison(session: Session, scope: Scope, win: Window, cut: datetime) -> di
     exact: list[dict[str, Any]] = []
     for part in parts:
         part_scope = Scope(part.start, part.end, scope.manager_id, scope.team_id, scope.checklist)
-        s, e = summary(session, part_scope)
+        s, e, _ = summary(session, part_scope)
         shown.append({**window_echo(part), **s})
         exact.append(e)
     return {"before": shown[0], "after": shown[1], "delta": delta(exact[0], exact[1])}
@@ -184,7 +186,7 @@ def manager_report(
     require_manager(session, manager_id)
     scope = Scope(win.start, win.end, manager_id=manager_id, checklist=checklist)
     latest = q.latest_calls(session, [manager_id]).get(manager_id)
-    shown, _ = summary(session, scope)
+    shown, _, items = summary(session, scope)
     report: dict[str, Any] = {
         "manager_id": manager_id,
         "manager_name": latest.manager_name if latest else None,
@@ -194,7 +196,7 @@ def manager_report(
         "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
         "summary": shown,
         "series": series(session, scope, win, bucket),
-        "item_pass_rates": item_rates(q.item_counts(session, scope), checklist),
+        "item_pass_rates": item_rates(items, checklist),
         "top_phrases": coaching(session, scope, limit=phrases),
         "best_calls": [
             _call_entry(r) for r in q.ranked_calls(session, scope, best=True, limit=calls)

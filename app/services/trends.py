@@ -45,7 +45,8 @@ class Sums:
     def of(cls, row: Any) -> Sums:
         """From a row with the roll-up column names (calls, total_sum, q_*, violations)."""
         questions = {c: int(getattr(row, f"q_{c}") or 0) for c in CATEGORIES}
-        return cls(int(row.calls or 0), float(row.total_sum or 0), questions, int(row.violations))
+        calls, violations = int(row.calls or 0), int(row.violations or 0)
+        return cls(calls, float(row.total_sum or 0), questions, violations)
 
     def mean(self, amount: float) -> float | None:
         """Per-call average of an amount, None when there are no calls."""
@@ -100,17 +101,42 @@ def window_echo(win: Window) -> dict[str, Any]:
     return {"from": win.local(win.start), "to": win.local(win.end), "tz": win.tz}
 
 
+def _row_items(row: Any, keys: list[str]) -> dict[str, tuple[int, int]]:
+    """(passed, calls) per item from a sums row of the known-keys fast path."""
+    calls = int(row.calls or 0)
+    if not calls:
+        return {}
+    return {key: (int(getattr(row, f"item_{i}") or 0), calls) for i, key in enumerate(keys)}
+
+
+def totals(session: Session, scope: Scope) -> tuple[Sums, dict[str, tuple[int, int]]]:
+    """The scope's sums and (passed, calls) per checklist item."""
+    keys = q.sample_item_keys(session, scope)
+    row = q.totals(session, scope, keys)
+    if row.mixed:
+        items = {r.key: (int(r.passed), int(r.calls)) for r in q.item_counts(session, scope)}
+    else:
+        items = _row_items(row, keys)
+    return Sums.of(row), items
+
+
 def series(session: Session, scope: Scope, win: Window, bucket: Bucket) -> list[dict[str, Any]]:
     """One entry per bucket of the window, empty buckets with calls 0 and null averages."""
-    rows = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last)
-    items: dict[datetime, dict[str, float | None]] = defaultdict(dict)
-    for row in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
-        items[row.period][row.key] = pass_rate(int(row.passed), int(row.calls))
+    keys = q.sample_item_keys(session, scope)
+    rows = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, keys=keys)
+    items: dict[datetime, dict[str, tuple[int, int]]] = {}
+    if any(row.mixed for row in rows):  # checklists with other items: count key by key
+        for r in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
+            items.setdefault(r.period, {})[r.key] = (int(r.passed), int(r.calls))
+    else:
+        items = {row.period: _row_items(row, keys) for row in rows}
     return [
         {
             "period_start": row.period.replace(tzinfo=win.zone),
             **Sums.of(row).figures(),
-            "item_pass_rate": dict(sorted(items.get(row.period, {}).items())),
+            "item_pass_rate": {
+                k: pass_rate(p, n) for k, (p, n) in sorted(items.get(row.period, {}).items())
+            },
         }
         for row in rows
     ]
