@@ -20,6 +20,8 @@ from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
 
 _PUNCTUATION = re.compile(r"[.!?…]")
+_QUESTION_SENTENCE = re.compile(r"[^.!?…]*[.!…]*\?[.!?…]*")
+_WORD = re.compile(r"[^\W_]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
@@ -98,15 +100,27 @@ class QuestionFinder:
         return found
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
-        found: list[tuple[int, int, str]] = []
         tokens = turn.tokens
+        spans: list[tuple[int, int]] = []
         first = 0
         for end, mark in tokens.stops:
             if "?" in mark and end > first:
                 if not all(w in self.tags for w in tokens.lemmas[first:end]):
-                    found.append((first, end - 1, turn.span(first, end - 1) + "?"))
+                    spans.append((first, end - 1))
             first = max(first, end)
-        return found
+        if not spans:
+            return []
+        # The sentences as written, punctuation kept; one per question when they line up.
+        written = [
+            m.group().strip()
+            for m in _QUESTION_SENTENCE.finditer(turn.text)
+            if _WORD.search(m.group())
+        ]
+        words = [turn.span(a, b) + "?" for a, b in spans] if len(written) != len(spans) else None
+        return [
+            (a, b, words[n] if words else written[n].rstrip("?!.… ") + "?")
+            for n, (a, b) in enumerate(spans)
+        ]
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
