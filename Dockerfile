@@ -22,7 +22,8 @@ FROM python:3.11-slim
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    CALLQA_DATA_DIR=/data
+    CALLQA_DATA_DIR=/data \
+    MALLOC_ARENA_MAX=2
 RUN groupadd --system --gid 10001 callqa \
     && useradd --system --uid 10001 --gid callqa --home-dir /app --no-create-home callqa \
     && mkdir /data \

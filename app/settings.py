@@ -44,7 +44,14 @@ class Settings(BaseSettings):
     timezone: str = Field(default="UTC", description="IANA zone for naive times and buckets.")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=20, ge=0, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    worker_threads: int = Field(
+        default=8,
+        ge=1,
+        le=200,
+        description="Requests handled at once per worker; scoring is CPU-bound, so more "
+        "threads only add memory and lock contention.",
+    )
 
     @field_validator("database_url")
     @classmethod

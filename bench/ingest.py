@@ -178,7 +178,7 @@ async def single_phase(
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def server_memory(pid: int) -> list[tuple[int, str, float, float]]:
@@ -230,6 +230,9 @@ def served(workers: int) -> Iterator[tuple[str, int]]:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+        lines = (data_dir / "serve.log").read_text().splitlines()
+        if problems := [ln for ln in lines if any(w in ln for w in ("Traceback", "ERROR", "died"))]:
+            print("\nserver log problems:\n  " + "\n  ".join(problems[:20]))
         if not os.environ.get("CALLQA_DATABASE_URL"):
             from app.db.embedded import stop_embedded
 
@@ -243,8 +246,10 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
     print(f"machine: {os.cpu_count()} cores; server {url}, workers {args.workers or '?'}")
     texts = [build_call(1500, seed)[0] for seed in range(args.texts)]
     words = statistics.mean(len(t.split()) for t in texts)
-    print(f"input: {args.texts} distinct calls of ~{words:.0f} tokens (1,500 spoken words), "
-          f"{statistics.mean(len(t.encode()) for t in texts) / 1024:.1f} KB each")
+    print(
+        f"input: {args.texts} distinct calls of ~{words:.0f} tokens (1,500 spoken words), "
+        f"{statistics.mean(len(t.encode()) for t in texts) / 1024:.1f} KB each"
+    )
     run_id = uuid.uuid4().hex[:8]
 
     warm = [encode(c) for c in make_calls(2 * CLIENTS, texts, run_id, first=10**7)]
@@ -259,20 +264,29 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
     statuses = asyncio.run(batch_phase(host, port, batches, args.batch_clients))
     wall = time.perf_counter() - began
     stored = statuses.count(201)
-    print(f"\nbatch ingest: {stored} calls stored of {len(calls)} in {len(batches)} batches of "
-          f"{args.batch_size} ({args.batch_clients} clients, "
-          f"{len(batches[0]) / 2**20:.1f} MB each): {wall:.1f} s, {stored / wall:.0f} calls/s "
-          f"(target >= 300)")
+    print(
+        f"\nbatch ingest: {stored} calls stored of {len(calls)} in {len(batches)} batches of "
+        f"{args.batch_size} ({args.batch_clients} clients, "
+        f"{len(batches[0]) / 2**20:.1f} MB each): {wall:.1f} s, {stored / wall:.0f} calls/s "
+        f"(target >= 300)"
+    )
 
     singles = make_calls(args.single_calls, texts, run_id, first=len(calls))
-    for label, rate in (("closed loop, 50 clients", None), (f"open loop {args.rate:g}/s", args.rate)):
+    for label, rate in (
+        ("closed loop, 50 clients", None),
+        (f"open loop {args.rate:g}/s", args.rate),
+    ):
         bodies = [encode(c) for c in singles]
         latencies, wall, codes = asyncio.run(single_phase(host, port, bodies, rate))
-        print(f"\nsingle ingest, {label}: {len(bodies)} calls in {wall:.1f} s "
-              f"({len(bodies) / wall:.0f} calls/s), statuses {codes}")
-        print(f"  latency ms: p50 {percentile(latencies, 50):.1f}  "
-              f"p95 {percentile(latencies, 95):.1f}  p99 {percentile(latencies, 99):.1f}  "
-              f"max {max(latencies):.1f}  (target p95 <= 50)")
+        print(
+            f"\nsingle ingest, {label}: {len(bodies)} calls in {wall:.1f} s "
+            f"({len(bodies) / wall:.0f} calls/s), statuses {codes}"
+        )
+        print(
+            f"  latency ms: p50 {percentile(latencies, 50):.1f}  "
+            f"p95 {percentile(latencies, 95):.1f}  p99 {percentile(latencies, 99):.1f}  "
+            f"max {max(latencies):.1f}  (target p95 <= 50)"
+        )
         singles = make_calls(args.single_calls, texts, run_id, first=len(calls) + 10**6)
 
     if pid is not None:

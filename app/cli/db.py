@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -25,8 +26,10 @@ def shown_url(url: str) -> str:
 
 
 def _engine_for_cli() -> Engine:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.INFO)  # "Running upgrade ... -> ..."
     url = resolve_database_url(get_settings())
-    _err.print(f"database: {shown_url(url)}")
+    _err.print(f"database: {shown_url(url)}", soft_wrap=True)
     return make_engine(url, pool_size=1, max_overflow=0)
 
 

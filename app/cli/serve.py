@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 from typing import Annotated
@@ -9,6 +11,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from app.cli.db import shown_url
 from app.cli.main import app
@@ -18,6 +21,13 @@ from app.db.session import make_engine
 from app.settings import get_settings
 
 _err = Console(stderr=True)
+_M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
+
+
+def _limit_malloc_arenas(arenas: int) -> None:
+    """Apply MALLOC_ARENA_MAX to this process too (workers read it from the environment)."""
+    with contextlib.suppress(OSError):  # not glibc (macOS, musl): nothing to tune
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)
 
 
 @app.command()
@@ -32,17 +42,28 @@ def serve(
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s: %(message)s")
     if settings.database_url:
         url = settings.database_url
-        _err.print(f"database: {shown_url(url)}")
+        _err.print(f"database: {shown_url(url)}", soft_wrap=True)
     else:
         # Started once here, never per worker: workers get its URL through the environment.
         url = start_embedded(settings.data_dir)
-        _err.print(f"embedded PostgreSQL: data lives in {pgdata_dir(settings.data_dir)}")
+        where = pgdata_dir(settings.data_dir)
+        _err.print(f"embedded PostgreSQL: data lives in {where}", soft_wrap=True)
     engine = make_engine(url, pool_size=1, max_overflow=0)
-    migrate.upgrade(engine)
-    with engine.connect() as conn:
-        _err.print(f"migrations applied: schema at revision {migrate.current_revision(conn)}")
-    engine.dispose()
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            revision = migrate.current_revision(conn)
+    except OperationalError as exc:
+        _err.print(f"[red]callqa: cannot reach the database: {exc.orig}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    _err.print(f"migrations applied: schema at revision {revision}")
     os.environ["CALLQA_DATABASE_URL"] = url
+    # glibc gives each thread its own malloc arena; with request threads handling 20 KB
+    # transcripts that fragments memory and doubles RSS. Two arenas keep a worker small.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    _limit_malloc_arenas(int(os.environ["MALLOC_ARENA_MAX"]))
     get_settings.cache_clear()
     uvicorn.run(
         "app.api.app:create_app",

@@ -77,6 +77,7 @@ def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> Non
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     raw = session.connection().connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its psycopg connection
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

@@ -104,9 +104,9 @@ class QuestionFinder:
         spans: list[tuple[int, int]] = []
         first = 0
         for end, mark in tokens.stops:
-            if "?" in mark and end > first:
-                if not all(w in self.tags for w in tokens.lemmas[first:end]):
-                    spans.append((first, end - 1))
+            asks = "?" in mark and end > first
+            if asks and not all(w in self.tags for w in tokens.lemmas[first:end]):
+                spans.append((first, end - 1))
             first = max(first, end)
         if not spans:
             return []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -20,12 +21,14 @@ from app.db import trends as q
 from app.db.trends import Bucket, Scope
 from app.engine import list_checklists
 from app.services.periods import Window, moment_param
+from app.services.phrases import call_link, phrase_stats
 from app.services.records import with_offset
 from app.services.trends import (
     CATEGORIES,
     Bound,
+    ItemCounts,
+    Sums,
     pass_rate,
-    phrase_stats,
     require_manager,
     resolve_window,
     series,
@@ -51,7 +54,7 @@ def item_titles(checklist: str | None) -> dict[str, str]:
     return titles
 
 
-def item_rates(items: dict[str, tuple[int, int]], checklist: str | None) -> list[dict[str, Any]]:
+def item_rates(items: ItemCounts, checklist: str | None) -> list[dict[str, Any]]:
     """Pass rate of every item seen, titled and in checklist order (unknown keys last)."""
     titles = item_titles(checklist)
     order = {key: i for i, key in enumerate(titles)}
@@ -68,27 +71,41 @@ def item_rates(items: dict[str, tuple[int, int]], checklist: str | None) -> list
     return sorted(entries, key=lambda e: (order.get(e["key"], len(order)), e["key"]))
 
 
-def call_link(call_id: int) -> str:
-    """Where the API serves a call with its transcript and evidence."""
-    return f"/v1/calls/{call_id}"
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What a summary is made of; additive, so a window is the sum of its two halves."""
+
+    sums: Sums
+    items: ItemCounts
+    grades: dict[str, int]
+
+    def __add__(self, other: Part) -> Part:
+        items: ItemCounts = {}
+        for k in self.items.keys() | other.items.keys():
+            (p1, n1), (p2, n2) = self.items.get(k, (0, 0)), other.items.get(k, (0, 0))
+            items[k] = (p1 + p2, n1 + n2)
+        grades = {g: self.grades.get(g, 0) + other.grades.get(g, 0) for g in GRADES}
+        return Part(self.sums + other.sums, items, grades)
+
+    def exact(self) -> dict[str, Any]:
+        """Unrounded figures, for deltas."""
+        rates = {k: p / n if n else None for k, (p, n) in self.items.items()}
+        return {**self.sums.exact(), "item_pass_rate": rates}
+
+    def shown(self) -> dict[str, Any]:
+        """The summary as a report shows it (2 decimals, rates 4)."""
+        return {
+            **self.sums.figures(),
+            "grades": {g: int(self.grades.get(g, 0)) for g in GRADES},
+            "item_pass_rate": {k: pass_rate(p, n) for k, (p, n) in sorted(self.items.items())},
+        }
 
 
-Summary = tuple[dict[str, Any], dict[str, Any], dict[str, tuple[int, int]]]
-
-
-def summary(session: Session, scope: Scope) -> Summary:
-    """(shown, exact, items): the summary as rounded for display, its unrounded figures, and
-    (passed, calls) per checklist item."""
+def part(session: Session, scope: Scope) -> Part:
+    """The sums, item counts and grade counts of a scope."""
     sums, items = totals(session, scope)
     grades = q.grade_counts(session, scope) if sums.calls else {}
-    exact = sums.exact()
-    exact["item_pass_rate"] = {k: p / n if n else None for k, (p, n) in items.items()}
-    shown = {
-        **sums.figures(),
-        "grades": {g: int(grades.get(g, 0)) for g in GRADES},
-        "item_pass_rate": {k: pass_rate(p, n) for k, (p, n) in sorted(items.items())},
-    }
-    return shown, exact, items
+    return Part(sums, items, grades)
 
 
 def _diff(after: float | None, before: float | None, digits: int) -> float | None:
@@ -119,17 +136,10 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def comparison(session: Session, scope: Scope, win: Window, cut: datetime) -> dict[str, Any]:
-    """The window split at `cut`: both summaries and their deltas."""
-    parts = win.split(cut)
-    shown: list[dict[str, Any]] = []
-    exact: list[dict[str, Any]] = []
-    for part in parts:
-        part_scope = Scope(part.start, part.end, scope.manager_id, scope.team_id, scope.checklist)
-        s, e, _ = summary(session, part_scope)
-        shown.append({**window_echo(part), **s})
-        exact.append(e)
-    return {"before": shown[0], "after": shown[1], "delta": delta(exact[0], exact[1])}
+def comparison(parts: tuple[Part, Part], windows: tuple[Window, Window]) -> dict[str, Any]:
+    """Both halves of the window side by side, and their deltas."""
+    before, after = ({**window_echo(w), **p.shown()} for p, w in zip(parts, windows, strict=True))
+    return {"before": before, "after": after, "delta": delta(parts[0].exact(), parts[1].exact())}
 
 
 def _call_entry(row: Any) -> dict[str, Any]:
@@ -143,27 +153,8 @@ def _call_entry(row: Any) -> dict[str, Any]:
     }
 
 
-def coaching(session: Session, scope: Scope, *, limit: int) -> list[dict[str, Any]]:
-    """The phrases said most, each with its replacement and real example utterances."""
-    phrases = phrase_stats(session, scope, limit=limit)
-    examples: dict[str, list[dict[str, Any]]] = {p["phrase"]: [] for p in phrases}
-    rows = q.phrase_examples(session, scope, list(examples), per_phrase=EXAMPLES_PER_PHRASE)
-    for row in rows:
-        examples[row.phrase].append(
-            {
-                "call_id": row.call_id,
-                "link": call_link(row.call_id),
-                "utterance": row.utterance,
-                "text": row.utterance_text,
-                "matched": row.matched,
-                "started_at": with_offset(row.started_at, row.started_at_offset_min),
-            }
-        )
-    for p in phrases:
-        p.pop("managers")
-        p.pop("manager_count")
-        p["examples"] = examples[p["phrase"]]
-    return phrases
+def _ranked(session: Session, scope: Scope, *, best: bool, limit: int) -> list[dict[str, Any]]:
+    return [_call_entry(r) for r in q.ranked_calls(session, scope, best=best, limit=limit)]
 
 
 def manager_report(
@@ -186,29 +177,29 @@ def manager_report(
     require_manager(session, manager_id)
     scope = Scope(win.start, win.end, manager_id=manager_id, checklist=checklist)
     latest = q.latest_calls(session, [manager_id]).get(manager_id)
-    shown, _, items = summary(session, scope)
-    report: dict[str, Any] = {
+    halves = win.split(cut) if cut is not None else None
+    if halves is None:
+        whole = part(session, scope)
+    else:
+        parts = tuple(
+            part(session, Scope(h.start, h.end, manager_id, None, checklist)) for h in halves
+        )
+        whole = parts[0] + parts[1]
+    return {
         "manager_id": manager_id,
         "manager_name": latest.manager_name if latest else None,
         "checklist": checklist,
         "bucket": bucket,
         **window_echo(win),
         "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
-        "summary": shown,
+        "summary": whole.shown(),
         "series": series(session, scope, win, bucket),
-        "item_pass_rates": item_rates(items, checklist),
-        "top_phrases": coaching(session, scope, limit=phrases),
-        "best_calls": [
-            _call_entry(r) for r in q.ranked_calls(session, scope, best=True, limit=calls)
-        ],
-        "worst_calls": [
-            _call_entry(r) for r in q.ranked_calls(session, scope, best=False, limit=calls)
-        ],
-        "comparison": None,
+        "item_pass_rates": item_rates(whole.items, checklist),
+        "top_phrases": phrase_stats(session, scope, limit=phrases, examples=EXAMPLES_PER_PHRASE),
+        "best_calls": _ranked(session, scope, best=True, limit=calls),
+        "worst_calls": _ranked(session, scope, best=False, limit=calls),
+        "comparison": None if halves is None else comparison(parts, halves),
     }
-    if cut is not None:
-        report["comparison"] = comparison(session, scope, win, cut)
-    return report
 
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"

@@ -77,6 +77,24 @@ class ScoreIn(BaseModel):
 class CallIn(ScoreIn):
     """One call to ingest: who, when, and the transcript to score and store."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "pbx-2026-000123",
+                    "manager_id": "m-anna",
+                    "team_id": "t-north",
+                    "started_at": "2026-03-02T23:30:00+03:00",
+                    "duration_s": 312.5,
+                    "transcript": "Менеджер: Добрый день! Какой район вы рассматриваете?\n"
+                    "Клиент: Центр, рядом с парком.",
+                    "metadata": {"line": "+7 495 000-00-00"},
+                }
+            ]
+        },
+    )
+
     external_id: Id = Field(description="The platform's id of the call, unique per source.")
     source: Id = Field(default="default", description="The platform or tenant sending the call.")
     manager_id: Id

@@ -7,7 +7,6 @@ dashboards agree to the decimal with a recount from the calls themselves.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -43,10 +42,21 @@ class Sums:
 
     @classmethod
     def of(cls, row: Any) -> Sums:
-        """From a row with the roll-up column names (calls, total_sum, q_*, violations)."""
-        questions = {c: int(getattr(row, f"q_{c}") or 0) for c in CATEGORIES}
-        calls, violations = int(row.calls or 0), int(row.violations or 0)
-        return cls(calls, float(row.total_sum or 0), questions, violations)
+        """From a row (or mapping) with the roll-up column names (calls, total_sum, q_*,
+        violations); NULL sums of an empty period are 0."""
+        m = row if isinstance(row, dict) else row._asdict()
+        questions = {c: int(m[f"q_{c}"] or 0) for c in CATEGORIES}
+        calls, violations = int(m["calls"] or 0), int(m["violations"] or 0)
+        return cls(calls, float(m["total_sum"] or 0), questions, violations)
+
+    def __add__(self, other: Sums) -> Sums:
+        questions = {c: self.questions[c] + other.questions[c] for c in CATEGORIES}
+        return Sums(
+            self.calls + other.calls,
+            self.total_sum + other.total_sum,
+            questions,
+            self.violations + other.violations,
+        )
 
     def mean(self, amount: float) -> float | None:
         """Per-call average of an amount, None when there are no calls."""
@@ -63,21 +73,26 @@ class Sums:
         }
 
     def figures(self) -> dict[str, Any]:
-        """The per-call figures as shown: 2 decimals, null for an empty period."""
-        return round_figures(self.exact())
+        """The per-call figures as shown: `exact()` rounded to 2 decimals, null when empty.
 
-
-def round_figures(figures: dict[str, Any]) -> dict[str, Any]:
-    """Round every float of a figures dict (nested one level) to 2 decimals."""
-    out: dict[str, Any] = {}
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            out[key] = {k: rounded(v) for k, v in value.items()}
-        elif isinstance(value, float) or value is None:
-            out[key] = rounded(value)
-        else:
-            out[key] = value
-    return out
+        Written out rather than derived from exact(): a year of day buckets calls it 365
+        times per request."""
+        n, q = self.calls, self.questions
+        if not n:
+            return {
+                "calls": 0,
+                "avg_total": None,
+                "avg_questions": dict.fromkeys(CATEGORIES),
+                "avg_questions_total": None,
+                "violations_per_call": None,
+            }
+        return {
+            "calls": n,
+            "avg_total": round(self.total_sum / n, 2),
+            "avg_questions": {c: round(q[c] / n, 2) for c in CATEGORIES},
+            "avg_questions_total": round(sum(q.values()) / n, 2),
+            "violations_per_call": round(self.violations / n, 2),
+        }
 
 
 def pass_rate(passed: int, calls: int) -> float | None:
@@ -101,41 +116,46 @@ def window_echo(win: Window) -> dict[str, Any]:
     return {"from": win.local(win.start), "to": win.local(win.end), "tz": win.tz}
 
 
-def _row_items(row: Any, keys: list[str]) -> dict[str, tuple[int, int]]:
+def _row_items(row: dict[str, Any], keys: list[str]) -> dict[str, tuple[int, int]]:
     """(passed, calls) per item from a sums row of the known-keys fast path."""
-    calls = int(row.calls or 0)
+    calls = int(row["calls"] or 0)
     if not calls:
         return {}
-    return {key: (int(getattr(row, f"item_{i}") or 0), calls) for i, key in enumerate(keys)}
+    return {key: (int(row[f"item_{i}"] or 0), calls) for i, key in enumerate(keys)}
 
 
-def totals(session: Session, scope: Scope) -> tuple[Sums, dict[str, tuple[int, int]]]:
+ItemCounts = dict[str, tuple[int, int]]
+"""(passed, calls) per checklist item key."""
+
+
+def totals(session: Session, scope: Scope) -> tuple[Sums, ItemCounts]:
     """The scope's sums and (passed, calls) per checklist item."""
-    keys = q.sample_item_keys(session, scope)
-    row = q.totals(session, scope, keys)
-    if row.mixed:
-        items = {r.key: (int(r.passed), int(r.calls)) for r in q.item_counts(session, scope)}
+    items = q.newest_items(session, scope)
+    row = q.totals(session, scope, items)._asdict()
+    if row["mixed"]:
+        counts = {r.key: (int(r.passed), int(r.calls)) for r in q.item_counts(session, scope)}
     else:
-        items = _row_items(row, keys)
-    return Sums.of(row), items
+        counts = _row_items(row, items[1])
+    return Sums.of(row), counts
 
 
 def series(session: Session, scope: Scope, win: Window, bucket: Bucket) -> list[dict[str, Any]]:
     """One entry per bucket of the window, empty buckets with calls 0 and null averages."""
-    keys = q.sample_item_keys(session, scope)
-    rows = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, keys=keys)
-    items: dict[datetime, dict[str, tuple[int, int]]] = {}
-    if any(row.mixed for row in rows):  # checklists with other items: count key by key
+    newest = q.newest_items(session, scope)
+    found = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
+    rows = [row._asdict() for row in found]
+    items: dict[datetime, ItemCounts] = {}
+    if any(row["mixed"] for row in rows):  # checklists with other items: count key by key
         for r in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
             items.setdefault(r.period, {})[r.key] = (int(r.passed), int(r.calls))
     else:
-        items = {row.period: _row_items(row, keys) for row in rows}
+        items = {row["period"]: _row_items(row, newest[1]) for row in rows}
     return [
         {
-            "period_start": row.period.replace(tzinfo=win.zone),
+            "period_start": row["period"].replace(tzinfo=win.zone),
             **Sums.of(row).figures(),
             "item_pass_rate": {
-                k: pass_rate(p, n) for k, (p, n) in sorted(items.get(row.period, {}).items())
+                k: pass_rate(p, n) for k, (p, n) in sorted(items.get(row["period"], {}).items())
             },
         }
         for row in rows
@@ -236,47 +256,4 @@ def team_leaderboard(
         "checklist": checklist,
         **window_echo(win),
         "managers": entries,
-    }
-
-
-def phrase_stats(
-    session: Session, scope: Scope, *, limit: int, managers_per_phrase: int = 10
-) -> list[dict[str, Any]]:
-    """The most said phrases with replacement, count and who said them how often."""
-    top = q.top_phrases(session, scope, limit=limit)
-    who: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in q.phrase_managers(session, scope, [r.phrase for r in top]):
-        if len(who[row.phrase]) < managers_per_phrase:
-            who[row.phrase].append({"manager_id": row.manager_id, "count": int(row.count)})
-    return [
-        {
-            "phrase": r.phrase,
-            "replacement": r.replacement,
-            "count": int(r.count),
-            "manager_count": int(r.managers),
-            "managers": who[r.phrase],
-        }
-        for r in top
-    ]
-
-
-def top_violations(
-    session: Session,
-    *,
-    team_id: str | None = None,
-    manager_id: str | None = None,
-    start: Bound = None,
-    end: Bound = None,
-    limit: int = 10,
-    tz: str | None = None,
-    default_tz: str = "UTC",
-) -> dict[str, Any]:
-    """Forbidden phrases said most in the window, optionally for one team or manager."""
-    win = resolve_window(start, end, tz, default_tz)
-    scope = Scope(win.start, win.end, manager_id=manager_id, team_id=team_id)
-    return {
-        "team_id": team_id,
-        "manager_id": manager_id,
-        **window_echo(win),
-        "phrases": phrase_stats(session, scope, limit=limit),
     }

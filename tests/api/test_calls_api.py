@@ -112,6 +112,25 @@ def test_a_batch_stores_the_good_items_and_reports_the_bad_one(
     assert session.scalar(rollup) == 3
 
 
+def test_a_failed_batch_item_names_its_external_id(client: TestClient, make_call: Any) -> None:
+    bad = make_call(started_at="soon")
+    response = client.post("/v1/calls/batch", json={"calls": [bad]})
+    assert response.json()["items"][0]["external_id"] == bad["external_id"]
+
+
+def test_openapi_documents_the_real_request_and_response_models(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    post = schema["paths"]["/v1/calls"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/CallIn"}
+    assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CallCreated"
+    }
+    assert "application/problem+json" in post["responses"]["422"]["content"]
+    assert {"ScoreOut", "BatchOut", "Problem", "CallDetail"} <= set(schema["components"]["schemas"])
+    assert client.get("/docs").status_code == 200
+
+
 def test_a_batch_item_of_the_wrong_type_fails_alone(client: TestClient, make_call: Any) -> None:
     response = client.post("/v1/calls/batch", json={"calls": [make_call(), 42, "x"]})
 

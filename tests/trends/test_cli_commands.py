@@ -62,8 +62,10 @@ def test_report_writes_the_html_page_to_a_file(
 
     result = runner.invoke(
         app,
-        ["report", "m-olga", "--from", "2026-01-05", "--to", "2026-03-15"]
-        + ["--compare-before", str(TRAINING_DAY), "--format", "html", "-o", str(out)],
+        [
+            *("report", "m-olga", "--from", "2026-01-05", "--to", "2026-03-15"),
+            *("--compare-before", str(TRAINING_DAY), "--format", "html", "-o", str(out)),
+        ],
     )
 
     assert result.exit_code == 0, result.output
@@ -157,8 +159,10 @@ def folder(tmp_path: Path) -> Path:
 def _import(folder: Path, *extra: str) -> Any:
     return runner.invoke(
         app,
-        ["import", str(folder), "--manager-id", "m-import", "--team-id", "t-import"]
-        + ["--started-at-from-filename", "--tz", "Europe/Moscow", *extra],
+        [
+            *("import", str(folder), "--manager-id", "m-import", "--team-id", "t-import"),
+            *("--started-at-from-filename", "--tz", "Europe/Moscow", *extra),
+        ],
     )
 
 

@@ -97,6 +97,39 @@ def test_the_checklist_filter_keeps_only_calls_scored_with_it(
     assert everything["series"][0]["calls"] == 2
 
 
+def test_item_rates_of_two_checklists_in_one_period_count_each_on_its_own_calls(
+    client: TestClient, store: Ingest
+) -> None:
+    realty, spin = realty_call(10, 4, 2), realty_call(2)
+    store(realty, started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+    store(
+        spin, started_at="2026-03-03T10:00:00+00:00", manager_id="m-api", checklist="spin_classic"
+    )
+    store(
+        spin, started_at="2026-03-04T10:00:00+00:00", manager_id="m-api", checklist="spin_classic"
+    )
+    passed: dict[str, list[int]] = {}
+    for text, checklist in (
+        (realty, "realty_phone"),
+        (spin, "spin_classic"),
+        (spin, "spin_classic"),
+    ):
+        for item in score(text, checklist).to_dict()["items"]:
+            passed.setdefault(item["key"], []).append(int(item["passed"]))
+
+    body = _trends(client, bucket="month", **{"from": "2026-03-01", "to": "2026-03-31"}).json()
+    report = client.get(
+        "/v1/managers/m-api/report", params={"from": "2026-03-01", "to": "2026-03-31"}
+    ).json()
+
+    expected = {key: round(sum(v) / len(v), 4) for key, v in passed.items()}
+    assert body["series"][0]["item_pass_rate"] == expected
+    assert report["summary"]["item_pass_rate"] == expected
+    assert {i["key"]: i["calls"] for i in report["item_pass_rates"]} == {
+        key: len(v) for key, v in passed.items()
+    }
+
+
 def test_without_from_and_to_the_last_90_days_are_shown(client: TestClient, store: Ingest) -> None:
     store(realty_call(4), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
 

@@ -81,7 +81,9 @@ def test_split_clamps_the_cut_into_the_window() -> None:
         (None, "tomorrow", "to"),
     ],
 )
-def test_bad_bounds_name_their_parameter(start: str | None, end: str | None, parameter: str) -> None:
+def test_bad_bounds_name_their_parameter(
+    start: str | None, end: str | None, parameter: str
+) -> None:
     with pytest.raises(InvalidInput) as raised:
         window(start, end, MOSCOW, today=date(2026, 3, 31))
 

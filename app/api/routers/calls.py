@@ -68,13 +68,19 @@ def _validate_item(raw: Any) -> CallIn | CallqaError:
         return InvalidInput("the call has invalid fields", errors=field_errors(exc.errors()))
 
 
-def _item_out(outcome: ItemOutcome) -> BatchItemOut:
+def _external_id(raw: Any) -> str | None:
+    """The external_id of an item that failed validation, when it has a usable one."""
+    value = raw.get("external_id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and len(value) <= 200 else None
+
+
+def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
     error = outcome.error
     return BatchItemOut(
         index=outcome.index,
         status=outcome.status,  # type: ignore[arg-type]
         id=outcome.call_id,
-        external_id=outcome.external_id,
+        external_id=outcome.external_id or _external_id(raw),
         title=error.title if error else None,
         detail=error.detail if error else None,
         errors=error.prefixed(f"/calls/{outcome.index}") if error else None,  # type: ignore[arg-type]
@@ -94,7 +100,7 @@ def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
     Good items are stored even when others fail; a failed item stores nothing.
     """
     outcomes = ingest.ingest_many(session, [_validate_item(raw) for raw in batch.calls])
-    items = [_item_out(o) for o in outcomes]
+    items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
     return BatchOut(
         created=sum(o.status == 201 for o in outcomes),
         existing=sum(o.status == 200 for o in outcomes),

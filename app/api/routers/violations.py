@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from app.api.deps import SessionDep, SettingsDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import FromQuery, ToQuery, TzQuery, ViolationsOut
-from app.services import trends
+from app.services import phrases
 from app.services.schemas import Id
 
 router = APIRouter(prefix="/v1/violations", tags=["trends"])
@@ -31,7 +31,7 @@ def top_violations(
     tz: TzQuery = None,
 ) -> Response:
     """Phrase, replacement, count and who said it, most said first."""
-    body = trends.top_violations(
+    body = phrases.top_violations(
         session,
         team_id=team_id,
         manager_id=manager_id,
