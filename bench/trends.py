@@ -119,6 +119,7 @@ FROM (
     ) AS counts
 ) AS calls
 """
+# Phrase n is picked with probability falling with n: a few habits dominate, as in life.
 SEED_VIOLATIONS = """
 WITH p AS (
     SELECT n, phrase, replacement
@@ -126,11 +127,14 @@ WITH p AS (
         WITH ORDINALITY AS t(phrase, replacement, n)
 )
 INSERT INTO call_violation (call_id, utterance, phrase, matched, replacement, utterance_text)
-SELECT c.id, 2 * k, p.phrase, p.phrase, p.replacement, 'Ну, ' || p.phrase || ', это уточню.'
-FROM call c
-CROSS JOIN LATERAL generate_series(1, (c.score ->> 'violations_n')::int) AS k
-JOIN p ON p.n = 1 + (c.id + k) % 8
-WHERE c.source = 'bench'
+SELECT h.id, 2 * h.k, p.phrase, p.phrase, p.replacement, 'Ну, ' || p.phrase || ', это уточню.'
+FROM (
+    SELECT c.id, k, 1 + floor(8 * power(random(), 2))::int AS n
+    FROM call c
+    CROSS JOIN LATERAL generate_series(1, (c.score ->> 'violations_n')::int) AS k
+    WHERE c.source = 'bench'
+) AS h
+JOIN p ON p.n = h.n
 """
 SEED_ROLLUPS = """
 INSERT INTO manager_rollup

@@ -134,3 +134,84 @@ class ViolationsOut(BaseModel):
     to: datetime
     tz: str
     phrases: list[PhraseOut]
+
+
+class Summary(Figures):
+    grades: dict[str, int] = Field(description="Calls per grade: green, yellow, red.")
+    item_pass_rate: dict[str, float | None]
+
+
+class PeriodSummary(Summary):
+    from_: datetime = Field(alias="from")
+    to: datetime
+    tz: str
+
+
+class Delta(BaseModel):
+    """after - before, from unrounded figures; null where a side has no calls."""
+
+    calls: int
+    avg_total: float | None
+    avg_questions: QuestionAverages
+    avg_questions_total: float | None
+    violations_per_call: float | None
+    item_pass_rate: dict[str, float | None]
+
+
+class Comparison(BaseModel):
+    before: PeriodSummary
+    after: PeriodSummary
+    delta: Delta
+
+
+class ItemRate(BaseModel):
+    key: str
+    title: str
+    passed: int
+    calls: int
+    rate: float | None
+
+
+class Example(BaseModel):
+    call_id: int
+    link: str
+    utterance: int = Field(description="Index of the utterance in the call.")
+    text: str | None
+    matched: str = Field(description="The words as spoken.")
+    started_at: datetime
+
+
+class CoachingPhrase(BaseModel):
+    phrase: str
+    replacement: str | None
+    count: int
+    examples: list[Example]
+
+
+class RankedCall(BaseModel):
+    id: int
+    external_id: str
+    started_at: datetime = Field(description="With the offset the call was sent with.")
+    total: float
+    grade: str
+    link: str
+
+
+class ReportOut(BaseModel):
+    """The trainer report (format=json)."""
+
+    manager_id: str
+    manager_name: str | None
+    checklist: str | None
+    bucket: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    tz: str
+    generated_at: datetime
+    summary: Summary
+    series: list[SeriesPoint]
+    item_pass_rates: list[ItemRate]
+    top_phrases: list[CoachingPhrase]
+    best_calls: list[RankedCall]
+    worst_calls: list[RankedCall]
+    comparison: Comparison | None

@@ -41,6 +41,14 @@ class Call(Base):
         Index("ix_call_manager_id_started_at", "manager_id", "started_at", "id"),
         Index("ix_call_team_id_started_at", "team_id", "started_at", "id"),
         Index("ix_call_started_at", "started_at", "id"),
+        # Index-only scans for trends and reports (migration 2026-11-23-1300).
+        Index(
+            "ix_call_manager_id_started_at_covering",
+            "manager_id",
+            "started_at",
+            "id",
+            postgresql_include=["checklist_key", "total", "grade"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
@@ -87,6 +95,9 @@ class CallViolation(Base):
     """One forbidden-phrase hit, with the utterance it was said in for coaching examples."""
 
     __tablename__ = "call_violation"
+    __table_args__ = (
+        Index("ix_call_violation_call_id_covering", "call_id", postgresql_include=["phrase"]),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     call_id: Mapped[int] = mapped_column(
@@ -101,6 +112,10 @@ class CallViolation(Base):
     end_s: Mapped[float | None] = mapped_column(Float)
 
 
+_SUMS = ["calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other"]
+_SUMS += ["violations"]
+
+
 class ManagerRollup(Base):
     """Sums per manager, team, checklist and 15-minute UTC slot, upserted on every ingest."""
 
@@ -108,6 +123,19 @@ class ManagerRollup(Base):
     __table_args__ = (
         Index("ix_manager_rollup_manager_id_slot_start", "manager_id", "slot_start"),
         Index("ix_manager_rollup_team_id_slot_start", "team_id", "slot_start"),
+        # Index-only scans for trends and leaderboards (migration 2026-11-23-1300).
+        Index(
+            "ix_manager_rollup_manager_id_slot_start_covering",
+            "manager_id",
+            "slot_start",
+            postgresql_include=["checklist_key", *_SUMS, "item_passed"],
+        ),
+        Index(
+            "ix_manager_rollup_team_id_slot_start_covering",
+            "team_id",
+            "slot_start",
+            postgresql_include=["manager_id", "checklist_key", *_SUMS],
+        ),
     )
 
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -38,6 +38,3 @@ class Transcript:
                 seen.setdefault(u.speaker, None)
         return list(seen)
 
-    @property
-    def has_times(self) -> bool:
-        return any(u.start is not None for u in self.utterances)

@@ -147,7 +147,3 @@ def tokenize(text: str) -> Tokens:
     get = _lemmas.get
     return Tokens(text, forms, [get(f) or lemma(f) for f in forms], stops)
 
-
-def lemmas_of(phrase: str) -> tuple[str, ...]:
-    """The lemma sequence of a phrase written in a checklist file."""
-    return tuple(tokenize(phrase).lemmas)

@@ -106,9 +106,19 @@ def _store_each(
 
 
 def _store_all(
-    session: Session, batch: Sequence[ScoredCall]
+    session: Session, batch: Sequence[ScoredCall], *, isolate: bool
 ) -> tuple[dict[CallKey, int], dict[CallKey, CallqaError]]:
+    """Store a chunk; with `isolate`, in a SAVEPOINT so a refusal leaves the transaction usable.
+
+    A single-call ingest does not isolate: its error ends the request and rolls everything
+    back anyway, and it saves two round trips.
+    """
     failed: dict[CallKey, CallqaError] = {}
+    if not isolate:
+        try:
+            return _store(session, batch), failed
+        except (DataError, IntegrityError) as exc:
+            return {}, {s.key: _refused(exc) for s in batch}
     try:
         with session.begin_nested():
             return _store(session, batch), failed
@@ -140,12 +150,17 @@ def _resolve(
 
 
 def ingest_many(
-    session: Session, items: Sequence[CallIn | CallqaError], *, keep_scores: bool = False
+    session: Session,
+    items: Sequence[CallIn | CallqaError],
+    *,
+    keep_scores: bool = False,
+    isolate: bool = True,
 ) -> list[ItemOutcome]:
     """Ingest calls (or pass through their validation errors); outcomes in input order.
 
     Items are scored and stored CHUNK at a time, so a batch of a thousand never holds a
     thousand scores in memory at once; `keep_scores` returns the scores of new calls.
+    `isolate=False` is for a caller that abandons the transaction on any item error.
     """
     outcomes: dict[int, ItemOutcome] = {}
     seen: set[CallKey] = set()
@@ -167,7 +182,7 @@ def ingest_many(
             else:
                 seen.add(scored.key)
                 fresh.append((index, scored))
-        ids, failed = _store_all(session, [s for _, s in fresh])
+        ids, failed = _store_all(session, [s for _, s in fresh], isolate=isolate)
         for index, scored in fresh:
             key = scored.key
             if key in ids:
@@ -184,7 +199,7 @@ def ingest_many(
 
 def ingest_call(session: Session, call: CallIn) -> IngestedCall:
     """Ingest one call; raise its error, or answer with the new or the already stored call."""
-    outcome = ingest_many(session, [call], keep_scores=True)[0]
+    outcome = ingest_many(session, [call], keep_scores=True, isolate=False)[0]
     if outcome.error is not None:
         raise outcome.error
     assert outcome.call_id is not None

@@ -6,72 +6,34 @@ string is escaped, and `@media print` keeps sections whole on A4. Headings are R
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html import escape
 from typing import Any
 
 from app.services import charts
 from app.services.report_css import CSS
-
-CATEGORY_LABELS = {
-    "expertise": ("Экспертные", "#2563eb"),
-    "personal": ("Личные", "#db2777"),
-    "motivation": ("Мотивационные", "#16a34a"),
-    "other": ("Прочие", "#9ca3af"),
-}
-GRADE_LABELS = {"green": "зелёная", "yellow": "жёлтая", "red": "красная"}
-BUCKET_LABELS = {"day": "День", "week": "Неделя (начало)", "month": "Месяц"}
-_MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
-# Grade zones of the default checklist (seed 001's traffic light): red < 60 <= yellow < 80.
-GRADE_BANDS = (
-    (0.0, 60.0, "#fee2e2", "красная зона < 60"),
-    (60.0, 80.0, "#fef9c3", "жёлтая 60–80"),
-    (80.0, 100.0, "#dcfce7", "зелёная ≥ 80"),
+from app.services.report_format import (
+    BUCKET_LABELS,
+    CATEGORY_LABELS,
+    GRADE_BANDS,
+    GRADE_LABELS,
+    calls_table,
+    data_table,
+    date_label,
+    num,
+    period_label,
+    signed,
 )
-
-
-def _date(moment: datetime) -> str:
-    return moment.strftime("%d.%m.%Y")
-
-
-def _offset(moment: datetime) -> str:
-    """The UTC offset a call was given with, as UTC+03:00."""
-    raw = moment.strftime("%z")
-    return f"UTC{raw[:3]}:{raw[3:5]}" if raw else "UTC"
-
-
-def _period_label(moment: datetime, bucket: str) -> str:
-    if bucket == "month":
-        return f"{_MONTHS[moment.month - 1]} {moment:%y}"
-    return moment.strftime("%d.%m")
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace("-", "−")
-
-
-def _signed(value: float | None, better_when_lower: bool = False, pct: bool = False) -> str:
-    if value is None:
-        return "<td class='delta'>—</td>"
-    shown = _num(value * 100, 1) + " п.п." if pct else _num(value)
-    good = value < 0 if better_when_lower else value > 0
-    cls = "flat" if value == 0 else "good" if good else "bad"
-    arrow = "" if value == 0 else "▲ " if value > 0 else "▼ "
-    sign = "+" if value > 0 else ""
-    return f"<td class='delta {cls}'>{arrow}{sign}{shown}</td>"
 
 
 def _header(report: dict[str, Any]) -> str:
     who = report["manager_name"] or report["manager_id"]
     checklist = report["checklist"] or "все"
-    last_day = _date(report["to"] - timedelta(microseconds=1))
+    last_day = date_label(report["to"] - timedelta(microseconds=1))
     return (
         f"<header><h1>Отчёт тренера: {escape(who)}</h1>"
         f"<p class='meta'>Менеджер <b>{escape(report['manager_id'])}</b> · период "
-        f"<b>{_date(report['from'])} — {last_day}</b> ({escape(report['tz'])}) · "
+        f"<b>{date_label(report['from'])} — {last_day}</b> ({escape(report['tz'])}) · "
         f"чек-лист: {escape(checklist)} · сформирован {report['generated_at']:%d.%m.%Y %H:%M}"
         "</p></header>"
     )
@@ -88,7 +50,7 @@ def _kpis(summary: dict[str, Any]) -> str:
     )
     split = " · ".join(
         f"<span style='color:{CATEGORY_LABELS[c][1]}'>{CATEGORY_LABELS[c][0].lower()} "
-        f"{_num(q[c])}</span>"
+        f"{num(q[c])}</span>"
         for c in ("expertise", "personal", "motivation")
     )
     legend = " · ".join(f"{GRADE_LABELS[g]}: {grades[g]}" for g in GRADE_LABELS)
@@ -96,11 +58,11 @@ def _kpis(summary: dict[str, Any]) -> str:
         "<section class='kpis'>"
         f"<div class='kpi'><div class='v'>{summary['calls']}</div>"
         "<div class='l'>звонков</div></div>"
-        f"<div class='kpi'><div class='v'>{_num(summary['avg_total'], 1)}</div>"
+        f"<div class='kpi'><div class='v'>{num(summary['avg_total'], 1)}</div>"
         "<div class='l'>средний балл из 100</div></div>"
-        f"<div class='kpi'><div class='v'>{_num(summary['avg_questions_total'], 1)}</div>"
+        f"<div class='kpi'><div class='v'>{num(summary['avg_questions_total'], 1)}</div>"
         f"<div class='l'>вопросов за звонок</div><div class='s'>{split}</div></div>"
-        f"<div class='kpi'><div class='v'>{_num(summary['violations_per_call'])}</div>"
+        f"<div class='kpi'><div class='v'>{num(summary['violations_per_call'])}</div>"
         "<div class='l'>запрещённых фраз на звонок</div></div>"
         f"<div class='kpi wide'><div class='l'>Оценки звонков</div><div class='gbar'>{bar}</div>"
         f"<div class='s'>{legend}</div></div></section>"
@@ -113,13 +75,13 @@ def _comparison(report: dict[str, Any]) -> str:
         return ""
     before, after, delta = comp["before"], comp["after"], comp["delta"]
     rows = [
-        ("Звонков", before["calls"], after["calls"], _signed(delta["calls"])),
-        ("Средний балл", before["avg_total"], after["avg_total"], _signed(delta["avg_total"])),
+        ("Звонков", before["calls"], after["calls"], signed(delta["calls"])),
+        ("Средний балл", before["avg_total"], after["avg_total"], signed(delta["avg_total"])),
         (
             "Вопросов за звонок",
             before["avg_questions_total"],
             after["avg_questions_total"],
-            _signed(delta["avg_questions_total"]),
+            signed(delta["avg_questions_total"]),
         ),
     ]
     for c in ("expertise", "personal", "motivation"):
@@ -128,7 +90,7 @@ def _comparison(report: dict[str, Any]) -> str:
                 f"— {CATEGORY_LABELS[c][0].lower()}",
                 before["avg_questions"][c],
                 after["avg_questions"][c],
-                _signed(delta["avg_questions"][c]),
+                signed(delta["avg_questions"][c]),
             )
         )
     rows.append(
@@ -136,15 +98,14 @@ def _comparison(report: dict[str, Any]) -> str:
             "Запрещённых фраз на звонок",
             before["violations_per_call"],
             after["violations_per_call"],
-            _signed(delta["violations_per_call"], better_when_lower=True),
+            signed(delta["violations_per_call"], better_when_lower=True),
         )
     )
     body = "".join(
-        f"<tr><th>{label}</th><td>{_num(b)}</td><td>{_num(a)}</td>{d}</tr>"
-        for label, b, a, d in rows
+        f"<tr><th>{label}</th><td>{num(b)}</td><td>{num(a)}</td>{d}</tr>" for label, b, a, d in rows
     )
     return (
-        f"<section><h2>До и после тренинга ({_date(after['from'])})</h2>"
+        f"<section><h2>До и после тренинга ({date_label(after['from'])})</h2>"
         "<table class='cmp'><thead><tr><th></th>"
         f"<th>до<br><small>{_span(before)}</small></th>"
         f"<th>после<br><small>{_span(after)}</small></th>"
@@ -157,7 +118,7 @@ def _span(part: dict[str, Any]) -> str:
     if part["to"] <= part["from"]:
         return "нет данных"
     last = part["to"] - timedelta(microseconds=1)
-    return f"{part['from']:%d.%m} — {_date(last)}"
+    return f"{part['from']:%d.%m} — {date_label(last)}"
 
 
 def _highlight(text: str, matched: str) -> str:
@@ -180,7 +141,7 @@ def _coaching(report: dict[str, Any], base_url: str) -> str:
         examples = "".join(
             f"<li><q>{_highlight(e['text'] or e['matched'], e['matched'])}</q> "
             f"<a href='{escape(base_url + e['link'])}'>звонок #{e['call_id']}, реплика "
-            f"{e['utterance']}</a> · {_date(e['started_at'])}</li>"
+            f"{e['utterance']}</a> · {date_label(e['started_at'])}</li>"
             for e in p["examples"]
         )
         cards.append(
@@ -212,7 +173,7 @@ def _marker(report: dict[str, Any]) -> tuple[float, str] | None:
 
 def _charts(report: dict[str, Any]) -> str:
     series, bucket = report["series"], report["bucket"]
-    labels = [_period_label(p["period_start"], bucket) for p in series]
+    labels = [period_label(p["period_start"], bucket) for p in series]
     x_label = BUCKET_LABELS[bucket]
     marker = _marker(report)
     line = charts.line_chart(
@@ -255,50 +216,13 @@ def _charts(report: dict[str, Any]) -> str:
     return f"<section class='charts'><h2>Динамика</h2>{line}{bars}{items}</section>"
 
 
-def _calls_table(title: str, calls: list[dict[str, Any]], base_url: str) -> str:
-    rows = "".join(
-        f"<tr><td><a href='{escape(base_url + c['link'])}'>#{c['id']}</a>"
-        f"<br><small>{escape(c['external_id'])}</small></td>"
-        f"<td>{c['started_at']:%d.%m.%Y %H:%M}<br><small>{_offset(c['started_at'])}</small></td>"
-        f"<td class='num'><span class='dot g-{escape(c['grade'])}' "
-        f"title='{GRADE_LABELS.get(c['grade'], '')}'></span>{_num(c['total'], 1)}</td></tr>"
-        for c in calls
-    )
-    return (
-        f"<div><h3>{title}</h3><table><thead><tr><th>звонок</th><th>начало</th>"
-        f"<th class='num'>балл</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
-
-
-def _data_table(report: dict[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><td>{_date(p['period_start'])}</td><td class='num'>{p['calls']}</td>"
-        f"<td class='num'>{_num(p['avg_total'])}</td>"
-        f"<td class='num'>{_num(p['avg_questions_total'])}</td>"
-        + "".join(f"<td class='num'>{_num(p['avg_questions'][c])}</td>" for c in CATEGORY_LABELS)
-        + f"<td class='num'>{_num(p['violations_per_call'])}</td></tr>"
-        for p in report["series"]
-    )
-    heads = "".join(
-        f"<th class='num'>{label.lower()}</th>" for label, _ in CATEGORY_LABELS.values()
-    )
-    return (
-        "<section class='data'><h2>Данные по периодам</h2>"
-        "<p class='note'>Средние на один звонок; пустой период — звонков не было.</p>"
-        "<table><thead><tr>"
-        f"<th>{BUCKET_LABELS[report['bucket']].lower()}</th><th class='num'>звонков</th>"
-        f"<th class='num'>балл</th><th class='num'>вопросов</th>{heads}"
-        f"<th class='num'>запрещ. фраз</th></tr></thead><tbody>{rows}</tbody></table></section>"
-    )
-
-
 def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:
     """The whole page; `base_url` makes call links absolute for a saved file."""
     base = base_url.rstrip("/")
     calls = (
         "<section class='calls'><h2>Лучшие и худшие звонки</h2><div class='two'>"
-        + _calls_table("Лучшие", report["best_calls"], base)
-        + _calls_table("Худшие", report["worst_calls"], base)
+        + calls_table("Лучшие", report["best_calls"], base)
+        + calls_table("Худшие", report["worst_calls"], base)
         + "</div></section>"
     )
     who = escape(report["manager_name"] or report["manager_id"])
@@ -312,7 +236,7 @@ def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:
         + _coaching(report, base)
         + _charts(report)
         + calls
-        + _data_table(report)
+        + data_table(report)
         + "<footer>callqa · баллы по чек-листу, вопросы и запрещённые фразы найдены "
         "автоматически в репликах менеджера</footer></main></body></html>"
     )

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db import trends as q
-from app.db.trends import Bucket, Scope
+from app.db import call_stats
+from app.db.scope import Bucket, Scope
 from app.engine import list_checklists
 from app.services.periods import Window, moment_param
 from app.services.phrases import call_link, phrase_stats
@@ -104,7 +104,7 @@ class Part:
 def part(session: Session, scope: Scope) -> Part:
     """The sums, item counts and grade counts of a scope."""
     sums, items = totals(session, scope)
-    grades = q.grade_counts(session, scope) if sums.calls else {}
+    grades = call_stats.grade_counts(session, scope) if sums.calls else {}
     return Part(sums, items, grades)
 
 
@@ -154,7 +154,7 @@ def _call_entry(row: Any) -> dict[str, Any]:
 
 
 def _ranked(session: Session, scope: Scope, *, best: bool, limit: int) -> list[dict[str, Any]]:
-    return [_call_entry(r) for r in q.ranked_calls(session, scope, best=best, limit=limit)]
+    return [_call_entry(r) for r in call_stats.ranked_calls(session, scope, best=best, limit=limit)]
 
 
 def manager_report(
@@ -176,7 +176,7 @@ def manager_report(
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     require_manager(session, manager_id)
     scope = Scope(win.start, win.end, manager_id=manager_id, checklist=checklist)
-    latest = q.latest_calls(session, [manager_id]).get(manager_id)
+    latest = call_stats.latest_calls(session, [manager_id]).get(manager_id)
     halves = win.split(cut) if cut is not None else None
     if halves is None:
         whole = part(session, scope)

@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from app.db import call_stats
 from app.db import trends as q
-from app.db.trends import Bucket, Scope
+from app.db.scope import Bucket, Scope
 from app.services.errors import NotFound
 from app.services.periods import Window, window, zone_of
 from app.services.records import with_offset
@@ -116,16 +117,16 @@ def window_echo(win: Window) -> dict[str, Any]:
     return {"from": win.local(win.start), "to": win.local(win.end), "tz": win.tz}
 
 
-def _row_items(row: dict[str, Any], keys: list[str]) -> dict[str, tuple[int, int]]:
+ItemCounts = dict[str, tuple[int, int]]
+"""(passed, calls) per checklist item key."""
+
+
+def _row_items(row: dict[str, Any], keys: list[str]) -> ItemCounts:
     """(passed, calls) per item from a sums row of the known-keys fast path."""
     calls = int(row["calls"] or 0)
     if not calls:
         return {}
     return {key: (int(row[f"item_{i}"] or 0), calls) for i, key in enumerate(keys)}
-
-
-ItemCounts = dict[str, tuple[int, int]]
-"""(passed, calls) per checklist item key."""
 
 
 def totals(session: Session, scope: Scope) -> tuple[Sums, ItemCounts]:
@@ -144,19 +145,22 @@ def series(session: Session, scope: Scope, win: Window, bucket: Bucket) -> list[
     newest = q.newest_items(session, scope)
     found = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
     rows = [row._asdict() for row in found]
-    items: dict[datetime, ItemCounts] = {}
+    rates: dict[datetime, dict[str, float | None]] = {}
     if any(row["mixed"] for row in rows):  # checklists with other items: count key by key
         for r in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
-            items.setdefault(r.period, {})[r.key] = (int(r.passed), int(r.calls))
-    else:
-        items = {row["period"]: _row_items(row, newest[1]) for row in rows}
+            rates.setdefault(r.period, {})[r.key] = pass_rate(int(r.passed), int(r.calls))
+        rates = {period: dict(sorted(found.items())) for period, found in rates.items()}
+    else:  # one pass; the keys are sorted already
+        names = [(key, f"item_{i}") for i, key in enumerate(newest[1])]
+        for row in rows:
+            n = row["calls"]
+            if n:
+                rates[row["period"]] = {key: round((row[name] or 0) / n, 4) for key, name in names}
     return [
         {
             "period_start": row["period"].replace(tzinfo=win.zone),
             **Sums.of(row).figures(),
-            "item_pass_rate": {
-                k: pass_rate(p, n) for k, (p, n) in sorted(items.get(row["period"], {}).items())
-            },
+            "item_pass_rate": rates.get(row["period"], {}),
         }
         for row in rows
     ]
@@ -189,7 +193,7 @@ def manager_trends(
 def list_managers(session: Session) -> list[dict[str, Any]]:
     """Every manager with call count, average total, teams and the newest call."""
     rows = q.managers_overview(session)
-    latest = q.latest_calls(session, [r.manager_id for r in rows])
+    latest = call_stats.latest_calls(session, [r.manager_id for r in rows])
     out = []
     for row in rows:
         last = latest.get(row.manager_id)
@@ -237,7 +241,7 @@ def team_leaderboard(
         raise NotFound(f"no calls are stored for team {team_id!r}")
     scope = Scope(win.start, win.end, team_id=team_id, checklist=checklist)
     rows = q.by_manager(session, scope)
-    names = q.latest_calls(session, [r.manager_id for r in rows])
+    names = call_stats.latest_calls(session, [r.manager_id for r in rows])
     entries = [
         {
             "manager_id": r.manager_id,

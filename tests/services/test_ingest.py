@@ -178,3 +178,11 @@ def test_a_batch_is_stored_chunk_by_chunk_with_repeats_across_chunks(
     assert outcomes[5].call_id == outcomes[0].call_id
     assert outcomes[6].call_id == outcomes[3].call_id
     assert [r.calls for r in _rollup(session, "m-chunks")] == [5]
+
+
+def test_a_single_call_the_database_refuses_is_invalid_input(
+    session: Session, make_call: Any
+) -> None:
+    bad = CallIn.model_validate(make_call()).model_copy(update={"manager_name": "Анна\x00"})
+    with pytest.raises(InvalidInput):
+        ingest.ingest_call(session, bad)

@@ -15,11 +15,12 @@ from app.api.trend_schemas import (
     FromQuery,
     ManagerIdPath,
     ManagersOut,
+    ReportOut,
     ToQuery,
     TrendsOut,
     TzQuery,
 )
-from app.db.trends import Bucket
+from app.db.scope import Bucket
 from app.services import reports, trends
 from app.services.report_html import render_report_html
 
@@ -74,6 +75,7 @@ def _filename(manager_id: str, suffix: str) -> str:
     response_model=None,
     responses={
         200: {
+            "model": ReportOut,
             "description": "The report as JSON, one HTML page with inline SVG charts, or CSV.",
             "content": {"text/html": {}, "text/csv": {}},
         },
