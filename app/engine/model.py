@@ -37,4 +37,3 @@ class Transcript:
             if u.speaker is not None:
                 seen.setdefault(u.speaker, None)
         return list(seen)
-

@@ -38,8 +38,10 @@ class PhraseFinder:
     phrases: tuple[ForbiddenPhrase, ...]
     matcher: Matcher
     negations: frozenset[str]
-    fuzzy_keys: tuple[str, ...]
-    fuzzy_owner: tuple[int, ...]
+    # Spoken forms of the patterns without spaces, grouped by their first two letters:
+    # speech-to-text typos rarely hit the first letters, and the grouping keeps each
+    # comparison to a handful of keys.
+    fuzzy_keys: dict[str, tuple[list[str], list[int]]]
 
     @classmethod
     def build(cls, phrases: Sequence[ForbiddenPhrase], negations: Sequence[str]) -> PhraseFinder:
@@ -51,9 +53,12 @@ class PhraseFinder:
                 if len(key) >= _MIN_FUZZY_LEN:
                     keys.append(key)
                     owners.append(n)
-        return cls(
-            tuple(phrases), Matcher(patterns), frozenset(negations), tuple(keys), tuple(owners)
-        )
+        grouped: dict[str, tuple[list[str], list[int]]] = {}
+        for key, owner in zip(keys, owners, strict=True):
+            group = grouped.setdefault(key[:2], ([], []))
+            group[0].append(key)
+            group[1].append(owner)
+        return cls(tuple(phrases), Matcher(patterns), frozenset(negations), grouped)
 
     def find(self, turns: Sequence[Turn]) -> list[Violation]:
         """Every hit in the given (manager's) turns, one per occurrence."""
@@ -107,13 +112,14 @@ class PhraseFinder:
                     if _overlaps(taken, first, last):
                         continue
                     joined = "".join(forms[first : last + 1])
-                    if len(joined) < _MIN_FUZZY_LEN:
+                    group = self.fuzzy_keys.get(joined[:2])
+                    if group is None or len(joined) < _MIN_FUZZY_LEN:
                         continue
                     got = process.extractOne(
-                        joined, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+                        joined, group[0], scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
                     )
                     if got and (best is None or got[1] > best[0]):
-                        best = (got[1], first, last, self.fuzzy_owner[got[2]])
+                        best = (got[1], first, last, group[1][got[2]])
             if best is None:
                 continue
             _, first, last, n = best

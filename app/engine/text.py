@@ -146,4 +146,3 @@ def tokenize(text: str) -> Tokens:
                 forms.append(piece)
     get = _lemmas.get
     return Tokens(text, forms, [get(f) or lemma(f) for f in forms], stops)
-
