@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.model import Transcript
@@ -18,7 +18,10 @@ class Evidence:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None or k == "start"}
+        data: dict[str, Any] = {"utterance": self.utterance, "text": self.text, "start": self.start}
+        if self.note is not None:
+            data["note"] = self.note
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +93,27 @@ class ScoreResult:
             "grade": self.grade,
             "checklist": {"key": self.checklist_key, "version": self.checklist_version},
             "format": self.transcript.format,
-            "manager": asdict(self.manager),
+            "manager": {
+                "speaker": self.manager.speaker,
+                "inferred": self.manager.inferred,
+                "reason": self.manager.reason,
+            },
             "items": [i.to_dict() for i in self.items],
-            "questions": [asdict(q) for q in self.questions],
+            "questions": [
+                {"utterance": q.utterance, "text": q.text, "category": q.category, "start": q.start}
+                for q in self.questions
+            ],
             "question_counts": dict(self.question_counts),
-            "violations": [asdict(v) for v in self.violations],
+            "violations": [
+                {
+                    "utterance": v.utterance,
+                    "phrase": v.phrase,
+                    "matched": v.matched,
+                    "replacement": v.replacement,
+                    "start": v.start,
+                    "end": v.end,
+                }
+                for v in self.violations
+            ],
             "metrics": dict(self.metrics),
         }
