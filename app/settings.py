@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     worker_threads: int = Field(
-        default=8,
+        default=4,
         ge=1,
         le=200,
         description="Requests handled at once per worker; scoring is CPU-bound, so more "

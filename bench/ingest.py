@@ -1,29 +1,22 @@
-"""Ingest throughput, latency and memory of the HTTP service against a live server.
+"""Ingest throughput, latency, CPU and memory of the HTTP service, against a live server.
 
-What it measures
-----------------
-* Calls: 1,500-word Russian realty phone calls in plain text, built by `bench/engine.py`'s
-  `build_call` from a pool of `--texts` seeds (different exchanges per seed), each sent with
-  a unique external_id per run (a random run id), one of 50 managers in 5 teams, and a
-  start time spread over 30 days.
-* Batch ingest: `--batch-calls` calls in `POST /v1/calls/batch` requests of `--batch-size`,
-  sent by `--batch-clients` concurrent connections; calls/s = calls stored / wall time.
-* Single ingest: `--single-calls` calls, one `POST /v1/calls` each, over 50 keep-alive
-  connections. Closed loop (each client sends its next call when the last one is answered:
-  the saturated worst case), then open loop (`--rate` calls/s in total, Poisson arrivals,
-  like 50 platforms posting as their calls end). p50/p95/p99 per phase.
-* Server memory: RSS and peak RSS (VmHWM) of every uvicorn process after the run.
-* The load generator is a minimal asyncio HTTP/1.1 client with pre-encoded bodies, so it
-  takes as little of the machine's CPU as possible; it still shares the cores with the
-  server and PostgreSQL, and the figures say how many cores there are.
-
+Input: 1,500-word Russian realty phone calls (plain text, `bench/engine.py`'s `build_call`,
+`--texts` different seeds), unique external ids per run, 50 managers in 5 teams, start times
+spread over 30 days. Phases:
+* batch: `--batch-calls` calls in `POST /v1/calls/batch` requests of `--batch-size`, over
+  `--batch-clients` connections; calls/s = calls stored / wall time;
+* single, closed loop: `--single-calls` `POST /v1/calls` from 50 keep-alive clients, each
+  sending its next call when answered (the saturated worst case); p50/p95/p99;
+* single, open loop: the same at `--rate` calls/s in all (Poisson arrivals, like platforms
+  posting as calls end); p50/p95/p99;
+* per phase, CPU ms per call of the callqa processes and of PostgreSQL; at the end, RSS and
+  peak RSS (VmHWM) of every uvicorn process.
+The load generator (a minimal asyncio HTTP/1.1 client, bodies encoded beforehand) shares the
+cores with the server and PostgreSQL; the core count and load average are printed.
 Targets (printed, never asserted): batch >= 300 calls/s, single p95 <= 50 ms at 50 clients,
 RSS <= 250 MB per worker.
 
-Run it
-------
-    uv run python bench/ingest.py                      # starts `callqa serve` on a fresh
-                                                       # embedded PostgreSQL, 2 workers
+    uv run python bench/ingest.py               # `callqa serve --workers 2`, fresh embedded DB
     uv run python bench/ingest.py --workers 1
     uv run python bench/ingest.py --url http://127.0.0.1:8000 --server-pid PID
 """
@@ -32,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -97,18 +91,18 @@ def make_calls(n: int, texts: list[str], run_id: str, first: int = 0) -> list[di
     rng = random.Random(first)
     calls = []
     for i in range(first, first + n):
-        manager = rng.randrange(50)
+        m, day, hour, minute = (rng.randrange(k) for k in (50, 30, 11, 60))
+        started = f"2026-06-{1 + day:02d}T{8 + hour:02d}:{minute:02d}:00+03:00"
         calls.append(
-            {
-                "external_id": f"bench-{run_id}-{i}",
-                "source": "bench",
-                "manager_id": f"bench-m{manager:02d}",
-                "team_id": f"bench-t{manager % 5}",
-                "started_at": f"2026-06-{1 + rng.randrange(30):02d}T"
-                f"{8 + rng.randrange(11):02d}:{rng.randrange(60):02d}:00+03:00",
-                "duration_s": float(300 + rng.randrange(600)),
-                "transcript": texts[i % len(texts)],
-            }
+            dict(
+                external_id=f"bench-{run_id}-{i}",
+                source="bench",
+                started_at=started,
+                manager_id=f"bench-m{m:02d}",
+                team_id=f"bench-t{m % 5}",
+                duration_s=300.0 + i % 600,
+                transcript=texts[i % len(texts)],
+            )
         )
     return calls
 
@@ -181,21 +175,38 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def server_memory(pid: int) -> list[tuple[int, str, float, float]]:
-    """(pid, role, RSS MB, peak RSS MB) of the server and its worker processes."""
+def server_memory(pid: int) -> list[tuple[int, float, float]]:
+    """(pid, RSS MB, peak RSS MB) of the server and its workers (from /proc)."""
     out = []
-    main = psutil.Process(pid)
-    for proc in [main, *main.children(recursive=True)]:
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        rss = int(fields["VmRSS"].split()[0]) / 1024
-        hwm = int(fields["VmHWM"].split()[0]) / 1024
-        cmd = " ".join(proc.cmdline())
-        role = "supervisor" if proc.pid == pid and main.children() else "worker"
-        if "resource_tracker" in cmd or "semaphore_tracker" in cmd:
-            role = "helper"
-        out.append((proc.pid, role, rss, hwm))
+    for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        lines = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+        kb = {
+            k: int(v.split()[0])
+            for k, _, v in (ln.partition(":") for ln in lines)
+            if k in ("VmRSS", "VmHWM")
+        }
+        out.append((proc.pid, kb["VmRSS"] / 1024, kb["VmHWM"] / 1024))
     return out
+
+
+def cpu_seconds(pid: int | None) -> tuple[float, float]:
+    """CPU seconds used so far by (the server's processes, every PostgreSQL process)."""
+    procs = [] if pid is None else [psutil.Process(pid), *psutil.Process(pid).children(True)]
+    procs_pg = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    totals = []
+    for group in (procs, procs_pg):
+        total = 0.0
+        for proc in group:
+            with contextlib.suppress(psutil.Error):
+                total += sum(proc.cpu_times()[:2])
+        totals.append(total)
+    return totals[0], totals[1]
+
+
+def cpu_note(before: tuple[float, float], pid: int | None, calls: int) -> str:
+    """CPU ms per call since `before`: callqa's processes, and PostgreSQL (every server's)."""
+    app, pg = ((a - b) * 1000 / calls for a, b in zip(cpu_seconds(pid), before, strict=True))
+    return f"  CPU per call: callqa {app:.1f} ms, postgres {pg:.1f} ms"
 
 
 def free_port() -> int:
@@ -230,9 +241,9 @@ def served(workers: int) -> Iterator[tuple[str, int]]:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
-        lines = (data_dir / "serve.log").read_text().splitlines()
-        if problems := [ln for ln in lines if any(w in ln for w in ("Traceback", "ERROR", "died"))]:
-            print("\nserver log problems:\n  " + "\n  ".join(problems[:20]))
+        for line in (data_dir / "serve.log").read_text().splitlines():
+            if "Error" in line or "died" in line:  # a worker restarted or an exception
+                print(f"server log: {line}")
         if not os.environ.get("CALLQA_DATABASE_URL"):
             from app.db.embedded import stop_embedded
 
@@ -243,12 +254,15 @@ def served(workers: int) -> Iterator[tuple[str, int]]:
 def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    print(f"machine: {os.cpu_count()} cores; server {url}, workers {args.workers or '?'}")
-    texts = [build_call(1500, seed)[0] for seed in range(args.texts)]
-    words = statistics.mean(len(t.split()) for t in texts)
     print(
-        f"input: {args.texts} distinct calls of ~{words:.0f} tokens (1,500 spoken words), "
-        f"{statistics.mean(len(t.encode()) for t in texts) / 1024:.1f} KB each"
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; "
+        f"server {url}, workers {args.workers}"
+    )
+    built = [build_call(1500, seed) for seed in range(args.texts)]
+    texts = [text for text, _, _ in built]
+    print(
+        f"input: {args.texts} distinct calls of {statistics.mean(w for _, w, _ in built):.0f} "
+        f"spoken words, {statistics.mean(len(t.encode()) for t in texts) / 1024:.1f} KB each"
     )
     run_id = uuid.uuid4().hex[:8]
 
@@ -260,51 +274,58 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
         encode({"calls": calls[i : i + args.batch_size]})
         for i in range(0, len(calls), args.batch_size)
     ]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds(pid)
     statuses = asyncio.run(batch_phase(host, port, batches, args.batch_clients))
     wall = time.perf_counter() - began
     stored = statuses.count(201)
     print(
-        f"\nbatch ingest: {stored} calls stored of {len(calls)} in {len(batches)} batches of "
-        f"{args.batch_size} ({args.batch_clients} clients, "
-        f"{len(batches[0]) / 2**20:.1f} MB each): {wall:.1f} s, {stored / wall:.0f} calls/s "
-        f"(target >= 300)"
+        f"\nbatch ingest: {stored} of {len(calls)} calls stored, {len(batches)} batches of "
+        f"{args.batch_size} ({len(batches[0]) / 2**20:.1f} MB) from {args.batch_clients} "
+        f"clients in {wall:.1f} s: {stored / wall:.0f} calls/s (target >= 300)"
     )
+    print(cpu_note(cpu, pid, len(calls)))
 
     singles = make_calls(args.single_calls, texts, run_id, first=len(calls))
     for label, rate in (
         ("closed loop, 50 clients", None),
         (f"open loop {args.rate:g}/s", args.rate),
     ):
-        bodies = [encode(c) for c in singles]
-        latencies, wall, codes = asyncio.run(single_phase(host, port, bodies, rate))
+        bodies, cpu = [encode(c) for c in singles], cpu_seconds(pid)
+        lat, wall, codes = asyncio.run(single_phase(host, port, bodies, rate))
         print(
             f"\nsingle ingest, {label}: {len(bodies)} calls in {wall:.1f} s "
             f"({len(bodies) / wall:.0f} calls/s), statuses {codes}"
         )
         print(
-            f"  latency ms: p50 {percentile(latencies, 50):.1f}  "
-            f"p95 {percentile(latencies, 95):.1f}  p99 {percentile(latencies, 99):.1f}  "
-            f"max {max(latencies):.1f}  (target p95 <= 50)"
+            f"  latency ms: p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  "
+            f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}  (target p95 <= 50)"
         )
+        print(cpu_note(cpu, pid, len(bodies)))
         singles = make_calls(args.single_calls, texts, run_id, first=len(calls) + 10**6)
 
+    print(f"\nload average {os.getloadavg()[0]:.2f} at end (other work on the machine skews it)")
     if pid is not None:
-        print("\nserver memory (target <= 250 MB per worker):")
-        for proc_pid, role, rss, hwm in server_memory(pid):
-            print(f"  pid {proc_pid} {role:10s} RSS {rss:6.1f} MB  peak {hwm:6.1f} MB")
+        print(
+            "\nserver memory (target <= 250 MB per worker; the first is uvicorn's supervisor "
+            "when workers > 1):"
+        )
+        for proc_pid, rss, hwm in server_memory(pid):
+            print(f"  pid {proc_pid}: RSS {rss:6.1f} MB  peak {hwm:6.1f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server; default: start `callqa serve`")
-    parser.add_argument("--server-pid", type=int, help="pid of --url's server, for RSS")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--texts", type=int, default=200, help="distinct call texts")
-    parser.add_argument("--batch-calls", type=int, default=3000)
-    parser.add_argument("--batch-size", type=int, default=250)
-    parser.add_argument("--batch-clients", type=int, default=2)
-    parser.add_argument("--single-calls", type=int, default=1500)
+    parser.add_argument("--server-pid", type=int, help="pid of --url's server, for CPU and RSS")
+    for flag, default in (
+        ("--workers", 2),
+        ("--texts", 200),
+        ("--batch-calls", 3000),
+        ("--batch-size", 250),
+        ("--batch-clients", 2),
+        ("--single-calls", 1500),
+    ):
+        parser.add_argument(flag, type=int, default=default)
     parser.add_argument("--rate", type=float, default=50.0, help="open-loop calls/s")
     args = parser.parse_args()
     if args.url:

@@ -12,7 +12,7 @@ What it measures
   calls with one INSERT ... SELECT ... GROUP BY, exactly as ingest would have upserted it.
   Then VACUUM ANALYZE. The schema is the real one, migrated with the real migrations.
 * Queries, through the real service functions (app.services.trends / .reports) in a session
-  scope per call, as the API runs them (JSON built, not serialised; no HTTP): `--runs` (50)
+  scope per call, as the API runs them (no HTTP; the report serialised to JSON): `--runs` (50)
   each after 5 warm-up calls, with random managers/teams, random windows of 7-365 days and
   random buckets (day/week/month) for the trends: p50, p95 and max in ms.
 * Seeding time (of this run, or the run that seeded the reused database), the row count of
@@ -271,12 +271,19 @@ def main() -> None:
     def report(rng: random.Random) -> Callable[..., Any]:
         m, (a, b) = rng.choice(managers), _window(rng, first_day, args.days)
         cut = date.fromisoformat(a) + (date.fromisoformat(b) - date.fromisoformat(a)) / 2
-        return lambda s: reports.manager_report(
-            s, m, start=a, end=b, compare_before=str(cut), tz="Europe/Moscow"
+        # Serialised as the API sends it: the JSON report, not just the dict.
+        return lambda s: json.dumps(
+            reports.manager_report(
+                s, m, start=a, end=b, compare_before=str(cut), tz="Europe/Moscow"
+            ),
+            ensure_ascii=False,
+            default=datetime.isoformat,
         )
 
     rng = random.Random(args.seed)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\n{args.runs} runs each after 5 warm-up runs; random windows of 7-365 days")
+    print(f"load average before the runs: {load} (other work on the cores skews the figures)")
     print(f"{'query':<12}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}  verdict")
     for name, make in (("trends", trend), ("leaderboard", board), ("report", report)):
         times = sorted(_timed(db, args.runs, make, rng))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,23 +89,19 @@ def make_call() -> Callable[..., dict[str, Any]]:
     return call_payload
 
 
-def _server_url() -> str:
-    """An admin URL (psycopg form) of the PostgreSQL server the tests use."""
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """Admin URL (psycopg form) of the server; scratch databases are created on it."""
     configured = os.environ.get("CALLQA_DATABASE_URL")
     if configured:
-        return (
-            make_url(normalise_database_url(configured))
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
-    pgdata = Path(tempfile.mkdtemp(prefix="callqa-test-pg-")) / "pgdata"
-    return start_scratch_server(pgdata)
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> str:
-    """Admin URL of the server; scratch databases are created on it."""
-    return _server_url()
+        url = make_url(normalise_database_url(configured)).set(drivername="postgresql")
+        yield url.render_as_string(hide_password=False)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="callqa-test-pg-"))
+    uri, stop = start_scratch_server(folder / "pgdata")
+    yield uri
+    stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -174,7 +171,7 @@ def session(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, max_body_mb=10, timezone="UTC")
 
 
 @pytest.fixture(scope="session")

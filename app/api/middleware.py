@@ -77,6 +77,7 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        del chunks  # the joined copy is all the app needs; free the pieces now
         replayed = False
 
         async def replay() -> Message:

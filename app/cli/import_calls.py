@@ -31,7 +31,7 @@ from app.db.session import Database
 from app.engine import EngineError
 from app.engine.readers.decode import decode_bytes
 from app.services import ingest
-from app.services.errors import CallqaError, ServiceUnavailable
+from app.services.errors import CallqaError, Conflict, ServiceUnavailable
 from app.services.periods import zone_of
 from app.services.schemas import CallIn
 from app.settings import get_settings
@@ -116,9 +116,15 @@ def build_call(source: Source, data: bytes, when: datetime, options: dict[str, A
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, Conflict):
+        return f"{exc.detail}: imported before with other options (team, checklist, start time)"
     if isinstance(exc, CallqaError):
-        fields = "; ".join(f"{e.get('pointer') or ''} {e.get('reason', '')}" for e in exc.errors)
-        return f"{exc.detail} ({fields.strip()})" if fields.strip() else exc.detail
+        fields = "; ".join(
+            f"{e.get('pointer') or ''} {e.get('reason', '')}".strip()
+            for e in exc.errors
+            if e.get("reason") != exc.detail
+        )
+        return f"{exc.detail} ({fields})" if fields else exc.detail
     if isinstance(exc, EngineError):
         return exc.reason
     if isinstance(exc, ValidationError):
@@ -223,7 +229,8 @@ def _summary(
             table.add_row(name, reason)
         scope.err.print(table)
     scope.err.print(
-        f"{total} files: {counts['created']} imported, {counts['existing']} already stored, "
+        f"{total} file{'' if total == 1 else 's'}: {counts['created']} imported, "
+        f"{counts['existing']} already stored, "
         f"{len(failures)} failed"
     )
     if from_name and counts["by_mtime"]:

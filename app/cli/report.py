@@ -84,7 +84,7 @@ def report_command(
                 start=start,
                 end=end,
                 compare_before=compare_before,
-                bucket=bucket.value,  # type: ignore[arg-type]
+                bucket=bucket.value,
                 checklist=checklist,
                 tz=tz,
                 default_tz=settings.timezone,

@@ -40,6 +40,7 @@ def serve(
     """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s: %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO is a debugging trace
     if settings.database_url:
         url = settings.database_url
         _err.print(f"database: {shown_url(url)}", soft_wrap=True)

@@ -11,6 +11,7 @@ import logging
 import os
 import platform
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -65,13 +66,15 @@ def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
     pgdata = pgdata_dir(data_dir)
     admin_uri = _server_uri(pgdata, cleanup_mode=cleanup_mode)
     ensure_database(admin_uri, EMBEDDED_DATABASE)
-    log.info("embedded PostgreSQL running, data in %s", pgdata)
+    log.debug("embedded PostgreSQL running, data in %s", pgdata)
     return normalise_database_url(with_database(admin_uri, EMBEDDED_DATABASE))
 
 
-def start_scratch_server(pgdata: Path) -> str:
-    """A throwaway server (tests): stopped and deleted when this process exits."""
-    return _server_uri(pgdata, cleanup_mode="delete")
+def start_scratch_server(pgdata: Path) -> tuple[str, Callable[[], None]]:
+    """A throwaway server (tests): its URI, and the function that stops and deletes it."""
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = _pgserver().get_server(pgdata, cleanup_mode="delete")
+    return str(server.get_uri()), server.cleanup
 
 
 def stop_embedded(data_dir: Path) -> None:

@@ -44,6 +44,25 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _upsert_rollups_statement() -> Any:
+    stmt = insert(_rollup)
+    ex = stmt.excluded
+    sums = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other")
+    update = {name: _rollup.c[name] + ex[name] for name in (*sums, "violations")}
+    update["item_passed"] = func.jsonb_add_counts(_rollup.c.item_passed, ex.item_passed)
+    return stmt.on_conflict_do_update(index_elements=list(_ROLLUP_KEY), set_=update)
+
+
+# Built once: constructing these per call costs more CPU than executing them (single ingests).
+_INSERT_CALLS = (
+    insert(_call)
+    .on_conflict_do_nothing(index_elements=["source", "external_id"])
+    .returning(_call.c.id, _call.c.source, _call.c.external_id)
+)
+_ROLLUP_KEY = ("manager_id", "team_id", "checklist_key", "slot_start")
+_UPSERT_ROLLUPS = _upsert_rollups_statement()
+
+
 def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallKey, int]:
     """Insert calls whose (source, external_id) is new; return the ids of those inserted.
 
@@ -55,12 +74,8 @@ def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallK
     if not rows:
         return {}
     rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
-    stmt = (
-        insert(_call)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(_call.c.id, _call.c.source, _call.c.external_id)
-    )
-    result = session.execute(stmt, list(rows))
+    # One row as plain parameters: the executemany machinery costs ~0.3 ms a single call.
+    result = session.execute(_INSERT_CALLS, rows[0] if len(rows) == 1 else rows)
     return {(r.source, r.external_id): r.id for r in result}
 
 
@@ -102,16 +117,9 @@ def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     Rows go in key order so two concurrent batches lock shared slots in the same order and
     cannot deadlock each other.
     """
-    if not rows:
-        return
-    key = ("manager_id", "team_id", "checklist_key", "slot_start")
-    ordered = sorted(rows, key=lambda r: tuple(r[k] for k in key))
-    stmt = insert(_rollup)
-    ex = stmt.excluded
-    additive = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other")
-    update = {name: _rollup.c[name] + ex[name] for name in (*additive, "violations")}
-    update["item_passed"] = func.jsonb_add_counts(_rollup.c.item_passed, ex.item_passed)
-    session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=update), ordered)
+    if rows:
+        ordered = sorted(rows, key=lambda r: tuple(r[k] for k in _ROLLUP_KEY))
+        session.execute(_UPSERT_ROLLUPS, ordered)
 
 
 def get_existing(session: Session, keys: Iterable[CallKey]) -> dict[CallKey, tuple[int, str]]:

@@ -38,8 +38,8 @@ from sqlalchemy.types import Text
 
 from app.db.scope import ROLLUP, Bucket, Scope, Shape, bind, params_of, where
 
-SUM_COLUMNS = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other")
-SUM_COLUMNS += ("violations",)
+SUM_COLUMNS: tuple[str, ...] = ("calls", "total_sum", "q_expertise", "q_personal")
+SUM_COLUMNS += ("q_motivation", "q_other", "violations")
 _r = ROLLUP
 
 Items = tuple[str | None, list[str]]
@@ -71,7 +71,7 @@ def _item_params(items: Items) -> dict[str, Any]:
 def _local_period(bucket: Bucket, moment: Any) -> ColumnElement[datetime]:
     """The local wall-clock start of the bucket holding `moment`, in the zone bound as :tz."""
     # The bucket is one of three literals (typed), inlined so GROUP BY matches the SELECT.
-    unit = literal_column(f"'{bucket}'")
+    unit: ColumnElement[str] = literal_column(f"'{bucket}'")
     return func.date_trunc(unit, func.timezone(bind("tz", String()), moment))
 
 
@@ -105,7 +105,7 @@ def newest_items(session: Session, scope: Scope) -> Items:
 
 @lru_cache(maxsize=64)
 def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int) -> Select[Any]:
-    step = literal_column(f"interval '1 {bucket}'")
+    step: ColumnElement[Any] = literal_column(f"interval '1 {bucket}'")
     bounds = select(
         func.generate_series(
             _local_period(bucket, bind("first", _r.c.slot_start.type)),

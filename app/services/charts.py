@@ -167,18 +167,25 @@ def line_chart(
             runs.append([])
             continue
         runs[-1].append((frame.x_center(i, n), frame.y(min(value, y_max), y_max)))
+    # Dots (and their values) only while they stay apart; a year of days is a line.
+    show_values, radius = n <= 26, 3.5 if n <= 26 else 2.0 if n <= 60 else 0.0
     for run in runs:
         if len(run) > 1:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+            width = 2.5 if n <= 60 else 1.5
             body.append(
-                f"<polyline points='{points}' fill='none' stroke='{color}' stroke-width='2.5'/>"
+                f"<polyline points='{points}' fill='none' stroke='{color}' "
+                f"stroke-width='{width}' stroke-linejoin='round'/>"
             )
-    show_values = n <= 26
+        elif run and not radius:  # a lone day between empty ones would be invisible
+            body.append(
+                f"<circle cx='{run[0][0]:.1f}' cy='{run[0][1]:.1f}' r='1.5' fill='{color}'/>"
+            )
     for i, value in enumerate(values):
-        if value is None:
+        if value is None or not radius:
             continue
         x, y = frame.x_center(i, n), frame.y(min(value, y_max), y_max)
-        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{color}'/>")
+        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{radius}' fill='{color}'/>")
         if show_values:
             body.append(
                 f"<text x='{x:.1f}' y='{y - 8:.1f}' font-size='10' fill='{INK}' "
@@ -246,7 +253,8 @@ def rate_bars(
     """
     label_w, row_h, top = 250, 30, 58
     height = top + row_h * max(len(rows), 1) + 28
-    plot_w = WIDTH - label_w - 56
+    plot_w = WIDTH - label_w - (100 if legend else 56)
+    values_x = label_w + plot_w + 10  # one column of figures, right of the 100 % line
     body: list[str] = []
     if legend:
         body += _legend([(legend[0], "#cbd5e1"), (legend[1], "#16a34a")])
@@ -265,16 +273,22 @@ def rate_bars(
             f"text-anchor='end'>{escape(shown)}</text>"
         )
         bar_y, bar_h = (y + 4, 20) if before is None else (y + 12, 13)
+        figures = ""
         if before is not None:
             body.append(
                 f"<rect x='{label_w}' y='{y + 2}' width='{plot_w * before:.1f}' height='9' "
                 f"fill='#cbd5e1'/>"
             )
+            figures = f"<tspan fill='{AXIS}'>{round(before * 100)} → </tspan>"
         if rate is not None:
             body.append(
                 f"<rect x='{label_w}' y='{bar_y}' width='{plot_w * rate:.1f}' height='{bar_h}' "
                 f"fill='{_rate_color(rate)}'/>"
-                f"<text x='{label_w + plot_w * rate + 5:.1f}' y='{y + 17}' font-size='11' "
-                f"fill='{INK}'>{round(rate * 100)}%</text>"
+            )
+            figures += f"<tspan font-weight='600'>{round(rate * 100)}%</tspan>"
+        if figures:
+            body.append(
+                f"<text x='{values_x:.1f}' y='{y + 18}' font-size='11' fill='{INK}'>"
+                f"{figures}</text>"
             )
     return _svg(title, height, body)

@@ -1,10 +1,11 @@
 """Ingest: score calls, store each with its questions, violations and roll-up, idempotently.
 
-One flow serves a single call and a batch of a thousand. Items are scored first (CPU), then
-written set-based inside a SAVEPOINT; if the database refuses that bulk write, each item is
-retried in its own SAVEPOINT so one bad item never takes the good ones down and no call is
-ever stored without its children. The session scope of the caller commits; this module only
-flushes.
+One flow serves a single call and a batch of a thousand. Items are scored (CPU) and written
+set-based a chunk at a time, each chunk inside a SAVEPOINT; if the database refuses a bulk
+write, each of its items is retried in its own SAVEPOINT, so one bad item never takes the good
+ones down. The roll-ups of every call stored are upserted at the end, in the same transaction,
+so no call is ever committed without its questions, violations and roll-up. The caller's
+session scope commits; this module only flushes.
 """
 
 from __future__ import annotations
@@ -70,15 +71,12 @@ def score_call(call: CallIn) -> ScoredCall:
 
 
 def _store(session: Session, batch: Sequence[ScoredCall]) -> dict[CallKey, int]:
-    """Insert new calls and, for exactly those inserted, their children and roll-ups."""
+    """Insert new calls and, for exactly those inserted, their questions and violations."""
     ids = repo.insert_calls(session, [records.call_row(s) for s in batch])
     stored = [(ids[s.key], s) for s in batch if s.key in ids]
     repo.insert_questions(session, [r for cid, s in stored for r in records.question_rows(cid, s)])
     repo.insert_violations(
         session, [r for cid, s in stored for r in records.violation_rows(cid, s)]
-    )
-    repo.upsert_rollups(
-        session, records.merge_rollups([records.rollup_delta(s) for _, s in stored])
     )
     return ids
 
@@ -149,6 +147,10 @@ def _resolve(
             outcomes[index] = ItemOutcome(index, clash.status, key[1], found[0], clash)
 
 
+def _key(item: CallIn | CallqaError) -> CallKey:
+    return ("", "") if isinstance(item, CallqaError) else (item.source, item.external_id)
+
+
 def ingest_many(
     session: Session,
     items: Sequence[CallIn | CallqaError],
@@ -159,15 +161,20 @@ def ingest_many(
     """Ingest calls (or pass through their validation errors); outcomes in input order.
 
     Items are scored and stored CHUNK at a time, so a batch of a thousand never holds a
-    thousand scores in memory at once; `keep_scores` returns the scores of new calls.
-    `isolate=False` is for a caller that abandons the transaction on any item error.
+    thousand scores in memory at once. Locks are always taken in one global order, so
+    overlapping concurrent batches wait for each other instead of deadlocking: calls go in
+    (source, external_id) order, and the roll-ups of the whole batch in one sorted upsert at
+    the end. `keep_scores` returns the scores of new calls; `isolate=False` is for a caller
+    that abandons the transaction on any item error (a single call).
     """
     outcomes: dict[int, ItemOutcome] = {}
     seen: set[CallKey] = set()
     pending: list[tuple[int, CallKey, str]] = []
-    for start in range(0, len(items), CHUNK):
+    deltas: list[dict[str, Any]] = []
+    order = sorted(range(len(items)), key=lambda i: _key(items[i]))  # stable: first wins
+    for start in range(0, len(order), CHUNK):
         fresh: list[tuple[int, ScoredCall]] = []
-        for index in range(start, min(start + CHUNK, len(items))):
+        for index in order[start : start + CHUNK]:
             item = items[index]
             if isinstance(item, CallqaError):
                 outcomes[index] = ItemOutcome(index, item.status, error=item)
@@ -186,12 +193,15 @@ def ingest_many(
         for index, scored in fresh:
             key = scored.key
             if key in ids:
+                deltas.append(records.rollup_delta(scored))
                 score = scored.score if keep_scores else None
                 outcomes[index] = ItemOutcome(index, 201, key[1], ids[key], score=score)
             elif key in failed:
                 outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
             else:  # stored before, or by a concurrent request that won the race
                 pending.append((index, key, scored.content_hash))
+    # Same transaction as the calls: a call is never committed without its roll-up.
+    repo.upsert_rollups(session, records.merge_rollups(deltas))
     if pending:
         _resolve(session, pending, outcomes)
     return [outcomes[i] for i in range(len(items))]

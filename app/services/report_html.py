@@ -10,6 +10,7 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
+from app.engine import EngineError, get_checklist
 from app.services import charts
 from app.services.report_css import CSS
 from app.services.report_format import (
@@ -75,7 +76,7 @@ def _comparison(report: dict[str, Any]) -> str:
         return ""
     before, after, delta = comp["before"], comp["after"], comp["delta"]
     rows = [
-        ("Звонков", before["calls"], after["calls"], signed(delta["calls"])),
+        ("Звонков", before["calls"], after["calls"], signed(delta["calls"], neutral=True)),
         ("Средний балл", before["avg_total"], after["avg_total"], signed(delta["avg_total"])),
         (
             "Вопросов за звонок",
@@ -171,6 +172,20 @@ def _marker(report: dict[str, Any]) -> tuple[float, str] | None:
     return None
 
 
+def _bands(checklist: str | None) -> tuple[tuple[float, float, str, str], ...]:
+    """The grade zones of the report's checklist (the default one's when unfiltered)."""
+    try:
+        grades = get_checklist(checklist or "realty_phone").grades
+    except EngineError:
+        return GRADE_BANDS
+    green, yellow = grades.green, grades.yellow
+    return (
+        (0.0, yellow, GRADE_BANDS[0][2], f"красная зона < {num(yellow)}"),
+        (yellow, green, GRADE_BANDS[1][2], f"жёлтая {num(yellow)}–{num(green)}"),
+        (green, 100.0, GRADE_BANDS[2][2], f"зелёная ≥ {num(green)}"),
+    )
+
+
 def _charts(report: dict[str, Any]) -> str:
     series, bucket = report["series"], report["bucket"]
     labels = [period_label(p["period_start"], bucket) for p in series]
@@ -182,7 +197,7 @@ def _charts(report: dict[str, Any]) -> str:
         title="Средний балл звонка",
         y_label="балл (0–100)",
         x_label=x_label,
-        bands=GRADE_BANDS,
+        bands=_bands(report["checklist"]),
         marker=marker,
     )
     stacks = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db import call_stats
 from app.db.scope import Bucket, Scope
-from app.engine import list_checklists
+from app.engine import EngineError, list_checklists
 from app.services.periods import Window, moment_param
 from app.services.phrases import call_link, phrase_stats
 from app.services.records import with_offset
@@ -36,6 +37,7 @@ from app.services.trends import (
     window_echo,
 )
 
+log = logging.getLogger(__name__)
 GRADES = ("green", "yellow", "red")
 DEFAULT_CHECKLIST = "realty_phone"
 EXAMPLES_PER_PHRASE = 2
@@ -46,7 +48,11 @@ def item_titles(checklist: str | None) -> dict[str, str]:
     """Item key -> title, in checklist order: the report's checklist (else the default) first,
     then the items only other built-in checklists have."""
     first = checklist or DEFAULT_CHECKLIST
-    ordered = sorted(list_checklists(), key=lambda c: c.key != first)
+    try:
+        ordered = sorted(list_checklists(), key=lambda c: c.key != first)
+    except EngineError:  # a broken checklist file must not take reports down: keys as titles
+        log.exception("cannot load the built-in checklists for item titles")
+        return {}
     titles: dict[str, str] = {}
     for rules in ordered:
         for item in rules.items:
@@ -181,9 +187,8 @@ def manager_report(
     if halves is None:
         whole = part(session, scope)
     else:
-        parts = tuple(
-            part(session, Scope(h.start, h.end, manager_id, None, checklist)) for h in halves
-        )
+        before, after = (Scope(h.start, h.end, manager_id, None, checklist) for h in halves)
+        parts = (part(session, before), part(session, after))
         whole = parts[0] + parts[1]
     return {
         "manager_id": manager_id,

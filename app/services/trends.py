@@ -1,4 +1,4 @@
-"""Per-manager trends, the managers list, team leaderboards and the most said forbidden phrases.
+"""Per-manager trends, the managers list and team leaderboards, from the roll-ups.
 
 Every figure is a ratio of exact roll-up sums (total points, questions, violations over calls),
 computed unrounded and rounded to 2 decimals only when shown, so before/after deltas and
@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
 from app.services.errors import NotFound
-from app.services.periods import Window, window, zone_of
+from app.services.periods import Window, invalid, window, zone_of
 from app.services.records import with_offset
 
 CATEGORIES = ("expertise", "personal", "motivation", "other")
@@ -143,13 +144,16 @@ def totals(session: Session, scope: Scope) -> tuple[Sums, ItemCounts]:
 def series(session: Session, scope: Scope, win: Window, bucket: Bucket) -> list[dict[str, Any]]:
     """One entry per bucket of the window, empty buckets with calls 0 and null averages."""
     newest = q.newest_items(session, scope)
-    found = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
+    try:
+        found = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
+    except DataError as exc:  # a zone Python knows and PostgreSQL does not ("localtime")
+        raise invalid("tz", f"the database does not know the time zone {win.tz!r}") from exc
     rows = [row._asdict() for row in found]
     rates: dict[datetime, dict[str, float | None]] = {}
     if any(row["mixed"] for row in rows):  # checklists with other items: count key by key
         for r in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
             rates.setdefault(r.period, {})[r.key] = pass_rate(int(r.passed), int(r.calls))
-        rates = {period: dict(sorted(found.items())) for period, found in rates.items()}
+        rates = {period: dict(sorted(by_key.items())) for period, by_key in rates.items()}
     else:  # one pass; the keys are sorted already
         names = [(key, f"item_{i}") for i, key in enumerate(newest[1])]
         for row in rows:
@@ -217,11 +221,13 @@ def list_managers(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def _sort_value(entry: dict[str, Any], key: SortKey) -> float:
+def _sort_value(sums: Sums, key: SortKey) -> float:
+    """The unrounded figure a leaderboard ranks by (rounding must not create ties)."""
+    exact = sums.exact()
     if key in ("expertise", "personal", "motivation"):
-        return float(entry["avg_questions"][key])
+        return float(exact["avg_questions"][key])
     field = {"questions": "avg_questions_total"}.get(key, key)
-    return float(entry[field])
+    return float(exact[field])
 
 
 def team_leaderboard(
@@ -242,18 +248,20 @@ def team_leaderboard(
     scope = Scope(win.start, win.end, team_id=team_id, checklist=checklist)
     rows = q.by_manager(session, scope)
     names = call_stats.latest_calls(session, [r.manager_id for r in rows])
+    sign = 1 if sort == "violations_per_call" else -1
+    ranked = sorted(
+        ((r.manager_id, Sums.of(r)) for r in rows),
+        key=lambda e: (sign * _sort_value(e[1], sort), -e[1].calls, e[0]),
+    )
     entries = [
         {
-            "manager_id": r.manager_id,
-            "manager_name": getattr(names.get(r.manager_id), "manager_name", None),
-            **Sums.of(r).figures(),
+            "rank": rank,
+            "manager_id": manager_id,
+            "manager_name": getattr(names.get(manager_id), "manager_name", None),
+            **sums.figures(),
         }
-        for r in rows
+        for rank, (manager_id, sums) in enumerate(ranked, start=1)
     ]
-    sign = 1 if sort == "violations_per_call" else -1
-    entries.sort(key=lambda e: (sign * _sort_value(e, sort), -e["calls"], e["manager_id"]))
-    for rank, entry in enumerate(entries, start=1):
-        entry["rank"] = rank
     return {
         "team_id": team_id,
         "sort": sort,

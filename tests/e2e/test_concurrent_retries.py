@@ -51,9 +51,10 @@ def test_twenty_concurrent_retries_store_exactly_one_row(
 def test_concurrent_batches_sharing_calls_store_each_once(
     live_server: str, engine: Engine, make_call: Any
 ) -> None:
-    calls = [make_call(manager_id="m-race-batch") for _ in range(30)]
-    # Four clients send overlapping halves in different orders.
-    batches = [calls[:20], list(reversed(calls[10:])), calls[::2], calls[1::2] + calls[:5]]
+    # More calls than one ingest chunk (50), so locks are taken over several statements.
+    calls = [make_call(manager_id="m-race-batch") for _ in range(120)]
+    # Four clients send overlapping parts in different orders.
+    batches = [calls[:80], list(reversed(calls[40:])), calls[::2], calls[1::2] + calls[:10]]
     results: list[dict[str, Any]] = []
     barrier = threading.Barrier(len(batches))
 

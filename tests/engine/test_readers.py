@@ -14,7 +14,8 @@ from app.engine.model import Transcript
 from app.engine.readers import FORMATS, detect_format, read_transcript
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared" / "formats"
+# Real published speech-to-text outputs (copies of ../shared/formats; SOURCES.md is there too).
+SHARED = REPO_ROOT / "tests" / "data" / "stt_samples"
 DATA = REPO_ROOT / "tests" / "data" / "formats"
 
 M, K = "Менеджер", "Клиент"
@@ -63,7 +64,6 @@ SHARED_EXPECTED = [
 ]
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 @pytest.mark.parametrize(("name", "fmt", "count", "speakers", "first", "start"), SHARED_EXPECTED)
 def test_shared_sample_is_detected_and_read(
     name: str, fmt: str, count: int, speakers: list[str], first: str, start: float
@@ -76,13 +76,11 @@ def test_shared_sample_is_detected_and_read(
     assert transcript.utterances[0].start == pytest.approx(start)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_every_shared_sample_is_covered() -> None:
     files = {p.name for p in SHARED.iterdir() if p.suffix in {".json", ".srt", ".vtt", ".txt"}}
     assert files == {row[0] for row in SHARED_EXPECTED}
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_shared_vtt_voice_class_entities_and_unvoiced_cue() -> None:
     utterances = read_file(SHARED / "sample_voice.vtt").utterances
     assert [u.index for u in utterances] == [0, 1, 2, 3]
@@ -99,7 +97,6 @@ def test_shared_vtt_voice_class_entities_and_unvoiced_cue() -> None:
     assert (utterances[3].start, utterances[3].end) == (14.0, 17.0)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_shared_srt_numbers_0_1_31_33_give_cue_indices_0_to_3_with_dialogue_dashes() -> None:
     utterances = read_file(SHARED / "sample.srt").utterances
     assert [u.index for u in utterances] == [0, 1, 2, 2, 3, 3]
@@ -114,14 +111,12 @@ def test_shared_srt_numbers_0_1_31_33_give_cue_indices_0_to_3_with_dialogue_dash
     assert read_file(SHARED / "sample_bom_crlf.srt").utterances == utterances
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_shared_aws_punctuation_is_glued_and_times_are_seconds() -> None:
     utterances = read_file(SHARED / "aws_transcribe_speakers.json").utterances
     assert utterances[1].text == "Sorry about that."
     assert (utterances[0].end, utterances[1].start, utterances[1].end) == (6.88, 8.49, 9.24)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_shared_assemblyai_milliseconds_become_seconds() -> None:
     utterances = read_file(SHARED / "assemblyai_utterances.json").utterances
     assert [(u.speaker, u.start, u.end) for u in utterances] == [
@@ -131,7 +126,6 @@ def test_shared_assemblyai_milliseconds_become_seconds() -> None:
     ]
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_shared_google_uses_the_last_result_words_grouped_by_speaker_tag() -> None:
     utterances = read_file(SHARED / "google_diarization.json").utterances
     assert [(u.index, u.speaker, u.text) for u in utterances] == [
@@ -482,7 +476,6 @@ def test_whisper_consecutive_segments_of_one_speaker_stay_separate() -> None:
     assert utterances[6].text == "Лесная улица, дом пять."  # leading space stripped
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared samples not found at {SHARED}")
 def test_aws_speakers_from_speaker_label_segments_when_items_lack_them() -> None:
     data = json.loads((SHARED / "aws_transcribe_speakers.json").read_text("utf-8"))
     for item in data["results"]["items"]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.api.trend_schemas import PeriodSummary, ReportOut
 from tests.trends.conftest import TRAINING_DAY, Ingest, realty_call
 
 WINDOW = {"from": "2026-01-05", "to": "2026-03-15"}
@@ -135,3 +136,17 @@ def test_every_user_string_in_the_html_is_escaped(client: TestClient, store: Ing
     assert "<i>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "m-&lt;i&gt;" in page
+
+
+def test_the_json_report_is_what_openapi_documents(
+    client: TestClient, scenario: list[dict[str, Any]]
+) -> None:
+    body = _report(client, compare_before=str(TRAINING_DAY)).json()
+
+    report = ReportOut.model_validate(body)
+
+    assert set(body) == {f.alias or name for name, f in ReportOut.model_fields.items()}
+    assert report.comparison is not None
+    assert set(body["comparison"]["before"]) == {
+        f.alias or name for name, f in PeriodSummary.model_fields.items()
+    }

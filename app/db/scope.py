@@ -1,0 +1,71 @@
+"""What a trend or report query covers, as reusable bound parameters.
+
+A `Scope` is a UTC window [start, end) plus optional manager, team and checklist filters. Its
+`shape` (which filters are set) is all a statement's text depends on, so statements are cached
+per shape and executed with `params_of(scope)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import BindParameter, ColumnElement, DateTime, Table, bindparam
+from sqlalchemy.types import Text, TypeEngine
+
+from app.db.models import Call, CallViolation, ManagerRollup
+
+Bucket = Literal["day", "week", "month"]
+Shape = tuple[bool, bool, bool]
+"""Whether the manager, team and checklist filters are set."""
+
+ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
+CALL: Table = Call.__table__  # type: ignore[assignment]
+VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
+_FILTERS = ("manager_id", "team_id", "checklist")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which roll-up rows or calls a query covers: [start, end) in UTC, plus optional filters."""
+
+    start: datetime
+    end: datetime
+    manager_id: str | None = None
+    team_id: str | None = None
+    checklist: str | None = None
+
+    @property
+    def shape(self) -> Shape:
+        """Which filters are set: the statement text depends on nothing else."""
+        return (self.manager_id is not None, self.team_id is not None, self.checklist is not None)
+
+
+def bind(name: str, type_: TypeEngine[Any]) -> BindParameter[Any]:
+    """A named parameter whose value comes at execution (the same name may recur)."""
+    return bindparam(name, type_=type_)
+
+
+def where(table: Table, time_column: str, shape: Shape) -> list[ColumnElement[bool]]:
+    """The scope's conditions on a table with manager_id, team_id and checklist_key."""
+    moment = DateTime(timezone=True)
+    clauses = [
+        table.c[time_column] >= bind("start", moment),
+        table.c[time_column] < bind("end", moment),
+    ]
+    columns = ("manager_id", "team_id", "checklist_key")
+    for present, name, column in zip(shape, _FILTERS, columns, strict=True):
+        if present:
+            clauses.append(table.c[column] == bind(name, Text()))
+    return clauses
+
+
+def params_of(scope: Scope) -> dict[str, Any]:
+    """The parameter values of `where` for this scope."""
+    params: dict[str, Any] = {"start": scope.start, "end": scope.end}
+    for name in _FILTERS:
+        value = getattr(scope, name)
+        if value is not None:
+            params[name] = value
+    return params

@@ -1,0 +1,105 @@
+"""Labels, number and date formats, and the plain tables of the trainer report page.
+
+Kept apart from the page layout (report_html) so each stays small; every user string that
+reaches HTML here goes through html.escape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+
+CATEGORY_LABELS = {
+    "expertise": ("Экспертные", "#2563eb"),
+    "personal": ("Личные", "#db2777"),
+    "motivation": ("Мотивационные", "#16a34a"),
+    "other": ("Прочие", "#9ca3af"),
+}
+GRADE_LABELS = {"green": "зелёная", "yellow": "жёлтая", "red": "красная"}
+BUCKET_LABELS = {"day": "День", "week": "Неделя (начало)", "month": "Месяц"}
+_MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+# Grade zones of the default checklist (seed 001's traffic light): red < 60 <= yellow < 80.
+GRADE_BANDS = (
+    (0.0, 60.0, "#fee2e2", "красная зона < 60"),
+    (60.0, 80.0, "#fef9c3", "жёлтая 60–80"),
+    (80.0, 100.0, "#dcfce7", "зелёная ≥ 80"),
+)
+
+
+def date_label(moment: datetime) -> str:
+    """A day as Russian readers write it: 14.03.2026."""
+    return moment.strftime("%d.%m.%Y")
+
+
+def offset_label(moment: datetime) -> str:
+    """The UTC offset a call was given with, as UTC+03:00."""
+    raw = moment.strftime("%z")
+    return f"UTC{raw[:3]}:{raw[3:5]}" if raw else "UTC"
+
+
+def period_label(moment: datetime, bucket: str) -> str:
+    """A short axis label: 14.03 for days and weeks, мар 26 for months."""
+    if bucket == "month":
+        return f"{_MONTHS[moment.month - 1]} {moment:%y}"
+    return moment.strftime("%d.%m")
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    """A figure without trailing zeros, a real minus sign, and a dash for no data."""
+    if value is None:
+        return "—"
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−")
+
+
+def signed(value: float | None, better_when_lower: bool = False, neutral: bool = False) -> str:
+    """A delta cell: arrow, sign, and green when it is an improvement (grey if `neutral`)."""
+    if value is None:
+        return "<td class='delta'>—</td>"
+    shown = num(value)
+    good = value < 0 if better_when_lower else value > 0
+    cls = "flat" if value == 0 or neutral else "good" if good else "bad"
+    arrow = "" if value == 0 else "▲ " if value > 0 else "▼ "
+    sign = "+" if value > 0 else ""
+    return f"<td class='delta {cls}'>{arrow}{sign}{shown}</td>"
+
+
+def calls_table(title: str, calls: list[dict[str, Any]], base_url: str) -> str:
+    """Best or worst calls: link, external id, start with its offset, score and grade."""
+    rows = "".join(
+        f"<tr><td><a href='{escape(base_url + c['link'])}'>#{c['id']}</a>"
+        f"<br><small>{escape(c['external_id'])}</small></td>"
+        f"<td>{c['started_at']:%d.%m.%Y %H:%M}"
+        f"<br><small>{offset_label(c['started_at'])}</small></td>"
+        f"<td class='num'><span class='dot g-{escape(c['grade'])}' "
+        f"title='{GRADE_LABELS.get(c['grade'], '')}'></span>{num(c['total'], 1)}</td></tr>"
+        for c in calls
+    )
+    return (
+        f"<div><h3>{title}</h3><table><thead><tr><th>звонок</th><th>начало</th>"
+        f"<th class='num'>балл</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+
+
+def data_table(report: dict[str, Any]) -> str:
+    """The series as a table, for print and for readers who want the numbers."""
+    rows = "".join(
+        f"<tr><td>{date_label(p['period_start'])}</td><td class='num'>{p['calls']}</td>"
+        f"<td class='num'>{num(p['avg_total'])}</td>"
+        f"<td class='num'>{num(p['avg_questions_total'])}</td>"
+        + "".join(f"<td class='num'>{num(p['avg_questions'][c])}</td>" for c in CATEGORY_LABELS)
+        + f"<td class='num'>{num(p['violations_per_call'])}</td></tr>"
+        for p in report["series"]
+    )
+    heads = "".join(
+        f"<th class='num'>{label.lower()}</th>" for label, _ in CATEGORY_LABELS.values()
+    )
+    return (
+        "<section class='data'><h2>Данные по периодам</h2>"
+        "<p class='note'>Средние на один звонок; пустой период — звонков не было.</p>"
+        "<table><thead><tr>"
+        f"<th>{BUCKET_LABELS[report['bucket']].lower()}</th><th class='num'>звонков</th>"
+        f"<th class='num'>балл</th><th class='num'>вопросов</th>{heads}"
+        f"<th class='num'>запрещ. фраз</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
