@@ -94,21 +94,24 @@ class Matcher:
         self._lemma_keys = frozenset(self._by_lemma)
         self._form_keys = frozenset(self._by_form)
 
-    def find(self, tokens: Tokens) -> list[Match]:
-        """All matches ordered by their first word; at one start the longest comes first."""
+    def find(self, tokens: Tokens, lo: int = 0, hi: int | None = None) -> list[Match]:
+        """All matches within words lo..hi-1, ordered by their first word; at one start the
+        longest comes first."""
         found: list[Match] = []
         forms = tokens.forms
-        if self._lemma_keys.isdisjoint(tokens.lemmas) and self._form_keys.isdisjoint(forms):
+        hi = len(forms) if hi is None else hi
+        lemmas = tokens.lemmas if lo == 0 and hi == len(forms) else tokens.lemmas[lo:hi]
+        if self._lemma_keys.isdisjoint(lemmas) and self._form_keys.isdisjoint(forms[lo:hi]):
             return found  # most turns: no anchor word at all, decided at C speed
         by_lemma, by_form = self._by_lemma, self._by_form
-        for i, lem in enumerate(tokens.lemmas):
+        for i, lem in enumerate(lemmas, lo):
             heads = by_lemma.get(lem)
             more = by_form.get(forms[i])
             if not heads and not more:
                 continue
             candidates = heads + more if heads and more else heads or more or []
             for p, k in candidates:
-                m = _match_around(p, k, tokens, i)
+                m = _match_around(p, k, tokens, i, lo, hi)
                 if m is not None:
                     found.append(m)
         if len(found) > 1:
@@ -116,10 +119,9 @@ class Matcher:
         return found
 
 
-def _match_around(p: Pattern, k: int, tokens: Tokens, i: int) -> Match | None:
-    """Match pattern `p` with its word `k` at token `i`: onwards, then backwards."""
+def _match_around(p: Pattern, k: int, tokens: Tokens, i: int, lo: int, n: int) -> Match | None:
+    """Match pattern `p` with its word `k` at token `i` within lo..n-1: onwards, then back."""
     lemmas, forms = tokens.lemmas, tokens.forms
-    n = len(forms)
     skipped: list[int] = []
     budget = p.gap
     pos = i
@@ -137,12 +139,12 @@ def _match_around(p: Pattern, k: int, tokens: Tokens, i: int) -> Match | None:
     pos = i
     for word in reversed(p.words[:k]):
         pos -= 1
-        while pos >= 0 and not word.accepts(lemmas[pos], forms[pos]):
+        while pos >= lo and not word.accepts(lemmas[pos], forms[pos]):
             if budget == 0:
                 return None
             skipped.append(pos)
             budget -= 1
             pos -= 1
-        if pos < 0:
+        if pos < lo:
             return None
     return Match(p, pos, last, tuple(sorted(skipped)))

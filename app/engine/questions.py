@@ -74,10 +74,11 @@ class QuestionFinder:
             not_questions=matcher("not_questions"),
         )
 
-    def classify(self, tokens: Tokens) -> str:
-        """The best-scoring category of a question, or `other`."""
+    def classify(self, tokens: Tokens, first: int = 0, last: int | None = None) -> str:
+        """The best-scoring category of the question in words first..last, or `other`."""
         scores: dict[str, float] = {}
-        for m in self.classifier.find(tokens):
+        end = len(tokens) if last is None else last + 1
+        for m in self.classifier.find(tokens, first, end):
             key, weight = cast(tuple[str, float], m.pattern.value)
             scores[key] = scores.get(key, 0.0) + weight
         best = max(self.categories, key=lambda k: scores.get(k, 0.0), default=None)
@@ -95,8 +96,8 @@ class QuestionFinder:
             else:
                 spans = self._by_cues(turn)
             for first, last, text in spans:
-                words = turn.tokens.slice(first, last)
-                found.append(Question(u.index, text, self.classify(words), u.start))
+                category = self.classify(turn.tokens, first, last)
+                found.append(Question(u.index, text, category, u.start))
         return found
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:

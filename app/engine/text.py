@@ -124,12 +124,6 @@ class Tokens:
         spans = self.spans()
         return self.text[spans[first][0] : spans[last][1]]
 
-    def slice(self, first: int, last: int) -> Tokens:
-        """Words `first`..`last` as their own Tokens (offsets stay those of `text`)."""
-        part = Tokens(self.text, self.forms[first : last + 1], self.lemmas[first : last + 1])
-        part._spans = self.spans()[first : last + 1]
-        return part
-
 
 def tokenize(text: str) -> Tokens:
     """Split text into words with their lemmas, noting where sentences end."""
