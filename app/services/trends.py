@@ -7,8 +7,10 @@ dashboards agree to the decimal with a recount from the calls themselves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy.exc import DataError
@@ -41,6 +43,15 @@ class Sums:
     total_sum: float
     questions: dict[str, int]
     violations: int
+
+    @classmethod
+    def of_values(cls, values: Sequence[Any]) -> Sums:
+        """From sums in `SUM_COLUMNS` order (calls, total_sum, q_expertise, q_personal,
+        q_motivation, q_other, violations); NULLs of an empty period are 0."""
+        calls, total, qe, qp, qm, qo, violations = values
+        questions = {"expertise": qe or 0, "personal": qp or 0, "motivation": qm or 0}
+        questions["other"] = qo or 0
+        return cls(calls or 0, float(total or 0), questions, violations or 0)
 
     @classmethod
     def of(cls, row: Any) -> Sums:
@@ -91,15 +102,22 @@ class Sums:
         return {
             "calls": n,
             "avg_total": round(self.total_sum / n, 2),
-            "avg_questions": {c: round(q[c] / n, 2) for c in CATEGORIES},
-            "avg_questions_total": round(sum(q.values()) / n, 2),
-            "violations_per_call": round(self.violations / n, 2),
+            "avg_questions": {c: ratio(q[c], n, 2) for c in CATEGORIES},
+            "avg_questions_total": ratio(sum(q.values()), n, 2),
+            "violations_per_call": ratio(self.violations, n, 2),
         }
+
+
+@lru_cache(maxsize=1 << 16)
+def ratio(part: int, whole: int, digits: int) -> float:
+    """round(part / whole, digits), remembered: series repeat the same small ratios hundreds
+    of times, and round() is the costliest step of building them."""
+    return round(part / whole, digits)
 
 
 def pass_rate(passed: int, calls: int) -> float | None:
     """Share of calls that passed an item, 4 decimals."""
-    return round(passed / calls, 4) if calls else None
+    return ratio(passed, calls, 4) if calls else None
 
 
 def require_manager(session: Session, manager_id: str) -> None:
@@ -141,33 +159,42 @@ def totals(session: Session, scope: Scope) -> tuple[Sums, ItemCounts]:
     return Sums.of(row), counts
 
 
-def series(session: Session, scope: Scope, win: Window, bucket: Bucket) -> list[dict[str, Any]]:
+def series(
+    session: Session, scope: Scope, win: Window, bucket: Bucket, newest: q.Items | None = None
+) -> list[dict[str, Any]]:
     """One entry per bucket of the window, empty buckets with calls 0 and null averages."""
-    newest = q.newest_items(session, scope)
+    newest = newest or q.newest_items(session, scope)
     try:
         found = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
     except DataError as exc:  # a zone Python knows and PostgreSQL does not ("localtime")
         raise invalid("tz", f"the database does not know the time zone {win.tz!r}") from exc
-    rows = [row._asdict() for row in found]
+    # Rows are (period, *SUM_COLUMNS, item_0..n, mixed); read by position, since a year of
+    # day buckets is 365 rows and per-row name lookups cost more than the query's own work.
+    n_sums, keys = len(q.SUM_COLUMNS), newest[1]
     rates: dict[datetime, dict[str, float | None]] = {}
-    if any(row["mixed"] for row in rows):  # checklists with other items: count key by key
+    if any(row[-1] for row in found):  # checklists with other items: count key by key
         for r in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
             rates.setdefault(r.period, {})[r.key] = pass_rate(int(r.passed), int(r.calls))
         rates = {period: dict(sorted(by_key.items())) for period, by_key in rates.items()}
-    else:  # one pass; the keys are sorted already
-        names = [(key, f"item_{i}") for i, key in enumerate(newest[1])]
-        for row in rows:
-            n = row["calls"]
-            if n:
-                rates[row["period"]] = {key: round((row[name] or 0) / n, 4) for key, name in names}
-    return [
-        {
-            "period_start": row["period"].replace(tzinfo=win.zone),
-            **Sums.of(row).figures(),
-            "item_pass_rate": rates.get(row["period"], {}),
-        }
-        for row in rows
-    ]
+    else:  # the keys are sorted already
+        first = 1 + n_sums
+        for row in found:
+            if n := row[1]:
+                passed = row[first : first + len(keys)]
+                rates[row[0]] = {k: ratio(p or 0, n, 4) for k, p in zip(keys, passed, strict=True)}
+    zone, points = win.zone, []
+    for row in found:
+        point = {"period_start": row[0].replace(tzinfo=zone)}
+        if row[1]:
+            point.update(Sums.of_values(row[1 : 1 + n_sums]).figures())
+        else:  # a fresh nested dict: points must not share one
+            point.update(_EMPTY, avg_questions=dict.fromkeys(CATEGORIES))
+        point["item_pass_rate"] = rates.get(row[0], {})
+        points.append(point)
+    return points
+
+
+_EMPTY = Sums(0, 0.0, dict.fromkeys(CATEGORIES, 0), 0).figures()
 
 
 def manager_trends(
@@ -183,14 +210,16 @@ def manager_trends(
 ) -> dict[str, Any]:
     """A manager's series by day, week or month, read from the roll-ups only."""
     win = resolve_window(start, end, tz, default_tz)
-    require_manager(session, manager_id)
     scope = Scope(win.start, win.end, manager_id=manager_id, checklist=checklist)
+    newest = q.newest_items(session, scope)
+    if newest[0] is None:  # nothing in the window: a 404 only if the manager has no calls at all
+        require_manager(session, manager_id)
     return {
         "manager_id": manager_id,
         "bucket": bucket,
         "checklist": checklist,
         **window_echo(win),
-        "series": series(session, scope, win, bucket),
+        "series": series(session, scope, win, bucket, newest),
     }
 
 

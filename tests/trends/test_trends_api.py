@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from app.db.models import ManagerRollup
 from app.engine import score
 from tests.trends.conftest import Ingest, realty_call
 
@@ -219,3 +223,29 @@ def test_managers_list_their_calls_average_and_newest_call(
         "started_at": "2026-03-04T10:00:00+03:00",
         "link": f"/v1/calls/{b['id']}",
     }
+
+
+def test_rows_of_an_older_checklist_version_without_an_item_do_not_count_for_it(
+    client: TestClient, store: Ingest, session: Session
+) -> None:
+    old = store(realty_call(5), started_at="2026-03-02T10:00:00+00:00", manager_id="m-api")
+    new = store(realty_call(9, 3, 2), started_at="2026-03-02T12:00:00+00:00", manager_id="m-api")
+    # The 10:00 call was scored before the checklist had a `greeting` item.
+    session.execute(
+        update(ManagerRollup)
+        .where(ManagerRollup.manager_id == "m-api")
+        .where(ManagerRollup.slot_start == datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+        .values(item_passed=ManagerRollup.item_passed.op("-")("greeting"))
+    )
+    greeting = {i["key"]: i["passed"] for i in new["score"]["items"]}["greeting"]
+    booked = [
+        {i["key"]: i["passed"] for i in call["score"]["items"]}["viewing_booked"]
+        for call in (old, new)
+    ]
+
+    [point] = _trends(client, bucket="day", **{"from": "2026-03-02", "to": "2026-03-02"}).json()[
+        "series"
+    ]
+
+    assert point["item_pass_rate"]["greeting"] == float(greeting)
+    assert point["item_pass_rate"]["viewing_booked"] == sum(booked) / 2
