@@ -383,29 +383,20 @@ def make_baseline(variants: Sequence[str], *, cutoff: bool = True) -> Callable[[
 
     threshold = BASELINE_THRESHOLD
 
-    def with_cutoff(text: str) -> int:
+    def hit(variant: str, utterance: str) -> bool:
+        if cutoff:
+            return bool(fuzz.partial_ratio(variant, utterance, score_cutoff=threshold))
+        return fuzz.partial_ratio(variant, utterance) >= threshold
+
+    def baseline(text: str) -> int:
         hits = 0
         for line in text.splitlines():
             utterance = _LABEL.sub("", line, count=1).lower()
-            if not utterance:
-                continue
-            for variant in variants:
-                if fuzz.partial_ratio(variant, utterance, score_cutoff=threshold):
-                    hits += 1
+            if utterance:
+                hits += sum(1 for variant in variants if hit(variant, utterance))
         return hits
 
-    def literal(text: str) -> int:
-        hits = 0
-        for line in text.splitlines():
-            utterance = _LABEL.sub("", line, count=1).lower()
-            if not utterance:
-                continue
-            for variant in variants:
-                if fuzz.partial_ratio(variant, utterance) >= threshold:
-                    hits += 1
-        return hits
-
-    return with_cutoff if cutoff else literal
+    return baseline
 
 
 # --- Measuring -----------------------------------------------------------------------------
