@@ -6,15 +6,17 @@ matches the request, not "перезвоню", which is what a trainer wants to 
 alternatives at one position. Between the words a match may skip up to `gap` tokens
 ("вы меня неправильно поняли" for "вы неправильно поняли").
 
-Patterns are indexed by their first word, so a call is scanned once, whatever the number
-of patterns.
+Patterns are indexed by one word each (their longest, the rarest in speech), so a turn is
+scanned once, whatever the number of patterns.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.engine.text import Tokens, fold, lemma
 
@@ -25,9 +27,6 @@ class Word:
 
     lemmas: frozenset[str]
     forms: frozenset[str]
-
-    def accepts(self, lemma: str, form: str) -> bool:
-        return lemma in self.lemmas or form in self.forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +39,11 @@ class Pattern:
     value: object = None
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Tokens [first, last] matched `pattern`; `skipped` are the inserted tokens."""
+class Match(NamedTuple):
+    """Tokens [first, last] matched `pattern`; `skipped` are the inserted tokens.
+
+    A tuple, not a dataclass: a call makes a few hundred and a tuple is built fastest.
+    """
 
     pattern: Pattern
     first: int
@@ -78,56 +79,89 @@ def _anchor(p: Pattern) -> int:
     return max(range(len(lengths)), key=lambda k: (lengths[k], k))
 
 
+_Words = tuple[Word, ...]
+_Entry = tuple[Pattern, _Words, _Words]  # a pattern, its words after and before the anchor
+
+
 class Matcher:
     """Finds every occurrence of many patterns in a token list in one pass."""
 
     def __init__(self, patterns: Iterable[Pattern]) -> None:
-        self._by_lemma: dict[str, list[tuple[Pattern, int]]] = defaultdict(list)
-        self._by_form: dict[str, list[tuple[Pattern, int]]] = defaultdict(list)
+        self._by_lemma: dict[str, list[_Entry]] = defaultdict(list)
+        self._by_form: dict[str, list[_Entry]] = defaultdict(list)
         self.patterns = tuple(patterns)
         for p in self.patterns:
             k = _anchor(p)
+            entry = (p, p.words[k + 1 :], tuple(reversed(p.words[:k])))
             for key in p.words[k].lemmas:
-                self._by_lemma[key].append((p, k))
+                self._by_lemma[key].append(entry)
             for key in p.words[k].forms:
-                self._by_form[key].append((p, k))
+                self._by_form[key].append(entry)
         self._lemma_keys = frozenset(self._by_lemma)
         self._form_keys = frozenset(self._by_form)
 
-    def find(self, tokens: Tokens, lo: int = 0, hi: int | None = None) -> list[Match]:
-        """All matches within words lo..hi-1, ordered by their first word; at one start the
-        longest comes first."""
+    def find(self, tokens: Tokens) -> list[Match]:
+        """All matches in the tokens, ordered by their first word; at one start the longest
+        comes first."""
+        lemmas, forms = tokens.lemmas, tokens.forms
+        # Which anchor words the tokens hold, decided at C speed; most turns hold none.
+        by_lemma = self._lemma_keys.intersection(lemmas)
+        by_form = self._form_keys.intersection(forms) if self._form_keys else ()
+        if not by_lemma and not by_form:
+            return []
+        n = len(forms)
         found: list[Match] = []
-        forms = tokens.forms
-        hi = len(forms) if hi is None else hi
-        lemmas = tokens.lemmas if lo == 0 and hi == len(forms) else tokens.lemmas[lo:hi]
-        if self._lemma_keys.isdisjoint(lemmas) and self._form_keys.isdisjoint(forms[lo:hi]):
-            return found  # most turns: no anchor word at all, decided at C speed
-        by_lemma, by_form = self._by_lemma, self._by_form
-        for i, lem in enumerate(lemmas, lo):
-            heads = by_lemma.get(lem)
-            more = by_form.get(forms[i])
-            if not heads and not more:
-                continue
-            candidates = heads + more if heads and more else heads or more or []
-            for p, k in candidates:
-                m = _match_around(p, k, tokens, i, lo, hi)
-                if m is not None:
-                    found.append(m)
+        for keys, words, index in (
+            (by_lemma, lemmas, self._by_lemma),
+            (by_form, forms, self._by_form),
+        ):
+            for key in keys:
+                entries = index[key]
+                at = -1
+                for _ in range(words.count(key)):
+                    at = words.index(key, at + 1)
+                    for p, after, before in entries:
+                        if after or before:
+                            m = _match_around(p, after, before, tokens, at, n)
+                            if m is not None:
+                                found.append(m)
+                        else:
+                            found.append(Match(p, at, at, ()))
         if len(found) > 1:
-            found.sort(key=lambda m: (m.first, len(m.skipped) - len(m.pattern.words), m.last))
+            found.sort(key=_order)
         return found
 
 
-def _match_around(p: Pattern, k: int, tokens: Tokens, i: int, lo: int, n: int) -> Match | None:
-    """Match pattern `p` with its word `k` at token `i` within lo..n-1: onwards, then back."""
+def _order(m: Match) -> tuple[int, int, int]:
+    """By first word; at one start the longest pattern, then the fewest skipped words."""
+    return (m.first, len(m.skipped) - len(m.pattern.words), m.last)
+
+
+def positions(words: list[str], keys: AbstractSet[str]) -> list[int]:
+    """Where any of `keys` stands in `words`, ascending; list.index keeps the scan in C."""
+    out: list[int] = []
+    for key in keys:
+        at = -1
+        for _ in range(words.count(key)):
+            at = words.index(key, at + 1)
+            out.append(at)
+    if len(keys) > 1:
+        out.sort()
+    return out
+
+
+def _match_around(
+    p: Pattern, after: _Words, before: _Words, tokens: Tokens, i: int, n: int
+) -> Match | None:
+    """Match pattern `p` anchored at token `i` of n: its words `after` the anchor onwards,
+    then the words `before` it (nearest first) backwards."""
     lemmas, forms = tokens.lemmas, tokens.forms
     skipped: list[int] = []
     budget = p.gap
     pos = i
-    for word in p.words[k + 1 :]:
+    for word in after:
         pos += 1
-        while pos < n and not word.accepts(lemmas[pos], forms[pos]):
+        while pos < n and lemmas[pos] not in word.lemmas and forms[pos] not in word.forms:
             if budget == 0:
                 return None
             skipped.append(pos)
@@ -137,14 +171,14 @@ def _match_around(p: Pattern, k: int, tokens: Tokens, i: int, lo: int, n: int) -
             return None
     last = pos
     pos = i
-    for word in reversed(p.words[:k]):
+    for word in before:
         pos -= 1
-        while pos >= lo and not word.accepts(lemmas[pos], forms[pos]):
+        while pos >= 0 and lemmas[pos] not in word.lemmas and forms[pos] not in word.forms:
             if budget == 0:
                 return None
             skipped.append(pos)
             budget -= 1
             pos -= 1
-        if pos < lo:
+        if pos < 0:
             return None
     return Match(p, pos, last, tuple(sorted(skipped)))

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
-from app.engine.patterns import Matcher, compile_pattern
+from app.engine.patterns import Matcher, compile_pattern, positions
 from app.engine.result import Question
 from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
 
 _PUNCTUATION = re.compile(r"[.!?…]")
-_QUESTION_SENTENCE = re.compile(r"[^.!?…]*[.!…]*\?[.!?…]*")
+# A sentence and the run of marks that ends it; linear, unlike a search for "?" sentences.
+_SENTENCE = re.compile(r"[^.!?…]*[.!?…]+|[^.!?…]+$")
 _WORD = re.compile(r"[^\W_]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 
@@ -40,9 +41,10 @@ class QuestionFinder:
     particle: str
     prepositions: frozenset[str]
     tags: frozenset[str]
-    starters: Matcher
-    indirect_after: Matcher
-    not_questions: Matcher
+    cue_words: frozenset[str]  # lemmas that may open a question: interrogatives, clause_initial
+    # The language file's starters, indirect_after and not_questions in one index; each
+    # pattern's value names its list.
+    cue_phrases: Matcher
 
     @classmethod
     def build(cls, categories: dict[str, Category], lang: dict[str, Any]) -> QuestionFinder:
@@ -57,33 +59,46 @@ class QuestionFinder:
         def lemmas(words: list[str]) -> frozenset[str]:
             return frozenset(lemma(w) for w in words)
 
-        def matcher(name: str, gap: int = 0) -> Matcher:
-            return Matcher(compile_pattern(p, gap=gap) for p in q.get(name, []))
-
+        interrogatives = lemmas(q.get("interrogatives", []))
+        clause_initial = lemmas(q.get("clause_initial", []))
+        cue_phrases = [
+            compile_pattern(text, value=name)
+            for name in ("starters", "indirect_after", "not_questions")
+            for text in q.get(name, [])
+        ]
         return cls(
             categories=tuple(categories),
             classifier=Matcher(patterns),
-            interrogatives=lemmas(q.get("interrogatives", [])),
-            clause_initial=lemmas(q.get("clause_initial", [])),
+            interrogatives=interrogatives,
+            clause_initial=clause_initial,
             clause_openers=frozenset(q.get("clause_openers", [])),
             particle=q.get("particle", "ли"),
             prepositions=frozenset(q.get("prepositions", [])),
             tags=lemmas(q.get("tags", [])) | {"алло"},
-            starters=matcher("starters"),
-            indirect_after=matcher("indirect_after"),
-            not_questions=matcher("not_questions"),
+            cue_words=interrogatives | clause_initial,
+            cue_phrases=Matcher(cue_phrases),
         )
 
-    def classify(self, tokens: Tokens, first: int = 0, last: int | None = None) -> str:
-        """The best-scoring category of the question in words first..last, or `other`."""
-        scores: dict[str, float] = {}
-        end = len(tokens) if last is None else last + 1
-        for m in self.classifier.find(tokens, first, end):
-            key, weight = cast(tuple[str, float], m.pattern.value)
-            scores[key] = scores.get(key, 0.0) + weight
-        best = max(self.categories, key=lambda k: scores.get(k, 0.0), default=None)
-        if best is None or scores.get(best, 0.0) < _MIN_SCORE:
-            return OTHER
+    def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
+        """The best-scoring category of each question (words first..last), or `other`.
+
+        The turn is matched once; a match counts for the question that holds all its words.
+        """
+        scores: list[dict[str, float]] = [{} for _ in spans]
+        for m in self.classifier.find(tokens):
+            for n, (first, last) in enumerate(spans):
+                if first <= m.first and m.last <= last:
+                    key, weight = cast(tuple[str, float], m.pattern.value)
+                    scores[n][key] = scores[n].get(key, 0.0) + weight
+                    break
+        return [self._best(s) if s else OTHER for s in scores]
+
+    def _best(self, scores: dict[str, float]) -> str:
+        """The highest score of at least _MIN_SCORE; a tie goes to the category listed first."""
+        best, top = OTHER, _MIN_SCORE - 1e-9
+        for key in self.categories:
+            if scores.get(key, 0.0) > top:
+                best, top = key, scores[key]
         return best
 
     def find(self, turns: Sequence[Turn], punctuated: bool) -> list[Question]:
@@ -95,8 +110,10 @@ class QuestionFinder:
                 spans = self._by_punctuation(turn)
             else:
                 spans = self._by_cues(turn)
-            for first, last, text in spans:
-                category = self.classify(turn.tokens, first, last)
+            if not spans:
+                continue
+            categories = self.classify(turn.tokens, [(a, b) for a, b, _ in spans])
+            for (_, _, text), category in zip(spans, categories, strict=True):
                 found.append(Question(u.index, text, category, u.start))
         return found
 
@@ -108,15 +125,12 @@ class QuestionFinder:
             asks = "?" in mark and end > first
             if asks and not all(w in self.tags for w in tokens.lemmas[first:end]):
                 spans.append((first, end - 1))
-            first = max(first, end)
+            if end > first:
+                first = end
         if not spans:
             return []
         # The sentences as written, punctuation kept; one per question when they line up.
-        written = [
-            m.group().strip()
-            for m in _QUESTION_SENTENCE.finditer(turn.text)
-            if _WORD.search(m.group())
-        ]
+        written = [s.strip() for s in _SENTENCE.findall(turn.text) if "?" in s and _WORD.search(s)]
         words = [turn.span(a, b) + "?" for a, b in spans] if len(written) != len(spans) else None
         return [
             (a, b, words[n] if words else written[n].rstrip("?!.… ") + "?")
@@ -134,14 +148,24 @@ class QuestionFinder:
 
     def _cue_starts(self, tokens: Tokens) -> list[int]:
         blocked: set[int] = set()
-        for m in self.not_questions.find(tokens):
-            blocked.update(range(m.first, m.last + 1))
-        indirect_end = {m.last for m in self.indirect_after.find(tokens)}
-        starter_at = {m.first for m in self.starters.find(tokens)}
+        indirect_end: set[int] = set()
+        starter_at: set[int] = set()
+        for m in self.cue_phrases.find(tokens):
+            if m.pattern.value == "not_questions":
+                blocked.update(range(m.first, m.last + 1))
+            elif m.pattern.value == "indirect_after":
+                indirect_end.add(m.last)
+            else:
+                starter_at.add(m.first)
         starts: list[int] = []
         last_cue = -_MERGE_WINDOW
         forms, lemmas = tokens.forms, tokens.lemmas
-        for i, form in enumerate(forms):
+        # Only words that can be a cue are visited, in order.
+        candidates = {*starter_at, *positions(lemmas, self.cue_words.intersection(lemmas))}
+        if self.particle in forms:
+            candidates.update(positions(forms, {self.particle}))
+        for i in sorted(candidates):
+            form = forms[i]
             if i in blocked:
                 continue
             cue: int | None = None

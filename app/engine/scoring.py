@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,6 @@ from app.engine.result import ScoreResult
 from app.engine.speakers import choose_manager
 from app.engine.speech import Turn, prepare
 
-_PUNCTUATED = re.compile(r"[.?!]")
 _PUNCTUATED_SHARE = 0.3  # below this share of punctuated turns, speech-to-text stripped it
 
 
@@ -63,7 +61,7 @@ def score(
     turns = prepare(transcript.utterances)
     manager = choose_manager(turns, checklist.lang, manager_speaker)
     mine = [t for t in turns if t.utterance.speaker == manager.speaker]
-    punctuated = sum(1 for t in mine if _PUNCTUATED.search(t.text)) >= _PUNCTUATED_SHARE * len(mine)
+    punctuated = sum(1 for t in mine if _has_punctuation(t.text)) >= _PUNCTUATED_SHARE * len(mine)
     questions = compiled.questions.find(mine, punctuated)
     counts = {key: 0 for key in (*checklist.categories, OTHER)}
     for q in questions:
@@ -101,37 +99,50 @@ def score(
     )
 
 
+def _has_punctuation(text: str) -> bool:
+    return "." in text or "?" in text or "!" in text
+
+
 def _metrics(turns: Sequence[Turn], manager: str, questions: int) -> dict[str, Any]:
     """Talk share, words, the longest monologue and, where times are known, pace."""
-    words = {True: 0, False: 0}
-    longest: tuple[int, Turn | None, list[str]] = (0, None, [])
-    run: tuple[int, Turn | None, list[str]] = (0, None, [])
+    manager_words = client_words = manager_turns = 0
+    longest = (0, 0, 0)  # words, first and last position of the manager's longest run
+    run_words, run_first = 0, 0
+    starts: list[float] = []
+    ends: list[float] = []
     for turn in turns:
+        u = turn.utterance
         n = turn.word_count
-        is_manager = turn.utterance.speaker == manager
-        words[is_manager] += n
-        if is_manager:
-            count, head, texts = run
-            run = (count + n, head or turn, [*texts, turn.text])
-            if run[0] > longest[0]:
-                longest = run
+        if u.speaker == manager:
+            manager_words += n
+            manager_turns += 1
+            if run_words == 0:
+                run_first = turn.position
+            run_words += n
+            if run_words > longest[0]:
+                longest = (run_words, run_first, turn.position)
         else:
-            run = (0, None, [])
-    starts = [t.utterance.start for t in turns if t.utterance.start is not None]
-    ends = [t.utterance.end or t.utterance.start for t in turns if t.utterance.start is not None]
-    duration = (max(e for e in ends if e is not None) - min(starts)) if starts else None
-    total_words = words[True] + words[False]
-    count, head, texts = longest
+            client_words += n
+            run_words = 0
+        if u.start is not None:
+            starts.append(u.start)
+            ends.append(u.end if u.end is not None else u.start)
+    duration = (max(ends) - min(starts)) if starts else None
+    total_words = manager_words + client_words
+    count, first, last = longest
+    head = turns[first].utterance if count else None
     return {
         "utterances": len(turns),
-        "manager_utterances": sum(1 for t in turns if t.utterance.speaker == manager),
+        "manager_utterances": manager_turns,
         "words": total_words,
-        "manager_words": words[True],
-        "manager_talk_share": round(words[True] / total_words, 3) if total_words else 0.0,
+        "manager_words": manager_words,
+        "manager_talk_share": round(manager_words / total_words, 3) if total_words else 0.0,
         "longest_monologue_words": count,
-        "longest_monologue_utterance": head.utterance.index if head else None,
-        "longest_monologue_start": head.utterance.start if head else None,
-        "longest_monologue_text": " ".join(texts)[:300] if head else None,
+        "longest_monologue_utterance": head.index if head else None,
+        "longest_monologue_start": head.start if head else None,
+        "longest_monologue_text": (
+            " ".join(t.text for t in turns[first : last + 1])[:300] if head else None
+        ),
         "duration_s": round(duration, 2) if duration else None,
         "questions_per_minute": round(questions / (duration / 60), 2) if duration else None,
     }

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 # The same, plus runs of sentence-ending punctuation, which split sentences.
 _TOKEN_OR_STOP = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+|[.!?…]+")
 _STOPS = frozenset(".!?…")
+_CLAUSE_MARKS = frozenset(",;:")
 _CACHE_LIMIT = 300_000  # distinct forms kept; names and typos keep arriving in a service
 
 _lemmas: dict[str, str] = {}
@@ -61,6 +62,20 @@ def is_known(form: str) -> bool:
     return got
 
 
+_suspect: dict[str, bool] = {}
+
+
+def _is_suspect(form: str) -> bool:
+    """Whether a form could hide an ASR merge or typo: long, not hyphenated, unknown."""
+    got = _suspect.get(form)
+    if got is None:
+        got = len(form) > 3 and "-" not in form and not is_known(form)
+        if len(_suspect) >= _CACHE_LIMIT:
+            _suspect.clear()
+        _suspect[form] = got
+    return got
+
+
 _names: dict[str, bool] = {}
 
 
@@ -100,7 +115,16 @@ class Tokens:
     def spans(self) -> list[tuple[int, int]]:
         """Character offsets of each word in `text` (for evidence, so computed lazily)."""
         if self._spans is None:
-            self._spans = [m.span() for m in _TOKEN.finditer(fold(self.text))]
+            folded = fold(self.text)
+            if len(folded) != len(self.text):  # lowercasing changed lengths ("İ"): rescan
+                self._spans = [m.span() for m in _TOKEN.finditer(folded)]
+            else:  # every form is the next occurrence of itself in the folded text
+                spans, at, find = [], 0, folded.find
+                for form in self.forms:
+                    at = find(form, at)
+                    spans.append((at, at + len(form)))
+                    at += len(form)
+                self._spans = spans
         return self._spans
 
     def in_question(self, i: int) -> bool:
@@ -112,12 +136,10 @@ class Tokens:
 
         Short words and hyphenated compounds ("кухня-гостиная") are left out.
         """
-        known = _known.get
-        return [
-            i
-            for i, f in enumerate(self.forms)
-            if len(f) > 3 and known(f) is not True and "-" not in f and not is_known(f)
-        ]
+        suspect = list(map(_suspect.get, self.forms))
+        if True not in suspect and None not in suspect:
+            return []  # the usual case: every form seen before and known
+        return [i for i, f in enumerate(self.forms) if _is_suspect(f)]
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
@@ -129,14 +151,25 @@ def tokenize(text: str) -> Tokens:
     """Split text into words with their lemmas, noting where sentences end."""
     forms: list[str] = []
     stops: list[tuple[int, str]] = []
+    add = forms.append
     for raw in fold(text).split():
-        if raw.isalpha():  # most words: no regex needed
-            forms.append(raw)
+        # Most words are bare or carry one mark ("да," "прогулок."): no regex needed.
+        if raw.isalpha():
+            add(raw)
+            continue
+        head, mark = raw[:-1], raw[-1]
+        if head.isalpha() and (mark in _STOPS or mark in _CLAUSE_MARKS):
+            add(head)
+            if mark in _STOPS:
+                stops.append((len(forms), mark))
             continue
         for piece in _TOKEN_OR_STOP.findall(raw):
             if piece[0] in _STOPS:
                 stops.append((len(forms), piece))
             else:
-                forms.append(piece)
-    get = _lemmas.get
-    return Tokens(text, forms, [get(f) or lemma(f) for f in forms], stops)
+                add(piece)
+    cached = list(map(_lemmas.get, forms))
+    if None in cached:  # forms not seen since start-up
+        lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
+        return Tokens(text, forms, lemmas, stops)
+    return Tokens(text, forms, cast(list[str], cached), stops)
