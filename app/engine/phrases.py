@@ -108,6 +108,9 @@ class PhraseFinder:
                 continue
             best: tuple[float, int, int, int] | None = None
             for first in range(max(0, i - _MAX_WINDOW + 1), i + 1):
+                group = self.fuzzy_keys.get(forms[first][:2])
+                if group is None and len(forms[first]) > 1:
+                    continue  # no key starts with this window's first two letters
                 for last in range(i, min(len(forms), first + _MAX_WINDOW)):
                     if _overlaps(taken, first, last):
                         continue

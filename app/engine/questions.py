@@ -20,9 +20,6 @@ from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
 
 _PUNCTUATION = re.compile(r"[.!?…]")
-# A sentence and the run of marks that ends it; linear, unlike a search for "?" sentences.
-_SENTENCE = re.compile(r"[^.!?…]*[.!?…]+|[^.!?…]+$")
-_WORD = re.compile(r"[^\W_]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
@@ -127,15 +124,8 @@ class QuestionFinder:
                 spans.append((first, end - 1))
             if end > first:
                 first = end
-        if not spans:
-            return []
-        # The sentences as written, punctuation kept; one per question when they line up.
-        written = [s.strip() for s in _SENTENCE.findall(turn.text) if "?" in s and _WORD.search(s)]
-        words = [turn.span(a, b) + "?" for a, b in spans] if len(written) != len(spans) else None
-        return [
-            (a, b, words[n] if words else written[n].rstrip("?!.… ") + "?")
-            for n, (a, b) in enumerate(spans)
-        ]
+        # The words as written, from the first to the last, commas kept.
+        return [(a, b, turn.span(a, b) + "?") for a, b in spans]
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
