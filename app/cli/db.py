@@ -37,9 +37,12 @@ def _engine_for_cli() -> Engine:
 def upgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: head); at head, keep the day roll-ups in
+    CALLQA_TIMEZONE."""
     engine = _engine_for_cli()
     migrate.upgrade(engine, revision)
+    if revision == "head" and migrate.use_day_zone(engine, get_settings().timezone):
+        _err.print(f"day roll-ups rebuilt in {get_settings().timezone}")
     with engine.connect() as conn:
         _err.print(f"at revision {migrate.current_revision(conn)}")
     engine.dispose()

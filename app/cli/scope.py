@@ -22,11 +22,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @contextmanager
 def cli_database(*, upgrade: bool = False) -> Iterator[Database]:
-    """A single-connection Database; `upgrade` first migrates it to head (as `serve` does)."""
+    """A single-connection Database; `upgrade` first migrates it to head and keeps the day
+    roll-ups in CALLQA_TIMEZONE (as `serve` does)."""
     database = Database.from_url(resolve_database_url(get_settings()), pool_size=1, max_overflow=0)
     try:
         if upgrade:
             migrate.upgrade(database.engine)
+            migrate.use_day_zone(database.engine, get_settings().timezone)
         yield database
     finally:
         database.dispose()

@@ -52,6 +52,8 @@ def serve(
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
         migrate.upgrade(engine)
+        if migrate.use_day_zone(engine, settings.timezone):
+            _err.print(f"day roll-ups rebuilt in {settings.timezone}")
         with engine.connect() as conn:
             revision = migrate.current_revision(conn)
     except OperationalError as exc:

@@ -1,4 +1,5 @@
-"""Alembic's command API, wrapped for `callqa serve`, `callqa db ...`, `/readyz` and tests."""
+"""Alembic's command API, wrapped for `callqa serve`, `callqa db ...`, `/readyz` and tests; and
+keeping the day roll-ups in the configured zone, which goes with migrating at startup."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from app.db import repositories
 
 # The repository (or /app in the image) holds alembic.ini and migrations/ next to app/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +33,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database behind `engine` up to `revision`."""
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
+
+
+def use_day_zone(engine: Engine, zone: str) -> bool:
+    """Keep the day roll-ups of a database at head in `zone` (CALLQA_TIMEZONE): rebuilt from
+    the slots when they are in another one (~10 s a million calls); True if rebuilt."""
+    with Session(engine) as session, session.begin():
+        return repositories.set_day_zone(session, zone)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -1,18 +1,23 @@
-"""Alembic owns the schema: it goes to head and back to base, and matches the models."""
+"""Alembic owns the schema: it goes to head and back to base, and matches the models; the day
+roll-ups are filled from the slots on the way up."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from app.db import migrate
 from app.db.base import Base
 from app.db.session import make_engine
+from app.settings import get_settings
 
 TABLES = {"call", "call_question", "call_violation", "manager_rollup"}
+TABLES |= {"manager_rollup_day", "day_rollup_zone"}
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -50,3 +55,62 @@ def test_migration_files_are_date_prefixed() -> None:
     names = [p.name for p in versions.glob("*.py")]
     assert names
     assert all(n[:4].isdigit() and n[4] == "-" and n[10] == "-" for n in names)
+
+
+def _indexes(engine: Engine, table: str) -> set[str]:
+    return {i["name"] for i in inspect(engine).get_indexes(table)}
+
+
+SLOT_ROW = (
+    "INSERT INTO manager_rollup VALUES ('m-old', '', 'realty_phone', :slot, 1, 50.0,"
+    " 4, 1, 0, 0, 1, CAST(:items AS jsonb))"
+)
+
+
+def test_the_day_rollup_migration_fills_local_days_from_the_slots_and_reverts(
+    make_scratch_database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLQA_TIMEZONE", "America/Sao_Paulo")
+    get_settings.cache_clear()
+    with make_scratch_database("day_rollup", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_11_23_1300")
+            with engine.begin() as conn:
+                # Sunday 23:30 and Monday 10:00 in Sao Paulo (UTC-3): two days there, one in UTC.
+                for slot, items in (
+                    ("2026-03-02T02:30:00Z", '{"greeting": 1, "booking": 0}'),
+                    ("2026-03-02T13:00:00Z", '{"greeting": 1, "booking": 1}'),
+                    ("2026-03-02T13:15:00Z", '{"greeting": 0, "booking": 1}'),
+                ):
+                    conn.execute(text(SLOT_ROW), {"slot": slot, "items": items})
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                zone = conn.execute(text("SELECT zone FROM day_rollup_zone")).scalar_one()
+                days = conn.execute(
+                    text("SELECT day, calls, total_sum, item_passed FROM manager_rollup_day")
+                ).all()
+            assert zone == "America/Sao_Paulo"
+            assert sorted(days) == [
+                (date(2026, 3, 1), 1, 50.0, {"greeting": 1, "booking": 0}),
+                (date(2026, 3, 2), 2, 100.0, {"greeting": 1, "booking": 2}),
+            ]
+            assert "ix_manager_rollup_manager_id_slot_start" not in _indexes(
+                engine, "manager_rollup"
+            )
+            assert "ix_call_violation_call_id" not in _indexes(engine, "call_violation")
+
+            migrate.downgrade(engine, "2026_11_23_1300")
+
+            assert "manager_rollup_day" not in _tables(engine)
+            assert {
+                "ix_manager_rollup_manager_id_slot_start",
+                "ix_manager_rollup_team_id_slot_start",
+            } <= _indexes(engine, "manager_rollup")
+            assert "ix_call_manager_id_started_at" in _indexes(engine, "call")
+            assert "ix_call_violation_call_id" in _indexes(engine, "call_violation")
+        finally:
+            engine.dispose()
+            get_settings.cache_clear()
