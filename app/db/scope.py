@@ -1,26 +1,28 @@
 """What a trend or report query covers, as reusable bound parameters.
 
-A `Scope` is a UTC window [start, end) plus optional manager, team and checklist filters. Its
-`shape` (which filters are set) is all a statement's text depends on, so statements are cached
-per shape and executed with `params_of(scope)`.
+A `Scope` is a UTC window [start, end) plus optional manager, team and checklist filters, and,
+when the window is whole local days of the day roll-ups' zone, those days. Its `shape` (which
+filters are set) is all a statement's text depends on besides the table read, so statements are
+cached per shape and executed with `params_of(scope)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import BindParameter, ColumnElement, DateTime, Table, bindparam
+from sqlalchemy import BindParameter, ColumnElement, Date, DateTime, Table, bindparam
 from sqlalchemy.types import Text, TypeEngine
 
-from app.db.models import Call, CallViolation, ManagerRollup
+from app.db.models import Call, CallViolation, ManagerRollup, ManagerRollupDay
 
 Bucket = Literal["day", "week", "month"]
 Shape = tuple[bool, bool, bool]
 """Whether the manager, team and checklist filters are set."""
 
 ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
+DAY_ROLLUP: Table = ManagerRollupDay.__table__  # type: ignore[assignment]
 CALL: Table = Call.__table__  # type: ignore[assignment]
 VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
 _FILTERS = ("manager_id", "team_id", "checklist")
@@ -28,17 +30,22 @@ _FILTERS = ("manager_id", "team_id", "checklist")
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Which roll-up rows or calls a query covers: [start, end) in UTC, plus optional filters."""
+    """Which roll-up rows or calls a query covers: [start, end) in UTC, plus optional filters.
+
+    `days` is the same window as local dates [first, end) of the day roll-ups' zone, set only
+    when the window is exactly those whole days: roll-up queries then read the day rows.
+    """
 
     start: datetime
     end: datetime
     manager_id: str | None = None
     team_id: str | None = None
     checklist: str | None = None
+    days: tuple[date, date] | None = None
 
     @property
     def shape(self) -> Shape:
-        """Which filters are set: the statement text depends on nothing else."""
+        """Which filters are set: besides the table read, all a statement's text depends on."""
         return (self.manager_id is not None, self.team_id is not None, self.checklist is not None)
 
 
@@ -54,6 +61,17 @@ def where(table: Table, time_column: str, shape: Shape) -> list[ColumnElement[bo
         table.c[time_column] >= bind("start", moment),
         table.c[time_column] < bind("end", moment),
     ]
+    return clauses + _filters(table, shape)
+
+
+def where_days(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
+    """The scope's conditions on a table of local days (`day`), for scopes with `days`."""
+    clauses = [table.c.day >= bind("start_day", Date()), table.c.day < bind("end_day", Date())]
+    return clauses + _filters(table, shape)
+
+
+def _filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
     columns = ("manager_id", "team_id", "checklist_key")
     for present, name, column in zip(shape, _FILTERS, columns, strict=True):
         if present:
@@ -62,8 +80,10 @@ def where(table: Table, time_column: str, shape: Shape) -> list[ColumnElement[bo
 
 
 def params_of(scope: Scope) -> dict[str, Any]:
-    """The parameter values of `where` for this scope."""
+    """The parameter values of `where` (and of `where_days` when the scope has days)."""
     params: dict[str, Any] = {"start": scope.start, "end": scope.end}
+    if scope.days is not None:
+        params["start_day"], params["end_day"] = scope.days
     for name in _FILTERS:
         value = getattr(scope, name)
         if value is not None:

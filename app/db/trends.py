@@ -1,13 +1,19 @@
 """Roll-up queries: trends, summaries, leaderboards and the managers list.
 
-They read only `manager_rollup` (per-slot sums kept on ingest), never a scan of calls. Buckets
-are `date_trunc(bucket, slot_start AT TIME ZONE tz)`: exact in any zone, because every real UTC
-offset is a whole number of the 15-minute slots. Item pass counts are summed key by key for
-the keys of the newest row: a plain aggregate, several times faster than expanding every row's
-jsonb; a `mixed` flag says when some row belongs to another checklist or lacks a key, and the
-caller then falls back to the expanding query. Statements are built once per shape (bucket,
-which filters, how many item keys) and reused with new parameters: building one costs more
-than running it on a month of data.
+They read only roll-ups kept on ingest, never a scan of calls. A scope with `days` (whole local
+days of the zone in `day_rollup_zone`) reads `manager_rollup_day`, ~365 rows a manager-year,
+with buckets `date_trunc(bucket, day)`; any other scope reads the 15-minute UTC slots of
+`manager_rollup` (~4,300 rows a manager-year), with buckets `date_trunc(bucket, slot_start AT
+TIME ZONE tz)`: exact in any zone, because every real UTC offset is a whole number of slots.
+The two tables have the same sum columns, so each statement is written once for either.
+
+Item pass counts are summed key by key for the keys of the newest row: a plain aggregate,
+several times faster than expanding every row's jsonb; a `mixed` flag says when some row
+belongs to another checklist or lacks a key, and the caller then falls back to the expanding
+query. A row holds the union of its calls' item keys, so a checklist change within a row's slot
+or day blurs that row's rates of the items changed. Statements are built once per shape (table,
+bucket, which filters, how many item keys) and reused with new parameters: building one costs
+more than running it on a month of data.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Table,
     cast,
     distinct,
     func,
@@ -34,9 +41,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Text
+from sqlalchemy.types import TIMESTAMP, Text
 
-from app.db.scope import ROLLUP, Bucket, Scope, Shape, bind, params_of, where
+from app.db.models import DayRollupZone
+from app.db.scope import (
+    DAY_ROLLUP,
+    ROLLUP,
+    Bucket,
+    Scope,
+    Shape,
+    bind,
+    params_of,
+    where,
+    where_days,
+)
 
 SUM_COLUMNS: tuple[str, ...] = ("calls", "total_sum", "q_expertise", "q_personal")
 SUM_COLUMNS += ("q_motivation", "q_other", "violations")
@@ -46,17 +64,31 @@ Items = tuple[str | None, list[str]]
 """(checklist, sorted item keys) of the newest roll-up row, from `newest_items`."""
 
 
-def _sums(n_keys: int) -> list[Any]:
+def _table(daily: bool) -> Table:
+    """The day roll-ups for scopes with `days`, else the 15-minute slots."""
+    return DAY_ROLLUP if daily else ROLLUP
+
+
+def _where(daily: bool, shape: Shape) -> list[ColumnElement[bool]]:
+    return where_days(DAY_ROLLUP, shape) if daily else where(ROLLUP, "slot_start", shape)
+
+
+def _time(daily: bool) -> ColumnElement[Any]:
+    """The column rows are ordered and bucketed by."""
+    return DAY_ROLLUP.c.day if daily else ROLLUP.c.slot_start
+
+
+def _sums(t: Table, n_keys: int) -> list[Any]:
     """Summed roll-up columns, item pass counts as item_0..n, and whether any row is mixed."""
-    out: list[Any] = [func.sum(_r.c[name]).label(name) for name in SUM_COLUMNS]
+    out: list[Any] = [func.sum(t.c[name]).label(name) for name in SUM_COLUMNS]
     for i in range(n_keys):
-        passed = _r.c.item_passed.op("->>", return_type=Text)(bind(f"key_{i}", Text()))
+        passed = t.c.item_passed.op("->>", return_type=Text)(bind(f"key_{i}", Text()))
         out.append(func.sum(cast(passed, Integer)).label(f"item_{i}"))
     # Mixed: another checklist, or a row without some key (an older version of the checklist).
     # Keys only older rows have are items since retired; they are left out, not mis-counted.
     other = or_(
-        _r.c.checklist_key != bind("newest_checklist", Text()),
-        ~_r.c.item_passed.has_all(bind("known_keys", ARRAY(Text))),
+        t.c.checklist_key != bind("newest_checklist", Text()),
+        ~t.c.item_passed.has_all(bind("known_keys", ARRAY(Text))),
     )
     out.append(func.bool_or(other).label("mixed"))
     return out
@@ -68,11 +100,31 @@ def _item_params(items: Items) -> dict[str, Any]:
     return params | {"newest_checklist": checklist or "", "known_keys": list(keys)}
 
 
-def _local_period(bucket: Bucket, moment: Any) -> ColumnElement[datetime]:
-    """The local wall-clock start of the bucket holding `moment`, in the zone bound as :tz."""
+def _truncate(bucket: Bucket, local: Any) -> ColumnElement[datetime]:
     # The bucket is one of three literals (typed), inlined so GROUP BY matches the SELECT.
     unit: ColumnElement[str] = literal_column(f"'{bucket}'")
-    return func.date_trunc(unit, func.timezone(bind("tz", String()), moment))
+    return func.date_trunc(unit, local, type_=TIMESTAMP())
+
+
+def _local_period(bucket: Bucket, moment: Any) -> ColumnElement[datetime]:
+    """The local wall-clock start of the bucket holding `moment`, in the zone bound as :tz."""
+    return _truncate(bucket, func.timezone(bind("tz", String()), moment))
+
+
+def _row_period(bucket: Bucket, daily: bool) -> ColumnElement[datetime]:
+    """The local start of each row's bucket: a day row's date is local already."""
+    if daily:
+        return _truncate(bucket, cast(DAY_ROLLUP.c.day, TIMESTAMP()))
+    return _local_period(bucket, ROLLUP.c.slot_start)
+
+
+def day_zone(session: Session) -> str:
+    """The zone of the day roll-ups: scopes in it may read them.
+
+    Read once per request, in its transaction: the lock it takes makes a rebuild in another
+    zone (`repositories.set_day_zone`) wait until the request has read its day rows.
+    """
+    return session.execute(select(DayRollupZone.zone)).scalar_one()
 
 
 def manager_exists(session: Session, manager_id: str) -> bool:
@@ -88,23 +140,25 @@ def team_exists(session: Session, team_id: str) -> bool:
 
 
 @lru_cache(maxsize=16)
-def _newest_stmt(shape: Shape) -> Select[Any]:
+def _newest_stmt(shape: Shape, daily: bool) -> Select[Any]:
+    t = _table(daily)
     return (
-        select(_r.c.checklist_key, _r.c.item_passed)
-        .where(*where(_r, "slot_start", shape))
-        .order_by(_r.c.slot_start.desc())
+        select(t.c.checklist_key, t.c.item_passed)
+        .where(*_where(daily, shape))
+        .order_by(_time(daily).desc())
         .limit(1)
     )
 
 
 def newest_items(session: Session, scope: Scope) -> Items:
     """(checklist, sorted item keys) of the newest roll-up row in the scope; (None, []) if none."""
-    row = session.execute(_newest_stmt(scope.shape), params_of(scope)).first()
+    stmt = _newest_stmt(scope.shape, scope.days is not None)
+    row = session.execute(stmt, params_of(scope)).first()
     return (row.checklist_key, sorted(row.item_passed)) if row else (None, [])
 
 
 @lru_cache(maxsize=64)
-def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int) -> Select[Any]:
+def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int, daily: bool) -> Select[Any]:
     step: ColumnElement[Any] = literal_column(f"interval '1 {bucket}'")
     bounds = select(
         func.generate_series(
@@ -114,8 +168,8 @@ def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int) -> Select[Any]:
         ).label("period")
     ).subquery("periods")
     sums = (
-        select(_local_period(bucket, _r.c.slot_start).label("period"), *_sums(n_keys))
-        .where(*where(_r, "slot_start", shape))
+        select(_row_period(bucket, daily).label("period"), *_sums(_table(daily), n_keys))
+        .where(*_where(daily, shape))
         .group_by(literal_column("1"))
         .subquery("sums")
     )
@@ -132,35 +186,37 @@ def series(
 ) -> Sequence[Row[Any]]:
     """One row of sums per bucket, from the bucket of `scope.start` to that of `last`; empty
     buckets are there with NULL sums (generate_series LEFT JOIN the sums)."""
-    stmt = _series_stmt(bucket, scope.shape, len(items[1]))
+    stmt = _series_stmt(bucket, scope.shape, len(items[1]), scope.days is not None)
     params = params_of(scope) | _item_params(items) | {"tz": tz, "first": scope.start}
     return session.execute(stmt, params | {"last": last}).all()
 
 
 @lru_cache(maxsize=32)
-def _totals_stmt(shape: Shape, n_keys: int) -> Select[Any]:
-    return select(*_sums(n_keys)).where(*where(_r, "slot_start", shape))
+def _totals_stmt(shape: Shape, n_keys: int, daily: bool) -> Select[Any]:
+    return select(*_sums(_table(daily), n_keys)).where(*_where(daily, shape))
 
 
 def totals(session: Session, scope: Scope, items: Items) -> Row[Any]:
     """The sums over the whole scope (one row; NULL sums when it is empty)."""
-    stmt = _totals_stmt(scope.shape, len(items[1]))
+    stmt = _totals_stmt(scope.shape, len(items[1]), scope.days is not None)
     return session.execute(stmt, params_of(scope) | _item_params(items)).one()
 
 
 def _expanded_items(scope: Scope, *group: Any) -> Select[Any]:
     """(group..., key, passed, calls) expanding each row's item_passed: any mix of keys."""
-    kv = func.jsonb_each_text(_r.c.item_passed).table_valued("key", "value").alias("kv")
+    daily = scope.days is not None
+    t = _table(daily)
+    kv = func.jsonb_each_text(t.c.item_passed).table_valued("key", "value").alias("kv")
     return (
         select(
             *group,
             kv.c.key,
             func.sum(cast(kv.c.value, BigInteger)).label("passed"),
-            func.sum(_r.c.calls).label("calls"),
+            func.sum(t.c.calls).label("calls"),
         )
-        .select_from(_r)
+        .select_from(t)
         .join(kv, true())
-        .where(*where(_r, "slot_start", scope.shape))
+        .where(*_where(daily, scope.shape))
     )
 
 
@@ -168,7 +224,7 @@ def item_counts_by_period(
     session: Session, scope: Scope, *, bucket: Bucket, tz: str
 ) -> Sequence[Row[Any]]:
     """(period, key, passed, calls) per non-empty bucket, for scopes whose rows are mixed."""
-    period = _local_period(bucket, _r.c.slot_start).label("period")
+    period = _row_period(bucket, scope.days is not None).label("period")
     stmt = _expanded_items(scope, period).group_by(literal_column("1"), literal_column("2"))
     return session.execute(stmt, params_of(scope) | {"tz": tz}).all()
 
@@ -180,30 +236,30 @@ def item_counts(session: Session, scope: Scope) -> Sequence[Row[Any]]:
 
 
 @lru_cache(maxsize=16)
-def _by_manager_stmt(shape: Shape) -> Select[Any]:
-    sums = [func.sum(_r.c[name]).label(name) for name in SUM_COLUMNS]
-    return (
-        select(_r.c.manager_id, *sums)
-        .where(*where(_r, "slot_start", shape))
-        .group_by(_r.c.manager_id)
-    )
+def _by_manager_stmt(shape: Shape, daily: bool) -> Select[Any]:
+    t = _table(daily)
+    sums = [func.sum(t.c[name]).label(name) for name in SUM_COLUMNS]
+    return select(t.c.manager_id, *sums).where(*_where(daily, shape)).group_by(t.c.manager_id)
 
 
 def by_manager(session: Session, scope: Scope) -> Sequence[Row[Any]]:
     """Roll-up sums per manager within the scope (a team's leaderboard)."""
-    return session.execute(_by_manager_stmt(scope.shape), params_of(scope)).all()
+    stmt = _by_manager_stmt(scope.shape, scope.days is not None)
+    return session.execute(stmt, params_of(scope)).all()
 
 
 def managers_overview(session: Session) -> Sequence[Row[Any]]:
-    """Every manager with calls, total sum and teams, from the roll-ups."""
+    """Every manager with calls, total sum and teams: all-time sums are the same in any zone,
+    so from the day roll-ups, a tenth of the rows of the slots."""
+    d = DAY_ROLLUP
     stmt = (
         select(
-            _r.c.manager_id,
-            func.sum(_r.c.calls).label("calls"),
-            func.sum(_r.c.total_sum).label("total_sum"),
-            func.array_agg(distinct(_r.c.team_id)).label("teams"),
+            d.c.manager_id,
+            func.sum(d.c.calls).label("calls"),
+            func.sum(d.c.total_sum).label("total_sum"),
+            func.array_agg(distinct(d.c.team_id)).label("teams"),
         )
-        .group_by(_r.c.manager_id)
-        .order_by(_r.c.manager_id)
+        .group_by(d.c.manager_id)
+        .order_by(d.c.manager_id)
     )
     return session.execute(stmt).all()

@@ -3,7 +3,8 @@
 Dates are whole local days (both ends inclusive) in the bucket zone; datetimes are instants
 (naive ones read in that zone), `to` exclusive. The roll-ups resolve time to 15-minute UTC
 slots, so a window is widened to whole slots: every figure (roll-up sums and call-level
-details alike) then covers exactly the same calls.
+details alike) then covers exactly the same calls. A window of whole local days (`whole_days`)
+in the zone of the day roll-ups may read those instead, covering the same calls again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.services.records import ROLLUP_SLOT, slot_start
 DEFAULT_DAYS = 90
 """Without `from`, a window covers the last 90 days (today included)."""
 
+_TICK = timedelta(microseconds=1)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 # A "+" in a query string arrives as a space unless the client encoded it as %2B.
@@ -48,16 +50,29 @@ class Window:
     @property
     def last(self) -> datetime:
         """The last instant inside the window (for the last bucket's start)."""
-        return self.end - timedelta(microseconds=1)
+        return self.end - _TICK
 
     def local(self, moment: datetime) -> datetime:
         """An instant shown in the window's zone."""
         return moment.astimezone(self.zone)
 
+    def whole_days(self) -> tuple[date, date] | None:
+        """The window as local dates [first, end) when both ends are the first instant of a
+        local day (as windows given by dates are); None when an end falls inside a day."""
+        first, end = (_day_starting_at(m, self.zone) for m in (self.start, self.end))
+        return None if first is None or end is None else (first, end)
+
     def split(self, at: datetime) -> tuple[Window, Window]:
         """The parts before and from `at` (clamped into the window)."""
         cut = min(max(at, self.start), self.end)
         return Window(self.start, cut, self.zone), Window(cut, self.end, self.zone)
+
+
+def _day_starting_at(moment: datetime, zone: ZoneInfo) -> date | None:
+    """The local date that begins at `moment`, if one does (an instant earlier is another
+    date): true of midnight, and of whatever instant a zone's day starts at after a skip."""
+    day = moment.astimezone(zone).date()
+    return day if (moment - _TICK).astimezone(zone).date() < day else None
 
 
 def zone_of(tz: str | None, default: str) -> ZoneInfo:

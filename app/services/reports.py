@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.db import call_stats
 from app.db.scope import Bucket, Scope
+from app.db.trends import day_zone as day_zone_of
 from app.engine import EngineError, list_checklists
 from app.services.periods import Window, moment_param
 from app.services.phrases import call_link, phrase_stats
@@ -32,6 +33,7 @@ from app.services.trends import (
     pass_rate,
     require_manager,
     resolve_window,
+    rollup_scope,
     series,
     totals,
     window_echo,
@@ -181,13 +183,14 @@ def manager_report(
     win = resolve_window(start, end, tz, default_tz)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     require_manager(session, manager_id)
-    scope = Scope(win.start, win.end, manager_id=manager_id, checklist=checklist)
+    day_zone = day_zone_of(session)
+    scope = rollup_scope(win, day_zone, manager_id=manager_id, checklist=checklist)
     latest = call_stats.latest_calls(session, [manager_id]).get(manager_id)
     halves = win.split(cut) if cut is not None else None
     if halves is None:
         whole = part(session, scope)
     else:
-        before, after = (Scope(h.start, h.end, manager_id, None, checklist) for h in halves)
+        before, after = (rollup_scope(h, day_zone, manager_id, None, checklist) for h in halves)
         parts = (part(session, before), part(session, after))
         whole = parts[0] + parts[1]
     return {

@@ -131,6 +131,19 @@ def resolve_window(start: Bound, end: Bound, tz: str | None, default_tz: str) ->
     return window(start, end, zone_of(tz, default_tz))
 
 
+def rollup_scope(
+    win: Window,
+    day_zone: str,
+    manager_id: str | None = None,
+    team_id: str | None = None,
+    checklist: str | None = None,
+) -> Scope:
+    """The scope of a window: with its local days when the window is whole days of the day
+    roll-ups' zone (`q.day_zone`), so the roll-up queries read a day row, not 96 slots, a day."""
+    days = win.whole_days() if win.tz == day_zone else None
+    return Scope(win.start, win.end, manager_id, team_id, checklist, days)
+
+
 def window_echo(win: Window) -> dict[str, Any]:
     """How a response states the window it covers (local times, `to` exclusive)."""
     return {"from": win.local(win.start), "to": win.local(win.end), "tz": win.tz}
@@ -208,9 +221,10 @@ def manager_trends(
     tz: str | None = None,
     default_tz: str = "UTC",
 ) -> dict[str, Any]:
-    """A manager's series by day, week or month, read from the roll-ups only."""
+    """A manager's series by day, week or month, read from the roll-ups only (the day
+    roll-ups for whole days of their zone, else the slots)."""
     win = resolve_window(start, end, tz, default_tz)
-    scope = Scope(win.start, win.end, manager_id=manager_id, checklist=checklist)
+    scope = rollup_scope(win, q.day_zone(session), manager_id=manager_id, checklist=checklist)
     newest = q.newest_items(session, scope)
     if newest[0] is None:  # nothing in the window: a 404 only if the manager has no calls at all
         require_manager(session, manager_id)
@@ -274,7 +288,7 @@ def team_leaderboard(
     win = resolve_window(start, end, tz, default_tz)
     if not q.team_exists(session, team_id):
         raise NotFound(f"no calls are stored for team {team_id!r}")
-    scope = Scope(win.start, win.end, team_id=team_id, checklist=checklist)
+    scope = rollup_scope(win, q.day_zone(session), team_id=team_id, checklist=checklist)
     rows = q.by_manager(session, scope)
     names = call_stats.latest_calls(session, [r.manager_id for r in rows])
     sign = 1 if sort == "violations_per_call" else -1

@@ -100,3 +100,20 @@ def test_an_unknown_zone_names_tz_and_none_falls_back_to_the_default() -> None:
             "reason": "unknown time zone 'Europe/Atlantis'; use an IANA name such as Europe/Moscow",
         }
     ]
+
+
+def test_a_window_of_dates_is_whole_local_days_and_one_cut_inside_a_day_is_not() -> None:
+    assert window("2026-03-01", "2026-03-31", MOSCOW).whole_days() == (
+        date(2026, 3, 1),
+        date(2026, 4, 1),
+    )
+    assert window("2026-03-01T10:00", "2026-03-31", MOSCOW).whole_days() is None
+    assert window("2026-03-01", "2026-03-31T23:00", MOSCOW).whole_days() is None
+
+
+def test_a_day_whose_midnight_was_skipped_starts_at_its_first_instant() -> None:
+    # Sao Paulo moved its clocks from 00:00 to 01:00 on 4 November 2018.
+    win = window("2018-11-04", "2018-11-04", ZoneInfo("America/Sao_Paulo"))
+
+    assert win.local(win.start).isoformat() == "2018-11-04T01:00:00-02:00"
+    assert win.whole_days() == (date(2018, 11, 4), date(2018, 11, 5))
