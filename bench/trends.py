@@ -8,14 +8,17 @@ What it measures
   generate_series (not through the API). Question counts grow over the year as coaching
   takes hold (4-5 per call at first, ~15 at the end), forbidden phrases fade. Each call gets
   a compact score (total, grade, question counts, item pass flags; not the full evidence),
-  0-2 `call_violation` rows from 8 phrases, and `manager_rollup` is computed from the seeded
-  calls with one INSERT ... SELECT ... GROUP BY, exactly as ingest would have upserted it.
-  Then VACUUM ANALYZE. The schema is the real one, migrated with the real migrations.
+  0-2 `call_violation` rows from 8 phrases, and `manager_rollup` (15-minute UTC slots) and
+  `manager_rollup_day` (local days of `--timezone`, the configured zone) are computed from the
+  seeded calls with one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have
+  upserted them. Then VACUUM ANALYZE. The schema is the real one, migrated with the real
+  migrations; a reused database whose day roll-ups are in another zone gets them seeded again.
 * Queries, through the real service functions (app.services.trends / .reports), a session
   scope per call as the API runs them (no HTTP; the report serialised to JSON), `--runs` (50)
-  each with random managers/teams, windows of 7-365 days, trend buckets day/week/month: p50,
-  p95, max in ms. Warm-up first: a year of every manager and team once (a server in steady
-  state has its working set cached), then 5 calls of each kind.
+  each with random managers/teams, windows of 7-365 days, trend buckets day/week/month, in the
+  zone `--tz` (default: the configured zone, so the day roll-ups are read; any other zone
+  reads the slots): p50, p95, max in ms. Warm-up first: a year of every manager and team once
+  (a server in steady state has its working set cached), then 5 calls of each kind.
 * Seeding time (this run's, or the seeding run's), rows per table, PostgreSQL version, cores,
   and the load average (other work on the machine's cores skews the figures).
 
@@ -26,6 +29,7 @@ Run it
 ------
     uv run python bench/trends.py                 # embedded PostgreSQL in /tmp/callqa-bench
     uv run python bench/trends.py --reseed        # drop the seeded rows and seed again
+    uv run python bench/trends.py --tz Asia/Dubai # queries in another zone: from the slots
     uv run python bench/trends.py --database-url postgresql://...   # a server of your own
 Seeding takes minutes; later runs reuse the seeded database (its size is checked first).
 """
@@ -127,6 +131,21 @@ FROM (
 ) AS h
 JOIN p ON p.n = h.n
 """
+# The local day of the configured zone, as ingest files a call in manager_rollup_day.
+SEED_DAY_ROLLUPS = """
+INSERT INTO manager_rollup_day
+SELECT manager_id, coalesce(team_id, ''), checklist_key,
+    (started_at AT TIME ZONE CAST(:zone AS text))::date AS day,
+    count(*), sum(total),
+    sum((score -> 'question_counts' ->> 'expertise')::int),
+    sum((score -> 'question_counts' ->> 'personal')::int),
+    sum((score -> 'question_counts' ->> 'motivation')::int),
+    sum((score -> 'question_counts' ->> 'other')::int),
+    sum((score ->> 'violations_n')::int),
+    jsonb_build_object({items})
+FROM call WHERE source = 'bench'
+GROUP BY 1, 2, 3, 4
+"""
 SEED_ROLLUPS = """
 INSERT INTO manager_rollup
 SELECT manager_id, coalesce(team_id, ''), checklist_key,
@@ -141,39 +160,51 @@ SELECT manager_id, coalesce(team_id, ''), checklist_key,
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4
 """
-TABLES = ("call", "call_question", "call_violation", "manager_rollup")
+TABLES = ("call", "call_question", "call_violation", "manager_rollup", "manager_rollup_day")
 # The item keys seeded above (those of the default checklist), summed into the roll-ups.
 ITEMS = tuple(re.findall(r"'(\w+)', \(random\(\)", SEED_CALLS))
 
 
-def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
-    items = ", ".join(f"'{k}', sum((score -> 'items_passed' ->> '{k}')::int)" for k in ITEMS)
-    started = time.perf_counter()
-    with db.engine.begin() as conn:
-        conn.execute(text("TRUNCATE call, call_question, call_violation, manager_rollup"))
-    steps = [
-        (
-            "calls",
-            SEED_CALLS,
-            {k: getattr(args, k) for k in ("teams", "managers", "days", "calls")}
-            | {"first_day": first_day},
-        ),
-        (
-            "violations",
-            SEED_VIOLATIONS,
-            {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]},
-        ),
-        ("roll-ups", SEED_ROLLUPS.format(items=items), {}),
-    ]
-    for name, sql, params in steps:
-        t = time.perf_counter()
-        with db.engine.begin() as conn:
-            conn.execute(text(sql), params)
-        print(f"  seeded {name} in {time.perf_counter() - t:.1f} s", flush=True)
+def _items_sql() -> str:
+    return ", ".join(f"'{k}', sum((score -> 'items_passed' ->> '{k}')::int)" for k in ITEMS)
+
+
+def _vacuum(db: Database, table: str = "") -> None:
     t = time.perf_counter()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    print(f"  VACUUM ANALYZE in {time.perf_counter() - t:.1f} s", flush=True)
+        conn.execute(text(f"VACUUM ANALYZE {table}"))
+    print(f"  VACUUM ANALYZE {table or 'all'} in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def _run_step(db: Database, name: str, statements: list[tuple[str, dict[str, Any]]]) -> None:
+    t = time.perf_counter()
+    with db.engine.begin() as conn:
+        for sql, params in statements:
+            conn.execute(text(sql), params)
+    print(f"  seeded {name} in {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def _seed_days(db: Database, zone: str) -> None:
+    """The day roll-ups in `zone`, from the seeded calls (also when a reused database has them
+    in another zone: a clean table, as on a fresh seed)."""
+    emptied = ("TRUNCATE manager_rollup_day", {})
+    # Empty, so in any zone: the rows inserted next are in this one.
+    zoned = ("UPDATE day_rollup_zone SET zone = :zone", {"zone": zone})
+    seeded = (SEED_DAY_ROLLUPS.format(items=_items_sql()), {"zone": zone})
+    _run_step(db, f"day roll-ups in {zone}", [emptied, zoned, seeded])
+
+
+def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
+    sizes = {k: getattr(args, k) for k in ("teams", "managers", "days", "calls")}
+    _run_step(db, "calls", [(SEED_CALLS, sizes | {"first_day": first_day})])
+    phrases = {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]}
+    _run_step(db, "violations", [(SEED_VIOLATIONS, phrases)])
+    _run_step(db, "roll-ups", [(SEED_ROLLUPS.format(items=_items_sql()), {})])
+    _seed_days(db, args.timezone)
+    _vacuum(db)
     return time.perf_counter() - started
 
 
@@ -214,7 +245,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--timezone", default="Europe/Moscow", help="the configured zone (CALLQA_TIMEZONE)"
+    )
+    parser.add_argument("--tz", default=None, help="zone of the queries (default: --timezone)")
     args = parser.parse_args()
+    tz = args.tz or args.timezone
 
     url = args.database_url or start_embedded(args.data_dir)
     db = Database.from_url(url, pool_size=2, max_overflow=0)
@@ -234,6 +270,13 @@ def main() -> None:
         print(f"seeded in {seconds:.1f} s")
     else:
         print(f"reusing the database seeded on {meta['first_day']} (took {meta['seconds']:.1f} s)")
+        with db.engine.connect() as conn:
+            zone = conn.execute(text("SELECT zone FROM day_rollup_zone")).scalar_one()
+        if zone != args.timezone:
+            print(f"the day roll-ups are in {zone}: seeding them again in {args.timezone}")
+            _seed_days(db, args.timezone)
+            _vacuum(db, "manager_rollup_day")
+            counts = _counts(db)
     first_day = date.fromisoformat(meta["first_day"])
     with db.engine.connect() as conn:
         pg = conn.execute(text("SHOW server_version")).scalar_one()
@@ -241,6 +284,8 @@ def main() -> None:
         f"PostgreSQL {pg}; {os.cpu_count()} cores; rows: "
         + ", ".join(f"{t} {n:,}" for t, n in counts.items())
     )
+    source = "day roll-ups" if tz == args.timezone else "15-minute slots"
+    print(f"configured zone {args.timezone}; queries in {tz}, so from the {source}")
 
     managers = [f"m{m:03d}" for m in range(args.managers)]
     teams = [f"t{t:02d}" for t in range(args.teams)]
@@ -249,12 +294,14 @@ def main() -> None:
         m, (a, b) = rng.choice(managers), _window(rng, first_day, args.days)
         bucket = rng.choice(("day", "week", "month"))
         return lambda s: trends.manager_trends(
-            s, m, bucket=bucket, start=a, end=b, tz="Europe/Moscow"
+            s, m, bucket=bucket, start=a, end=b, tz=tz, default_tz=args.timezone
         )
 
     def board(rng: random.Random) -> Callable[..., Any]:
         t, (a, b) = rng.choice(teams), _window(rng, first_day, args.days)
-        return lambda s: trends.team_leaderboard(s, t, start=a, end=b, tz="Europe/Moscow")
+        return lambda s: trends.team_leaderboard(
+            s, t, start=a, end=b, tz=tz, default_tz=args.timezone
+        )
 
     def report(rng: random.Random) -> Callable[..., Any]:
         m, (a, b) = rng.choice(managers), _window(rng, first_day, args.days)
@@ -262,7 +309,13 @@ def main() -> None:
         # Serialised as the API sends it: the JSON report, not just the dict.
         return lambda s: json.dumps(
             reports.manager_report(
-                s, m, start=a, end=b, compare_before=str(cut), tz="Europe/Moscow"
+                s,
+                m,
+                start=a,
+                end=b,
+                compare_before=str(cut),
+                tz=tz,
+                default_tz=args.timezone,
             ),
             ensure_ascii=False,
             default=datetime.isoformat,
@@ -274,9 +327,9 @@ def main() -> None:
     t = time.perf_counter()
     with db.session_scope() as session:
         for m in managers:
-            trends.manager_trends(session, m, bucket="week", start=year[0], end=year[1])
+            trends.manager_trends(session, m, bucket="week", start=year[0], end=year[1], tz=tz)
         for team in teams:
-            trends.team_leaderboard(session, team, start=year[0], end=year[1])
+            trends.team_leaderboard(session, team, start=year[0], end=year[1], tz=tz)
     print(f"warm-up: a year of every manager and team in {time.perf_counter() - t:.1f} s")
     rng = random.Random(args.seed)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
