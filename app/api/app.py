@@ -17,6 +17,7 @@ from app.api.middleware import RequestGuard
 from app.api.routers import calls, health, managers, scoring, teams, violations
 from app.db.embedded import resolve_database_url
 from app.db.session import Database
+from app.services.scoring import warm_up
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """Scores sales-call transcripts against checklists, explains every point, and
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Sync endpoints run in this pool; the rest of the requests wait in the event loop.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        await to_thread.run_sync(warm_up)
         yield
         database.dispose()
 

@@ -154,21 +154,27 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
     """A viewing or meeting with a day or time: said by the manager, proposed by the client
     and confirmed, or asked by the manager and answered with a time. A proposal put as a
     question counts once the client agrees in the next turn."""
-    events, times = _compiled(item, lambda: (_matcher(item.events), _matcher(item.times)))
-    regex = re.compile(item.time_regex, re.IGNORECASE) if item.time_regex else None
-    agreement = frozenset(item.agreement)
+    events, times, regex, agreement = _compiled(
+        item,
+        lambda: (
+            _matcher(item.events),
+            _matcher(item.times),
+            re.compile(item.time_regex, re.IGNORECASE) if item.time_regex else None,
+            frozenset(item.agreement),
+        ),
+    )
 
     def has_time(turn: Turn | None) -> bool:
         if turn is None:
             return False
         return bool(times.find(turn.tokens)) or bool(regex and regex.search(turn.text))
 
-    by_position = {t.position: t for t in a.turns}
+    turns = a.turns  # in order: turns[n].position == n
     for turn in a.manager_turns:
         if not events.find(turn.tokens):
             continue
-        before = by_position.get(turn.position - 1)
-        after = by_position.get(turn.position + 1)
+        before = turns[turn.position - 1] if turn.position > 0 else None
+        after = turns[turn.position + 1] if turn.position + 1 < len(turns) else None
         client_after = after if after and after.utterance.speaker != a.manager else None
         if has_time(turn):
             asked = turn.text.rstrip().endswith("?")

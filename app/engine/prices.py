@@ -7,7 +7,6 @@ amount with a part below a million, or a figure said with "рублей", is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,14 @@ from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
 
 _MIN_PRICE = 100_000
-_DIGIT = re.compile(r"\d")
+
+
+def _has_digit(text: str) -> bool:
+    """Ten substring searches in C, several times faster than a regex scan of the turn.
+    Speech-to-text writes amounts in ASCII digits."""
+    return any(d in text for d in "0123456789")
+
+
 _CONTEXT = ("стоить", "стоимость", "цена", "рубль", "руб", "р", "₽", "бюджет", "за", "от")
 
 
@@ -46,7 +52,7 @@ class PriceFinder:
         """Each exact price in the given (manager's) turns."""
         found = []
         for turn in turns:
-            if not _DIGIT.search(turn.text) and self.scales.keys().isdisjoint(turn.tokens.lemmas):
+            if not _has_digit(turn.text) and self.scales.keys().isdisjoint(turn.tokens.lemmas):
                 continue  # a price needs digits or "тысяч"/"миллион": most turns have neither
             for amount in self._amounts(turn.tokens):
                 if self._is_exact(turn.tokens.lemmas, amount):

@@ -24,6 +24,14 @@ from app.services.schemas import ScoreIn
 # Transcripts arrive as speech-to-text JSON; their nesting is shallow in every real format.
 _TRANSCRIPT_MAX_DEPTH = 64
 
+# A short call that touches every part of the engine: greeting, a question, a forbidden phrase.
+_WARM_UP_CALL = (
+    "Менеджер: Добрый день, агентство недвижимости «Дом», меня зовут Анна. "
+    "Какой район вы рассматриваете?\n"
+    "Клиент: Центр, до десяти миллионов.\n"
+    "Менеджер: Я не знаю, перезвоните позже. Давайте встретимся в субботу в 11:00?"
+)
+
 
 def _engine_error(exc: EngineError, request: ScoreIn) -> CallqaError:
     if isinstance(exc, ChecklistError):
@@ -58,6 +66,13 @@ def score_request(request: ScoreIn) -> Any:
     if problem:
         raise UnparseableTranscript.at("/transcript", problem)
     return result
+
+
+def warm_up() -> None:
+    """Load the dictionaries and compile every built-in checklist before the first request,
+    which would otherwise wait a second for them."""
+    for checklist in list_checklists():
+        score(_WARM_UP_CALL, checklist)
 
 
 def dry_run(request: ScoreIn) -> dict[str, Any]:
