@@ -187,7 +187,7 @@ def _run_step(db: Database, name: str, statements: list[tuple[str, dict[str, Any
 def _seed_days(db: Database, zone: str) -> None:
     """The day roll-ups in `zone`, from the seeded calls (also when a reused database has them
     in another zone: a clean table, as on a fresh seed)."""
-    emptied = ("TRUNCATE manager_rollup_day", {})
+    emptied: tuple[str, dict[str, Any]] = ("TRUNCATE manager_rollup_day", {})
     # Empty, so in any zone: the rows inserted next are in this one.
     zoned = ("UPDATE day_rollup_zone SET zone = :zone", {"zone": zone})
     seeded = (SEED_DAY_ROLLUPS.format(items=_items_sql()), {"zone": zone})

@@ -67,8 +67,8 @@ SUMMARY_COLUMNS = (
 )
 
 
-_SUMS = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other")
-_SUMS += ("violations",)
+_SUMS: tuple[str, ...] = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation")
+_SUMS += ("q_other", "violations")
 
 
 def _add_on_conflict(stmt: Any, table: Table, key: Sequence[str]) -> Any:
@@ -88,7 +88,7 @@ def _upsert_day_rollups_statement() -> Any:
     """One slot's sums added into its local day: the day is computed here, from the zone
     stored with the day rows, so every writer files a call under the same day whatever its own
     settings, and with PostgreSQL's zone rules, the same ones the rebuild from slots uses."""
-    values = [
+    values: list[Any] = [
         bindparam("manager_id", type_=Text()),
         bindparam("team_id", type_=Text()),
         bindparam("checklist_key", type_=Text()),

@@ -58,7 +58,7 @@ def test_migration_files_are_date_prefixed() -> None:
 
 
 def _indexes(engine: Engine, table: str) -> set[str]:
-    return {i["name"] for i in inspect(engine).get_indexes(table)}
+    return {str(i["name"]) for i in inspect(engine).get_indexes(table)}
 
 
 SLOT_ROW = (
