@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -117,9 +116,7 @@ class Matcher:
         ):
             for key in keys:
                 entries = index[key]
-                at = -1
-                for _ in range(words.count(key)):
-                    at = words.index(key, at + 1)
+                for at in occurrences(words, key):
                     for p, after, before in entries:
                         if after or before:
                             m = _match_around(p, after, before, tokens, at, n)
@@ -137,16 +134,13 @@ def _order(m: Match) -> tuple[int, int, int]:
     return (m.first, len(m.skipped) - len(m.pattern.words), m.last)
 
 
-def positions(words: list[str], keys: AbstractSet[str]) -> list[int]:
-    """Where any of `keys` stands in `words`, ascending; list.index keeps the scan in C."""
+def occurrences(words: list[str], key: str) -> list[int]:
+    """Where `key` stands in `words`, ascending; list.count and list.index scan in C."""
     out: list[int] = []
-    for key in keys:
-        at = -1
-        for _ in range(words.count(key)):
-            at = words.index(key, at + 1)
-            out.append(at)
-    if len(keys) > 1:
-        out.sort()
+    at = -1
+    for _ in range(words.count(key)):
+        at = words.index(key, at + 1)
+        out.append(at)
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
-from app.engine.patterns import Matcher, compile_pattern, positions
+from app.engine.patterns import Matcher, compile_pattern, occurrences
 from app.engine.result import Question
 from app.engine.speech import Turn
 from app.engine.text import Tokens, lemma
@@ -92,11 +92,11 @@ class QuestionFinder:
 
     def _best(self, scores: dict[str, float]) -> str:
         """The highest score of at least _MIN_SCORE; a tie goes to the category listed first."""
-        best, top = OTHER, _MIN_SCORE - 1e-9
+        best, top = OTHER, 0.0
         for key in self.categories:
             if scores.get(key, 0.0) > top:
                 best, top = key, scores[key]
-        return best
+        return best if top >= _MIN_SCORE else OTHER
 
     def find(self, turns: Sequence[Turn], punctuated: bool) -> list[Question]:
         """Every question in the given (manager's) turns, in order."""
@@ -151,9 +151,9 @@ class QuestionFinder:
         last_cue = -_MERGE_WINDOW
         forms, lemmas = tokens.forms, tokens.lemmas
         # Only words that can be a cue are visited, in order.
-        candidates = {*starter_at, *positions(lemmas, self.cue_words.intersection(lemmas))}
-        if self.particle in forms:
-            candidates.update(positions(forms, {self.particle}))
+        candidates = {*starter_at, *occurrences(forms, self.particle)}
+        for key in self.cue_words.intersection(lemmas):
+            candidates.update(occurrences(lemmas, key))
         for i in sorted(candidates):
             form = forms[i]
             if i in blocked:
