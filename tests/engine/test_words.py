@@ -28,7 +28,7 @@ def test_hyphens_digits_and_quotes_split_as_words() -> None:
         "кухня-гостиная",
         "18",
         "5",
-        "м",
+        "м²",
         "сдача",
         "в",
         "2027",
