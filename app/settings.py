@@ -27,6 +27,22 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# Keys of the zone database that name this machine's setting, not a zone: PostgreSQL and
+# Python may disagree on them, and a report must mean the same everywhere.
+_MACHINE_ZONES = frozenset(("localtime", "posixrules", "Factory"))
+
+
+def iana_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone called `name`, or None when there is no such zone."""
+    if name in _MACHINE_ZONES:
+        return None
+    try:
+        return ZoneInfo(name)
+    # Odd keys ("../etc", "/", very long ones) raise OSError or ValueError, not NotFound.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 class Settings(BaseSettings):
     """Every knob of the service and the CLI."""
 
@@ -66,10 +82,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if iana_zone(value) is None:
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
     @field_validator("log_level", mode="before")

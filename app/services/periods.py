@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from app.services.errors import InvalidInput
 from app.services.records import ROLLUP_SLOT, slot_start
+from app.settings import iana_zone
 
 DEFAULT_DAYS = 90
 """Without `from`, a window covers the last 90 days (today included)."""
@@ -78,12 +79,11 @@ def _day_starting_at(moment: datetime, zone: ZoneInfo) -> date | None:
 def zone_of(tz: str | None, default: str) -> ZoneInfo:
     """The zone named by `tz`, else the configured default; 422 naming `tz` if unknown."""
     name = tz if tz else default
-    try:
-        return ZoneInfo(name)
-    # Odd keys ("../etc", "/", very long ones) raise OSError or ValueError, not NotFound.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+    zone = iana_zone(name)
+    if zone is None:
         reason = f"unknown time zone {name!r}; use an IANA name such as Europe/Moscow"
-        raise invalid("tz", reason) from None
+        raise invalid("tz", reason)
+    return zone
 
 
 def parse_moment(
