@@ -8,7 +8,9 @@ What it measures
   generate_series (not through the API). Question counts grow over the year as coaching
   takes hold (4-5 per call at first, ~15 at the end), forbidden phrases fade. Each call gets
   a compact score (total, grade, question counts, item pass flags; not the full evidence),
-  0-2 `call_violation` rows from 8 phrases, and `manager_rollup` (15-minute UTC slots) and
+  0-2 `call_violation` rows from 8 phrases (no `call_question` rows: no trend, leaderboard or
+  report query reads them; the question counts come from the roll-ups), and
+  `manager_rollup` (15-minute UTC slots) and
   `manager_rollup_day` (local days of `--timezone`, the configured zone) are computed from the
   seeded calls with one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have
   upserted them. Then VACUUM ANALYZE. The schema is the real one, migrated with the real
