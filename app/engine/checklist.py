@@ -98,6 +98,7 @@ class BookingItem(_Item):
     kind: Literal["booking"]
     events: Annotated[list[str], Field(min_length=1)]
     times: Patterns
+    # Times written in digits ("в 11", "15:30", "25 числа"): tried on turns holding a digit.
     time_regex: str | None = None
     agreement: list[str] = Field(default_factory=list)
 

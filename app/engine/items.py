@@ -20,7 +20,7 @@ from app.engine.patterns import Matcher, compile_pattern
 from app.engine.prices import Amount
 from app.engine.result import Evidence, ItemResult, Question, Violation
 from app.engine.speech import Turn
-from app.engine.text import is_given_name
+from app.engine.text import has_digit, is_given_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +167,9 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
     def has_time(turn: Turn | None) -> bool:
         if turn is None:
             return False
-        return bool(times.find(turn.tokens)) or bool(regex and regex.search(turn.text))
+        if times.find(turn.tokens):
+            return True
+        return bool(regex and has_digit(turn.text) and regex.search(turn.text))
 
     turns = a.turns  # in order: turns[n].position == n
     for turn in a.manager_turns:

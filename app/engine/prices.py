@@ -12,15 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.speech import Turn
-from app.engine.text import Tokens, lemma
+from app.engine.text import Tokens, has_digit, lemma
 
 _MIN_PRICE = 100_000
-
-
-def _has_digit(text: str) -> bool:
-    """Ten substring searches in C, several times faster than a regex scan of the turn.
-    Speech-to-text writes amounts in ASCII digits."""
-    return any(d in text for d in "0123456789")
 
 
 _CONTEXT = ("стоить", "стоимость", "цена", "рубль", "руб", "р", "₽", "бюджет", "за", "от")
@@ -52,7 +46,7 @@ class PriceFinder:
         """Each exact price in the given (manager's) turns."""
         found = []
         for turn in turns:
-            if not _has_digit(turn.text) and self.scales.keys().isdisjoint(turn.tokens.lemmas):
+            if not has_digit(turn.text) and self.scales.keys().isdisjoint(turn.tokens.lemmas):
                 continue  # a price needs digits or "тысяч"/"миллион": most turns have neither
             for amount in self._amounts(turn.tokens):
                 if self._is_exact(turn.tokens.lemmas, amount):

@@ -36,6 +36,12 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
+def has_digit(text: str) -> bool:
+    """Whether the text holds an ASCII digit (speech-to-text writes amounts and times in them):
+    ten substring searches in C, several times faster than a regex scan of a long turn."""
+    return any(d in text for d in "0123456789")
+
+
 def _is_russian(form: str) -> bool:
     return not form.isdigit() and "а" <= form[0] <= "я"
 
