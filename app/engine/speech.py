@@ -33,6 +33,8 @@ class Turn:
     @property
     def word_count(self) -> int:
         """Words as a listener counts them (whitespace-separated), cheap for every turn."""
+        if self._tokens is not None:
+            return self._tokens.spoken
         return len(self.utterance.text.split())
 
     def span(self, first: int, last: int) -> str:

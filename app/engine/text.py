@@ -99,20 +99,23 @@ def is_given_name(form: str) -> bool:
 class Tokens:
     """The words of one text: folded forms and lemmas, with offsets computed on demand."""
 
-    __slots__ = ("_spans", "forms", "lemmas", "stops", "text")
+    __slots__ = ("_spans", "forms", "lemmas", "spoken", "stops", "text")
 
     def __init__(
         self,
         text: str,
         forms: list[str],
         lemmas: list[str],
-        stops: list[tuple[int, str]] | None = None,
+        stops: list[tuple[int, str]],
+        spoken: int,
     ) -> None:
         self.text = text
         self.forms = forms
         self.lemmas = lemmas
         # Sentence ends: (number of words before the mark, the mark), e.g. (4, "?").
-        self.stops = stops or []
+        self.stops = stops
+        # Words as a listener counts them (whitespace-separated): "кухня-гостиная, 18" is 2.
+        self.spoken = spoken
         self._spans: list[tuple[int, int]] | None = None
 
     def __len__(self) -> int:
@@ -158,7 +161,8 @@ def tokenize(text: str) -> Tokens:
     forms: list[str] = []
     stops: list[tuple[int, str]] = []
     add = forms.append
-    for raw in fold(text).split():
+    raws = fold(text).split()
+    for raw in raws:
         # Most words are bare or carry one mark ("да," "прогулок."): no regex needed.
         if raw.isalpha():
             add(raw)
@@ -177,5 +181,5 @@ def tokenize(text: str) -> Tokens:
     cached = list(map(_lemmas.get, forms))
     if None in cached:  # forms not seen since start-up
         lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
-        return Tokens(text, forms, lemmas, stops)
-    return Tokens(text, forms, cast(list[str], cached), stops)
+        return Tokens(text, forms, lemmas, stops, len(raws))
+    return Tokens(text, forms, cast(list[str], cached), stops, len(raws))
