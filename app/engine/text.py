@@ -38,8 +38,13 @@ def _morph() -> Any:
 
 def has_digit(text: str) -> bool:
     """Whether the text holds an ASCII digit (speech-to-text writes amounts and times in them):
-    ten substring searches in C, several times faster than a regex scan of a long turn."""
-    return any(d in text for d in "0123456789")
+    ten substring searches in C (spelled out: a generator costs more than they do), several
+    times faster than a regex scan of a long turn."""
+    t = text
+    return (
+        "0" in t or "1" in t or "2" in t or "3" in t or "4" in t
+        or "5" in t or "6" in t or "7" in t or "8" in t or "9" in t
+    )  # fmt: skip
 
 
 def _is_russian(form: str) -> bool:
