@@ -3,8 +3,9 @@
 A pattern is words separated by spaces. Each word matches a token by lemma ("говорил"
 matches "говорила"), or by its exact form when written with a leading `=` ("=перезвоните"
 matches the request, not "перезвоню", which is what a trainer wants to hear). `a|b` offers
-alternatives at one position. Between the words a match may skip up to `gap` tokens
-("вы меня неправильно поняли" for "вы неправильно поняли").
+alternatives at one position; a leading `=` makes them all exact ("=перезвонят|перезвонит").
+Between the words a match may skip up to `gap` tokens ("вы меня неправильно поняли" for "вы
+неправильно поняли").
 
 Patterns are indexed by one word each (their longest, the rarest in speech), so a turn is
 scanned once, whatever the number of patterns.
@@ -56,12 +57,15 @@ def compile_pattern(text: str, *, gap: int = 0, value: object = None) -> Pattern
     for raw in text.split():
         lemmas: set[str] = set()
         forms: set[str] = set()
+        exact = raw.startswith("=")  # "=a|b": both exact forms
         for alt in raw.split("|"):
             alt = fold(alt.strip(",.?!"))
+            if alt.startswith("="):
+                alt = alt[1:]
             if not alt:
                 continue
-            if alt.startswith("="):
-                forms.add(alt[1:])
+            if exact:
+                forms.add(alt)
             else:
                 lemmas.add(lemma(alt))
         if lemmas or forms:

@@ -17,10 +17,12 @@ from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Tokens, lemma
+from app.engine.text import Tokens, fold, lemma, person
 
 _PUNCTUATION = re.compile(r"[.!?…]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
+_SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
+_TAIL_WORDS = 8  # else the rule looks at the turn's last words
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
 _MIN_SCORE = 2.0  # weak words alone do not make a category
@@ -39,6 +41,9 @@ class QuestionFinder:
     prepositions: frozenset[str]
     tags: frozenset[str]
     cue_words: frozenset[str]  # lemmas that may open a question: interrogatives, clause_initial
+    answers: frozenset[str]  # a client's reply opening with one of these answers a yes/no question
+    address: frozenset[str]  # lemmas that address the client
+    self_words: frozenset[str]  # lemmas with which the manager speaks of himself
     # The language file's starters, indirect_after and not_questions in one index; each
     # pattern's value names its list.
     cue_phrases: Matcher
@@ -73,6 +78,9 @@ class QuestionFinder:
             prepositions=frozenset(q.get("prepositions", [])),
             tags=lemmas(q.get("tags", [])) | {"алло"},
             cue_words=interrogatives | clause_initial,
+            answers=frozenset(fold(w) for w in q.get("answers", [])),
+            address=lemmas(q.get("address", [])),
+            self_words=lemmas(q.get("self", [])),
             cue_phrases=Matcher(cue_phrases),
         )
 
@@ -98,15 +106,18 @@ class QuestionFinder:
                 best, top = key, scores[key]
         return best if top >= _MIN_SCORE else OTHER
 
-    def find(self, turns: Sequence[Turn], punctuated: bool) -> list[Question]:
-        """Every question in the given (manager's) turns, in order."""
+    def find(
+        self, turns: Sequence[Turn], punctuated: bool, call: Sequence[Turn] = ()
+    ) -> list[Question]:
+        """Every question in the given (manager's) turns, in order. `call` is every turn of
+        the call in order: without punctuation, the client's reply tells a yes/no question."""
         found: list[Question] = []
         for turn in turns:
             u = turn.utterance
             if punctuated or _PUNCTUATION.search(u.text):
                 spans = self._by_punctuation(turn)
             else:
-                spans = self._by_cues(turn)
+                spans = self._by_cues(turn) or self._unmarked(turn, _reply(turn, call))
             if not spans:
                 continue
             categories = self.classify(turn.tokens, [(a, b) for a, b, _ in spans])
@@ -135,6 +146,27 @@ class QuestionFinder:
             last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(tokens) - 1
             spans.append((first, last, turn.span(first, last)))
         return spans
+
+    def _unmarked(self, turn: Turn, reply: Turn | None) -> list[tuple[int, int, str]]:
+        """A yes/no question without any cue, in a turn without punctuation (see lang file)."""
+        tokens = turn.tokens
+        n = len(tokens)
+        if n == 0:
+            return []
+        first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
+        forms, lemmas = tokens.forms[first:], tokens.lemmas[first:]
+        persons = {person(f) for f in forms}
+        if "1per" in persons or not self.self_words.isdisjoint(lemmas):
+            return []
+        answered = (
+            reply is not None
+            and reply.tokens.forms[:1] != []
+            and (reply.tokens.forms[0] in self.answers)
+        )
+        addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
+        if answered or (addressed and "или" in forms):
+            return [(first, n - 1, turn.span(first, n - 1))]
+        return []
 
     def _cue_starts(self, tokens: Tokens) -> list[int]:
         blocked: set[int] = set()
@@ -189,3 +221,11 @@ class QuestionFinder:
                 cue = max(cue - 2, starts[-1] + 2)
             starts.append(cue)
         return starts
+
+
+def _reply(turn: Turn, call: Sequence[Turn]) -> Turn | None:
+    """The next turn of the call when another speaker says it."""
+    at = turn.position + 1
+    if at < len(call) and call[at].utterance.speaker != turn.utterance.speaker:
+        return call[at]
+    return None

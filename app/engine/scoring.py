@@ -62,7 +62,7 @@ def score(
     manager = choose_manager(turns, checklist.lang, manager_speaker)
     mine = [t for t in turns if t.utterance.speaker == manager.speaker]
     punctuated = sum(1 for t in mine if _has_punctuation(t.text)) >= _PUNCTUATED_SHARE * len(mine)
-    questions = compiled.questions.find(mine, punctuated)
+    questions = compiled.questions.find(mine, punctuated, turns)
     counts = {key: 0 for key in (*checklist.categories, OTHER)}
     for q in questions:
         counts[q.category] += 1

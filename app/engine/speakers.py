@@ -11,7 +11,7 @@ from app.engine.errors import NoManagerError
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import ManagerChoice
 from app.engine.speech import Turn
-from app.engine.text import fold
+from app.engine.text import fold, lemma
 
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
 
@@ -67,6 +67,7 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
     matcher = Matcher(
         compile_pattern(p, gap=1, value=kind) for kind, (ps, _) in kinds.items() for p in ps
     )
+    asked_words = frozenset(lemma(w) for w in lang.get("questions", {}).get("interrogatives", []))
     score: dict[str, float] = dict.fromkeys(speakers, 0.0)
     evidence: dict[str, list[str]] = {s: [] for s in speakers}
     seen: Counter[str] = Counter()
@@ -76,11 +77,18 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
         if who is None:
             continue
         seen[who] += 1
-        questions[who] += turn.text.count("?")
+        # Without punctuation (speech-to-text), a turn with a question word asks.
+        asks = turn.text.count("?") or not asked_words.isdisjoint(turn.tokens.lemmas)
+        questions[who] += int(asks)
         if seen[who] > 3:
             continue
-        # A caller asking "это отдел продаж «Юг»?" names the company too: not a cue.
-        matches = [m for m in matcher.find(turn.tokens) if not turn.tokens.in_question(m.first)]
+        # A caller asking "это отдел продаж «Юг»?" names the company too: not a cue. An offer
+        # of help is a question by nature ("Чем могу помочь?").
+        matches = [
+            m
+            for m in matcher.find(turn.tokens)
+            if m.pattern.value == "offers help" or not turn.tokens.in_question(m.first)
+        ]
         for kind in {str(m.pattern.value) for m in matches}:
             if kind not in evidence[who]:
                 score[who] += kinds[kind][1]

@@ -87,6 +87,25 @@ def _is_suspect(form: str) -> bool:
     return got
 
 
+_persons: dict[str, str] = {}
+
+
+def person(form: str) -> str:
+    """ "1per", "2per" or "3per" for a personal verb form ("пришлю", "смотрите"), else "".
+
+    Only the dictionary's best parse counts: "смотрите" is taken as the indicative."""
+    got = _persons.get(form)
+    if got is None:
+        got = ""
+        if _is_russian(form):
+            tag = _morph().parse(form)[0].tag
+            got = str(tag.person or "") if "VERB" in tag else ""
+        if len(_persons) >= _CACHE_LIMIT:
+            _persons.clear()
+        _persons[form] = got
+    return got
+
+
 _names: dict[str, bool] = {}
 
 

@@ -50,3 +50,26 @@ def test_only_the_managers_speech_is_scored() -> None:
     text = "Клиент: Я не знаю. Какой бюджет нужен?\nМенеджер: Давайте подберём."
     result = score(text)
     assert result.violations == () and result.questions == ()
+
+
+def test_in_asr_text_the_speaker_who_asks_is_the_manager_even_when_the_client_speaks_first() -> (
+    None
+):
+    asr = (
+        "speaker_00: у нас трое детей нужна большая квартира\n"
+        "speaker_01: а сколько им лет\n"
+        "speaker_00: двенадцать и восемь\n"
+        "speaker_01: в какой школе учится старший"
+    )
+
+    assert score(asr).manager.speaker == "speaker_01"
+
+
+def test_an_offer_of_help_names_the_manager_though_it_is_a_question() -> None:
+    text = (
+        "spk_0: Алло, это управляющая компания «Резорт Сервис»?\n"
+        "spk_1: Да, добрый день, «Резорт Сервис». Чем могу помочь?\n"
+        "spk_0: Мне не перечислили доход."
+    )
+
+    assert score(text).manager.speaker == "spk_1"

@@ -105,3 +105,23 @@ def test_asr_personal_and_motivation_questions() -> None:
 def test_counts_include_every_category_and_other() -> None:
     result = score(dialogue("М: Как вас зовут?", "К: Игорь."))
     assert result.question_counts == {"motivation": 0, "personal": 0, "expertise": 0, "other": 1}
+
+
+def test_asr_yes_no_question_is_told_by_the_clients_yes() -> None:
+    asr = "менеджер: дети есть\nклиент: да двое\nменеджер: ипотеку рассматриваете\nклиент: нет"
+
+    assert [q.text for q in score(asr).questions] == ["дети есть", "ипотеку рассматриваете"]
+
+
+def test_asr_statement_about_the_manager_himself_is_no_question_even_after_a_yes() -> None:
+    asr = "менеджер: я пришлю вам планировки сегодня\nклиент: да спасибо"
+
+    assert score(asr).questions == ()
+
+
+def test_asr_alternatives_offered_to_the_client_are_a_question_whatever_the_reply() -> None:
+    asr = "менеджер: вы для себя смотрите или под сдачу\nклиент: для себя"
+
+    assert [(q.text, q.category) for q in score(asr).questions] == [
+        ("вы для себя смотрите или под сдачу", "expertise")
+    ]
