@@ -158,11 +158,17 @@ class Checklist(_Strict):
     forbidden: str | None = None
     grades: Grades
     categories: dict[str, Category] = Field(default_factory=dict)
+    # Questions none of the categories should claim though they name a topic ("когда сможете
+    # подъехать посмотреть квартиру" schedules a viewing): a match weighs as a category phrase
+    # for `other`, which wins ties.
+    other_questions: Patterns
     items: Annotated[list[Item], Field(min_length=1)]
     # Filled by the loader, not written in YAML.
     version: str = ""
     forbidden_phrases: tuple[ForbiddenPhrase, ...] = ()
     lang: dict[str, Any] = Field(default_factory=dict)
+
+    _v = field_validator("other_questions")(_check_patterns)
 
     @cached_property
     def max_points(self) -> float:

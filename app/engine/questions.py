@@ -49,7 +49,12 @@ class QuestionFinder:
     cue_phrases: Matcher
 
     @classmethod
-    def build(cls, categories: dict[str, Category], lang: dict[str, Any]) -> QuestionFinder:
+    def build(
+        cls,
+        categories: dict[str, Category],
+        lang: dict[str, Any],
+        other_questions: Sequence[str] = (),
+    ) -> QuestionFinder:
         q = lang.get("questions", {})
         patterns = []
         for key, cat in categories.items():
@@ -57,6 +62,8 @@ class QuestionFinder:
                 gap = 3 if field == "phrases" else 0
                 for text in getattr(cat, field):
                     patterns.append(compile_pattern(text, gap=gap, value=(key, weight)))
+        weight = _WEIGHTS["phrases"]
+        patterns += [compile_pattern(t, gap=3, value=(OTHER, weight)) for t in other_questions]
 
         def lemmas(words: list[str]) -> frozenset[str]:
             return frozenset(lemma(w) for w in words)
@@ -99,12 +106,13 @@ class QuestionFinder:
         return [self._best(s) if s else OTHER for s in scores]
 
     def _best(self, scores: dict[str, float]) -> str:
-        """The highest score of at least _MIN_SCORE; a tie goes to the category listed first."""
+        """The highest score of at least _MIN_SCORE; a tie goes to the category listed first,
+        and to `other` when the checklist's other_questions score as high."""
         best, top = OTHER, 0.0
         for key in self.categories:
             if scores.get(key, 0.0) > top:
                 best, top = key, scores[key]
-        return best if top >= _MIN_SCORE else OTHER
+        return best if top >= _MIN_SCORE and top > scores.get(OTHER, 0.0) else OTHER
 
     def find(
         self, turns: Sequence[Turn], punctuated: bool, call: Sequence[Turn] = ()

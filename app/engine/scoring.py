@@ -35,7 +35,7 @@ def _compile(checklist: Checklist) -> _Compiled:
     if key not in _COMPILED:
         lang = checklist.lang
         _COMPILED[key] = _Compiled(
-            QuestionFinder.build(checklist.categories, lang),
+            QuestionFinder.build(checklist.categories, lang, checklist.other_questions),
             PhraseFinder.build(checklist.forbidden_phrases, lang.get("negations", [])),
             PriceFinder.build(lang),
         )

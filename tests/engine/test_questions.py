@@ -33,6 +33,12 @@ def categories(*lines: str) -> list[str]:
         ("Какой должна быть квартира вашей мечты?", "motivation"),
         ("Как вас зовут?", "other"),
         ("Вам удобно говорить?", "other"),
+        ("Когда сможете приехать посмотреть квартиры?", "other"),
+        ("А вы сами в каком районе сейчас живёте?", "personal"),
+        ("А работаете где?", "personal"),
+        ("Ну а по деньгам как?", "expertise"),
+        ("То есть вас будет шестеро?", "expertise"),
+        ("Когда хотите переехать?", "expertise"),
     ],
 )
 def test_question_is_sorted_into_the_seed_category(question: str, category: str) -> None:
