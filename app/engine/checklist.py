@@ -101,6 +101,9 @@ class BookingItem(_Item):
     # Times written in digits ("в 11", "15:30", "25 числа"): tried on turns holding a digit.
     time_regex: str | None = None
     agreement: list[str] = Field(default_factory=list)
+    # A manager's turn opening with one of these fixes the time the client's answer gave
+    # ("Давайте двадцать седьмое, в десять").
+    proposals: list[str] = Field(default_factory=list)
 
     _v = field_validator("events", "times")(_check_patterns)
 

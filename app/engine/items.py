@@ -152,15 +152,17 @@ def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
 
 def booking(item: BookingItem, a: Analysis) -> ItemResult:
     """A viewing or meeting with a day or time: said by the manager, proposed by the client
-    and confirmed, or asked by the manager and answered with a time. A proposal put as a
-    question counts once the client agrees in the next turn."""
-    events, times, regex, agreement = _compiled(
+    and confirmed, asked by the manager and answered with a time, or fixed in the manager's
+    turn after the client's answer. A proposal put as a question counts once the client
+    agrees in the next turn."""
+    events, times, regex, agreement, proposals = _compiled(
         item,
         lambda: (
             _matcher(item.events),
             _matcher(item.times),
             re.compile(item.time_regex, re.IGNORECASE) if item.time_regex else None,
             frozenset(item.agreement),
+            frozenset(item.proposals),
         ),
     )
 
@@ -175,9 +177,20 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
     for turn in a.manager_turns:
         if not events.find(turn.tokens):
             continue
-        before = turns[turn.position - 1] if turn.position > 0 else None
-        after = turns[turn.position + 1] if turn.position + 1 < len(turns) else None
+        at = turn.position
+        before = turns[at - 1] if at > 0 else None
+        after = turns[at + 1] if at + 1 < len(turns) else None
         client_after = after if after and after.utterance.speaker != a.manager else None
+        # "Когда сможете на просмотр?" — "В конце апреля." — "Давайте двадцать седьмое, в десять."
+        then = turns[at + 2] if client_after and at + 2 < len(turns) else None
+        manager_then = (
+            then
+            if then
+            and then.utterance.speaker == a.manager
+            and then.tokens.forms[:1]
+            and then.tokens.forms[0] in proposals
+            else None
+        )
         if has_time(turn):
             asked = turn.text.rstrip().endswith("?")
             agreed = client_after is not None and not agreement.isdisjoint(
@@ -185,7 +198,7 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
             )
             if not asked or agreed or not agreement:
                 return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
-        elif has_time(before) or has_time(client_after):
+        elif has_time(before) or has_time(client_after) or has_time(manager_then):
             return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
     return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
 

@@ -68,6 +68,25 @@ def test_viewing_booked_with_a_day_or_time() -> None:
     assert item(agreed, "viewing_booked").passed
 
 
+def test_a_month_without_a_day_books_no_viewing() -> None:
+    vague = score(dialogue("М: Ближе к июню договоримся о дате показа.", "К: Хорошо."))
+
+    assert not item(vague, "viewing_booked").passed
+
+
+def test_the_manager_fixing_the_day_the_client_gave_books_the_viewing() -> None:
+    fixed = score(
+        dialogue(
+            "М: Когда сможете прилететь на просмотр?",
+            "К: В конце апреля.",
+            "М: Давайте двадцать седьмое апреля, десять утра.",
+            "К: Хорошо.",
+        )
+    )
+
+    assert item(fixed, "viewing_booked").passed
+
+
 def test_long_presentation_fails_short_presentation() -> None:
     monologue = " ".join(["Дом построен из монолита, рядом море и парк."] * 20)
     got = item(
