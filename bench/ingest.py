@@ -301,6 +301,13 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
             f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}  (target p95 <= 50)"
         )
         print(cpu_note(cpu, pid, len(bodies)))
+        if rate is None:
+            # Little's law: 50 clients always waiting means mean latency = 50 / throughput.
+            print(
+                f"  closed-loop bound: mean latency = 50 clients / {len(bodies) / wall:.0f} "
+                f"calls/s = {50 / (len(bodies) / wall) * 1000:.0f} ms; a p95 of 50 ms needs "
+                "over 1,000 calls/s"
+            )
         singles = make_calls(args.single_calls, texts, run_id, first=len(calls) + 10**6)
 
     print(f"\nload average {os.getloadavg()[0]:.2f} at end (other work on the machine skews it)")
