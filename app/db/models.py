@@ -3,7 +3,9 @@
 The models mirror migrations/versions; Alembic owns the schema. One roll-up is keyed by a
 15-minute UTC slot because every real UTC offset is a multiple of 15 minutes, so day, week and
 month buckets in any zone are exact sums of slots. The other holds the same sums per local day
-of one zone (`day_rollup_zone`): a tenth of the rows for queries in that zone.
+of one zone (`day_rollup_zone`): a tenth of the rows for queries in that zone. Two more count the
+forbidden-phrase hits per local day and month of that zone, so top violations need no join of
+calls.
 """
 
 from __future__ import annotations
@@ -186,9 +188,71 @@ class ManagerRollupDay(Base):
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
 
 
+class ViolationRollupDay(Base):
+    """Forbidden-phrase hits per manager, team, checklist, local day of the zone in
+    `DayRollupZone` and phrase, upserted on every ingest: top violations over whole days of that
+    zone count these (and `ViolationRollupMonth`) instead of joining the calls with their hits."""
+
+    __tablename__ = "violation_rollup_day"
+    __table_args__ = (
+        # The primary key leads with the day for windows over all teams.
+        Index(
+            "ix_violation_rollup_day_manager_id_day_covering",
+            "manager_id",
+            "day",
+            postgresql_include=["team_id", "checklist_key", "phrase", "said"],
+        ),
+        Index(
+            "ix_violation_rollup_day_team_id_day_covering",
+            "team_id",
+            "day",
+            postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
+        ),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    # '' rather than NULL for "no team", as in the other roll-ups.
+    team_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    phrase: Mapped[str] = mapped_column(Text, primary_key=True)
+    said: Mapped[int] = mapped_column(Integer)
+
+
+class ViolationRollupMonth(Base):
+    """The sums of `ViolationRollupDay` per local calendar month (`month`: its first day),
+    upserted with the days: a year of all teams is ~17,000 month rows, not ~250,000 day rows;
+    the days serve only the edges of a window that are not whole months."""
+
+    __tablename__ = "violation_rollup_month"
+    __table_args__ = (
+        # The primary key leads with the month for windows over all teams.
+        Index(
+            "ix_violation_rollup_month_manager_id_month_covering",
+            "manager_id",
+            "month",
+            postgresql_include=["team_id", "checklist_key", "phrase", "said"],
+        ),
+        Index(
+            "ix_violation_rollup_month_team_id_month_covering",
+            "team_id",
+            "month",
+            postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
+        ),
+    )
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    team_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    phrase: Mapped[str] = mapped_column(Text, primary_key=True)
+    said: Mapped[int] = mapped_column(Integer)
+
+
 class DayRollupZone(Base):
-    """The one zone whose local days `manager_rollup_day` is kept in. Stored with the data, not
-    read from each process's settings, so every writer and reader agrees on what a day row means."""
+    """The one zone whose local days (and months) the day roll-ups and violation roll-ups are
+    kept in. Stored with the data, not read from each process's settings, so every writer and reader
+    agrees on what a day row means."""
 
     __tablename__ = "day_rollup_zone"
     __table_args__ = (CheckConstraint("singleton", name="singleton"),)

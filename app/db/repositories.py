@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import Text
 
 from app.db.models import (
@@ -37,6 +38,8 @@ from app.db.models import (
     DayRollupZone,
     ManagerRollup,
     ManagerRollupDay,
+    ViolationRollupDay,
+    ViolationRollupMonth,
 )
 
 CallKey = tuple[str, str]
@@ -48,6 +51,8 @@ _violation = cast(Table, CallViolation.__table__)
 _rollup = cast(Table, ManagerRollup.__table__)
 _day = cast(Table, ManagerRollupDay.__table__)
 _zone = cast(Table, DayRollupZone.__table__)
+_violation_day = cast(Table, ViolationRollupDay.__table__)
+_violation_month = cast(Table, ViolationRollupMonth.__table__)
 
 # What a call listing returns: everything but the large transcript, utterances and score.
 SUMMARY_COLUMNS = (
@@ -179,6 +184,51 @@ def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(_UPSERT_DAY_ROLLUPS, ordered)
 
 
+_HIT_COLUMNS = ("manager_id", "team_id", "checklist_key", "started_at", "phrase", "said")
+
+
+def _upsert_hits_statement(table: str, period: str) -> TextClause:
+    """Phrase hits added into their local periods: rows of one key (calls of one manager-day)
+    summed first, since one statement may not update a row twice; the period computed here
+    from the stored zone, like the day rows'. ORDER BY is the order rows are upserted (locked)."""
+    local = "hit.started_at AT TIME ZONE z.zone"
+    value = f"date_trunc('month', {local})::date" if period == "month" else f"({local})::date"
+    return text(
+        f"""
+INSERT INTO {table} AS r ({period}, manager_id, team_id, checklist_key, phrase, said)
+SELECT {value}, hit.manager_id, hit.team_id, hit.checklist_key, hit.phrase, sum(hit.said)
+FROM unnest(
+    CAST(:manager_id AS text[]), CAST(:team_id AS text[]), CAST(:checklist_key AS text[]),
+    CAST(:started_at AS timestamptz[]), CAST(:phrase AS text[]), CAST(:said AS integer[])
+) AS hit(manager_id, team_id, checklist_key, started_at, phrase, said)
+CROSS JOIN day_rollup_zone AS z
+GROUP BY 2, 3, 4, 1, 5
+ORDER BY 2, 3, 4, 1, 5
+ON CONFLICT ({period}, manager_id, team_id, checklist_key, phrase)
+DO UPDATE SET said = r.said + excluded.said
+"""
+    )
+
+
+_UPSERT_VIOLATION_DAYS = _upsert_hits_statement("violation_rollup_day", "day")
+_UPSERT_VIOLATION_MONTHS = _upsert_hits_statement("violation_rollup_month", "month")
+
+
+def upsert_violation_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add phrase hits (manager_id, team_id, checklist_key, started_at, phrase, said) into
+    their local days and months (`violation_rollup_day`, `violation_rollup_month`); rows may
+    share a key.
+
+    Rows are upserted in key order (manager, team, checklist, period, phrase), the same in every
+    transaction, days before months, and after the slot and day sums (`upsert_rollups`), so
+    concurrent batches lock them in one global order and cannot deadlock each other.
+    """
+    if rows:
+        columns = {c: [r[c] for r in rows] for c in _HIT_COLUMNS}
+        session.execute(_UPSERT_VIOLATION_DAYS, columns)
+        session.execute(_UPSERT_VIOLATION_MONTHS, columns)
+
+
 # The day rows of a zone, from the slots (exact: every real zone's midnight is a slot
 # boundary). Each day's slot item counts are expanded and re-summed key by key within the day:
 # ~4x faster than folding them with jsonb_add_counts, or than one global expansion.
@@ -200,6 +250,28 @@ FROM manager_rollup
 GROUP BY 1, 2, 3, 4
 """
 )
+# The phrase hits of a zone's days, from the stored hits, and its months, from the days: as
+# migration 2026-11-23-1500 fills them.
+_REBUILD_VIOLATION_DAYS = text(
+    """
+INSERT INTO violation_rollup_day (day, manager_id, team_id, checklist_key, phrase, said)
+SELECT (c.started_at AT TIME ZONE CAST(:zone AS text))::date, c.manager_id,
+    coalesce(c.team_id, ''), c.checklist_key, v.phrase, count(*)
+FROM call_violation AS v
+JOIN call AS c ON c.id = v.call_id
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
+)
+_REBUILD_VIOLATION_MONTHS = text(
+    """
+INSERT INTO violation_rollup_month (month, manager_id, team_id, checklist_key, phrase, said)
+SELECT date_trunc('month', day)::date, manager_id, team_id, checklist_key, phrase, sum(said)
+FROM violation_rollup_day
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
+)
 
 
 def set_day_zone(session: Session, zone: str) -> bool:
@@ -207,8 +279,9 @@ def set_day_zone(session: Session, zone: str) -> bool:
 
     A rebuild locks the zone row's table first, so it waits for every request and ingest that
     has read the old zone and holds back new ones until it commits: none sees day rows of one
-    zone labelled with the other. The day rows are replaced with DELETE, not TRUNCATE, whose
-    lock an ingest waiting for the zone could already hold against it (a deadlock).
+    zone labelled with the other. The day rows (sums from the slots, phrase hits from the stored
+    hits, their months from those) are replaced with DELETE, not TRUNCATE, whose lock an ingest
+    waiting for the zone could already hold against it (a deadlock).
     """
     if session.execute(select(_zone.c.zone)).scalar_one() == zone:
         return False
@@ -217,6 +290,10 @@ def set_day_zone(session: Session, zone: str) -> bool:
         return False  # another process rebuilt it meanwhile
     session.execute(delete(_day))
     session.execute(_REBUILD_DAYS, {"zone": zone})
+    session.execute(delete(_violation_day))
+    session.execute(delete(_violation_month))
+    session.execute(_REBUILD_VIOLATION_DAYS, {"zone": zone})
+    session.execute(_REBUILD_VIOLATION_MONTHS)
     session.execute(update(_zone).values(zone=zone))
     return True
 

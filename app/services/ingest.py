@@ -3,9 +3,10 @@
 One flow serves a single call and a batch of a thousand. Items are scored (CPU) and written
 set-based a chunk at a time, each chunk inside a SAVEPOINT; if the database refuses a bulk
 write, each of its items is retried in its own SAVEPOINT, so one bad item never takes the good
-ones down. The roll-ups of every call stored are upserted at the end, in the same transaction,
-so no call is ever committed without its questions, violations and roll-up. The caller's
-session scope commits; this module only flushes.
+ones down. The roll-ups of every call stored (slots, days, phrase hits per day and month) are
+upserted at the end, in the same transaction, so no call is ever committed without its
+questions, violations and roll-ups. The caller's session scope commits; this module only
+flushes.
 """
 
 from __future__ import annotations
@@ -163,14 +164,16 @@ def ingest_many(
     Items are scored and stored CHUNK at a time, so a batch of a thousand never holds a
     thousand scores in memory at once. Locks are always taken in one global order, so
     overlapping concurrent batches wait for each other instead of deadlocking: calls go in
-    (source, external_id) order, and the roll-ups of the whole batch in one sorted upsert at
-    the end. `keep_scores` returns the scores of new calls; `isolate=False` is for a caller
-    that abandons the transaction on any item error (a single call).
+    (source, external_id) order, and the roll-ups of the whole batch in sorted upserts at the
+    end (slots, their days, then the phrase hits per day and month). `keep_scores` returns the
+    scores of new calls; `isolate=False` is for a caller that abandons the transaction on any
+    item error (a single call).
     """
     outcomes: dict[int, ItemOutcome] = {}
     seen: set[CallKey] = set()
     pending: list[tuple[int, CallKey, str]] = []
     deltas: list[dict[str, Any]] = []
+    hits: list[dict[str, Any]] = []
     order = sorted(range(len(items)), key=lambda i: _key(items[i]))  # stable: first wins
     for start in range(0, len(order), CHUNK):
         fresh: list[tuple[int, ScoredCall]] = []
@@ -194,14 +197,16 @@ def ingest_many(
             key = scored.key
             if key in ids:
                 deltas.append(records.rollup_delta(scored))
+                hits += records.phrase_hits(scored)
                 score = scored.score if keep_scores else None
                 outcomes[index] = ItemOutcome(index, 201, key[1], ids[key], score=score)
             elif key in failed:
                 outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
             else:  # stored before, or by a concurrent request that won the race
                 pending.append((index, key, scored.content_hash))
-    # Same transaction as the calls: a call is never committed without its roll-up.
+    # Same transaction as the calls: a call is never committed without its roll-ups.
     repo.upsert_rollups(session, records.merge_rollups(deltas))
+    repo.upsert_violation_rollups(session, hits)
     if pending:
         _resolve(session, pending, outcomes)
     return [outcomes[i] for i in range(len(items))]

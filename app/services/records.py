@@ -7,6 +7,7 @@ Kept apart from the ingest flow so the mapping from the score contract to table 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -158,6 +159,24 @@ def rollup_delta(scored: ScoredCall) -> dict[str, Any]:
     for category, n in (score.get("question_counts") or {}).items():
         delta[QUESTION_COLUMNS.get(category, "q_other")] += int(n)
     return delta
+
+
+def phrase_hits(scored: ScoredCall) -> list[dict[str, Any]]:
+    """What one call adds to the violation day roll-up: its hits per phrase. The call's start,
+    not its day: the day follows in the database, in the zone stored with the day rows."""
+    said = Counter(v["phrase"] for v in scored.score.get("violations", []))
+    call = scored.call
+    return [
+        {
+            "manager_id": call.manager_id,
+            "team_id": call.team_id or "",
+            "checklist_key": scored.score["checklist"]["key"],
+            "started_at": call.started_at,
+            "phrase": phrase,
+            "said": n,
+        }
+        for phrase, n in said.items()
+    ]
 
 
 def merge_rollups(deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:

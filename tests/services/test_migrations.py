@@ -1,5 +1,5 @@
 """Alembic owns the schema: it goes to head and back to base, and matches the models; the day
-roll-ups are filled from the slots on the way up."""
+roll-ups are filled from the slots on the way up, the violation roll-ups from the stored hits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from app.db.session import make_engine
 from app.settings import get_settings
 
 TABLES = {"call", "call_question", "call_violation", "manager_rollup"}
-TABLES |= {"manager_rollup_day", "day_rollup_zone"}
+TABLES |= {
+    "manager_rollup_day",
+    "day_rollup_zone",
+    "violation_rollup_day",
+    "violation_rollup_month",
+}
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -111,6 +116,69 @@ def test_the_day_rollup_migration_fills_local_days_from_the_slots_and_reverts(
             } <= _indexes(engine, "manager_rollup")
             assert "ix_call_manager_id_started_at" in _indexes(engine, "call")
             assert "ix_call_violation_call_id" in _indexes(engine, "call_violation")
+        finally:
+            engine.dispose()
+            get_settings.cache_clear()
+
+
+CALL_ROW = (
+    "INSERT INTO call (external_id, manager_id, team_id, started_at, started_at_offset_min,"
+    " format, transcript, content_hash, utterances, checklist_key, checklist_version, total,"
+    " grade, score) VALUES (:id, 'm-old', :team, :at, -180, 'text', '', '', '[]',"
+    " 'realty_phone', '1', 50.0, 'red', '{}') RETURNING id"
+)
+HIT_ROW = (
+    "INSERT INTO call_violation (call_id, utterance, phrase, matched)"
+    " VALUES (:call, 1, :phrase, :phrase)"
+)
+
+
+def test_the_violation_rollup_migration_files_stored_hits_under_local_days_and_reverts(
+    make_scratch_database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLQA_TIMEZONE", "America/Sao_Paulo")
+    get_settings.cache_clear()
+    with make_scratch_database("violation_rollup", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_11_23_1400")
+            with engine.begin() as conn:
+                # Saturday 28 February 23:30 in Sao Paulo (1 March in UTC), and 1 March there.
+                calls = (
+                    ("old-1", "t-old", "2026-03-01T02:30:00Z", ["я не знаю", "я не знаю"]),
+                    ("old-2", None, "2026-03-01T13:00:00Z", ["я не знаю", "подождите"]),
+                    ("old-3", None, "2026-03-01T14:00:00Z", ["подождите"]),
+                )
+                for external_id, team, at, said in calls:
+                    params = {"id": external_id, "team": team, "at": at}
+                    call_id = conn.execute(text(CALL_ROW), params).scalar_one()
+                    for phrase in said:
+                        conn.execute(text(HIT_ROW), {"call": call_id, "phrase": phrase})
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                days = conn.execute(
+                    text("SELECT day, team_id, phrase, said FROM violation_rollup_day")
+                ).all()
+                months = conn.execute(
+                    text("SELECT month, team_id, phrase, said FROM violation_rollup_month")
+                ).all()
+            assert sorted(days) == [
+                (date(2026, 2, 28), "t-old", "я не знаю", 2),
+                (date(2026, 3, 1), "", "подождите", 2),
+                (date(2026, 3, 1), "", "я не знаю", 1),
+            ]
+            assert sorted(months) == [
+                (date(2026, 2, 1), "t-old", "я не знаю", 2),
+                (date(2026, 3, 1), "", "подождите", 2),
+                (date(2026, 3, 1), "", "я не знаю", 1),
+            ]
+
+            migrate.downgrade(engine, "2026_11_23_1400")
+
+            assert {"violation_rollup_day", "violation_rollup_month"}.isdisjoint(_tables(engine))
+            assert "manager_rollup_day" in _tables(engine)
         finally:
             engine.dispose()
             get_settings.cache_clear()
