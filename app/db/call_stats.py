@@ -3,7 +3,10 @@ phrases said most and their example utterances, the newest call of each manager.
 
 Each reads `call` through the covering (manager_id | team_id, started_at, id) INCLUDE (total,
 grade, checklist_key) indexes and `call_violation` through (call_id) INCLUDE (phrase), bounded
-by the window; the table itself is read only for the handful of rows shown.
+by the window; the table itself is read only for the handful of rows shown. For a scope of whole
+local days of the day roll-ups' zone, the phrases said most are counted from the phrase hits per
+month and day (`violation_rollup_month`, `_day`) instead, and calls are read only from the
+newest day each phrase was said, backwards until its newest calls are found.
 """
 
 from __future__ import annotations
@@ -12,12 +15,39 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, cast, distinct, func, select, true, tuple_
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    cast,
+    distinct,
+    func,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Text
+from sqlalchemy.types import TIMESTAMP, Text
 
-from app.db.scope import CALL, VIOLATION, Scope, Shape, bind, params_of, where
+from app.db.scope import (
+    CALL,
+    DAY_ZONE,
+    VIOLATION,
+    VIOLATION_DAY,
+    VIOLATION_MONTH,
+    Scope,
+    Shape,
+    bind,
+    filters,
+    params_of,
+    where,
+    where_days,
+    whole_months,
+)
 
 _c, _v = CALL, VIOLATION
 
@@ -149,3 +179,123 @@ def phrase_managers(session: Session, scope: Scope, phrases: Sequence[str]) -> S
     )
     rows: Sequence[Row[Any]] = session.execute(stmt, params_of(scope)).all()
     return rows
+
+
+def _said_in_periods(shape: Shape) -> Any:
+    """(phrase, manager_id, said) rows that add up to a scope with `days`: the months wholly
+    inside it, then the days before the first and from the last of them (`whole_months`)."""
+    m, d = VIOLATION_MONTH, VIOLATION_DAY
+    months = select(m.c.phrase, m.c.manager_id, m.c.said).where(
+        m.c.month >= bind("month_start", Date()),
+        m.c.month < bind("month_end", Date()),
+        *filters(m, shape),
+    )
+    edges = [
+        select(d.c.phrase, d.c.manager_id, d.c.said).where(
+            d.c.day >= bind(lo, Date()), d.c.day < bind(hi, Date()), *filters(d, shape)
+        )
+        for lo, hi in (("start_day", "month_start"), ("month_end", "end_day"))
+    ]
+    return union_all(months, *edges).subquery("periods")
+
+
+@lru_cache(maxsize=16)
+def _rollup_top_stmt(shape: Shape) -> Select[Any]:
+    periods = _said_in_periods(shape)
+    per_manager = (
+        select(periods.c.phrase, periods.c.manager_id, func.sum(periods.c.said).label("said"))
+        .group_by(periods.c.phrase, periods.c.manager_id)
+        .subquery("per_manager")
+    )
+    pm = per_manager.c
+    said = func.sum(pm.said).label("said")
+    most = (pm.said.desc(), pm.manager_id)  # the order of phrase_managers
+    first = bind("per_phrase", Integer())
+    return (
+        select(
+            pm.phrase,
+            said,
+            func.count().label("managers"),
+            func.array_agg(aggregate_order_by(pm.manager_id, *most))[1:first].label("who"),
+            func.array_agg(aggregate_order_by(pm.said, *most))[1:first].label("who_said"),
+        )
+        .group_by(pm.phrase)
+        .order_by(said.desc(), pm.phrase)
+        .limit(bind("limit", Integer()))
+    )
+
+
+def _rollup_params(scope: Scope) -> dict[str, Any]:
+    assert scope.days is not None, "the violation roll-ups serve scopes of whole local days"
+    month_start, month_end = whole_months(scope.days)
+    return params_of(scope) | {"month_start": month_start, "month_end": month_end}
+
+
+def top_phrases_of_rollups(
+    session: Session, scope: Scope, *, limit: int, per_phrase: int
+) -> Sequence[Row[Any]]:
+    """`top_phrases` for a scope with `days`, from the phrase hits per month and day: phrase,
+    said, managers, and the `per_phrase` managers who said it most (`who`, `who_said`: the
+    first rows of `phrase_managers`)."""
+    params = _rollup_params(scope) | {"limit": limit, "per_phrase": per_phrase}
+    return session.execute(_rollup_top_stmt(scope.shape), params).all()
+
+
+@lru_cache(maxsize=16)
+def _newest_calls_stmt(shape: Shape) -> Select[Any]:
+    said = (
+        func.unnest(bind("phrases", ARRAY(Text)))
+        .table_valued("phrase", with_ordinality="n")
+        .render_derived("said")
+    )
+    d = VIOLATION_DAY
+    newest_day = (
+        select(d.c.day)
+        .where(*where_days(d, shape), d.c.phrase == said.c.phrase)
+        .order_by(d.c.day.desc())
+        .limit(1)
+        .lateral("newest_day")
+    )
+    # The first instant after that day (PostgreSQL's zone rules, as the day rows were filed
+    # with): no hit of the phrase in the scope is later.
+    after_day = func.timezone(
+        DAY_ZONE.c.zone, cast(newest_day.c.day + 1, TIMESTAMP()), type_=DateTime(timezone=True)
+    )
+    hits = (
+        select(func.count().label("hits"))
+        .where(_v.c.call_id == _c.c.id, _v.c.phrase == said.c.phrase)
+        .correlate(_c, said)
+        .lateral("hits")
+    )
+    newest = (
+        select(_c.c.id, _c.c.started_at, hits.c.hits)
+        .select_from(_c.join(hits, true()))
+        .where(*where(_c, "started_at", shape), _c.c.started_at < after_day, hits.c.hits > 0)
+        .order_by(_c.c.started_at.desc(), _c.c.id.desc())
+        .limit(bind("newest", Integer()))
+        .lateral("newest")
+    )
+    return (
+        select(said.c.phrase, newest.c.id, newest.c.hits)
+        .select_from(said)
+        .join(newest_day, true())
+        .join(DAY_ZONE, true())
+        .join(newest, true())
+        .order_by(said.c.n, newest.c.started_at.desc(), newest.c.id.desc())
+    )
+
+
+def newest_calls(
+    session: Session, scope: Scope, phrases: Sequence[str], *, newest: int
+) -> dict[str, list[tuple[int, int]]]:
+    """(call id, hits) of the `newest` newest calls in the scope (with `days`) that said each
+    phrase, newest first. The day rows give the newest day each phrase was said; the call index
+    is read backwards from the end of that day, probing each call's hits, so a phrase last said
+    weeks before the window ends costs no more than one said today."""
+    out: dict[str, list[tuple[int, int]]] = {p: [] for p in phrases}
+    if not phrases:
+        return out
+    params = params_of(scope) | {"newest": newest, "phrases": list(phrases)}
+    for row in session.execute(_newest_calls_stmt(scope.shape), params):
+        out[row.phrase].append((row.id, int(row.hits)))
+    return out

@@ -9,13 +9,21 @@ cached per shape and executed with `params_of(scope)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import BindParameter, ColumnElement, Date, DateTime, Table, bindparam
 from sqlalchemy.types import Text, TypeEngine
 
-from app.db.models import Call, CallViolation, ManagerRollup, ManagerRollupDay
+from app.db.models import (
+    Call,
+    CallViolation,
+    DayRollupZone,
+    ManagerRollup,
+    ManagerRollupDay,
+    ViolationRollupDay,
+    ViolationRollupMonth,
+)
 
 Bucket = Literal["day", "week", "month"]
 Shape = tuple[bool, bool, bool]
@@ -25,6 +33,9 @@ ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
 DAY_ROLLUP: Table = ManagerRollupDay.__table__  # type: ignore[assignment]
 CALL: Table = Call.__table__  # type: ignore[assignment]
 VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
+VIOLATION_DAY: Table = ViolationRollupDay.__table__  # type: ignore[assignment]
+VIOLATION_MONTH: Table = ViolationRollupMonth.__table__  # type: ignore[assignment]
+DAY_ZONE: Table = DayRollupZone.__table__  # type: ignore[assignment]
 _FILTERS = ("manager_id", "team_id", "checklist")
 
 
@@ -61,16 +72,29 @@ def where(table: Table, time_column: str, shape: Shape) -> list[ColumnElement[bo
         table.c[time_column] >= bind("start", moment),
         table.c[time_column] < bind("end", moment),
     ]
-    return clauses + _filters(table, shape)
+    return clauses + filters(table, shape)
 
 
 def where_days(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
     """The scope's conditions on a table of local days (`day`), for scopes with `days`."""
     clauses = [table.c.day >= bind("start_day", Date()), table.c.day < bind("end_day", Date())]
-    return clauses + _filters(table, shape)
+    return clauses + filters(table, shape)
 
 
-def _filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
+def whole_months(days: tuple[date, date]) -> tuple[date, date]:
+    """The calendar months wholly inside local dates [first, end), as the first days [first
+    month, end month); (end, end), empty, when there is none. The rest of the window is the
+    dates [first, first month) and [end month, end)."""
+    first, end = days
+    start = first.replace(day=1)
+    if start < first:
+        start = (start + timedelta(days=32)).replace(day=1)
+    stop = end.replace(day=1)
+    return (start, stop) if start < stop else (end, end)
+
+
+def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
+    """The scope's manager, team and checklist conditions alone (part of `where`)."""
     clauses: list[ColumnElement[bool]] = []
     columns = ("manager_id", "team_id", "checklist_key")
     for present, name, column in zip(shape, _FILTERS, columns, strict=True):
