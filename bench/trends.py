@@ -1,4 +1,5 @@
-"""Trend, leaderboard and report latency on a year of calls: 1,000,000 calls, 200 managers.
+"""Trend, leaderboard, report and top-violations latency on a year of calls: 1,000,000 calls,
+200 managers.
 
 What it measures
 ----------------
@@ -9,23 +10,26 @@ What it measures
   takes hold (4-5 per call at first, ~15 at the end), forbidden phrases fade. Each call gets
   a compact score (total, grade, question counts, item pass flags; not the full evidence),
   0-2 `call_violation` rows from 8 phrases (no `call_question` rows: no trend, leaderboard or
-  report query reads them; the question counts come from the roll-ups), and
-  `manager_rollup` (15-minute UTC slots) and
-  `manager_rollup_day` (local days of `--timezone`, the configured zone) are computed from the
-  seeded calls with one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have
-  upserted them. Then VACUUM ANALYZE. The schema is the real one, migrated with the real
-  migrations; a reused database whose day roll-ups are in another zone gets them seeded again.
-* Queries, through the real service functions (app.services.trends / .reports), a session
-  scope per call as the API runs them (no HTTP; the report serialised to JSON), `--runs` (50)
-  each with random managers/teams, windows of 7-365 days, trend buckets day/week/month, in the
-  zone `--tz` (default: the configured zone, so the day roll-ups are read; any other zone
-  reads the slots): p50, p95, max in ms. Warm-up first: a year of every manager and team once
-  (a server in steady state has its working set cached), then 5 calls of each kind.
+  report query reads them; the question counts come from the roll-ups), and `manager_rollup`
+  (15-minute UTC slots), `manager_rollup_day` (local days of `--timezone`, the configured
+  zone) and the phrase hits per local day and month (`violation_rollup_day`, `_month`) are
+  computed from the seeded calls and violations with one INSERT ... SELECT ... GROUP BY each,
+  exactly as ingest would have upserted them. Then VACUUM ANALYZE. The schema is the real one,
+  migrated with the real migrations; a reused database whose day roll-ups are in another zone
+  gets them seeded again.
+* Queries, through the real service functions (app.services.trends / .reports / .phrases), a
+  session scope per call as the API runs them (no HTTP; the report serialised to JSON),
+  `--runs` (50) each with random managers/teams, windows of 7-365 days, trend buckets
+  day/week/month, top violations of one team and of all teams (`violations team`, `violations
+  all`), in the zone `--tz` (default: the configured zone, so the day roll-ups are read; any
+  other zone reads the slots, and top violations join the calls): p50, p95, max in ms. Warm-up
+  first: a year of every manager and team once (a server in steady state has its working set
+  cached), then 5 calls of each kind.
 * Seeding time (this run's, or the seeding run's), rows per table, PostgreSQL version, cores,
   and the load average (other work on the machine's cores skews the figures).
 
 Targets (printed as PASS/MISS, never asserted): p95 trends <= 20 ms, leaderboard <= 50 ms,
-JSON report <= 150 ms.
+JSON report <= 150 ms, top violations of a team <= 50 ms, of all teams <= 100 ms.
 
 Run it
 ------
@@ -60,9 +64,10 @@ if str(ROOT) not in sys.path:  # `python bench/trends.py` puts bench/, not the r
 from app.db import migrate  # noqa: E402
 from app.db.embedded import start_embedded  # noqa: E402
 from app.db.session import Database  # noqa: E402
-from app.services import reports, trends  # noqa: E402
+from app.services import phrases, reports, trends  # noqa: E402
 
 TARGETS_MS = {"trends": 20.0, "leaderboard": 50.0, "report": 150.0}
+TARGETS_MS |= {"violations team": 50.0, "violations all": 100.0}
 PHRASES = (
     ("я не знаю", "Я уточню и вернусь к вам с ответом"),
     ("перезвоните позже", "Я сам перезвоню вам — когда удобно?"),
@@ -148,6 +153,26 @@ SELECT manager_id, coalesce(team_id, ''), checklist_key,
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4
 """
+# The phrase hits per local day of the configured zone, as ingest upserts them.
+SEED_VIOLATION_DAYS = """
+INSERT INTO violation_rollup_day (day, manager_id, team_id, checklist_key, phrase, said)
+SELECT (c.started_at AT TIME ZONE CAST(:zone AS text))::date, c.manager_id,
+    coalesce(c.team_id, ''), c.checklist_key, v.phrase, count(*)
+FROM call_violation AS v JOIN call AS c ON c.id = v.call_id
+WHERE c.source = 'bench'
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
+# The same per local month (ingest upserts its month rows from the same hits).
+SEED_VIOLATION_MONTHS = """
+INSERT INTO violation_rollup_month (month, manager_id, team_id, checklist_key, phrase, said)
+SELECT date_trunc('month', (c.started_at AT TIME ZONE CAST(:zone AS text)))::date,
+    c.manager_id, coalesce(c.team_id, ''), c.checklist_key, v.phrase, count(*)
+FROM call_violation AS v JOIN call AS c ON c.id = v.call_id
+WHERE c.source = 'bench'
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
 SEED_ROLLUPS = """
 INSERT INTO manager_rollup
 SELECT manager_id, coalesce(team_id, ''), checklist_key,
@@ -162,7 +187,9 @@ SELECT manager_id, coalesce(team_id, ''), checklist_key,
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4
 """
-TABLES = ("call", "call_question", "call_violation", "manager_rollup", "manager_rollup_day")
+TABLES: tuple[str, ...] = ("call", "call_question", "call_violation", "manager_rollup")
+TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
+DAY_TABLES = ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 # The item keys seeded above (those of the default checklist), summed into the roll-ups.
 ITEMS = tuple(re.findall(r"'(\w+)', \(random\(\)", SEED_CALLS))
 
@@ -187,13 +214,15 @@ def _run_step(db: Database, name: str, statements: list[tuple[str, dict[str, Any
 
 
 def _seed_days(db: Database, zone: str) -> None:
-    """The day roll-ups in `zone`, from the seeded calls (also when a reused database has them
-    in another zone: a clean table, as on a fresh seed)."""
-    emptied: tuple[str, dict[str, Any]] = ("TRUNCATE manager_rollup_day", {})
+    """The day (and violation month) roll-ups in `zone`, from the seeded calls (also when a
+    reused database has them in another zone: clean tables, as on a fresh seed)."""
+    emptied: tuple[str, dict[str, Any]] = (f"TRUNCATE {', '.join(DAY_TABLES)}", {})
     # Empty, so in any zone: the rows inserted next are in this one.
     zoned = ("UPDATE day_rollup_zone SET zone = :zone", {"zone": zone})
     seeded = (SEED_DAY_ROLLUPS.format(items=_items_sql()), {"zone": zone})
     _run_step(db, f"day roll-ups in {zone}", [emptied, zoned, seeded])
+    hits = [(SEED_VIOLATION_DAYS, {"zone": zone}), (SEED_VIOLATION_MONTHS, {"zone": zone})]
+    _run_step(db, f"violation day and month roll-ups in {zone}", hits)
 
 
 def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
@@ -277,7 +306,8 @@ def main() -> None:
         if zone != args.timezone:
             print(f"the day roll-ups are in {zone}: seeding them again in {args.timezone}")
             _seed_days(db, args.timezone)
-            _vacuum(db, "manager_rollup_day")
+            for table in DAY_TABLES:
+                _vacuum(db, table)
             counts = _counts(db)
     first_day = date.fromisoformat(meta["first_day"])
     with db.engine.connect() as conn:
@@ -323,6 +353,16 @@ def main() -> None:
             default=datetime.isoformat,
         )
 
+    def team_violations(rng: random.Random) -> Callable[..., Any]:
+        t, (a, b) = rng.choice(teams), _window(rng, first_day, args.days)
+        return lambda s: phrases.top_violations(
+            s, team_id=t, start=a, end=b, tz=tz, default_tz=args.timezone
+        )
+
+    def all_violations(rng: random.Random) -> Callable[..., Any]:
+        a, b = _window(rng, first_day, args.days)
+        return lambda s: phrases.top_violations(s, start=a, end=b, tz=tz, default_tz=args.timezone)
+
     # Warm-up: every manager's and team's year once, as a dashboard server in steady state has
     # its working set cached (what stays in shared_buffers, the rest in the OS page cache).
     year = (str(first_day), str(first_day + timedelta(days=args.days - 1)))
@@ -332,18 +372,22 @@ def main() -> None:
             trends.manager_trends(session, m, bucket="week", start=year[0], end=year[1], tz=tz)
         for team in teams:
             trends.team_leaderboard(session, team, start=year[0], end=year[1], tz=tz)
+            phrases.top_violations(session, team_id=team, start=year[0], end=year[1], tz=tz)
+        phrases.top_violations(session, start=year[0], end=year[1], tz=tz)
     print(f"warm-up: a year of every manager and team in {time.perf_counter() - t:.1f} s")
     rng = random.Random(args.seed)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{args.runs} runs each after 5 more warm-up runs; random windows of 7-365 days")
     print(f"load average before the runs: {load} (other work on the cores skews the figures)")
-    print(f"{'query':<12}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}  verdict")
-    for name, make in (("trends", trend), ("leaderboard", board), ("report", report)):
+    print(f"{'query':<16}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}  verdict")
+    kinds = [("trends", trend), ("leaderboard", board), ("report", report)]
+    kinds += [("violations team", team_violations), ("violations all", all_violations)]
+    for name, make in kinds:
         times = sorted(_timed(db, args.runs, make, rng))
         p95 = times[max(0, round(0.95 * len(times)) - 1)]
         verdict = "PASS" if p95 <= TARGETS_MS[name] else "MISS"
         print(
-            f"{name:<12}{statistics.median(times):>9.1f}{p95:>9.1f}{times[-1]:>9.1f}"
+            f"{name:<16}{statistics.median(times):>9.1f}{p95:>9.1f}{times[-1]:>9.1f}"
             f"{TARGETS_MS[name]:>9.0f}  {verdict}"
         )
     db.dispose()
