@@ -38,21 +38,21 @@ def _text(forbidden: int, *extra: str) -> str:
 # in UTC, and in Kolkata), one on the last evening of February (March in UTC), and the newest
 # call of m-a saying one phrase four times and another three.
 CALLS = (
-    ("m-a", "t-north", "2026-01-05T10:00", 2, ()),
-    ("m-a", "t-north", "2026-01-31T23:30", 1, ("must",)),
-    ("m-a", "t-north", "2026-02-10T09:15", 3, ()),
-    ("m-a", "t-north", "2026-02-28T23:30", 2, ("later",)),
-    ("m-a", "t-north", "2026-03-09T12:00", 7, ()),
-    ("m-b", "t-north", "2026-01-20T00:10", 1, ("later", "must")),
-    ("m-b", "t-north", "2026-02-01T00:05", 2, ()),
-    ("m-b", "t-north", "2026-02-14T18:00", 0, ("must",)),
-    ("m-b", "t-north", "2026-03-01T08:00", 1, ()),
-    ("m-c", "t-north", "2026-02-03T11:40", 2, ("later",)),
-    ("m-c", "t-north", "2026-02-03T15:00", 2, ("later",)),
-    ("m-d", "t-south", "2026-01-12T14:00", 4, ("must",)),
-    ("m-d", "t-south", "2026-02-27T23:45", 1, ()),
-    ("m-d", "t-south", "2026-03-02T02:30", 2, ("later",)),
-    ("m-e", None, "2026-02-15T13:00", 3, ("must", "later")),
+    ("mv-a", "tv-north", "2026-01-05T10:00", 2, ()),
+    ("mv-a", "tv-north", "2026-01-31T23:30", 1, ("must",)),
+    ("mv-a", "tv-north", "2026-02-10T09:15", 3, ()),
+    ("mv-a", "tv-north", "2026-02-28T23:30", 2, ("later",)),
+    ("mv-a", "tv-north", "2026-03-09T12:00", 7, ()),
+    ("mv-b", "tv-north", "2026-01-20T00:10", 1, ("later", "must")),
+    ("mv-b", "tv-north", "2026-02-01T00:05", 2, ()),
+    ("mv-b", "tv-north", "2026-02-14T18:00", 0, ("must",)),
+    ("mv-b", "tv-north", "2026-03-01T08:00", 1, ()),
+    ("mv-c", "tv-north", "2026-02-03T11:40", 2, ("later",)),
+    ("mv-c", "tv-north", "2026-02-03T15:00", 2, ("later",)),
+    ("mv-d", "tv-south", "2026-01-12T14:00", 4, ("must",)),
+    ("mv-d", "tv-south", "2026-02-27T23:45", 1, ()),
+    ("mv-d", "tv-south", "2026-03-02T02:30", 2, ("later",)),
+    ("mv-e", None, "2026-02-15T13:00", 3, ("must", "later")),
 )
 # Whole days across months (month rows and edge days), whole months only, days inside one
 # month, one day, and windows cut inside a day (read from the calls whatever the zone).
@@ -67,11 +67,11 @@ WINDOWS = (
     ("2026-01-01", "2026-02-28T23:00"),
 )
 SCOPES: tuple[dict[str, Any], ...] = (
-    {"team_id": "t-north"},
-    {"team_id": "t-south"},
-    {"manager_id": "m-a"},
-    {"manager_id": "m-e"},
-    {"manager_id": "m-b", "team_id": "t-north"},
+    {"team_id": "tv-north"},
+    {"team_id": "tv-south"},
+    {"manager_id": "mv-a"},
+    {"manager_id": "mv-e"},
+    {"manager_id": "mv-b", "team_id": "tv-north"},
     {},
 )
 
@@ -114,16 +114,19 @@ def test_the_counts_are_the_hits_the_engine_found(
     session: Session, calls: list[dict[str, Any]]
 ) -> None:
     repositories.set_day_zone(session, SAO_PAULO)
-    said = Counter(v["phrase"] for c in calls for v in c["score"]["violations"])
+    north = [c for c, spec in zip(calls, CALLS, strict=True) if spec[1] == "tv-north"]
+    said = Counter(v["phrase"] for c in north for v in c["score"]["violations"])
 
-    body = phrases.top_violations(session, start="2026-01-01", end="2026-03-31", tz=SAO_PAULO)
+    body = phrases.top_violations(
+        session, team_id="tv-north", start="2026-01-01", end="2026-03-31", tz=SAO_PAULO
+    )
 
     assert {p["phrase"]: p["count"] for p in body["phrases"]} == said
     assert [p["count"] for p in body["phrases"]] == sorted(said.values(), reverse=True)
     top = body["phrases"][0]
     assert top["phrase"] == "я не знаю"
     assert top["replacement"] == "Я уточню и вернусь к вам с ответом"
-    assert top["manager_count"] == 5
+    assert top["manager_count"] == 3
 
 
 def test_in_the_configured_zone_whole_days_are_counted_from_the_rollups(
@@ -135,7 +138,7 @@ def test_in_the_configured_zone_whole_days_are_counted_from_the_rollups(
         session.execute(update(table).values(said=table.said + 10))
 
     def count(start: str, end: str, tz: str = SAO_PAULO) -> int:
-        body = phrases.top_violations(session, manager_id="m-e", start=start, end=end, tz=tz)
+        body = phrases.top_violations(session, manager_id="mv-e", start=start, end=end, tz=tz)
         return sum(p["count"] for p in body["phrases"])
 
     # m-e's one call said three hits of two phrases and one each of two others: four rows.
@@ -147,7 +150,7 @@ def test_in_the_configured_zone_whole_days_are_counted_from_the_rollups(
 
 def _report(session: Session) -> dict[str, Any]:
     body = reports.manager_report(
-        session, "m-a", start="2026-01-01", end="2026-03-31", tz=SAO_PAULO
+        session, "mv-a", start="2026-01-01", end="2026-03-31", tz=SAO_PAULO
     )
     del body["generated_at"]
     return body
@@ -193,16 +196,16 @@ def test_a_call_at_23_30_local_time_is_counted_on_its_local_day_and_month(
     repositories.set_day_zone(session, SAO_PAULO)
 
     # Saturday 28 February, 23:30 in Sao Paulo: Sunday 1 March, 02:30 in UTC.
-    store(_text(1), started_at="2026-02-28T23:30:00-03:00", manager_id="m-late")
+    store(_text(1), started_at="2026-02-28T23:30:00-03:00", manager_id="mv-late")
 
-    assert _filed(session, "m-late") == (
+    assert _filed(session, "mv-late") == (
         [(date(2026, 2, 28), "я не знаю", 1)],
         [(date(2026, 2, 1), "я не знаю", 1)],
     )
 
     def count(day: str) -> int:
         body = phrases.top_violations(
-            session, manager_id="m-late", start=day, end=day, tz=SAO_PAULO
+            session, manager_id="mv-late", start=day, end=day, tz=SAO_PAULO
         )
         return sum(p["count"] for p in body["phrases"])
 
@@ -213,14 +216,14 @@ def test_changing_the_zone_refiles_the_hits_under_the_new_local_days_and_months(
     session: Session, store: Ingest
 ) -> None:
     repositories.set_day_zone(session, "UTC")
-    store(_text(1), started_at="2026-02-28T23:30:00-03:00", manager_id="m-move")
-    store(_text(2), started_at="2026-03-01T10:00:00-03:00", manager_id="m-move")
+    store(_text(1), started_at="2026-02-28T23:30:00-03:00", manager_id="mv-move")
+    store(_text(2), started_at="2026-03-01T10:00:00-03:00", manager_id="mv-move")
     march = [(date(2026, 3, 1), "подождите", 1), (date(2026, 3, 1), "я не знаю", 2)]
-    assert _filed(session, "m-move") == (march, march)
+    assert _filed(session, "mv-move") == (march, march)
 
     repositories.set_day_zone(session, SAO_PAULO)
 
-    assert _filed(session, "m-move") == (
+    assert _filed(session, "mv-move") == (
         [
             (date(2026, 2, 28), "я не знаю", 1),
             (date(2026, 3, 1), "подождите", 1),
