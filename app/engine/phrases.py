@@ -24,6 +24,7 @@ _GAP = 1  # one inserted word: "вы меня неправильно понял�
 _FUZZY_CUTOFF = 86.0
 _MIN_FUZZY_LEN = 6
 _MAX_WINDOW = 4
+_REPEAT_GAP = 2  # words between two hits of one phrase that still make one request
 
 
 def _surface(pattern: str) -> str:
@@ -73,7 +74,7 @@ class PhraseFinder:
                     taken.append((m.first, m.last))
                     hits.append((m.first, m.last, int(m.pattern.value)))  # type: ignore[call-overload]
             hits += self._fuzzy(turn, taken)
-            for first, last, n in sorted(hits):
+            for first, last, n in _merge_repeats(sorted(hits), turn.tokens.stops):
                 entry = self.phrases[n]
                 u = turn.utterance
                 found.append(
@@ -135,3 +136,23 @@ class PhraseFinder:
 
 def _overlaps(taken: list[tuple[int, int]], first: int, last: int) -> bool:
     return any(a <= last and first <= b for a, b in taken)
+
+
+def _merge_repeats(
+    hits: list[tuple[int, int, int]], stops: list[tuple[int, str]]
+) -> list[tuple[int, int, int]]:
+    """One request said twice in one breath is one hit ("Подождите, пожалуйста, минутку");
+    in two sentences it is two ("Я не знаю. Правда, не знаю.")."""
+    merged: list[tuple[int, int, int]] = []
+    for first, last, n in hits:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev[2] == n
+            and first - prev[1] <= _REPEAT_GAP + 1
+            and not any(prev[1] < end <= first for end, _ in stops)
+        ):
+            merged[-1] = (merged[-1][0], last, n)
+        else:
+            merged.append((first, last, n))
+    return merged

@@ -172,7 +172,7 @@ class QuestionFinder:
             and (reply.tokens.forms[0] in self.answers)
         )
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
-        if answered or (addressed and "или" in forms):
+        if answered or ("или" in forms and (addressed or reply is not None)):
             return [(first, n - 1, turn.span(first, n - 1))]
         return []
 

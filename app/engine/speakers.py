@@ -11,7 +11,7 @@ from app.engine.errors import NoManagerError
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import ManagerChoice
 from app.engine.speech import Turn
-from app.engine.text import fold, lemma
+from app.engine.text import fold, is_given_name, lemma
 
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
 
@@ -67,11 +67,15 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
     matcher = Matcher(
         compile_pattern(p, gap=1, value=kind) for kind, (ps, _) in kinds.items() for p in ps
     )
-    asked_words = frozenset(lemma(w) for w in lang.get("questions", {}).get("interrogatives", []))
+    q = lang.get("questions", {})
+    asked_words = frozenset(
+        lemma(w) for w in (*q.get("interrogatives", []), *q.get("clause_initial", []))
+    )
     score: dict[str, float] = dict.fromkeys(speakers, 0.0)
     evidence: dict[str, list[str]] = {s: [] for s in speakers}
     seen: Counter[str] = Counter()
     questions: Counter[str] = Counter()
+    opens_with_company = False
     for turn in turns:
         who = turn.utterance.speaker
         if who is None:
@@ -89,7 +93,12 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             for m in matcher.find(turn.tokens)
             if m.pattern.value == "offers help" or not turn.tokens.in_question(m.first)
         ]
-        for kind in {str(m.pattern.value) for m in matches}:
+        kinds_said = {str(m.pattern.value) for m in matches}
+        if sum(seen.values()) == 1:  # "Отдел продаж «Юг», Эльвира, здравствуйте."
+            opens_with_company = "names the company" in kinds_said and (
+                "introduces self" in kinds_said or any(map(is_given_name, turn.tokens.forms))
+            )
+        for kind in kinds_said:
             if kind not in evidence[who]:
                 score[who] += kinds[kind][1]
                 evidence[who].append(kind)
@@ -99,6 +108,9 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             score[s] += 2.0 * questions[s] / asked
     first = next(t.utterance.speaker for t in turns if t.utterance.speaker)
     score[first] += 0.5
+    # Whoever opens the call with the company's name and a name of his own answers for it.
+    if opens_with_company:
+        score[first] += 2.0
     best = max(speakers, key=lambda s: (score[s], -speakers.index(s)))
     reasons = list(evidence[best])
     if asked:

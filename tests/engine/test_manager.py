@@ -73,3 +73,14 @@ def test_an_offer_of_help_names_the_manager_though_it_is_a_question() -> None:
     )
 
     assert score(text).manager.speaker == "spk_1"
+
+
+def test_who_opens_with_the_company_and_a_name_is_the_manager_though_the_client_asks_more() -> None:
+    text = (
+        "Эльвира: Отдел по работе с дольщиками «ТюменьСтрой», Эльвира, здравствуйте.\n"
+        "Олег: Олег Баранов, дольщик, ЖК «Тура». Почему ключи не выдали?\n"
+        "Эльвира: Сейчас посмотрю.\n"
+        "Олег: А когда выдадут? А неустойка?"
+    )
+
+    assert score(text).manager.speaker == "Эльвира"

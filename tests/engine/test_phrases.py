@@ -86,3 +86,7 @@ def test_violation_carries_replacement_utterance_and_time() -> None:
 
 def test_each_occurrence_counts_once() -> None:
     assert len(hits("Я не знаю. Правда, не знаю.")) == 2
+
+
+def test_one_request_said_twice_in_a_breath_is_one_hit() -> None:
+    assert len(hits("Подождите, пожалуйста, минутку, я проверю.")) == 1

@@ -131,3 +131,9 @@ def test_asr_alternatives_offered_to_the_client_are_a_question_whatever_the_repl
     assert [(q.text, q.category) for q in score(asr).questions] == [
         ("вы для себя смотрите или под сдачу", "expertise")
     ]
+
+
+def test_asr_alternatives_the_client_answers_are_a_question() -> None:
+    asr = "менеджер: это наличные или ипотека\nклиент: ипотека"
+
+    assert [q.category for q in score(asr).questions] == ["expertise"]
