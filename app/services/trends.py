@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
@@ -178,7 +178,8 @@ def series(
     """One entry per bucket of the window, empty buckets with calls 0 and null averages."""
     newest = newest or q.newest_items(session, scope)
     try:
-        found = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
+        rows = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
+        found = cast(Sequence[tuple[Any, ...]], rows)  # plain tuples: sliced by position below
     except DataError as exc:  # a zone Python knows and PostgreSQL does not ("localtime")
         raise invalid("tz", f"the database does not know the time zone {win.tz!r}") from exc
     # Rows are (period, *SUM_COLUMNS, item_0..n, mixed); read by position, since a year of
