@@ -183,14 +183,8 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         client_after = after if after and after.utterance.speaker != a.manager else None
         # "Когда сможете на просмотр?" — "В конце апреля." — "Давайте двадцать седьмое, в десять."
         then = turns[at + 2] if client_after and at + 2 < len(turns) else None
-        manager_then = (
-            then
-            if then
-            and then.utterance.speaker == a.manager
-            and then.tokens.forms[:1]
-            and then.tokens.forms[0] in proposals
-            else None
-        )
+        fixed = then and then.utterance.speaker == a.manager and then.tokens.opens_with(proposals)
+        manager_then = then if fixed else None
         if has_time(turn):
             asked = turn.text.rstrip().endswith("?")
             agreed = client_after is not None and not agreement.isdisjoint(

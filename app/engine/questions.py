@@ -166,11 +166,7 @@ class QuestionFinder:
         persons = {person(f) for f in forms}
         if "1per" in persons or not self.self_words.isdisjoint(lemmas):
             return []
-        answered = (
-            reply is not None
-            and reply.tokens.forms[:1] != []
-            and (reply.tokens.forms[0] in self.answers)
-        )
+        answered = reply is not None and reply.tokens.opens_with(self.answers)
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
         if answered or ("или" in forms and (addressed or reply is not None)):
             return [(first, n - 1, turn.span(first, n - 1))]

@@ -76,14 +76,17 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
     seen: Counter[str] = Counter()
     questions: Counter[str] = Counter()
     opens_with_company = False
+    # Without punctuation (speech-to-text), a turn with a question word asks.
+    unpunctuated = not any("?" in t.text for t in turns)
     for turn in turns:
         who = turn.utterance.speaker
         if who is None:
             continue
         seen[who] += 1
-        # Without punctuation (speech-to-text), a turn with a question word asks.
-        asks = turn.text.count("?") or not asked_words.isdisjoint(turn.tokens.lemmas)
-        questions[who] += int(asks)
+        if unpunctuated:
+            questions[who] += not asked_words.isdisjoint(turn.tokens.lemmas)
+        else:
+            questions[who] += turn.text.count("?")
         if seen[who] > 3:
             continue
         # A caller asking "это отдел продаж «Юг»?" names the company too: not a cue. An offer

@@ -155,6 +155,10 @@ class Tokens:
                 self._spans = spans
         return self._spans
 
+    def opens_with(self, words: frozenset[str]) -> bool:
+        """Whether the first word is one of `words` ("да, конечно" opens with "да")."""
+        return bool(self.forms) and self.forms[0] in words
+
     def in_question(self, i: int) -> bool:
         """Whether word `i` stands in a sentence that ends with a question mark."""
         return next(("?" in mark for end, mark in self.stops if end > i), False)

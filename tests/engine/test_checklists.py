@@ -62,6 +62,21 @@ def test_validate_names_the_line_and_reason_of_every_mistake(tmp_path: Path) -> 
     ]
 
 
+def test_an_empty_other_questions_pattern_is_reported_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "lang_ru.yaml").write_bytes((BUILTIN_DIR / "lang_ru.yaml").read_bytes())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "key: bad\ntitle: Bad\nlanguage: ru\ngrades: {green: 80, yellow: 60}\n"
+        'other_questions: ["когда =сможете", "  "]\n'
+        "items:\n  - key: a\n    title: A\n    kind: talk_balance\n    points: 5\n"
+    )
+
+    problems = validate_checklist_file(bad)
+
+    assert len(problems) == 1 and problems[0].startswith("line 5: other_questions")
+    assert "empty pattern" in problems[0]
+
+
 def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yaml"
     bad.write_text("key: x\nitems: [\n  - a: b\n")
