@@ -1,12 +1,12 @@
 """Ingest: score calls, store each with its questions, violations and roll-up, idempotently.
 
-One flow serves a single call and a batch of a thousand. Items are scored (CPU) and written
-set-based a chunk at a time, each chunk inside a SAVEPOINT; if the database refuses a bulk
-write, each of its items is retried in its own SAVEPOINT, so one bad item never takes the good
-ones down. The roll-ups of every call stored (slots, days, phrase hits per day and month) are
-upserted at the end, in the same transaction, so no call is ever committed without its
-questions, violations and roll-ups. The caller's session scope commits; this module only
-flushes.
+A batch of up to a thousand is scored (CPU) and written set-based a chunk at a time, each
+chunk inside a SAVEPOINT; if the database refuses a bulk write, each of its items is retried in
+its own SAVEPOINT, so one bad item never takes the good ones down. The roll-ups of every call
+stored (slots, days, phrase hits per day and month) are upserted at the end, in the same
+transaction. A single call is written with the same rows in one round trip, its latency being
+what the platform waits for. Either way no call is ever committed without its questions,
+violations and roll-ups. The caller's session scope commits; this module only flushes.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ class ItemOutcome:
     external_id: str | None = None
     call_id: int | None = None
     error: CallqaError | None = None
-    score: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,19 +104,11 @@ def _store_each(
 
 
 def _store_all(
-    session: Session, batch: Sequence[ScoredCall], *, isolate: bool
+    session: Session, batch: Sequence[ScoredCall]
 ) -> tuple[dict[CallKey, int], dict[CallKey, CallqaError]]:
-    """Store a chunk; with `isolate`, in a SAVEPOINT so a refusal leaves the transaction usable.
-
-    A single-call ingest does not isolate: its error ends the request and rolls everything
-    back anyway, and it saves two round trips.
-    """
+    """Store a chunk in a SAVEPOINT, so a refusal leaves the transaction usable; after a
+    refusal, each item in its own."""
     failed: dict[CallKey, CallqaError] = {}
-    if not isolate:
-        try:
-            return _store(session, batch), failed
-        except (DataError, IntegrityError) as exc:
-            return {}, {s.key: _refused(exc) for s in batch}
     try:
         with session.begin_nested():
             return _store(session, batch), failed
@@ -126,6 +117,12 @@ def _store_all(
             failed[batch[0].key] = _refused(exc)
             return {}, failed
     return _store_each(session, batch, failed), failed
+
+
+def _clash() -> Conflict:
+    return Conflict.at(
+        "/external_id", "a call with this external_id was already stored with different content"
+    )
 
 
 def _resolve(
@@ -141,10 +138,7 @@ def _resolve(
         elif found[1] == content_hash:
             outcomes[index] = ItemOutcome(index, 200, key[1], found[0])
         else:
-            clash = Conflict.at(
-                "/external_id",
-                "a call with this external_id was already stored with different content",
-            )
+            clash = _clash()
             outcomes[index] = ItemOutcome(index, clash.status, key[1], found[0], clash)
 
 
@@ -152,22 +146,14 @@ def _key(item: CallIn | CallqaError) -> CallKey:
     return ("", "") if isinstance(item, CallqaError) else (item.source, item.external_id)
 
 
-def ingest_many(
-    session: Session,
-    items: Sequence[CallIn | CallqaError],
-    *,
-    keep_scores: bool = False,
-    isolate: bool = True,
-) -> list[ItemOutcome]:
+def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list[ItemOutcome]:
     """Ingest calls (or pass through their validation errors); outcomes in input order.
 
     Items are scored and stored CHUNK at a time, so a batch of a thousand never holds a
     thousand scores in memory at once. Locks are always taken in one global order, so
     overlapping concurrent batches wait for each other instead of deadlocking: calls go in
     (source, external_id) order, and the roll-ups of the whole batch in sorted upserts at the
-    end (slots, their days, then the phrase hits per day and month). `keep_scores` returns the
-    scores of new calls; `isolate=False` is for a caller that abandons the transaction on any
-    item error (a single call).
+    end (slots, their days, then the phrase hits per day and month).
     """
     outcomes: dict[int, ItemOutcome] = {}
     seen: set[CallKey] = set()
@@ -192,14 +178,13 @@ def ingest_many(
             else:
                 seen.add(scored.key)
                 fresh.append((index, scored))
-        ids, failed = _store_all(session, [s for _, s in fresh], isolate=isolate)
+        ids, failed = _store_all(session, [s for _, s in fresh])
         for index, scored in fresh:
             key = scored.key
             if key in ids:
                 deltas.append(records.rollup_delta(scored))
                 hits += records.phrase_hits(scored)
-                score = scored.score if keep_scores else None
-                outcomes[index] = ItemOutcome(index, 201, key[1], ids[key], score=score)
+                outcomes[index] = ItemOutcome(index, 201, key[1], ids[key])
             elif key in failed:
                 outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
             else:  # stored before, or by a concurrent request that won the race
@@ -213,22 +198,34 @@ def ingest_many(
 
 
 def ingest_call(session: Session, call: CallIn) -> IngestedCall:
-    """Ingest one call; raise its error, or answer with the new or the already stored call."""
-    outcome = ingest_many(session, [call], keep_scores=True, isolate=False)[0]
-    if outcome.error is not None:
-        raise outcome.error
-    assert outcome.call_id is not None
-    if outcome.score is not None:
-        return IngestedCall(
-            True,
-            outcome.call_id,
-            call.external_id,
-            call.manager_id,
-            call.team_id,
-            call.started_at,
-            outcome.score,
+    """Ingest one call; raise its error, or answer with the new or the already stored call.
+
+    One round trip writes the call with everything that goes with it (`repo.store_call`);
+    a call already stored is answered from the database: the same content is a 200, other
+    content a 409.
+    """
+    scored = score_call(call)
+    try:
+        call_id = repo.store_call(
+            session,
+            records.call_row(scored),
+            records.question_rows(0, scored),  # 0: the pipeline takes the id from the new row
+            records.violation_rows(0, scored),
+            records.rollup_delta(scored),
+            records.phrase_hits(scored),
         )
-    row = repo.get_calls_brief(session, [outcome.call_id])[outcome.call_id]
+    except (DataError, IntegrityError) as exc:
+        raise _refused(exc) from exc
+    if call_id is not None:
+        return IngestedCall(
+            True, call_id, call.external_id, call.manager_id, call.team_id, call.started_at,
+            scored.score,
+        )  # fmt: skip
+    # Stored before: ON CONFLICT waited for any concurrent writer of this key, so it is there.
+    call_id, content_hash = repo.get_existing(session, [scored.key])[scored.key]
+    if content_hash != scored.content_hash:
+        raise _clash()
+    row = repo.get_calls_brief(session, [call_id])[call_id]
     return IngestedCall(
         False,
         row.id,

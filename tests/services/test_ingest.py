@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Call, CallQuestion, CallViolation, ManagerRollup
+from app.db.models import (
+    Call,
+    CallQuestion,
+    CallViolation,
+    ManagerRollup,
+    ManagerRollupDay,
+    ViolationRollupDay,
+    ViolationRollupMonth,
+)
 from app.services import ingest
 from app.services.errors import Conflict, InvalidInput, NotFound, UnparseableTranscript
 from app.services.schemas import CallIn
@@ -186,3 +194,60 @@ def test_a_single_call_the_database_refuses_is_invalid_input(
     bad = CallIn.model_validate(make_call()).model_copy(update={"manager_name": "Анна\x00"})
     with pytest.raises(InvalidInput):
         ingest.ingest_call(session, bad)
+
+
+def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything stored for a manager's calls, ids and the manager left out."""
+    calls = select(Call.id).where(Call.manager_id == manager_id)
+    children = {
+        "questions": (CallQuestion, ("utterance", "category", "text", "start_s")),
+        "violations": (
+            CallViolation,
+            ("utterance", "phrase", "matched", "replacement", "utterance_text", "start_s"),
+        ),
+    }
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for name, (model, columns) in children.items():
+        rows = session.execute(
+            select(*(getattr(model, c) for c in columns)).where(model.call_id.in_(calls))
+        )
+        found[name] = sorted(tuple(r) for r in rows)
+    sums = ("calls", "total_sum", "q_expertise", "q_personal", "q_other", "violations")
+    for name, model, key in (
+        ("slots", ManagerRollup, "slot_start"),
+        ("days", ManagerRollupDay, "day"),
+    ):
+        rows = session.execute(
+            select(
+                getattr(model, key), *(getattr(model, c) for c in sums), model.item_passed
+            ).where(model.manager_id == manager_id)
+        )
+        found[name] = sorted((*r[:-1], sorted(r[-1].items())) for r in rows)
+    for name, model, key in (
+        ("phrase days", ViolationRollupDay, "day"),
+        ("phrase months", ViolationRollupMonth, "month"),
+    ):
+        rows = session.execute(
+            select(getattr(model, key), model.phrase, model.said).where(
+                model.manager_id == manager_id
+            )
+        )
+        found[name] = sorted(tuple(r) for r in rows)
+    return found
+
+
+def test_a_single_call_stores_the_same_rows_and_roll_ups_as_the_same_call_in_a_batch(
+    session: Session, make_call: Any
+) -> None:
+    body = make_call(started_at="2026-05-31T23:50:00-02:00")  # 1 June in UTC, a month edge
+    ingest.ingest_call(session, _call(make_call, **{**body, "manager_id": "m-one"}))
+    ingest.ingest_call(session, _call(make_call, **{**body, "manager_id": "m-one"}))  # retry
+    [outcome] = ingest.ingest_many(
+        session, [_call(make_call, **{**body, "manager_id": "m-many", "external_id": "b-1"})]
+    )
+
+    assert outcome.status == 201
+    single, batch = _stored_for(session, "m-one"), _stored_for(session, "m-many")
+    assert single == batch
+    assert all(single.values()), single  # every kind of row was written
+    assert [row[1] for row in single["slots"]] == [1]  # the retry added nothing
