@@ -209,9 +209,13 @@ class QuestionFinder:
             ):
                 return None
             # A verb keeps the noun right after it: "когда планируете переезд | паркинг нужен".
-            if len(second) > 1 and not has and forms[j] not in self.predicates:
-                if forms[j + 2] not in self.prepositions:
-                    return j + 2
+            if (
+                len(second) > 1
+                and not has
+                and forms[j] not in self.predicates
+                and forms[j + 2] not in self.prepositions
+            ):
+                return j + 2
             return j + 1
         return None
 
@@ -245,11 +249,14 @@ class QuestionFinder:
         turn's last three; a question addressed to the client may be echoed within the reply's
         first three words, else by its first word. A request ("пришлите фото" - "пришлю") and
         a greeting ("здравствуйте" - "здравствуйте") are not questions."""
-        if not self.requests.isdisjoint(lemmas):  # "пришлите фото" - "пришлю"
-            return False
-        said = {w for w in lemmas[-3:] if len(w) > 2} - self.address - self.self_words
         head = reply.tokens.lemmas[: 3 if addressed else 1]
-        return not said.isdisjoint(head) and said.isdisjoint(self.tags)
+        said = [w for w in lemmas[-3:] if w in head]
+        if not said or not self.requests.isdisjoint(lemmas):  # "пришлите фото" - "пришлю"
+            return False
+        return any(
+            len(w) > 2 and w not in self.address and w not in self.self_words and w not in self.tags
+            for w in said
+        )
 
     def _cue_starts(self, tokens: Tokens) -> list[int]:
         blocked: set[int] = set()
@@ -289,7 +296,7 @@ class QuestionFinder:
             if any(j in indirect_end for j in range(max(0, cue - 3), cue)):
                 continue
             # "сколько мест не скажу точно": the same, said after the question word.
-            if any(
+            if indirect_end and any(
                 j in indirect_end and forms[j - 1] in self.negations
                 for j in range(cue + 2, min(cue + 5, len(forms)))
             ):
@@ -347,7 +354,7 @@ class QuestionFinder:
         if not opened and not any(forms[k] in self.prepositions for k in topic):
             return False
         rest = [person(f) for f in forms[i + 1 :]]
-        if rest and "2per" not in rest or "1per" in rest:
+        if (rest and "2per" not in rest) or "1per" in rest:
             return False
         return self.self_words.isdisjoint(lemmas[i + 1 :])
 

@@ -137,3 +137,119 @@ def test_asr_alternatives_the_client_answers_are_a_question() -> None:
     asr = "менеджер: это наличные или ипотека\nклиент: ипотека"
 
     assert [q.category for q in score(asr).questions] == ["expertise"]
+
+
+def asr_questions(line: str, reply: str) -> list[tuple[str, str]]:
+    """The manager's questions in `line` (ASR text, the client answering with `reply`)."""
+    text = "\n".join([*ASR, f"спикер 1: {line}", f"спикер 2: {reply}"])
+    return [(q.text, q.category) for q in score(text).questions if q.utterance == 2]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "какой бюджет у вас ипотеку рассматриваете",
+            [("какой бюджет у вас", "expertise"), ("ипотеку рассматриваете", "expertise")],
+        ),
+        (
+            "а где сейчас живёте дети есть",
+            [("а где сейчас живёте", "personal"), ("дети есть", "personal")],
+        ),
+        (
+            "сколько комнат нужно вид на море нужен",
+            [("сколько комнат нужно", "expertise"), ("вид на море нужен", "expertise")],
+        ),
+        (
+            "когда планируете переезд паркинг нужен",
+            [("когда планируете переезд", "expertise"), ("паркинг нужен", "expertise")],
+        ),
+    ],
+)
+def test_asr_yes_no_question_after_a_question_in_the_same_turn_is_a_second_question(
+    line: str, expected: list[tuple[str, str]]
+) -> None:
+    assert asr_questions(line, "до шести миллионов") == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["какие у вас планы есть", "сколько у вас детей есть", "какую площадь рассматриваете"],
+)
+def test_asr_one_question_ending_in_a_predicate_is_not_split(line: str) -> None:
+    assert len(asr_questions(line, "ну посмотрим")) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "а по деньгам как",
+        "ну понял а по срокам что",
+        "метраж какой рассматриваете",
+        "понимаю ну вот по площади дома какую рассматриваете",
+        "угу а по оплате как планируете",
+        "заселиться когда планируете",
+    ],
+)
+def test_topic_first_question_without_punctuation_counts_as_expertise(line: str) -> None:
+    assert [c for _, c in asr_questions(line, "к осени наверное")] == ["expertise"]
+
+
+def test_asr_topic_first_question_keeps_its_topic_words() -> None:
+    assert asr_questions("понимаю ну вот по площади дома какую рассматриваете", "сто метров") == [
+        ("по площади дома какую рассматриваете", "expertise")
+    ]
+
+
+def test_asr_question_word_before_the_managers_own_plan_is_no_question() -> None:
+    assert asr_questions("в субботу когда приедете я покажу три квартиры", "хорошо") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "reply", "category"),
+    [
+        ("хорошо а вы квартиру для себя смотрите", "для мамы она переезжает", "expertise"),
+        (
+            "есть двушки от 54 квадратов в новом доме на 3 этаже вам 2 комнаты хватит",
+            "хватит",
+            "expertise",
+        ),
+        ("первоначальный взнос у вас 20 процентов есть", "есть даже тридцать", "expertise"),
+    ],
+)
+def test_asr_yes_no_question_the_client_answers_by_echoing_it_counts(
+    line: str, reply: str, category: str
+) -> None:
+    assert [c for _, c in asr_questions(line, reply)] == [category]
+
+
+@pytest.mark.parametrize(
+    ("line", "reply"),
+    [
+        ("пришлите пожалуйста фото паспорта для брони", "пришлю"),
+        ("вы должны были записаться через личный кабинет там всё написано", "я ничего не должна"),
+    ],
+)
+def test_asr_request_or_statement_the_client_echoes_is_no_question(line: str, reply: str) -> None:
+    assert asr_questions(line, reply) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "парковка подземная сколько мест не скажу точно но хватает",
+        "когда дом сдадут тогда и ключи выдадим это четвёртый квартал",
+        "двушки у нас от семи миллионов смотря какой этаж",
+        "расскажите какую квартиру вы ищете",
+        "опишите как вы видите свою будущую кухню",
+        "лариса интересно успеют ли они сдать дом к лету",
+    ],
+)
+def test_asr_statements_and_requests_with_question_words_are_not_questions(line: str) -> None:
+    assert asr_questions(line, "понятно") == []
+
+
+def test_asr_question_words_said_close_together_are_one_question() -> None:
+    assert asr_questions("очень хорошо а вы сейчас где живёте", "в сургуте") == [
+        ("очень хорошо а вы сейчас где живёте", "personal")
+    ]
