@@ -24,6 +24,8 @@ _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
 
+_ALSO_CONJUNCTIONS = frozenset({"как", "когда"})
+_COPULA = frozenset({"будет", "будут", "было", "был", "была", "были"})  # "что будет главным"
 _HAVE = frozenset({"вас", "тебя"})  # "у вас": the predicate of "какой бюджет у вас"
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
@@ -45,6 +47,7 @@ class QuestionFinder:
     cue_words: frozenset[str]  # lemmas that may open a question: interrogatives, clause_initial
     answers: frozenset[str]  # a client's reply opening with one of these answers a yes/no question
     requests: frozenset[str]  # imperatives: a turn with one asks for something, not a question
+    not_echoes: frozenset[str]  # particles and adverbs a client may repeat without answering
     predicates: frozenset[str]  # forms that end a yes/no question: "нужен", "есть", "обязательно"
     needs_noun: frozenset[str]  # question words asking about a noun: "какой (бюджет)", "сколько"
     negations: frozenset[str]
@@ -93,6 +96,7 @@ class QuestionFinder:
             cue_words=interrogatives | clause_initial,
             answers=frozenset(fold(w) for w in q.get("answers", [])),
             requests=lemmas(q.get("requests", [])),
+            not_echoes=lemmas(q.get("not_echoes", [])),
             predicates=frozenset(fold(w) for w in q.get("yes_no_predicates", [])),
             needs_noun=lemmas(q.get("needs_noun", [])),
             negations=frozenset(fold(w) for w in lang.get("negations", [])),
@@ -254,7 +258,11 @@ class QuestionFinder:
         if not said or not self.requests.isdisjoint(lemmas):  # "пришлите фото" - "пришлю"
             return False
         return any(
-            len(w) > 2 and w not in self.address and w not in self.self_words and w not in self.tags
+            len(w) > 2
+            and w not in self.address
+            and w not in self.self_words
+            and w not in self.tags
+            and w not in self.not_echoes
             for w in said
         )
 
@@ -328,35 +336,52 @@ class QuestionFinder:
         return starts
 
     def _topic_start(self, forms: list[str], cue: int) -> int:
-        """The first word of a topic said before the question word, up to three words back
-        and not past an opener ("а", "ну", "вот"): "по площади дома | какую"."""
+        """The first word of a topic said before the question word: back to an opener ("а",
+        "ну", "вот") up to eight words back when no verb stands between ("а если представить
+        идеальное утро в новой квартире | какое оно"), else up to three words back ("у
+        подъёмника эсто садок площадь | какую")."""
         at = cue
-        while at > 0 and cue - at < 3 and forms[at - 1] not in self.clause_openers:
+        while at > 0 and cue - at < 8 and forms[at - 1] not in self.clause_openers:
             if person(forms[at - 1]):  # a verb ends the clause before
                 break
             at -= 1
-        return at
+        if at > 0 and forms[at - 1] in self.clause_openers:
+            return at
+        return max(at, cue - 3)
 
     def _topic_last(self, tokens: Tokens, i: int) -> bool:
         """Whether a conjunction-like question word (`clause_initial`) asks after a topic
         said first: "а по деньгам как", "а по срокам что", "заселиться когда планируете",
-        "а в воронеж когда приедете посмотреть". The topic is one to three words at the start
-        of the turn or after an opener ("а", "ну") or holds a preposition; after the question
-        word the turn ends within three words, with a second-person verb or none, and the
-        manager says nothing of himself ("в субботу когда приедете я покажу" is no question).
+        "а для вас что главное в новой квартире". The topic is one to three words without a
+        verb, at the start of the turn or after an opener ("а", "ну"), or holding a
+        preposition; after the question word the turn ends within five words, with a
+        second-person verb or none, and the manager says nothing of himself ("в субботу
+        когда приедете я покажу", "сделаем всё по договору как положено" are no questions).
         """
         forms, lemmas = tokens.forms, tokens.lemmas
         n = len(forms)
-        if i < 1 or n - 1 - i > 3:
+        if i < 1 or n - 1 - i > 5:
             return False
         topic = range(max(0, i - 3), i)
         opened = any(k == 0 or forms[k - 1] in self.clause_openers for k in topic)
         if not opened and not any(forms[k] in self.prepositions for k in topic):
             return False
-        rest = [person(f) for f in forms[i + 1 :]]
-        if (rest and "2per" not in rest) or "1per" in rest:
+        start = i
+        while start > 0 and forms[start - 1] not in self.clause_openers:
+            start -= 1
+        if any(person(f) for f in forms[start:i]):
             return False
-        return self.self_words.isdisjoint(lemmas[i + 1 :])
+        rest = [
+            "2per" if f in self.predicates else ("" if f in _COPULA else person(f))
+            for f in forms[i + 1 :]
+        ]
+        if "1per" in rest or ("3per" in rest and "2per" not in rest):
+            return False
+        # "как" and "когда" also compare and tell time ("сдавать как гостиницу"): then the
+        # question ends the turn or has a second-person verb ("когда готовы проводить").
+        if lemmas[i] in _ALSO_CONJUNCTIONS and rest and "2per" not in rest:
+            return False
+        return self.self_words.isdisjoint(lemmas[start:])
 
 
 def _reply(turn: Turn, call: Sequence[Turn]) -> Turn | None:

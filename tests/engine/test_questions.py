@@ -253,3 +253,31 @@ def test_asr_question_words_said_close_together_are_one_question() -> None:
     assert asr_questions("очень хорошо а вы сейчас где живёте", "в сургуте") == [
         ("очень хорошо а вы сейчас где живёте", "personal")
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("тогда у машука идеально а для вас что главное в новой квартире", "motivation"),
+        ("а если представить идеальное утро в новой квартире какое оно", "motivation"),
+        ("о ну а для вас что самое главное в доме будет", "motivation"),
+        ("а чем муж занимается", "personal"),
+        ("в москве работаете кем если не секрет", "personal"),
+        ("а чем вас ялта привлекла", "personal"),
+        ("а сделку когда готовы проводить", "expertise"),
+    ],
+)
+def test_asr_question_after_its_topic_is_sorted_by_the_topic(line: str, category: str) -> None:
+    assert [c for _, c in asr_questions(line, "ну тишина наверное")] == [category]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "их можно сдавать через управляющую компанию как гостиницу",
+        "сделаем всё по договору как положено",
+        "а по срокам что у нас сдача в четвертом квартале",
+    ],
+)
+def test_asr_comparison_or_the_managers_own_plan_after_a_topic_is_no_question(line: str) -> None:
+    assert asr_questions(line, "понятно") == []
