@@ -167,7 +167,8 @@ class QuestionFinder:
         for n, first in enumerate(starts):
             last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(tokens) - 1
             bounds.append((first, last))
-        if bounds:
+        end = tokens.forms[-1] if bounds else ""
+        if end and (end in self.predicates or person(end) == "2per"):
             at = self._trailing_yes_no(tokens, *bounds[-1])
             if at is not None:
                 bounds[-1:] = [(bounds[-1][0], at - 1), (at, bounds[-1][1])]
@@ -188,7 +189,8 @@ class QuestionFinder:
         forms, lemmas = tokens.forms, tokens.lemmas
         if last - first < 3 or not self._closes(forms[last]):
             return None
-        for j in range(last - 1, first, -1):
+        # The second question is at most three words before its predicate.
+        for j in range(last - 1, max(first, last - 5), -1):
             has = forms[j] in _HAVE and forms[j - 1] == "у"
             if not (has or self._closes(forms[j])):
                 continue
@@ -239,12 +241,10 @@ class QuestionFinder:
         if "1per" in persons or not self.self_words.isdisjoint(lemmas):
             return []
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
-        answered = reply is not None and (
-            reply.tokens.opens_with(self.answers) or self._echoed(lemmas, reply, addressed)
-        )
-        if answered or ("или" in forms and (addressed or reply is not None)):
-            return [(first, n - 1, turn.span(first, n - 1))]
-        return []
+        asks = "или" in forms and (addressed or reply is not None)
+        if not asks and reply is not None:
+            asks = reply.tokens.opens_with(self.answers) or self._echoed(lemmas, reply, addressed)
+        return [(first, n - 1, turn.span(first, n - 1))] if asks else []
 
     def _echoed(self, lemmas: list[str], reply: Turn, addressed: bool) -> bool:
         """Whether the client's reply answers by echoing the question's word, the way
@@ -367,7 +367,7 @@ class QuestionFinder:
         if not opened and not any(forms[k] in self.prepositions for k in topic):
             return False
         start = i
-        while start > 0 and forms[start - 1] not in self.clause_openers:
+        while start > 0 and i - start < 6 and forms[start - 1] not in self.clause_openers:
             start -= 1
         if any(person(f) for f in forms[start:i]):
             return False
