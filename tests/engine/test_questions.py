@@ -281,3 +281,15 @@ def test_asr_question_after_its_topic_is_sorted_by_the_topic(line: str, category
 )
 def test_asr_comparison_or_the_managers_own_plan_after_a_topic_is_no_question(line: str) -> None:
     assert asr_questions(line, "понятно") == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Подскажите, пожалуйста, адрес и номер квартиры?",
+        "Вы будете дома в будние дни?",
+        "А вы по какому дому?",
+    ],
+)
+def test_complaint_details_about_the_flat_or_visit_are_other_questions(question: str) -> None:
+    assert categories(f"М: Служба качества, Анна. {question}", "К: Да.") == ["other"]
