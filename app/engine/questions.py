@@ -48,6 +48,7 @@ class QuestionFinder:
     answers: frozenset[str]  # a client's reply opening with one of these answers a yes/no question
     requests: frozenset[str]  # imperatives: a turn with one asks for something, not a question
     not_echoes: frozenset[str]  # particles and adverbs a client may repeat without answering
+    discourse: frozenset[str]  # verbs that only hold attention at a clause start: "смотрите"
     predicates: frozenset[str]  # forms that end a yes/no question: "нужен", "есть", "обязательно"
     needs_noun: frozenset[str]  # question words asking about a noun: "какой (бюджет)", "сколько"
     negations: frozenset[str]
@@ -97,6 +98,7 @@ class QuestionFinder:
             answers=frozenset(fold(w) for w in q.get("answers", [])),
             requests=lemmas(q.get("requests", [])),
             not_echoes=lemmas(q.get("not_echoes", [])),
+            discourse=frozenset(fold(w) for w in q.get("discourse", [])),
             predicates=frozenset(fold(w) for w in q.get("yes_no_predicates", [])),
             needs_noun=lemmas(q.get("needs_noun", [])),
             negations=frozenset(fold(w) for w in lang.get("negations", [])),
@@ -243,8 +245,25 @@ class QuestionFinder:
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
         asks = "или" in forms and (addressed or reply is not None)
         if not asks and reply is not None:
-            asks = reply.tokens.opens_with(self.answers) or self._echoed(lemmas, reply, addressed)
+            if reply.tokens.opens_with(self.answers):
+                asks = len(reply.tokens) > 1 or self._has_predicate(forms)
+            else:
+                asks = self._echoed(lemmas, reply, addressed)
         return [(first, n - 1, turn.span(first, n - 1))] if asks else []
+
+    def _has_predicate(self, forms: list[str]) -> bool:
+        """Whether words can make a yes/no question: a verb in the present or future or a
+        predicate word ("нужен", "есть"). A bare "угу" or "да" after a fragment ("скажите, а
+        вот по квартире" - "да") only lets the manager go on; a discourse verb opening the
+        clause ("ну вот смотрите по этажу") is no predicate."""
+        for k, f in enumerate(forms):
+            if f in self.predicates:
+                return True
+            if person(f) and not (
+                f in self.discourse and (k == 0 or forms[k - 1] in self.clause_openers)
+            ):
+                return True
+        return False
 
     def _echoed(self, lemmas: list[str], reply: Turn, addressed: bool) -> bool:
         """Whether the client's reply answers by echoing the question's word, the way

@@ -293,3 +293,15 @@ def test_asr_comparison_or_the_managers_own_plan_after_a_topic_is_no_question(li
 )
 def test_complaint_details_about_the_flat_or_visit_are_other_questions(question: str) -> None:
     assert categories(f"М: Служба качества, Анна. {question}", "К: Да.") == ["other"]
+
+
+@pytest.mark.parametrize(
+    "line", ["скажите а вот по квартире", "ну вот смотрите по этажу", "и ещё такой момент"]
+)
+def test_asr_fragment_the_client_backchannels_is_no_question(line: str) -> None:
+    assert asr_questions(line, "угу") == []
+
+
+@pytest.mark.parametrize("line", ["дети есть", "квартиру для себя смотрите", "садик рядом нужен"])
+def test_asr_short_yes_no_question_answered_with_a_bare_yes_counts(line: str) -> None:
+    assert len(asr_questions(line, "да")) == 1
