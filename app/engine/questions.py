@@ -24,6 +24,10 @@ _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
 
+_ALSO_CONJUNCTIONS = frozenset({"как", "когда"})
+_COPULA = frozenset({"будет", "будут", "было", "был", "была", "были"})  # "что будет главным"
+_HAVE = frozenset({"вас", "тебя"})  # "у вас": the predicate of "какой бюджет у вас"
+
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
 _MIN_SCORE = 2.0  # weak words alone do not make a category
 
@@ -42,6 +46,12 @@ class QuestionFinder:
     tags: frozenset[str]
     cue_words: frozenset[str]  # lemmas that may open a question: interrogatives, clause_initial
     answers: frozenset[str]  # a client's reply opening with one of these answers a yes/no question
+    requests: frozenset[str]  # imperatives: a turn with one asks for something, not a question
+    not_echoes: frozenset[str]  # particles and adverbs a client may repeat without answering
+    discourse: frozenset[str]  # verbs that only hold attention at a clause start: "смотрите"
+    predicates: frozenset[str]  # forms that end a yes/no question: "нужен", "есть", "обязательно"
+    needs_noun: frozenset[str]  # question words asking about a noun: "какой (бюджет)", "сколько"
+    negations: frozenset[str]
     address: frozenset[str]  # lemmas that address the client
     self_words: frozenset[str]  # lemmas with which the manager speaks of himself
     # The language file's starters, indirect_after and not_questions in one index; each
@@ -86,6 +96,12 @@ class QuestionFinder:
             tags=lemmas(q.get("tags", [])) | {"алло"},
             cue_words=interrogatives | clause_initial,
             answers=frozenset(fold(w) for w in q.get("answers", [])),
+            requests=lemmas(q.get("requests", [])),
+            not_echoes=lemmas(q.get("not_echoes", [])),
+            discourse=frozenset(fold(w) for w in q.get("discourse", [])),
+            predicates=frozenset(fold(w) for w in q.get("yes_no_predicates", [])),
+            needs_noun=lemmas(q.get("needs_noun", [])),
+            negations=frozenset(fold(w) for w in lang.get("negations", [])),
             address=lemmas(q.get("address", [])),
             self_words=lemmas(q.get("self", [])),
             cue_phrases=Matcher(cue_phrases),
@@ -149,11 +165,71 @@ class QuestionFinder:
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
         starts = self._cue_starts(tokens)
-        spans = []
+        bounds = []
         for n, first in enumerate(starts):
             last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(tokens) - 1
-            spans.append((first, last, turn.span(first, last)))
-        return spans
+            bounds.append((first, last))
+        end = tokens.forms[-1] if bounds else ""
+        if end and (end in self.predicates or person(end) == "2per"):
+            at = self._trailing_yes_no(tokens, *bounds[-1])
+            if at is not None:
+                bounds[-1:] = [(bounds[-1][0], at - 1), (at, bounds[-1][1])]
+        return [(first, last, turn.span(first, last)) for first, last in bounds]
+
+    def _trailing_yes_no(self, tokens: Tokens, first: int, last: int) -> int | None:
+        """Where a yes/no question without a cue starts after the question that ends a turn
+        ("какой бюджет у вас | ипотеку рассматриваете", "где сейчас живёте | дети есть",
+        "сколько комнат нужно | вид на море нужен"), or None.
+
+        Speech-to-text leaves no mark between the two: the second one is told by its own
+        predicate at the end of the turn (a second-person verb or a word of
+        `yes_no_predicates`) after a clause the first one has already closed with a predicate
+        ("у вас", a second-person verb, a predicate word), and it is short. "какие у вас
+        планы есть" is one question: a question word that needs its noun (`needs_noun`:
+        "какой", "сколько") must have had it before the first predicate.
+        """
+        forms, lemmas = tokens.forms, tokens.lemmas
+        if last - first < 3 or not self._closes(forms[last]):
+            return None
+        # The second question is at most three words before its predicate.
+        for j in range(last - 1, max(first, last - 5), -1):
+            has = forms[j] in _HAVE and forms[j - 1] == "у"
+            if not (has or self._closes(forms[j])):
+                continue
+            second = range(j + 1, last)
+            if not second or len(second) > 3:
+                return None
+            for k in second:
+                if lemmas[k] in self.cue_words or forms[k] in self.negations or person(forms[k]):
+                    return None
+            if not self.self_words.isdisjoint(lemmas[j + 1 : last + 1]):
+                return None
+            head = j - 1 if has else j  # the first question's predicate
+            cue = next((k for k in range(first, head) if lemmas[k] in self.cue_words), None)
+            if cue is None:
+                return None
+            if lemmas[cue] in self.needs_noun and not any(
+                k != cue
+                and forms[k] not in self.clause_openers
+                and forms[k] not in self.prepositions
+                and lemmas[k] not in self.address
+                for k in range(first, head)
+            ):
+                return None
+            # A verb keeps the noun right after it: "когда планируете переезд | паркинг нужен".
+            if (
+                len(second) > 1
+                and not has
+                and forms[j] not in self.predicates
+                and forms[j + 2] not in self.prepositions
+            ):
+                return j + 2
+            return j + 1
+        return None
+
+    def _closes(self, form: str) -> bool:
+        """Whether a word can end a yes/no question: "нужен", "есть", "рассматриваете"."""
+        return form in self.predicates or person(form) == "2per"
 
     def _unmarked(self, turn: Turn, reply: Turn | None) -> list[tuple[int, int, str]]:
         """A yes/no question without any cue, in a turn without punctuation (see lang file)."""
@@ -166,11 +242,48 @@ class QuestionFinder:
         persons = {person(f) for f in forms}
         if "1per" in persons or not self.self_words.isdisjoint(lemmas):
             return []
-        answered = reply is not None and reply.tokens.opens_with(self.answers)
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
-        if answered or ("или" in forms and (addressed or reply is not None)):
-            return [(first, n - 1, turn.span(first, n - 1))]
-        return []
+        asks = "или" in forms and (addressed or reply is not None)
+        if not asks and reply is not None:
+            if reply.tokens.opens_with(self.answers):
+                asks = len(reply.tokens) > 1 or self._has_predicate(forms)
+            else:
+                asks = self._echoed(lemmas, reply, addressed)
+        return [(first, n - 1, turn.span(first, n - 1))] if asks else []
+
+    def _has_predicate(self, forms: list[str]) -> bool:
+        """Whether words can make a yes/no question: a verb in the present or future or a
+        predicate word ("нужен", "есть"). A bare "угу" or "да" after a fragment ("скажите, а
+        вот по квартире" - "да") only lets the manager go on; a discourse verb opening the
+        clause ("ну вот смотрите по этажу") is no predicate."""
+        for k, f in enumerate(forms):
+            if f in self.predicates:
+                return True
+            if person(f) and not (
+                f in self.discourse and (k == 0 or forms[k - 1] in self.clause_openers)
+            ):
+                return True
+        return False
+
+    def _echoed(self, lemmas: list[str], reply: Turn, addressed: bool) -> bool:
+        """Whether the client's reply answers by echoing the question's word, the way
+        yes/no questions are answered in speech: "для себя смотрите" - "для себя", "дети
+        есть" - "есть сын", "вам две комнаты хватит" - "хватит". The echoed word is one of the
+        turn's last three; a question addressed to the client may be echoed within the reply's
+        first three words, else by its first word. A request ("пришлите фото" - "пришлю") and
+        a greeting ("здравствуйте" - "здравствуйте") are not questions."""
+        head = reply.tokens.lemmas[: 3 if addressed else 1]
+        said = [w for w in lemmas[-3:] if w in head]
+        if not said or not self.requests.isdisjoint(lemmas):  # "пришлите фото" - "пришлю"
+            return False
+        return any(
+            len(w) > 2
+            and w not in self.address
+            and w not in self.self_words
+            and w not in self.tags
+            and w not in self.not_echoes
+            for w in said
+        )
 
     def _cue_starts(self, tokens: Tokens) -> list[int]:
         blocked: set[int] = set()
@@ -200,7 +313,8 @@ class QuestionFinder:
             elif form == self.particle and i > 0:
                 cue = i - 1
             elif lemmas[i] in self.interrogatives or (
-                lemmas[i] in self.clause_initial and (i == 0 or forms[i - 1] in self.clause_openers)
+                lemmas[i] in self.clause_initial
+                and (i == 0 or forms[i - 1] in self.clause_openers or self._topic_last(tokens, i))
             ):
                 cue = i
             if cue is None:
@@ -208,23 +322,85 @@ class QuestionFinder:
             # "не знаю, есть ли" / "уточню, какой этаж": an indirect question, not asked.
             if any(j in indirect_end for j in range(max(0, cue - 3), cue)):
                 continue
+            # "сколько мест не скажу точно": the same, said after the question word.
+            if indirect_end and any(
+                j in indirect_end and forms[j - 1] in self.negations
+                for j in range(cue + 2, min(cue + 5, len(forms)))
+            ):
+                continue
+            # "когда дом сдадут, тогда и ключи выдадим": a correlative, not a question.
+            if lemmas[i] == "когда" and "тогда" in forms[i + 1 : i + 8]:
+                continue
+            # Cues this close belong to one question, counted from where each was said (not
+            # from the openers taken in below): "а вы сейчас где живёте".
+            if i - last_cue < _MERGE_WINDOW:
+                continue
+            last_cue = i
             # Open the question at a preposition and openers: "а в каком районе".
             if cue > 0 and forms[cue - 1] in self.prepositions:
                 cue -= 1
             while cue > 0 and forms[cue - 1] in self.clause_openers:
                 cue -= 1
-            if cue - last_cue < _MERGE_WINDOW:
-                continue
-            last_cue = cue
             # Spoken Russian often puts the topic before the question word: "этаж какой
             # нужен", "дети у вас есть". Near the start of the turn the question opens at
-            # the start; later, it takes up to two words back from the clause before.
+            # the start; later, it takes up to two words back from the clause before, or
+            # back to an opener: "понятно, ну вот по площади дома какую рассматриваете".
             if not starts and cue < _MERGE_WINDOW:
                 cue = 0
             elif starts:
                 cue = max(cue - 2, starts[-1] + 2)
+            elif cue == i and i not in starter_at:
+                cue = self._topic_start(forms, cue)
             starts.append(cue)
         return starts
+
+    def _topic_start(self, forms: list[str], cue: int) -> int:
+        """The first word of a topic said before the question word: back to an opener ("а",
+        "ну", "вот") up to eight words back when no verb stands between ("а если представить
+        идеальное утро в новой квартире | какое оно"), else up to three words back ("у
+        подъёмника эсто садок площадь | какую")."""
+        at = cue
+        while at > 0 and cue - at < 8 and forms[at - 1] not in self.clause_openers:
+            if person(forms[at - 1]):  # a verb ends the clause before
+                break
+            at -= 1
+        if at > 0 and forms[at - 1] in self.clause_openers:
+            return at
+        return max(at, cue - 3)
+
+    def _topic_last(self, tokens: Tokens, i: int) -> bool:
+        """Whether a conjunction-like question word (`clause_initial`) asks after a topic
+        said first: "а по деньгам как", "а по срокам что", "заселиться когда планируете",
+        "а для вас что главное в новой квартире". The topic is one to three words without a
+        verb, at the start of the turn or after an opener ("а", "ну"), or holding a
+        preposition; after the question word the turn ends within five words, with a
+        second-person verb or none, and the manager says nothing of himself ("в субботу
+        когда приедете я покажу", "сделаем всё по договору как положено" are no questions).
+        """
+        forms, lemmas = tokens.forms, tokens.lemmas
+        n = len(forms)
+        if i < 1 or n - 1 - i > 5:
+            return False
+        topic = range(max(0, i - 3), i)
+        opened = any(k == 0 or forms[k - 1] in self.clause_openers for k in topic)
+        if not opened and not any(forms[k] in self.prepositions for k in topic):
+            return False
+        start = i
+        while start > 0 and i - start < 6 and forms[start - 1] not in self.clause_openers:
+            start -= 1
+        if any(person(f) for f in forms[start:i]):
+            return False
+        rest = [
+            "2per" if f in self.predicates else ("" if f in _COPULA else person(f))
+            for f in forms[i + 1 :]
+        ]
+        if "1per" in rest or ("3per" in rest and "2per" not in rest):
+            return False
+        # "как" and "когда" also compare and tell time ("сдавать как гостиницу"): then the
+        # question ends the turn or has a second-person verb ("когда готовы проводить").
+        if lemmas[i] in _ALSO_CONJUNCTIONS and rest and "2per" not in rest:
+            return False
+        return self.self_words.isdisjoint(lemmas[start:])
 
 
 def _reply(turn: Turn, call: Sequence[Turn]) -> Turn | None:

@@ -137,3 +137,171 @@ def test_asr_alternatives_the_client_answers_are_a_question() -> None:
     asr = "менеджер: это наличные или ипотека\nклиент: ипотека"
 
     assert [q.category for q in score(asr).questions] == ["expertise"]
+
+
+def asr_questions(line: str, reply: str) -> list[tuple[str, str]]:
+    """The manager's questions in `line` (ASR text, the client answering with `reply`)."""
+    text = "\n".join([*ASR, f"спикер 1: {line}", f"спикер 2: {reply}"])
+    return [(q.text, q.category) for q in score(text).questions if q.utterance == 2]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "какой бюджет у вас ипотеку рассматриваете",
+            [("какой бюджет у вас", "expertise"), ("ипотеку рассматриваете", "expertise")],
+        ),
+        (
+            "а где сейчас живёте дети есть",
+            [("а где сейчас живёте", "personal"), ("дети есть", "personal")],
+        ),
+        (
+            "сколько комнат нужно вид на море нужен",
+            [("сколько комнат нужно", "expertise"), ("вид на море нужен", "expertise")],
+        ),
+        (
+            "когда планируете переезд паркинг нужен",
+            [("когда планируете переезд", "expertise"), ("паркинг нужен", "expertise")],
+        ),
+    ],
+)
+def test_asr_yes_no_question_after_a_question_in_the_same_turn_is_a_second_question(
+    line: str, expected: list[tuple[str, str]]
+) -> None:
+    assert asr_questions(line, "до шести миллионов") == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["какие у вас планы есть", "сколько у вас детей есть", "какую площадь рассматриваете"],
+)
+def test_asr_one_question_ending_in_a_predicate_is_not_split(line: str) -> None:
+    assert len(asr_questions(line, "ну посмотрим")) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "а по деньгам как",
+        "ну понял а по срокам что",
+        "метраж какой рассматриваете",
+        "понимаю ну вот по площади дома какую рассматриваете",
+        "угу а по оплате как планируете",
+        "заселиться когда планируете",
+    ],
+)
+def test_topic_first_question_without_punctuation_counts_as_expertise(line: str) -> None:
+    assert [c for _, c in asr_questions(line, "к осени наверное")] == ["expertise"]
+
+
+def test_asr_topic_first_question_keeps_its_topic_words() -> None:
+    assert asr_questions("понимаю ну вот по площади дома какую рассматриваете", "сто метров") == [
+        ("по площади дома какую рассматриваете", "expertise")
+    ]
+
+
+def test_asr_question_word_before_the_managers_own_plan_is_no_question() -> None:
+    assert asr_questions("в субботу когда приедете я покажу три квартиры", "хорошо") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "reply", "category"),
+    [
+        ("хорошо а вы квартиру для себя смотрите", "для мамы она переезжает", "expertise"),
+        (
+            "есть двушки от 54 квадратов в новом доме на 3 этаже вам 2 комнаты хватит",
+            "хватит",
+            "expertise",
+        ),
+        ("первоначальный взнос у вас 20 процентов есть", "есть даже тридцать", "expertise"),
+    ],
+)
+def test_asr_yes_no_question_the_client_answers_by_echoing_it_counts(
+    line: str, reply: str, category: str
+) -> None:
+    assert [c for _, c in asr_questions(line, reply)] == [category]
+
+
+@pytest.mark.parametrize(
+    ("line", "reply"),
+    [
+        ("пришлите пожалуйста фото паспорта для брони", "пришлю"),
+        ("вы должны были записаться через личный кабинет там всё написано", "я ничего не должна"),
+    ],
+)
+def test_asr_request_or_statement_the_client_echoes_is_no_question(line: str, reply: str) -> None:
+    assert asr_questions(line, reply) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "парковка подземная сколько мест не скажу точно но хватает",
+        "когда дом сдадут тогда и ключи выдадим это четвёртый квартал",
+        "двушки у нас от семи миллионов смотря какой этаж",
+        "расскажите какую квартиру вы ищете",
+        "опишите как вы видите свою будущую кухню",
+        "лариса интересно успеют ли они сдать дом к лету",
+    ],
+)
+def test_asr_statements_and_requests_with_question_words_are_not_questions(line: str) -> None:
+    assert asr_questions(line, "понятно") == []
+
+
+def test_asr_question_words_said_close_together_are_one_question() -> None:
+    assert asr_questions("очень хорошо а вы сейчас где живёте", "в сургуте") == [
+        ("очень хорошо а вы сейчас где живёте", "personal")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("тогда у машука идеально а для вас что главное в новой квартире", "motivation"),
+        ("а если представить идеальное утро в новой квартире какое оно", "motivation"),
+        ("о ну а для вас что самое главное в доме будет", "motivation"),
+        ("а чем муж занимается", "personal"),
+        ("в москве работаете кем если не секрет", "personal"),
+        ("а чем вас ялта привлекла", "personal"),
+        ("а сделку когда готовы проводить", "expertise"),
+    ],
+)
+def test_asr_question_after_its_topic_is_sorted_by_the_topic(line: str, category: str) -> None:
+    assert [c for _, c in asr_questions(line, "ну тишина наверное")] == [category]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "их можно сдавать через управляющую компанию как гостиницу",
+        "сделаем всё по договору как положено",
+        "а по срокам что у нас сдача в четвертом квартале",
+    ],
+)
+def test_asr_comparison_or_the_managers_own_plan_after_a_topic_is_no_question(line: str) -> None:
+    assert asr_questions(line, "понятно") == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Подскажите, пожалуйста, адрес и номер квартиры?",
+        "Вы будете дома в будние дни?",
+        "А вы по какому дому?",
+    ],
+)
+def test_complaint_details_about_the_flat_or_visit_are_other_questions(question: str) -> None:
+    assert categories(f"М: Служба качества, Анна. {question}", "К: Да.") == ["other"]
+
+
+@pytest.mark.parametrize(
+    "line", ["скажите а вот по квартире", "ну вот смотрите по этажу", "и ещё такой момент"]
+)
+def test_asr_fragment_the_client_backchannels_is_no_question(line: str) -> None:
+    assert asr_questions(line, "угу") == []
+
+
+@pytest.mark.parametrize("line", ["дети есть", "квартиру для себя смотрите", "садик рядом нужен"])
+def test_asr_short_yes_no_question_answered_with_a_bare_yes_counts(line: str) -> None:
+    assert len(asr_questions(line, "да")) == 1

@@ -15,6 +15,8 @@ Every ``_src/*.src`` file is one call written by hand, with the trainer's marks 
     # items: greeting=true no_exact_price=false      (optional; only items the labeller is sure of)
     # kind: call                          (optional) call | complaint | snippet; by default from
     #                                     the file name (`_snip_` -> snippet, `complaint`)
+    # punctuation: none                 (optional) no punctuation in a punctuated format (an
+    #                                     ASR export without automatic punctuation)
     # note: free text
     Менеджер: Агентство «Бриз», Ольга, здравствуйте! Как вас зовут?{o}
     Клиент: Игорь. Я не знаю, что выбрать.
@@ -187,6 +189,9 @@ def check(call: Call) -> list[str]:
     speakers = [s.strip() for s in call.meta["speakers"].split(",")]
     if mgr not in speakers:
         errors.append(f"{name}: manager {mgr!r} not among speakers")
+    # `# punctuation: none` writes a punctuated JSON/subtitle format as an ASR engine without
+    # automatic punctuation would (lowercase, no marks); checked like ASR text
+    punctuated = call.fmt in PUNCTUATED and call.meta.get("punctuation") != "none"
     for i, ln in enumerate(call.lines):
         for spk, marked in ln.parts:
             is_mgr = spk == mgr
@@ -198,11 +203,11 @@ def check(call: Call) -> list[str]:
             for v in vs:
                 if v not in CANONICAL:
                     errors.append(f"{name}[{i}]: not a canonical phrase: {v!r}")
-            if call.fmt in PUNCTUATED and is_mgr and text.count("?") != nq:
+            if punctuated and is_mgr and text.count("?") != nq:
                 errors.append(
                     f"{name}[{i}]: {text.count('?')} '?' but {nq} question marks: {ln.raw}"
                 )
-            if call.fmt in {"asr", "yandex"} and re.search(r"[?!.,;:«»]", text):
+            if not punctuated and re.search(r"[?!.,;:«»]", text):
                 errors.append(f"{name}[{i}]: punctuation in an ASR line: {text}")
             if is_mgr:
                 low = text.lower().replace("ё", "е")
