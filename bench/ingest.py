@@ -7,8 +7,8 @@ spread over 30 days. Phases:
   `--batch-clients` connections; calls/s = calls stored / wall time;
 * single, closed loop: `--single-calls` `POST /v1/calls` from 50 keep-alive clients, each
   sending its next call when answered (the saturated worst case); p50/p95/p99;
-* single, open loop: the same at `--rate` calls/s in all (Poisson arrivals, like platforms
-  posting as calls end); p50/p95/p99;
+* single, open loop: the same 50 clients at each of `--rates` calls/s in all (Poisson
+  arrivals, like platforms posting as calls end); p50/p95/p99 per rate;
 * per phase, CPU ms per call of the callqa processes and of PostgreSQL; at the end, RSS and
   peak RSS (VmHWM) of every uvicorn process.
 The load generator (a minimal asyncio HTTP/1.1 client, bodies encoded beforehand) shares the
@@ -286,10 +286,9 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
     print(cpu_note(cpu, pid, len(calls)))
 
     singles = make_calls(args.single_calls, texts, run_id, first=len(calls))
-    for label, rate in (
-        ("closed loop, 50 clients", None),
-        (f"open loop {args.rate:g}/s", args.rate),
-    ):
+    phases: list[tuple[str, float | None]] = [("closed loop, 50 clients", None)]
+    phases += [(f"open loop, 50 clients, {rate:g} calls/s offered", rate) for rate in args.rates]
+    for label, rate in phases:
         bodies, cpu = [encode(c) for c in singles], cpu_seconds(pid)
         lat, wall, codes = asyncio.run(single_phase(host, port, bodies, rate))
         print(
@@ -333,7 +332,12 @@ def main() -> None:
         ("--single-calls", 1500),
     ):
         parser.add_argument(flag, type=int, default=default)
-    parser.add_argument("--rate", type=float, default=50.0, help="open-loop calls/s")
+    parser.add_argument(
+        "--rates",
+        type=lambda text: [float(r) for r in text.split(",")],
+        default=[50.0, 100.0, 150.0],
+        help="open-loop rates in calls/s, comma-separated",
+    )
     args = parser.parse_args()
     if args.url:
         run(args, args.url, args.server_pid)
