@@ -8,7 +8,6 @@ verb such as "уточню" that makes it an indirect question ("уточню, �
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,9 +16,8 @@ from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Tokens, fold, lemma, person
+from app.engine.text import Tokens, ends_sentence, fold, lemma, persons_of
 
-_PUNCTUATION = re.compile(r"[.!?…]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
@@ -122,7 +120,7 @@ class QuestionFinder:
         found: list[Question] = []
         for turn in turns:
             u = turn.utterance
-            if punctuated or _PUNCTUATION.search(u.text):
+            if punctuated or ends_sentence(u.text):
                 spans = self._by_punctuation(turn)
             else:
                 spans = self._by_cues(turn) or self._unmarked(turn, _reply(turn, call))
@@ -163,10 +161,10 @@ class QuestionFinder:
             return []
         first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
         forms, lemmas = tokens.forms[first:], tokens.lemmas[first:]
-        persons = {person(f) for f in forms}
+        persons = persons_of(forms)
         if "1per" in persons or not self.self_words.isdisjoint(lemmas):
             return []
-        answered = reply is not None and reply.tokens.opens_with(self.answers)
+        answered = reply is not None and reply.opens_with(self.answers)
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
         if answered or ("или" in forms and (addressed or reply is not None)):
             return [(first, n - 1, turn.span(first, n - 1))]
@@ -206,7 +204,7 @@ class QuestionFinder:
             if cue is None:
                 continue
             # "не знаю, есть ли" / "уточню, какой этаж": an indirect question, not asked.
-            if any(j in indirect_end for j in range(max(0, cue - 3), cue)):
+            if indirect_end and not indirect_end.isdisjoint(range(max(0, cue - 3), cue)):
                 continue
             # Open the question at a preposition and openers: "а в каком районе".
             if cue > 0 and forms[cue - 1] in self.prepositions:

@@ -48,6 +48,11 @@ def has_digit(text: str) -> bool:
     )  # fmt: skip
 
 
+def ends_sentence(text: str) -> bool:
+    """Whether the text holds a sentence end (".", "!", "?", "…"); str searches beat a regex."""
+    return "." in text or "?" in text or "!" in text or "…" in text
+
+
 def _is_russian(form: str) -> bool:
     return not form.isdigit() and "а" <= form[0] <= "я"
 
@@ -100,6 +105,14 @@ def person(form: str) -> str:
     return _remember(_persons, form, _person_of)
 
 
+def persons_of(forms: list[str]) -> set[str]:
+    """The set of `person` of the forms; after warm-up one dict lookup a form, in C."""
+    got: set[str | None] = set(map(_persons.get, forms))
+    if None in got:  # forms not seen since start-up
+        return set(map(person, forms))
+    return cast(set[str], got)
+
+
 def _person_of(form: str) -> str:
     if not _is_russian(form):
         return ""
@@ -113,6 +126,13 @@ _names: dict[str, bool] = {}
 def is_given_name(form: str) -> bool:
     """Whether the dictionary takes the form for a person's first name ("ольга", "игорь")."""
     return _remember(_names, form, lambda f: _is_russian(f) and "Name" in _morph().parse(f)[0].tag)
+
+
+def first_form(text: str) -> str | None:
+    """The first word of `text` as `tokenize` gives it, without splitting the rest: a reply's
+    first word ("да", "нет") is often all that is asked of a client's turn."""
+    m = _TOKEN.search(fold(text))
+    return m.group() if m else None
 
 
 class Tokens:
@@ -168,10 +188,12 @@ class Tokens:
 
         Short words and hyphenated compounds ("кухня-гостиная") are left out.
         """
-        suspect = list(map(_suspect.get, self.forms))
-        if True not in suspect and None not in suspect:
-            return []  # the usual case: every form seen before and known
-        return [i for i, f in enumerate(self.forms) if _is_suspect(f)]
+        suspect: list[bool | None] = list(map(_suspect.get, self.forms))
+        if None in suspect:  # forms not seen since start-up
+            suspect = list(map(_is_suspect, self.forms))
+        if True not in suspect:
+            return []  # the usual case: every form known
+        return [i for i, s in enumerate(suspect) if s]
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
