@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
 from typing import NamedTuple
 
 from app.engine.text import Tokens, fold, lemma
@@ -107,30 +108,34 @@ class Matcher:
         """All matches in the tokens, ordered by their first word; at one start the longest
         comes first."""
         lemmas, forms = tokens.lemmas, tokens.forms
-        # Which anchor words the tokens hold, decided at C speed; most turns hold none.
-        by_lemma = self._lemma_keys.intersection(lemmas)
-        by_form = self._form_keys.intersection(forms) if self._form_keys else ()
-        if not by_lemma and not by_form:
-            return []
-        n = len(forms)
         found: list[Match] = []
-        for keys, words, index in (
-            (by_lemma, lemmas, self._by_lemma),
-            (by_form, forms, self._by_form),
-        ):
-            for key in keys:
-                entries = index[key]
-                for at in occurrences(words, key):
-                    for p, after, before in entries:
-                        if after or before:
-                            m = _match_around(p, after, before, tokens, at, n)
-                            if m is not None:
-                                found.append(m)
-                        else:
-                            found.append(Match(p, at, at, ()))
+        # Whether the tokens hold any anchor word is decided at C speed; most turns hold none.
+        if not self._lemma_keys.isdisjoint(lemmas):
+            _scan(lemmas, self._by_lemma, tokens, found)
+        if self._form_keys and not self._form_keys.isdisjoint(forms):
+            _scan(forms, self._by_form, tokens, found)
         if len(found) > 1:
             found.sort(key=_order)
         return found
+
+
+def _scan(
+    words: list[str], index: dict[str, list[_Entry]], tokens: Tokens, found: list[Match]
+) -> None:
+    """Add the matches of the patterns anchored at each of `words` that is a key of `index`.
+
+    One C pass (`map`) looks up every word and `compress` skips the misses, which costs less
+    than locating each anchor key with list.count and list.index."""
+    anchored = list(map(index.get, words))
+    n = len(words)
+    for at in compress(range(n), anchored):
+        for p, after, before in anchored[at]:  # type: ignore[union-attr]
+            if after or before:
+                m = _match_around(p, after, before, tokens, at, n)
+                if m is not None:
+                    found.append(m)
+            else:
+                found.append(Match(p, at, at, ()))
 
 
 def _order(m: Match) -> tuple[int, int, int]:
