@@ -166,12 +166,15 @@ class Tokens:
             folded = fold(self.text)
             if len(folded) != len(self.text):  # lowercasing changed lengths ("İ"): rescan
                 self._spans = [m.span() for m in _TOKEN.finditer(folded)]
+            elif folded == " ".join(self.forms):  # speech-to-text: words and single spaces
+                self._spans = _spaced_spans(self.forms)
             else:  # every form is the next occurrence of itself in the folded text
                 spans, at, find = [], 0, folded.find
                 for form in self.forms:
                     at = find(form, at)
-                    spans.append((at, at + len(form)))
-                    at += len(form)
+                    end = at + len(form)
+                    spans.append((at, end))
+                    at = end
                 self._spans = spans
         return self._spans
 
@@ -199,6 +202,16 @@ class Tokens:
         """The words as spoken from word `first` to word `last`, inclusive."""
         spans = self.spans()
         return self.text[spans[first][0] : spans[last][1]]
+
+
+def _spaced_spans(forms: list[str]) -> list[tuple[int, int]]:
+    """Offsets of words joined by single spaces: counted, not searched for."""
+    spans, at = [], 0
+    for form in forms:
+        end = at + len(form)
+        spans.append((at, end))
+        at = end + 1
+    return spans
 
 
 def tokenize(text: str) -> Tokens:
