@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
-from app.engine.patterns import Matcher, compile_pattern, occurrences
+from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
 from app.engine.result import Question
 from app.engine.speech import Turn
 from app.engine.text import Tokens, ends_sentence, fold, lemma, persons_of
@@ -185,9 +185,11 @@ class QuestionFinder:
         last_cue = -_MERGE_WINDOW
         forms, lemmas = tokens.forms, tokens.lemmas
         # Only words that can be a cue are visited, in order.
-        candidates = {*starter_at, *occurrences(forms, self.particle)}
-        for key in self.cue_words.intersection(lemmas):
-            candidates.update(occurrences(lemmas, key))
+        candidates = {
+            *starter_at,
+            *occurrences(forms, self.particle),
+            *positions(lemmas, self.cue_words),
+        }
         for i in sorted(candidates):
             form = forms[i]
             if i in blocked:

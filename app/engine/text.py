@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import compress, repeat
 from typing import Any, TypeVar, cast
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
@@ -191,12 +192,11 @@ class Tokens:
 
         Short words and hyphenated compounds ("кухня-гостиная") are left out.
         """
-        suspect: list[bool | None] = list(map(_suspect.get, self.forms))
-        if None in suspect:  # forms not seen since start-up
-            suspect = list(map(_is_suspect, self.forms))
-        if True not in suspect:
-            return []  # the usual case: every form known
-        return [i for i, s in enumerate(suspect) if s]
+        forms = self.forms
+        # One C pass for the usual case; a form not judged yet counts as suspect here.
+        if not any(map(_suspect.get, forms, repeat(True))):
+            return []  # every form judged before, and known
+        return list(compress(range(len(forms)), map(_is_suspect, forms)))
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
