@@ -104,32 +104,42 @@ class Matcher:
         self._lemma_keys = frozenset(self._by_lemma)
         self._form_keys = frozenset(self._by_form)
 
-    def find(self, tokens: Tokens) -> list[Match]:
-        """All matches in the tokens, ordered by their first word; at one start the longest
-        comes first."""
+    def find(self, tokens: Tokens, first: int = 0, last: int | None = None) -> list[Match]:
+        """All matches anchored at words `first`..`last` (by default anywhere), ordered by
+        their first word; at one start the longest comes first. A caller that wants only
+        matches inside a stretch of words passes it: no anchor outside is looked at."""
         lemmas, forms = tokens.lemmas, tokens.forms
+        if first > 0 or last is not None:
+            end = len(forms) if last is None else last + 1
+            lemmas, forms = lemmas[first:end], forms[first:end]
         found: list[Match] = []
-        # Whether the tokens hold any anchor word is decided at C speed; most turns hold none.
+        # Whether the words hold any anchor is decided at C speed; most turns hold none.
         if not self._lemma_keys.isdisjoint(lemmas):
-            _scan(lemmas, self._by_lemma, tokens, found)
+            _scan(lemmas, first, self._by_lemma, tokens, found)
         if self._form_keys and not self._form_keys.isdisjoint(forms):
-            _scan(forms, self._by_form, tokens, found)
+            _scan(forms, first, self._by_form, tokens, found)
         if len(found) > 1:
             found.sort(key=_order)
         return found
 
 
 def _scan(
-    words: list[str], index: dict[str, list[_Entry]], tokens: Tokens, found: list[Match]
+    words: list[str],
+    offset: int,
+    index: dict[str, list[_Entry]],
+    tokens: Tokens,
+    found: list[Match],
 ) -> None:
-    """Add the matches of the patterns anchored at each of `words` that is a key of `index`.
+    """Add the matches of the patterns anchored at each of `words` (tokens from `offset` on)
+    that is a key of `index`.
 
     One C pass (`map`) looks up every word and `compress` skips the misses, which costs less
     than locating each anchor key with list.count and list.index."""
     anchored = list(map(index.get, words))
-    n = len(words)
-    for at in compress(range(n), anchored):
-        for p, after, before in anchored[at]:  # type: ignore[union-attr]
+    n = len(tokens)
+    for k in compress(range(len(anchored)), anchored):
+        at = offset + k
+        for p, after, before in anchored[k]:  # type: ignore[union-attr]
             if after or before:
                 m = _match_around(p, after, before, tokens, at, n)
                 if m is not None:

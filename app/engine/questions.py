@@ -95,7 +95,9 @@ class QuestionFinder:
         The turn is matched once; a match counts for the question that holds all its words.
         """
         scores: list[dict[str, float]] = [{} for _ in spans]
-        for m in self.classifier.find(tokens):
+        # Only a match anchored inside the questions can count: the rest is not matched.
+        within = min((a for a, _ in spans), default=0), max((b for _, b in spans), default=-1)
+        for m in self.classifier.find(tokens, *within):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
