@@ -94,10 +94,11 @@ class QuestionFinder:
 
         The turn is matched once; a match counts for the question that holds all its words.
         """
+        if not spans:
+            return []
         scores: list[dict[str, float]] = [{} for _ in spans]
-        # Only a match anchored inside the questions can count: the rest is not matched.
-        within = min((a for a, _ in spans), default=0), max((b for _, b in spans), default=-1)
-        for m in self.classifier.find(tokens, *within):
+        # Only a match anchored inside the questions (in order) counts; the rest is not scanned.
+        for m in self.classifier.find(tokens, spans[0][0], spans[-1][1]):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
