@@ -193,10 +193,13 @@ class Tokens:
         Short words and hyphenated compounds ("кухня-гостиная") are left out.
         """
         forms = self.forms
-        # One C pass for the usual case; a form not judged yet counts as suspect here.
+        # C passes over the memo; a form not judged yet counts as suspect in the first.
         if not any(map(_suspect.get, forms, repeat(True))):
-            return []  # every form judged before, and known
-        return list(compress(range(len(forms)), map(_is_suspect, forms)))
+            return []  # the usual case: every form judged before, and known
+        flags: list[bool | None] = list(map(_suspect.get, forms))
+        if None in flags:  # forms not seen since start-up
+            flags = list(map(_is_suspect, forms))
+        return list(compress(range(len(forms)), flags))
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
