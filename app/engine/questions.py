@@ -140,7 +140,7 @@ class QuestionFinder:
         first = 0
         for end, mark in tokens.stops:
             asks = "?" in mark and end > first
-            if asks and not all(w in self.tags for w in tokens.lemmas[first:end]):
+            if asks and not self.tags.issuperset(tokens.lemmas[first:end]):
                 spans.append((first, end - 1))
             if end > first:
                 first = end
