@@ -139,17 +139,19 @@ def first_form(text: str) -> str | None:
 class Tokens:
     """The words of one text: folded forms and lemmas, with offsets computed on demand."""
 
-    __slots__ = ("_spans", "forms", "lemmas", "spoken", "stops", "text")
+    __slots__ = ("_spans", "folded", "forms", "lemmas", "spoken", "stops", "text")
 
     def __init__(
         self,
         text: str,
+        folded: str,
         forms: list[str],
         lemmas: list[str],
         stops: list[tuple[int, str]],
         spoken: int,
     ) -> None:
         self.text = text
+        self.folded = folded  # fold(text), kept for the offsets
         self.forms = forms
         self.lemmas = lemmas
         # Sentence ends: (number of words before the mark, the mark), e.g. (4, "?").
@@ -164,10 +166,10 @@ class Tokens:
     def spans(self) -> list[tuple[int, int]]:
         """Character offsets of each word in `text` (for evidence, so computed lazily)."""
         if self._spans is None:
-            folded = fold(self.text)
+            folded = self.folded
             if len(folded) != len(self.text):  # lowercasing changed lengths ("İ"): rescan
                 self._spans = [m.span() for m in _TOKEN.finditer(folded)]
-            elif folded == " ".join(self.forms):  # speech-to-text: words and single spaces
+            elif not self.stops and folded == " ".join(self.forms):  # speech-to-text: words, spaces
                 self._spans = _spaced_spans(self.forms)
             else:  # every form is the next occurrence of itself in the folded text
                 spans, at, find = [], 0, folded.find
@@ -222,7 +224,8 @@ def tokenize(text: str) -> Tokens:
     forms: list[str] = []
     stops: list[tuple[int, str]] = []
     add = forms.append
-    raws = fold(text).split()
+    folded = fold(text)
+    raws = folded.split()
     for raw in raws:
         # Most words are bare or carry one mark ("да," "прогулок."): no regex needed.
         if raw.isalpha():
@@ -242,5 +245,5 @@ def tokenize(text: str) -> Tokens:
     cached = list(map(_lemmas.get, forms))
     if None in cached:  # forms not seen since start-up
         lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
-        return Tokens(text, forms, lemmas, stops, len(raws))
-    return Tokens(text, forms, cast(list[str], cached), stops, len(raws))
+        return Tokens(text, folded, forms, lemmas, stops, len(raws))
+    return Tokens(text, folded, forms, cast(list[str], cached), stops, len(raws))
