@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import compress, repeat
 from typing import Any, TypeVar, cast
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
@@ -88,12 +87,23 @@ def is_known(form: str) -> bool:
     )
 
 
-_suspect: dict[str, bool] = {}
+# Forms judged for `Tokens.unknown`, as two sets, so that a whole turn is checked in C.
+_suspects: set[str] = set()
+_clean: set[str] = set()
 
 
 def _is_suspect(form: str) -> bool:
     """Whether a form could hide an ASR merge or typo: long, not hyphenated, unknown."""
-    return _remember(_suspect, form, lambda f: len(f) > 3 and "-" not in f and not is_known(f))
+    if form in _clean:
+        return False
+    if form in _suspects:
+        return True
+    suspect = len(form) > 3 and "-" not in form and not is_known(form)
+    if len(_clean) + len(_suspects) >= _CACHE_LIMIT:
+        _clean.clear()
+        _suspects.clear()
+    (_suspects if suspect else _clean).add(form)
+    return suspect
 
 
 _persons: dict[str, str] = {}
@@ -195,13 +205,9 @@ class Tokens:
         Short words and hyphenated compounds ("кухня-гостиная") are left out.
         """
         forms = self.forms
-        # C passes over the memo; a form not judged yet counts as suspect in the first.
-        if not any(map(_suspect.get, forms, repeat(True))):
+        if _clean.issuperset(forms):
             return []  # the usual case: every form judged before, and known
-        flags: list[bool | None] = list(map(_suspect.get, forms))
-        if None in flags:  # forms not seen since start-up
-            flags = list(map(_is_suspect, forms))
-        return list(compress(range(len(forms)), flags))
+        return [i for i, f in enumerate(forms) if _is_suspect(f)]
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
