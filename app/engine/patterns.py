@@ -104,10 +104,13 @@ class Matcher:
         self._lemma_keys = frozenset(self._by_lemma)
         self._form_keys = frozenset(self._by_form)
 
-    def find(self, tokens: Tokens, first: int = 0, last: int | None = None) -> list[Match]:
+    def find(
+        self, tokens: Tokens, first: int = 0, last: int | None = None, *, ordered: bool = True
+    ) -> list[Match]:
         """All matches anchored at words `first`..`last` (by default anywhere), ordered by
         their first word; at one start the longest comes first. A caller that wants only
-        matches inside a stretch of words passes it: no anchor outside is looked at."""
+        matches inside a stretch of words passes it: no anchor outside is looked at. A
+        caller that only tallies the matches passes `ordered=False` and skips the sort."""
         lemmas, forms = tokens.lemmas, tokens.forms
         if first > 0 or last is not None:
             end = len(forms) if last is None else last + 1
@@ -118,7 +121,7 @@ class Matcher:
             _scan(lemmas, first, self._by_lemma, tokens, found)
         if self._form_keys and not self._form_keys.isdisjoint(forms):
             _scan(forms, first, self._by_form, tokens, found)
-        if len(found) > 1:
+        if ordered and len(found) > 1:
             found.sort(key=_order)
         return found
 

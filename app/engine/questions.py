@@ -98,7 +98,7 @@ class QuestionFinder:
             return []
         scores: list[dict[str, float]] = [{} for _ in spans]
         # Only a match anchored inside the questions (in order) counts; the rest is not scanned.
-        for m in self.classifier.find(tokens, spans[0][0], spans[-1][1]):
+        for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
@@ -177,7 +177,7 @@ class QuestionFinder:
         blocked: set[int] = set()
         indirect_end: set[int] = set()
         starter_at: set[int] = set()
-        for m in self.cue_phrases.find(tokens):
+        for m in self.cue_phrases.find(tokens, ordered=False):  # only sets are filled
             if m.pattern.value == "not_questions":
                 blocked.update(range(m.first, m.last + 1))
             elif m.pattern.value == "indirect_after":
