@@ -135,6 +135,8 @@ class QuestionFinder:
         return found
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
+        if "?" not in turn.text:
+            return []  # no question mark, no question: most turns of a call
         tokens = turn.tokens
         spans: list[tuple[int, int]] = []
         first = 0
