@@ -58,11 +58,11 @@ def choose_manager(
     return _infer(turns, speakers, lang)
 
 
-_CUE_WEIGHTS = {"introduces self": 3.0, "names the company": 2.0, "offers help": 2.0}
-_CUE_LISTS = {
-    "introduces self": "introduction",
-    "names the company": "company",
-    "offers help": "service",
+# Each kind of manager cue: its list in the language file and its weight.
+_CUE_KINDS = {
+    "introduces self": ("introduction", 3.0),
+    "names the company": ("company", 2.0),
+    "offers help": ("service", 2.0),
 }
 
 
@@ -85,7 +85,7 @@ def _cues(lang: dict[str, Any]) -> _Cues:
         q = lang.get("questions", {})
         matcher = Matcher(
             compile_pattern(p, gap=1, value=kind)
-            for kind, name in _CUE_LISTS.items()
+            for kind, (name, _) in _CUE_KINDS.items()
             for p in cues.get(name, [])
         )
         asked = (*q.get("interrogatives", []), *q.get("clause_initial", []))
@@ -130,7 +130,7 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             )
         for kind in kinds_said:
             if kind not in evidence[who]:
-                score[who] += _CUE_WEIGHTS[kind]
+                score[who] += _CUE_KINDS[kind][1]
                 evidence[who].append(kind)
     asked = sum(questions.values())
     if asked:
