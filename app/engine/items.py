@@ -183,7 +183,7 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         client_after = after if after and after.utterance.speaker != a.manager else None
         # "Когда сможете на просмотр?" — "В конце апреля." — "Давайте двадцать седьмое, в десять."
         then = turns[at + 2] if client_after and at + 2 < len(turns) else None
-        fixed = then and then.utterance.speaker == a.manager and then.tokens.opens_with(proposals)
+        fixed = then and then.utterance.speaker == a.manager and then.opens_with(proposals)
         manager_then = then if fixed else None
         if has_time(turn):
             asked = turn.text.rstrip().endswith("?")

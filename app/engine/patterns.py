@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
 from typing import NamedTuple
 
 from app.engine.text import Tokens, fold, lemma
@@ -103,34 +104,51 @@ class Matcher:
         self._lemma_keys = frozenset(self._by_lemma)
         self._form_keys = frozenset(self._by_form)
 
-    def find(self, tokens: Tokens) -> list[Match]:
-        """All matches in the tokens, ordered by their first word; at one start the longest
-        comes first."""
+    def find(
+        self, tokens: Tokens, first: int = 0, last: int | None = None, *, ordered: bool = True
+    ) -> list[Match]:
+        """All matches anchored at words `first`..`last` (by default anywhere), ordered by
+        their first word; at one start the longest comes first. A caller that wants only
+        matches inside a stretch of words passes it: no anchor outside is looked at. A
+        caller that only tallies the matches passes `ordered=False` and skips the sort."""
         lemmas, forms = tokens.lemmas, tokens.forms
-        # Which anchor words the tokens hold, decided at C speed; most turns hold none.
-        by_lemma = self._lemma_keys.intersection(lemmas)
-        by_form = self._form_keys.intersection(forms) if self._form_keys else ()
-        if not by_lemma and not by_form:
-            return []
-        n = len(forms)
+        if first > 0 or last is not None:
+            end = len(forms) if last is None else last + 1
+            lemmas, forms = lemmas[first:end], forms[first:end]
         found: list[Match] = []
-        for keys, words, index in (
-            (by_lemma, lemmas, self._by_lemma),
-            (by_form, forms, self._by_form),
-        ):
-            for key in keys:
-                entries = index[key]
-                for at in occurrences(words, key):
-                    for p, after, before in entries:
-                        if after or before:
-                            m = _match_around(p, after, before, tokens, at, n)
-                            if m is not None:
-                                found.append(m)
-                        else:
-                            found.append(Match(p, at, at, ()))
-        if len(found) > 1:
+        # Whether the words hold any anchor is decided at C speed; most turns hold none.
+        if not self._lemma_keys.isdisjoint(lemmas):
+            _scan(lemmas, first, self._by_lemma, tokens, found)
+        if self._form_keys and not self._form_keys.isdisjoint(forms):
+            _scan(forms, first, self._by_form, tokens, found)
+        if ordered and len(found) > 1:
             found.sort(key=_order)
         return found
+
+
+def _scan(
+    words: list[str],
+    offset: int,
+    index: dict[str, list[_Entry]],
+    tokens: Tokens,
+    found: list[Match],
+) -> None:
+    """Add the matches of the patterns anchored at each of `words` (tokens from `offset` on)
+    that is a key of `index`.
+
+    One C pass (`map`) looks up every word and `compress` skips the misses, which costs less
+    than locating each anchor key with list.count and list.index."""
+    anchored = list(map(index.get, words))
+    n = len(tokens)
+    for k in compress(range(len(anchored)), anchored):
+        at = offset + k
+        for p, after, before in anchored[k]:  # type: ignore[union-attr]
+            if after or before:
+                m = _match_around(p, after, before, tokens, at, n)
+                if m is not None:
+                    found.append(m)
+            else:
+                found.append(Match(p, at, at, ()))
 
 
 def _order(m: Match) -> tuple[int, int, int]:
@@ -146,6 +164,11 @@ def occurrences(words: list[str], key: str) -> list[int]:
         at = words.index(key, at + 1)
         out.append(at)
     return out
+
+
+def positions(words: list[str], keys: frozenset[str]) -> list[int]:
+    """Where any of `keys` stands in `words`, ascending; one C pass, whatever the keys."""
+    return list(compress(range(len(words)), map(keys.__contains__, words)))
 
 
 def _match_around(

@@ -74,6 +74,8 @@ class PhraseFinder:
                     taken.append((m.first, m.last))
                     hits.append((m.first, m.last, int(m.pattern.value)))  # type: ignore[call-overload]
             hits += self._fuzzy(turn, taken)
+            if not hits:
+                continue
             for first, last, n in _merge_repeats(sorted(hits), turn.tokens.stops):
                 entry = self.phrases[n]
                 u = turn.utterance

@@ -8,18 +8,16 @@ verb such as "уточню" that makes it an indirect question ("уточню, �
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
-from app.engine.patterns import Matcher, compile_pattern, occurrences
+from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Tokens, fold, lemma, person
+from app.engine.text import Tokens, ends_sentence, fold, lemma, person, persons_of
 
-_PUNCTUATION = re.compile(r"[.!?…]")
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
@@ -112,8 +110,11 @@ class QuestionFinder:
 
         The turn is matched once; a match counts for the question that holds all its words.
         """
+        if not spans:
+            return []
         scores: list[dict[str, float]] = [{} for _ in spans]
-        for m in self.classifier.find(tokens):
+        # Only a match anchored inside the questions (in order) counts; the rest is not scanned.
+        for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
@@ -138,7 +139,7 @@ class QuestionFinder:
         found: list[Question] = []
         for turn in turns:
             u = turn.utterance
-            if punctuated or _PUNCTUATION.search(u.text):
+            if punctuated or ends_sentence(u.text):
                 spans = self._by_punctuation(turn)
             else:
                 spans = self._by_cues(turn) or self._unmarked(turn, _reply(turn, call))
@@ -150,12 +151,14 @@ class QuestionFinder:
         return found
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
+        if "?" not in turn.text:
+            return []  # no question mark, no question: most turns of a call
         tokens = turn.tokens
         spans: list[tuple[int, int]] = []
         first = 0
         for end, mark in tokens.stops:
             asks = "?" in mark and end > first
-            if asks and not all(w in self.tags for w in tokens.lemmas[first:end]):
+            if asks and not self.tags.issuperset(tokens.lemmas[first:end]):
                 spans.append((first, end - 1))
             if end > first:
                 first = end
@@ -239,13 +242,13 @@ class QuestionFinder:
             return []
         first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
         forms, lemmas = tokens.forms[first:], tokens.lemmas[first:]
-        persons = {person(f) for f in forms}
+        persons = persons_of(forms)
         if "1per" in persons or not self.self_words.isdisjoint(lemmas):
             return []
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
         asks = "или" in forms and (addressed or reply is not None)
         if not asks and reply is not None:
-            if reply.tokens.opens_with(self.answers):
+            if reply.opens_with(self.answers):
                 asks = len(reply.tokens) > 1 or self._has_predicate(forms)
             else:
                 asks = self._echoed(lemmas, reply, addressed)
@@ -289,7 +292,7 @@ class QuestionFinder:
         blocked: set[int] = set()
         indirect_end: set[int] = set()
         starter_at: set[int] = set()
-        for m in self.cue_phrases.find(tokens):
+        for m in self.cue_phrases.find(tokens, ordered=False):  # only sets are filled
             if m.pattern.value == "not_questions":
                 blocked.update(range(m.first, m.last + 1))
             elif m.pattern.value == "indirect_after":
@@ -300,9 +303,11 @@ class QuestionFinder:
         last_cue = -_MERGE_WINDOW
         forms, lemmas = tokens.forms, tokens.lemmas
         # Only words that can be a cue are visited, in order.
-        candidates = {*starter_at, *occurrences(forms, self.particle)}
-        for key in self.cue_words.intersection(lemmas):
-            candidates.update(occurrences(lemmas, key))
+        candidates = {
+            *starter_at,
+            *occurrences(forms, self.particle),
+            *positions(lemmas, self.cue_words),
+        }
         for i in sorted(candidates):
             form = forms[i]
             if i in blocked:
@@ -320,7 +325,7 @@ class QuestionFinder:
             if cue is None:
                 continue
             # "не знаю, есть ли" / "уточню, какой этаж": an indirect question, not asked.
-            if any(j in indirect_end for j in range(max(0, cue - 3), cue)):
+            if indirect_end and not indirect_end.isdisjoint(range(max(0, cue - 3), cue)):
                 continue
             # "сколько мест не скажу точно": the same, said after the question word.
             if indirect_end and any(

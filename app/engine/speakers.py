@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.engine.errors import NoManagerError
@@ -57,20 +58,46 @@ def choose_manager(
     return _infer(turns, speakers, lang)
 
 
+# Each kind of manager cue: its list in the language file and its weight.
+_CUE_KINDS = {
+    "introduces self": ("introduction", 3.0),
+    "names the company": ("company", 2.0),
+    "offers help": ("service", 2.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    matcher: Matcher  # the language file's manager cues; each pattern's value is its kind
+    asked_words: frozenset[str]  # lemmas that make an unpunctuated turn a question
+
+
+# Compiled once per language file, not per call (the file is kept so that its id stays unique).
+_COMPILED: dict[int, tuple[dict[str, Any], _Cues]] = {}
+_MAX_COMPILED = 64
+
+
+def _cues(lang: dict[str, Any]) -> _Cues:
+    """The language file's manager cues, compiled on the first call that needs them."""
+    got = _COMPILED.get(id(lang))
+    if got is None:
+        cues = lang.get("manager_cues", {})
+        q = lang.get("questions", {})
+        matcher = Matcher(
+            compile_pattern(p, gap=1, value=kind)
+            for kind, (name, _) in _CUE_KINDS.items()
+            for p in cues.get(name, [])
+        )
+        asked = (*q.get("interrogatives", []), *q.get("clause_initial", []))
+        if len(_COMPILED) >= _MAX_COMPILED:  # checklists loaded one-off must not pile up
+            _COMPILED.clear()
+        got = _COMPILED[id(lang)] = (lang, _Cues(matcher, frozenset(lemma(w) for w in asked)))
+    return got[1]
+
+
 def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> ManagerChoice:
-    cues = lang.get("manager_cues", {})
-    kinds = {
-        "introduces self": (cues.get("introduction", []), 3.0),
-        "names the company": (cues.get("company", []), 2.0),
-        "offers help": (cues.get("service", []), 2.0),
-    }
-    matcher = Matcher(
-        compile_pattern(p, gap=1, value=kind) for kind, (ps, _) in kinds.items() for p in ps
-    )
-    q = lang.get("questions", {})
-    asked_words = frozenset(
-        lemma(w) for w in (*q.get("interrogatives", []), *q.get("clause_initial", []))
-    )
+    compiled = _cues(lang)
+    matcher, asked_words = compiled.matcher, compiled.asked_words
     score: dict[str, float] = dict.fromkeys(speakers, 0.0)
     evidence: dict[str, list[str]] = {s: [] for s in speakers}
     seen: Counter[str] = Counter()
@@ -103,7 +130,7 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             )
         for kind in kinds_said:
             if kind not in evidence[who]:
-                score[who] += kinds[kind][1]
+                score[who] += _CUE_KINDS[kind][1]
                 evidence[who].append(kind)
     asked = sum(questions.values())
     if asked:

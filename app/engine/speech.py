@@ -7,7 +7,7 @@ and scoring a long call must stay near a millisecond.
 from __future__ import annotations
 
 from app.engine.model import Utterance
-from app.engine.text import Tokens, tokenize
+from app.engine.text import Tokens, first_form, tokenize
 
 
 class Turn:
@@ -36,6 +36,12 @@ class Turn:
         if self._tokens is not None:
             return self._tokens.spoken
         return len(self.utterance.text.split())
+
+    def opens_with(self, words: frozenset[str]) -> bool:
+        """Whether the first word is one of `words`; a turn not yet split stays unsplit."""
+        if self._tokens is not None:
+            return self._tokens.opens_with(words)
+        return first_form(self.utterance.text) in words
 
     def span(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""

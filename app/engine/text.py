@@ -48,6 +48,11 @@ def has_digit(text: str) -> bool:
     )  # fmt: skip
 
 
+def ends_sentence(text: str) -> bool:
+    """Whether the text holds a sentence end (".", "!", "?", "…"); str searches beat a regex."""
+    return "." in text or "?" in text or "!" in text or "…" in text
+
+
 def _is_russian(form: str) -> bool:
     return not form.isdigit() and "а" <= form[0] <= "я"
 
@@ -82,12 +87,23 @@ def is_known(form: str) -> bool:
     )
 
 
-_suspect: dict[str, bool] = {}
+# Forms judged for `Tokens.unknown`, as two sets, so that a whole turn is checked in C.
+_suspects: set[str] = set()
+_clean: set[str] = set()
 
 
 def _is_suspect(form: str) -> bool:
     """Whether a form could hide an ASR merge or typo: long, not hyphenated, unknown."""
-    return _remember(_suspect, form, lambda f: len(f) > 3 and "-" not in f and not is_known(f))
+    if form in _clean:
+        return False
+    if form in _suspects:
+        return True
+    suspect = len(form) > 3 and "-" not in form and not is_known(form)
+    if len(_clean) + len(_suspects) >= _CACHE_LIMIT:
+        _clean.clear()
+        _suspects.clear()
+    (_suspects if suspect else _clean).add(form)
+    return suspect
 
 
 _persons: dict[str, str] = {}
@@ -98,6 +114,14 @@ def person(form: str) -> str:
 
     Only the dictionary's best parse counts: "смотрите" is taken as the indicative."""
     return _remember(_persons, form, _person_of)
+
+
+def persons_of(forms: list[str]) -> set[str]:
+    """The set of `person` of the forms; after warm-up one dict lookup a form, in C."""
+    got: set[str | None] = set(map(_persons.get, forms))
+    if None in got:  # forms not seen since start-up
+        return set(map(person, forms))
+    return cast(set[str], got)
 
 
 def _person_of(form: str) -> str:
@@ -115,20 +139,29 @@ def is_given_name(form: str) -> bool:
     return _remember(_names, form, lambda f: _is_russian(f) and "Name" in _morph().parse(f)[0].tag)
 
 
+def first_form(text: str) -> str | None:
+    """The first word of `text` as `tokenize` gives it, without splitting the rest: a reply's
+    first word ("да", "нет") is often all that is asked of a client's turn."""
+    m = _TOKEN.search(fold(text))
+    return m.group() if m else None
+
+
 class Tokens:
     """The words of one text: folded forms and lemmas, with offsets computed on demand."""
 
-    __slots__ = ("_spans", "forms", "lemmas", "spoken", "stops", "text")
+    __slots__ = ("_spans", "folded", "forms", "lemmas", "spoken", "stops", "text")
 
     def __init__(
         self,
         text: str,
+        folded: str,
         forms: list[str],
         lemmas: list[str],
         stops: list[tuple[int, str]],
         spoken: int,
     ) -> None:
         self.text = text
+        self.folded = folded  # fold(text), kept for the offsets
         self.forms = forms
         self.lemmas = lemmas
         # Sentence ends: (number of words before the mark, the mark), e.g. (4, "?").
@@ -143,15 +176,18 @@ class Tokens:
     def spans(self) -> list[tuple[int, int]]:
         """Character offsets of each word in `text` (for evidence, so computed lazily)."""
         if self._spans is None:
-            folded = fold(self.text)
+            folded = self.folded
             if len(folded) != len(self.text):  # lowercasing changed lengths ("İ"): rescan
                 self._spans = [m.span() for m in _TOKEN.finditer(folded)]
+            elif not self.stops and folded == " ".join(self.forms):  # speech-to-text: words, spaces
+                self._spans = _spaced_spans(self.forms)
             else:  # every form is the next occurrence of itself in the folded text
                 spans, at, find = [], 0, folded.find
                 for form in self.forms:
                     at = find(form, at)
-                    spans.append((at, at + len(form)))
-                    at += len(form)
+                    end = at + len(form)
+                    spans.append((at, end))
+                    at = end
                 self._spans = spans
         return self._spans
 
@@ -168,10 +204,10 @@ class Tokens:
 
         Short words and hyphenated compounds ("кухня-гостиная") are left out.
         """
-        suspect = list(map(_suspect.get, self.forms))
-        if True not in suspect and None not in suspect:
-            return []  # the usual case: every form seen before and known
-        return [i for i, f in enumerate(self.forms) if _is_suspect(f)]
+        forms = self.forms
+        if _clean.issuperset(forms):
+            return []  # the usual case: every form judged before, and known
+        return [i for i, f in enumerate(forms) if _is_suspect(f)]
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
@@ -179,12 +215,23 @@ class Tokens:
         return self.text[spans[first][0] : spans[last][1]]
 
 
+def _spaced_spans(forms: list[str]) -> list[tuple[int, int]]:
+    """Offsets of words joined by single spaces: counted, not searched for."""
+    spans, at = [], 0
+    for form in forms:
+        end = at + len(form)
+        spans.append((at, end))
+        at = end + 1
+    return spans
+
+
 def tokenize(text: str) -> Tokens:
     """Split text into words with their lemmas, noting where sentences end."""
     forms: list[str] = []
     stops: list[tuple[int, str]] = []
     add = forms.append
-    raws = fold(text).split()
+    folded = fold(text)
+    raws = folded.split()
     for raw in raws:
         # Most words are bare or carry one mark ("да," "прогулок."): no regex needed.
         if raw.isalpha():
@@ -204,5 +251,5 @@ def tokenize(text: str) -> Tokens:
     cached = list(map(_lemmas.get, forms))
     if None in cached:  # forms not seen since start-up
         lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
-        return Tokens(text, forms, lemmas, stops, len(raws))
-    return Tokens(text, forms, cast(list[str], cached), stops, len(raws))
+        return Tokens(text, folded, forms, lemmas, stops, len(raws))
+    return Tokens(text, folded, forms, cast(list[str], cached), stops, len(raws))

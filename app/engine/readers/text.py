@@ -22,6 +22,7 @@ or bare "00:01:10.500"; a bare "mm:ss" counts only when a speaker label follows,
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from app.engine.model import Utterance
@@ -90,10 +91,9 @@ def split_label(line: str) -> tuple[str | None, str]:
 
 def accepted_labels(labels: Iterable[str | None]) -> dict[str, str]:
     """Map labels that count as speakers (see module doc) to the first spelling of their case."""
-    counts: dict[str, int] = {}
-    for label in labels:
-        if label is not None:
-            counts[label] = counts.get(label, 0) + 1
+    # Counted in C, in order of first appearance; a label is never empty, so filter(None)
+    # drops exactly the lines without one.
+    counts = Counter(filter(None, labels))
     by_key: dict[str, tuple[str, int]] = {}
     for label, n in counts.items():
         key = label.casefold()
@@ -147,7 +147,7 @@ def read_text(text: str) -> list[Utterance]:
             rows.append((label, body, fallback, parse_time(t1), end))
 
     # Pass 2: keep only labels that count as speakers; unlabelled lines continue a speaker.
-    speakers = accepted_labels(row[0] for row in rows)
+    speakers = accepted_labels([row[0] for row in rows])
     utterances: list[Utterance] = []
     current: str | None = None
     for index, (label, body, fallback, start, end) in enumerate(rows):
