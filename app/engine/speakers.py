@@ -128,8 +128,8 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             opens_with_company = "names the company" in kinds_said and (
                 "introduces self" in kinds_said or any(map(is_given_name, turn.tokens.forms))
             )
-        for kind in kinds_said:
-            if kind not in evidence[who]:
+        for kind in _CUE_KINDS:  # in a fixed order: the reason reads the same every run
+            if kind in kinds_said and kind not in evidence[who]:
                 score[who] += _CUE_KINDS[kind][1]
                 evidence[who].append(kind)
     asked = sum(questions.values())

@@ -1,5 +1,9 @@
 """Specs: who is the manager — named by the caller, by a role label, or inferred."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from app.engine import NoManagerError, score
@@ -27,6 +31,27 @@ def test_manager_is_inferred_from_greeting_with_company_and_introduction() -> No
     m = score(text).manager
     assert (m.speaker, m.inferred) == ("Анна", True)
     assert "introduces self" in m.reason and "names the company" in m.reason
+
+
+def test_the_reason_for_an_inferred_manager_reads_the_same_in_every_process() -> None:
+    """Set iteration order changes with the hash seed: the reason must not."""
+    code = (
+        "from app.engine import score\n"
+        "text = 'Игорь: Алло.\\nАнна: Агентство «Южный берег», меня зовут Анна.\\n'"
+        " 'Игорь: Я по объявлению.\\nАнна: Какой район вы рассматриваете?'\n"
+        "print(score(text).manager.reason)"
+    )
+    reasons = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert reasons == {"introduces self; names the company; asks 1 of 1 questions\n"}
 
 
 def test_manager_speaker_given_by_caller_wins() -> None:
