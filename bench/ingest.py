@@ -285,10 +285,10 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
     )
     print(cpu_note(cpu, pid, len(calls)))
 
-    singles = make_calls(args.single_calls, texts, run_id, first=len(calls))
     phases: list[tuple[str, float | None]] = [("closed loop, 50 clients", None)]
     phases += [(f"open loop, 50 clients, {rate:g} calls/s offered", rate) for rate in args.rates]
-    for label, rate in phases:
+    for phase, (label, rate) in enumerate(phases, start=1):
+        singles = make_calls(args.single_calls, texts, run_id, first=phase * 10**6)  # all new
         bodies, cpu = [encode(c) for c in singles], cpu_seconds(pid)
         lat, wall, codes = asyncio.run(single_phase(host, port, bodies, rate))
         print(
@@ -307,7 +307,6 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
                 f"calls/s = {50 / (len(bodies) / wall) * 1000:.0f} ms; a p95 of 50 ms needs "
                 "over 1,000 calls/s"
             )
-        singles = make_calls(args.single_calls, texts, run_id, first=len(calls) + 10**6)
 
     print(f"\nload average {os.getloadavg()[0]:.2f} at end (other work on the machine skews it)")
     if pid is not None:
