@@ -323,8 +323,8 @@ def store_call(
     """Store one new call with its children and roll-ups in one round trip; the new id, or
     None if a call with its (source, external_id) is already stored (nothing is written then).
 
-    ~2.5 ms of client CPU less than the set-based path per call (no COPY, one round trip in
-    place of about fifteen), which is what a single ingest's latency is made of.
+    One round trip in place of about fifteen (no COPY, no SAVEPOINT): measured ~0.5 ms less
+    server CPU and ~0.7 ms less latency per call than the set-based path of a batch.
     """
     call = {c: Jsonb(row[c], json_text) if c in _JSONB_COLUMNS else row[c] for c in _CALL_COLUMNS}
     sums = {**rollup, "item_passed": Jsonb(rollup["item_passed"], json_text)}
