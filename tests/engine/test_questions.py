@@ -317,3 +317,11 @@ def test_asr_short_yes_no_question_answered_with_a_bare_yes_counts(line: str) ->
 )
 def test_rhetorical_question_word_with_zhe_is_not_a_question(line: str) -> None:
     assert categories(line, "К: Две.") == ["expertise"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Вы сами на лыжах или на сноуборде?", "А дети в футбол играют?", "Кататься любите?"],
+)
+def test_question_about_a_sport_or_pastime_is_personal(question: str) -> None:
+    assert categories(f"М: {question}", "К: Да.") == ["personal"]
