@@ -90,6 +90,8 @@ class GreetingItem(_Item):
     name: Annotated[list[str], Field(min_length=1)]
     company: Annotated[list[str], Field(min_length=1)]
     names_from_dictionary: bool = False
+    # A name in quotes in the manager's first turn is the company ("«Балтик Хаус», Артём").
+    company_in_quotes: bool = False
 
     _v = field_validator("name", "company")(_check_patterns)
 

@@ -22,6 +22,9 @@ from app.engine.result import Evidence, ItemResult, Question, Violation
 from app.engine.speech import Turn
 from app.engine.text import has_digit, is_given_name
 
+# A name in quotes: «Балтик Хаус», "Море и горы", „Бриз“.
+_QUOTED = re.compile(r"«[^»]{2,40}»|\"[^\"]{2,40}\"|„[^“]{2,40}“")
+
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
@@ -140,6 +143,9 @@ def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
         for part, matcher in (("name", name), ("company", company)):
             if part not in found and (ms := matcher.find(turn.tokens)):
                 found[part] = _evidence(turn, note=f"{part}: {turn.span(ms[0].first, ms[0].last)}")
+        quoted = _QUOTED.search(turn.text) if n == 0 and item.company_in_quotes else None
+        if "company" not in found and quoted:
+            found["company"] = _evidence(turn, note=f"company: {quoted.group(0)}")
         if "name" not in found and n == 0 and item.names_from_dictionary:
             forms = turn.tokens.forms
             at = next((i for i, f in enumerate(forms) if is_given_name(f)), None)

@@ -52,6 +52,7 @@ class QuestionFinder:
     negations: frozenset[str]
     address: frozenset[str]  # lemmas that address the client
     self_words: frozenset[str]  # lemmas with which the manager speaks of himself
+    rhetorical: frozenset[str]  # particles after a question word: "кто же не хочет", "кто ж знал"
     # The language file's starters, indirect_after and not_questions in one index; each
     # pattern's value names its list.
     cue_phrases: Matcher
@@ -102,6 +103,7 @@ class QuestionFinder:
             negations=frozenset(fold(w) for w in lang.get("negations", [])),
             address=lemmas(q.get("address", [])),
             self_words=lemmas(q.get("self", [])),
+            rhetorical=frozenset(fold(w) for w in q.get("rhetorical_particles", [])),
             cue_phrases=Matcher(cue_phrases),
         )
 
@@ -158,12 +160,26 @@ class QuestionFinder:
         first = 0
         for end, mark in tokens.stops:
             asks = "?" in mark and end > first
-            if asks and not self.tags.issuperset(tokens.lemmas[first:end]):
+            if (
+                asks
+                and not self.tags.issuperset(tokens.lemmas[first:end])
+                and not self._rhetorical(tokens, first, end)
+            ):
                 spans.append((first, end - 1))
             if end > first:
                 first = end
         # The words as written, from the first to the last, commas kept.
         return [(a, b, turn.span(a, b) + "?") for a, b in spans]
+
+    def _rhetorical(self, tokens: Tokens, first: int, end: int) -> bool:
+        """Whether a question word is followed by a rhetorical particle ("кто же не хочет
+        жить у моря?", "кто ж знал?"): the manager answers it himself, the client is not
+        asked."""
+        forms, lemmas = tokens.forms, tokens.lemmas
+        return any(
+            forms[k + 1] in self.rhetorical and lemmas[k] in self.cue_words
+            for k in range(first, end - 1)
+        )
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
@@ -323,6 +339,9 @@ class QuestionFinder:
             ):
                 cue = i
             if cue is None:
+                continue
+            # "кто ж знал": a rhetorical question word, nothing is asked.
+            if i + 1 < len(forms) and forms[i + 1] in self.rhetorical:
                 continue
             # "не знаю, есть ли" / "уточню, какой этаж": an indirect question, not asked.
             if indirect_end and not indirect_end.isdisjoint(range(max(0, cue - 3), cue)):

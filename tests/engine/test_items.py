@@ -141,3 +141,12 @@ def test_strong_manager_asking_all_three_kinds_is_green() -> None:
     assert result.question_counts["expertise"] >= 10
     assert result.question_counts["personal"] >= 4 and result.question_counts["motivation"] == 2
     assert result.grade == "green", [(i.key, i.points) for i in result.items]
+
+
+def test_company_name_in_quotes_with_a_first_name_is_a_full_greeting() -> None:
+    result = score(dialogue("М: Добрый день, «Анапа Эстейт», Ксения, слушаю вас.", "К: Добрый."))
+    assert item(result, "greeting").passed
+    later = score(
+        dialogue("М: Добрый день, меня зовут Анна.", "К: Да.", "М: Квартира в «Юге» свободна.")
+    )
+    assert not item(later, "greeting").passed  # only the opener introduces the company

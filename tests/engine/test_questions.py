@@ -305,3 +305,23 @@ def test_asr_fragment_the_client_backchannels_is_no_question(line: str) -> None:
 @pytest.mark.parametrize("line", ["дети есть", "квартиру для себя смотрите", "садик рядом нужен"])
 def test_asr_short_yes_no_question_answered_with_a_bare_yes_counts(line: str) -> None:
     assert len(asr_questions(line, "да")) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "М: Кто же не хочет жить рядом с лесом? Там и воздух другой. Сколько комнат нужно?",
+        "М: Кто ж знал? Сколько комнат нужно?",
+        "М: кто ж знал сколько комнат нужно",
+    ],
+)
+def test_rhetorical_question_word_with_zhe_is_not_a_question(line: str) -> None:
+    assert categories(line, "К: Две.") == ["expertise"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Вы сами на лыжах или на сноуборде?", "А дети в футбол играют?", "Кататься любите?"],
+)
+def test_question_about_a_sport_or_pastime_is_personal(question: str) -> None:
+    assert categories(f"М: {question}", "К: Да.") == ["personal"]

@@ -23,7 +23,10 @@ Every ``_src/*.src`` file is one call written by hand, with the trainer's marks 
 
 Marks, written right after the question mark or the phrase, removed from the output:
 ``{e}`` expertise, ``{p}`` personal, ``{m}`` motivation, ``{o}`` other question;
-``{v:<canonical phrase>}`` a forbidden phrase said by the manager.
+``{v:<canonical phrase>}`` a forbidden phrase said by the manager. In punctuated formats a
+question the transcriber wrote without ``?`` (as a statement) carries its category with a dash,
+``{e-}`` ``{p-}`` ``{m-}`` ``{o-}`` (counted like the plain mark), and a ``?`` that asks nothing of
+the client (a rhetorical question the manager answers himself) carries ``{x}`` (not counted).
 
 One non-empty source line is one utterance (one text line, one cue, one JSON element); for
 ``srt_dash`` the parts of a line separated by `` || `` become the dash lines of one cue. In
@@ -88,7 +91,7 @@ ROUGH = {
 }
 
 CATS = {"e": "expertise", "p": "personal", "m": "motivation", "o": "other"}
-MARK = re.compile(r"\{([epmo]|v:[^}]+)\}")
+MARK = re.compile(r"\{([epmo]-?|x|v:[^}]+)\}")
 TS = re.compile(r"^\[\d{1,2}:\d{2}(?::\d{2})?\]\s*")
 PUNCTUATED = {
     "text",
@@ -173,8 +176,8 @@ def parse_src(path: Path) -> Call:
             tag = m.group(1)
             if tag.startswith("v:"):
                 ln.violations.append(tag[2:])
-            else:
-                ln.questions.append(CATS[tag])
+            elif tag != "x":
+                ln.questions.append(CATS[tag[0]])
         ln.text = strip_marks(rest)
         ln.out = strip_marks(raw)
         lines.append(ln)
@@ -196,9 +199,14 @@ def check(call: Call) -> list[str]:
         for spk, marked in ln.parts:
             is_mgr = spk == mgr
             text = strip_marks(marked)
-            nq = sum(1 for m in MARK.finditer(marked) if not m.group(1).startswith("v:"))
+            # marks that stand for a `?` in the text: plain categories and {x} (rhetorical)
+            nq = sum(
+                1
+                for m in MARK.finditer(marked)
+                if not m.group(1).startswith("v:") and not m.group(1).endswith("-")
+            )
             vs = [m.group(1)[2:] for m in MARK.finditer(marked) if m.group(1).startswith("v:")]
-            if (nq or vs) and not is_mgr:
+            if MARK.search(marked) and not is_mgr:
                 errors.append(f"{name}[{i}]: marks on a non-manager line: {ln.raw}")
             for v in vs:
                 if v not in CANONICAL:
