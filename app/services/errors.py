@@ -7,7 +7,7 @@ problem+json in its one handler, and the CLI maps it to an exit code.
 
 from __future__ import annotations
 
-from typing import ClassVar, TypedDict
+from typing import ClassVar, Self, TypedDict
 
 
 class FieldError(TypedDict, total=False):
@@ -38,7 +38,7 @@ class CallqaError(Exception):
         self.headers: dict[str, str] = headers or {}
 
     @classmethod
-    def at(cls, pointer: str, reason: str, detail: str | None = None) -> CallqaError:
+    def at(cls, pointer: str, reason: str, detail: str | None = None) -> Self:
         """The error for one field, named by its JSON pointer."""
         return cls(detail or reason, errors=[{"pointer": pointer, "reason": reason}])
 
