@@ -9,7 +9,7 @@ verb such as "уточню" that makes it an indirect question ("уточню, �
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
@@ -142,15 +142,41 @@ class QuestionFinder:
         for turn in turns:
             u = turn.utterance
             if punctuated or ends_sentence(u.text):
-                spans = self._by_punctuation(turn)
+                parts = [(turn, self._by_punctuation(turn))]
+                if _reply(turn, call) and (closed := self._closed_with_full_stop(turn)):
+                    parts.append(closed)
             else:
-                spans = self._by_cues(turn) or self._unmarked(turn, _reply(turn, call))
-            if not spans:
-                continue
-            categories = self.classify(turn.tokens, [(a, b) for a, b, _ in spans])
-            for (_, _, text), category in zip(spans, categories, strict=True):
-                found.append(Question(u.index, text, category, u.start))
+                parts = [(turn, self._by_cues(turn) or self._unmarked(turn, _reply(turn, call)))]
+            for where, spans in parts:
+                if not spans:
+                    continue
+                categories = self.classify(where.tokens, [(a, b) for a, b, _ in spans])
+                for (_, _, text), category in zip(spans, categories, strict=True):
+                    found.append(Question(u.index, text, category, u.start))
         return found
+
+    def _closed_with_full_stop(self, turn: Turn) -> tuple[Turn, list[tuple[int, int, str]]] | None:
+        """A question the transcriber closed with a full stop ("Этаж какой вам нужен.", "А
+        переезжаете откуда."), as the last sentence of a turn the client answers: short,
+        with a question word at its start (or after its topic) before any comma, the manager
+        not speaking of himself, and a question by the rules for speech without punctuation.
+        The sentence, as its own turn, and the question: the whole sentence."""
+        tokens = turn.tokens
+        stops, n = tokens.stops, len(tokens)
+        if not stops or stops[-1] != (n, "."):
+            return None
+        first = stops[-2][0] if len(stops) > 1 else 0
+        lemmas = tokens.lemmas[first:]
+        if not 2 <= n - first <= _SHORT_TURN or self.cue_words.isdisjoint(lemmas[:4]):
+            return None  # most sentences: no question word near the start
+        # After a comma a question word opens a clause of a statement: "…, где был рынок".
+        text = turn.span(first, n - 1)
+        if self.cue_words.isdisjoint(lemmas[: len(text.split(",", 1)[0].split())]):
+            return None
+        if "1per" in persons_of(tokens.forms[first:]) or not self.self_words.isdisjoint(lemmas):
+            return None
+        sentence = Turn(turn.position, replace(turn.utterance, text=text))
+        return (sentence, [(0, n - first - 1, text)]) if self._by_cues(sentence) else None
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
         if "?" not in turn.text:

@@ -325,3 +325,42 @@ def test_rhetorical_question_word_with_zhe_is_not_a_question(line: str) -> None:
 )
 def test_question_about_a_sport_or_pastime_is_personal(question: str) -> None:
     assert categories(f"М: {question}", "К: Да.") == ["personal"]
+
+
+def test_a_question_the_transcriber_closed_with_a_full_stop_counts_when_the_client_answers() -> (
+    None
+):
+    found = score(
+        dialogue(
+            "М: Здравствуйте! Какой район рассматриваете?",
+            "К: Центр.",
+            "М: Хорошо, центр. Этаж какой вам нужен.",
+            "К: Не выше пятого.",
+        )
+    ).questions
+
+    assert [(q.text, q.category) for q in found][1:] == [("Этаж какой вам нужен", "expertise")]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Дом стоит на улице Кирова, где раньше был рынок.",  # a relative clause
+        "Когда дом сдадут, я вам сразу позвоню.",  # the manager's own plan
+        "Вот такая квартира, какую вы и хотели.",  # the question word is not near the start
+    ],
+)
+def test_a_statement_closing_a_turn_with_a_full_stop_is_no_question(statement: str) -> None:
+    found = score(
+        dialogue("М: Какой у вас бюджет?", "К: Пять миллионов.", f"М: {statement}", "К: Хорошо.")
+    ).questions
+
+    assert [q.text for q in found] == ["Какой у вас бюджет?"]
+
+
+def test_a_full_stop_question_the_client_does_not_answer_is_not_counted() -> None:
+    found = score(
+        dialogue("М: Какой у вас бюджет?", "К: Пять.", "М: Этаж какой вам нужен.", "М: Алло.")
+    ).questions
+
+    assert [q.text for q in found] == ["Какой у вас бюджет?"]
