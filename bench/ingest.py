@@ -193,7 +193,9 @@ def server_memory(pid: int) -> list[tuple[int, float, float]]:
 
 
 def cpu_seconds(pid: int | None) -> tuple[float, float]:
-    """CPU seconds used so far by (the server's processes, every PostgreSQL process)."""
+    """CPU seconds used so far by (the server's processes, every PostgreSQL process). A
+    backend that has exited counts in its postmaster's children times, so the sums never go
+    back when the pool closes a connection."""
     procs = [] if pid is None else [psutil.Process(pid), *psutil.Process(pid).children(True)]
     procs_pg = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
     totals = []
@@ -201,7 +203,7 @@ def cpu_seconds(pid: int | None) -> tuple[float, float]:
         total = 0.0
         for proc in group:
             with contextlib.suppress(psutil.Error):
-                total += sum(proc.cpu_times()[:2])
+                total += sum(proc.cpu_times()[:4])  # user, system, reaped children's
         totals.append(total)
     return totals[0], totals[1]
 
