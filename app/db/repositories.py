@@ -256,12 +256,8 @@ def upsert_violation_rollups(session: Session, rows: Sequence[dict[str, Any]]) -
 # One call in one round trip (a single ingest): the call, its questions, violations and
 # roll-ups as one psycopg pipeline, in the same order and on the same rows as the set-based
 # writes above; every statement after the INSERT joins `_NEW_CALL`.
-_CALL_COLUMNS = (
-    "source", "external_id", "manager_id", "manager_name", "team_id", "started_at",
-    "started_at_offset_min", "duration_s", "format", "transcript", "content_hash",
-    "utterances", "metadata", "checklist_key", "checklist_version", "total", "grade", "score",
-)  # fmt: skip
-_JSONB_COLUMNS = frozenset({"utterances", "metadata", "score"})
+_CALL_COLUMNS = tuple(c.name for c in _call.columns if c.name not in ("id", "created_at"))
+_JSONB_COLUMNS = frozenset(c.name for c in _call.columns if isinstance(c.type, JSONB))
 _INSERT_ONE_CALL = f"""
 INSERT INTO call ({", ".join(_CALL_COLUMNS)})
 VALUES ({", ".join(f"%({c})s" for c in _CALL_COLUMNS)})
@@ -270,24 +266,34 @@ RETURNING id
 """
 
 
-def _insert_children_sql(table: str, columns: dict[str, str]) -> str:
+_SQL_TYPES = {int: "integer", str: "text", float: "float8"}
+
+
+def _child_columns(table: Table) -> dict[str, str]:
+    """A child table's own columns (no id, no call_id) with their SQL types."""
+    return {
+        c.name: _SQL_TYPES[c.type.python_type]
+        for c in table.columns
+        if c.name not in ("id", "call_id")
+    }
+
+
+def _insert_children_sql(table: Table) -> str:
     """Child rows of the call just stored, from one array per column."""
+    columns = _child_columns(table)
     names = ", ".join(columns)
     arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in columns.items())
     return f"""
-INSERT INTO {table} (call_id, {names})
+INSERT INTO {table.name} (call_id, {names})
 SELECT c.id, {", ".join(f"child.{name}" for name in columns)}
 FROM unnest({arrays}) AS child({names}) JOIN {_NEW_CALL}
 """
 
 
-_QUESTION_TYPES = {"utterance": "integer", "category": "text", "text": "text", "start_s": "float8"}
-_VIOLATION_TYPES = {
-    "utterance": "integer", "phrase": "text", "matched": "text", "replacement": "text",
-    "utterance_text": "text", "start_s": "float8", "end_s": "float8",
-}  # fmt: skip
-_INSERT_ONE_QUESTIONS = _insert_children_sql("call_question", _QUESTION_TYPES)
-_INSERT_ONE_VIOLATIONS = _insert_children_sql("call_violation", _VIOLATION_TYPES)
+_QUESTION_COLUMNS = tuple(_child_columns(_question))
+_VIOLATION_COLUMNS = tuple(_child_columns(_violation))
+_INSERT_ONE_QUESTIONS = _insert_children_sql(_question)
+_INSERT_ONE_VIOLATIONS = _insert_children_sql(_violation)
 
 
 def _upsert_one_rollup_sql(table: str, key: Sequence[str], period: str) -> str:
@@ -337,9 +343,9 @@ def store_call(
             with raw.pipeline():  # statements queued, sent and answered together on exit
                 inserted.execute(_INSERT_ONE_CALL, call)
                 if questions:
-                    cursor.execute(_INSERT_ONE_QUESTIONS, _arrays(questions, _QUESTION_TYPES))
+                    cursor.execute(_INSERT_ONE_QUESTIONS, _arrays(questions, _QUESTION_COLUMNS))
                 if violations:
-                    cursor.execute(_INSERT_ONE_VIOLATIONS, _arrays(violations, _VIOLATION_TYPES))
+                    cursor.execute(_INSERT_ONE_VIOLATIONS, _arrays(violations, _VIOLATION_COLUMNS))
                 cursor.execute(_UPSERT_ONE_SLOT, sums)
                 cursor.execute(_UPSERT_ONE_DAY, sums)
                 if hits:
