@@ -53,9 +53,10 @@ class QuestionFinder:
     address: frozenset[str]  # lemmas that address the client
     self_words: frozenset[str]  # lemmas with which the manager speaks of himself
     rhetorical: frozenset[str]  # particles after a question word: "кто же не хочет", "кто ж знал"
-    # The language file's starters, indirect_after and not_questions in one index; each
-    # pattern's value names its list.
+    # The language file's starters, indirect_after, not_questions and rhetorical_questions in
+    # one index; each pattern's value names its list.
     cue_phrases: Matcher
+    rhetorical_questions: Matcher  # that list alone, for sentences with a question mark
 
     @classmethod
     def build(
@@ -81,7 +82,7 @@ class QuestionFinder:
         clause_initial = lemmas(q.get("clause_initial", []))
         cue_phrases = [
             compile_pattern(text, value=name)
-            for name in ("starters", "indirect_after", "not_questions")
+            for name in ("starters", "indirect_after", "not_questions", "rhetorical_questions")
             for text in q.get(name, [])
         ]
         return cls(
@@ -105,6 +106,9 @@ class QuestionFinder:
             self_words=lemmas(q.get("self", [])),
             rhetorical=frozenset(fold(w) for w in q.get("rhetorical_particles", [])),
             cue_phrases=Matcher(cue_phrases),
+            rhetorical_questions=Matcher(
+                compile_pattern(text) for text in q.get("rhetorical_questions", [])
+            ),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -199,13 +203,15 @@ class QuestionFinder:
 
     def _rhetorical(self, tokens: Tokens, first: int, end: int) -> bool:
         """Whether a question word is followed by a rhetorical particle ("кто же не хочет
-        жить у моря?", "кто ж знал?"): the manager answers it himself, the client is not
-        asked."""
+        жить у моря?", "кто ж знал?") or the sentence holds a rhetorical idiom ("а кому сейчас
+        легко?"): the manager answers it himself, the client is not asked."""
         forms, lemmas = tokens.forms, tokens.lemmas
-        return any(
+        if any(
             forms[k + 1] in self.rhetorical and lemmas[k] in self.cue_words
             for k in range(first, end - 1)
-        )
+        ):
+            return True
+        return bool(self.rhetorical_questions.find(tokens, first, end - 1, ordered=False))
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
@@ -335,7 +341,7 @@ class QuestionFinder:
         indirect_end: set[int] = set()
         starter_at: set[int] = set()
         for m in self.cue_phrases.find(tokens, ordered=False):  # only sets are filled
-            if m.pattern.value == "not_questions":
+            if m.pattern.value in ("not_questions", "rhetorical_questions"):
                 blocked.update(range(m.first, m.last + 1))
             elif m.pattern.value == "indirect_after":
                 indirect_end.add(m.last)

@@ -364,3 +364,21 @@ def test_a_full_stop_question_the_client_does_not_answer_is_not_counted() -> Non
     ).questions
 
     assert [q.text for q in found] == ["Какой у вас бюджет?"]
+
+
+@pytest.mark.parametrize(
+    "idiom", ["А кому сейчас легко?", "А что ещё нужно для счастья?", "Куда без машины?"]
+)
+def test_a_rhetorical_idiom_asks_the_client_nothing(idiom: str) -> None:
+    found = score(dialogue(f"М: {idiom} Какой у вас бюджет?", "К: Пять миллионов.")).questions
+
+    assert [q.text for q in found] == ["Какой у вас бюджет?"]
+
+
+def test_a_rhetorical_idiom_without_punctuation_asks_nothing() -> None:
+    found = score(
+        dialogue("М: а кому сейчас легко в каком районе смотрите", "К: в центре")
+    ).questions
+
+    assert [q.category for q in found] == ["expertise"]
+    assert "легко" not in found[0].text
