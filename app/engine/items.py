@@ -20,7 +20,7 @@ from app.engine.patterns import Matcher, compile_pattern
 from app.engine.prices import Amount
 from app.engine.result import Evidence, ItemResult, Question, Violation
 from app.engine.speech import Turn
-from app.engine.text import has_digit, is_given_name
+from app.engine.text import Tokens, has_digit, is_given_name
 
 # A name in quotes: «Балтик Хаус», "Море и горы", „Бриз“.
 _QUOTED = re.compile(r"«[^»]{2,40}»|\"[^\"]{2,40}\"|„[^“]{2,40}“")
@@ -172,17 +172,23 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         ),
     )
 
-    def has_time(turn: Turn | None) -> bool:
+    def has_time(turn: Turn | None, first: int = 0) -> bool:
+        """A day or time said in the turn, from word `first` on."""
         if turn is None:
             return False
-        if times.find(turn.tokens):
+        if times.find(turn.tokens, first):
             return True
-        return bool(regex and has_digit(turn.text) and regex.search(turn.text))
+        text = turn.text if first == 0 else turn.span(first, len(turn.tokens) - 1)
+        return bool(regex and has_digit(text) and regex.search(text))
 
     turns = a.turns  # in order: turns[n].position == n
     for turn in a.manager_turns:
-        if not events.find(turn.tokens):
+        found = events.find(turn.tokens)
+        if not found:
             continue
+        # In the manager's own turn the day comes with the event or after it: "Отправлю
+        # сегодня. Будете в Сочи, приезжайте, покажу" books nothing.
+        first = _sentence_start(turn.tokens, found[0].first)
         at = turn.position
         before = turns[at - 1] if at > 0 else None
         after = turns[at + 1] if at + 1 < len(turns) else None
@@ -191,7 +197,7 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         then = turns[at + 2] if client_after and at + 2 < len(turns) else None
         fixed = then and then.utterance.speaker == a.manager and then.opens_with(proposals)
         manager_then = then if fixed else None
-        if has_time(turn):
+        if has_time(turn, first):
             asked = turn.text.rstrip().endswith("?")
             agreed = client_after is not None and not agreement.isdisjoint(
                 client_after.tokens.forms
@@ -201,6 +207,16 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         elif has_time(before) or has_time(client_after) or has_time(manager_then):
             return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
     return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
+
+
+def _sentence_start(tokens: Tokens, i: int) -> int:
+    """The first word of the sentence that holds word `i`."""
+    start = 0
+    for end, _ in tokens.stops:
+        if end > i:
+            break
+        start = end
+    return start
 
 
 # Matchers built from an item's patterns, compiled once per item definition.

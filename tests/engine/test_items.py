@@ -150,3 +150,22 @@ def test_company_name_in_quotes_with_a_first_name_is_a_full_greeting() -> None:
         dialogue("М: Добрый день, меня зовут Анна.", "К: Да.", "М: Квартира в «Юге» свободна.")
     )
     assert not item(later, "greeting").passed  # only the opener introduces the company
+
+
+def test_a_day_said_before_the_invitation_in_another_sentence_books_nothing() -> None:
+    result = score(
+        dialogue(
+            "М: Презентацию отправлю сегодня. Будете в Сочи, приезжайте, покажу шоу-рум.",
+            "К: Хорошо, я в феврале собирался.",
+        )
+    )
+
+    assert not item(result, "viewing_booked").passed
+
+
+def test_an_invitation_with_its_day_in_the_next_sentence_books() -> None:
+    result = score(
+        dialogue("М: Приезжайте на просмотр. Жду вас в субботу в одиннадцать.", "К: Хорошо.")
+    )
+
+    assert item(result, "viewing_booked").passed
