@@ -16,13 +16,14 @@ from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Tokens, ends_sentence, fold, lemma, person, persons_of
+from app.engine.text import Tokens, ends_sentence, fold, is_noun, lemma, person, persons_of
 
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
 
 _ALSO_CONJUNCTIONS = frozenset({"как", "когда"})
+_RELATIVES = frozenset({"где", "куда", "откуда", "когда"})  # may open a clause about a noun
 _COPULA = frozenset({"будет", "будут", "было", "был", "была", "были"})  # "что будет главным"
 _HAVE = frozenset({"вас", "тебя"})  # "у вас": the predicate of "какой бюджет у вас"
 
@@ -387,6 +388,8 @@ class QuestionFinder:
             # "когда дом сдадут, тогда и ключи выдадим": a correlative, not a question.
             if lemmas[i] == "когда" and "тогда" in forms[i + 1 : i + 8]:
                 continue
+            if self._relative_clause(tokens, i):
+                continue
             # Cues this close belong to one question, counted from where each was said (not
             # from the openers taken in below): "а вы сейчас где живёте".
             if i - last_cue < _MERGE_WINDOW:
@@ -409,6 +412,21 @@ class QuestionFinder:
                 cue = self._topic_start(forms, cue)
             starts.append(cue)
         return starts
+
+    def _relative_clause(self, tokens: Tokens, i: int) -> bool:
+        """Whether a question word right after a noun opens a clause about it, not a question:
+        "дом на улице кирова где раньше был рынок". Such a clause goes on for three words or
+        more and neither addresses the client nor has a second-person verb ("а работу где
+        нашли", "квартиру где хотите" stay questions)."""
+        forms, lemmas = tokens.forms, tokens.lemmas
+        if i == 0 or lemmas[i] not in _RELATIVES or not is_noun(forms[i - 1]):
+            return False
+        clause = forms[i + 1 : i + 7]
+        return (
+            len(clause) >= 3
+            and "2per" not in persons_of(clause)
+            and self.address.isdisjoint(lemmas[i + 1 : i + 7])
+        )
 
     def _topic_start(self, forms: list[str], cue: int) -> int:
         """The first word of a topic said before the question word: back to an opener ("а",

@@ -131,6 +131,14 @@ def _person_of(form: str) -> str:
     return str(tag.person or "") if "VERB" in tag else ""
 
 
+_nouns: dict[str, bool] = {}
+
+
+def is_noun(form: str) -> bool:
+    """Whether the dictionary's best parse of the form is a noun ("улице", "кирова")."""
+    return _remember(_nouns, form, lambda f: _is_russian(f) and "NOUN" in _morph().parse(f)[0].tag)
+
+
 _names: dict[str, bool] = {}
 
 

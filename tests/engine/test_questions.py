@@ -382,3 +382,24 @@ def test_a_rhetorical_idiom_without_punctuation_asks_nothing() -> None:
 
     assert [q.category for q in found] == ["expertise"]
     assert "легко" not in found[0].text
+
+
+def test_asr_relative_clause_about_a_noun_is_not_a_question() -> None:
+    found = score(
+        dialogue(
+            "М: дом стоит на улице кирова где раньше был рынок а бюджет какой у вас",
+            "К: пять миллионов",
+        )
+    ).questions
+
+    assert [q.category for q in found] == ["expertise"]
+    assert "рынок" not in found[0].text
+
+
+@pytest.mark.parametrize(
+    "question", ["а квартиру где хотите купить", "а в районе где вы сейчас живёте что нравится"]
+)
+def test_asr_question_word_after_a_noun_that_asks_the_client_stays_a_question(
+    question: str,
+) -> None:
+    assert score(dialogue(f"М: {question}", "К: в центре")).questions
