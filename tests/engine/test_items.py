@@ -169,3 +169,17 @@ def test_an_invitation_with_its_day_in_the_next_sentence_books() -> None:
     )
 
     assert item(result, "viewing_booked").passed
+
+
+def test_lets_look_at_it_on_saturday_books_a_viewing_in_asr_text() -> None:
+    result = score(
+        dialogue("М: ну вот давайте посмотрим её в субботу в двенадцать удобно", "К: давайте")
+    )
+
+    assert item(result, "viewing_booked").passed
+
+
+def test_we_will_see_by_monday_books_nothing() -> None:
+    result = score(dialogue("М: Посмотрим, что можно сделать к понедельнику.", "К: Хорошо."))
+
+    assert not item(result, "viewing_booked").passed
