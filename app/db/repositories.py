@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -35,25 +35,22 @@ from app.db.models import (
     Call,
     CallQuestion,
     CallViolation,
-    DayRollupZone,
-    ManagerRollup,
-    ManagerRollupDay,
-    ViolationRollupDay,
-    ViolationRollupMonth,
+)
+from app.db.scope import (
+    CALL,
+    DAY_ROLLUP,
+    DAY_ZONE,
+    QUESTION,
+    ROLLUP,
+    VIOLATION,
+    VIOLATION_DAY,
+    VIOLATION_MONTH,
 )
 from app.db.session import json_text
 
 CallKey = tuple[str, str]
 """(source, external_id): what makes a call unique."""
 
-_call = cast(Table, Call.__table__)
-_question = cast(Table, CallQuestion.__table__)
-_violation = cast(Table, CallViolation.__table__)
-_rollup = cast(Table, ManagerRollup.__table__)
-_day = cast(Table, ManagerRollupDay.__table__)
-_zone = cast(Table, DayRollupZone.__table__)
-_violation_day = cast(Table, ViolationRollupDay.__table__)
-_violation_month = cast(Table, ViolationRollupMonth.__table__)
 
 # What a call listing returns: everything but the large transcript, utterances and score.
 SUMMARY_COLUMNS = (
@@ -87,7 +84,7 @@ def _add_on_conflict(stmt: Any, table: Table, key: Sequence[str]) -> Any:
 
 
 def _upsert_rollups_statement() -> Any:
-    return _add_on_conflict(insert(_rollup), _rollup, _ROLLUP_KEY)
+    return _add_on_conflict(insert(ROLLUP), ROLLUP, _ROLLUP_KEY)
 
 
 def _upsert_day_rollups_statement() -> Any:
@@ -98,22 +95,22 @@ def _upsert_day_rollups_statement() -> Any:
         bindparam("manager_id", type_=Text()),
         bindparam("team_id", type_=Text()),
         bindparam("checklist_key", type_=Text()),
-        func.timezone(_zone.c.zone, bindparam("slot_start", type_=DateTime(timezone=True))).cast(
+        func.timezone(DAY_ZONE.c.zone, bindparam("slot_start", type_=DateTime(timezone=True))).cast(
             Date()
         ),
         *(bindparam(name, type_=Float() if name == "total_sum" else Integer()) for name in _SUMS),
         bindparam("item_passed", type_=JSONB()),
     ]
     columns = [*_DAY_KEY, *_SUMS, "item_passed"]
-    stmt = insert(_day).from_select(columns, select(*values).select_from(_zone))
-    return _add_on_conflict(stmt, _day, _DAY_KEY)
+    stmt = insert(DAY_ROLLUP).from_select(columns, select(*values).select_from(DAY_ZONE))
+    return _add_on_conflict(stmt, DAY_ROLLUP, _DAY_KEY)
 
 
 # Built once: constructing these per call costs more CPU than executing them (single ingests).
 _INSERT_CALLS = (
-    insert(_call)
+    insert(CALL)
     .on_conflict_do_nothing(index_elements=["source", "external_id"])
-    .returning(_call.c.id, _call.c.source, _call.c.external_id)
+    .returning(CALL.c.id, CALL.c.source, CALL.c.external_id)
 )
 _ROLLUP_KEY = ("manager_id", "team_id", "checklist_key", "slot_start")
 _DAY_KEY = ("manager_id", "team_id", "checklist_key", "day")
@@ -161,12 +158,12 @@ def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> Non
 
 def insert_questions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """One row per question the manager asked."""
-    _copy(session, _question, rows)
+    _copy(session, QUESTION, rows)
 
 
 def insert_violations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """One row per forbidden-phrase hit."""
-    _copy(session, _violation, rows)
+    _copy(session, VIOLATION, rows)
 
 
 def upsert_rollups(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -256,8 +253,8 @@ def upsert_violation_rollups(session: Session, rows: Sequence[dict[str, Any]]) -
 # One call in one round trip (a single ingest): the call, its questions, violations and
 # roll-ups as one psycopg pipeline, in the same order and on the same rows as the set-based
 # writes above; every statement after the INSERT joins `_NEW_CALL`.
-_CALL_COLUMNS = tuple(c.name for c in _call.columns if c.name not in ("id", "created_at"))
-_JSONB_COLUMNS = frozenset(c.name for c in _call.columns if isinstance(c.type, JSONB))
+_CALL_COLUMNS = tuple(c.name for c in CALL.columns if c.name not in ("id", "created_at"))
+_JSONB_COLUMNS = frozenset(c.name for c in CALL.columns if isinstance(c.type, JSONB))
 _INSERT_ONE_CALL = f"""
 INSERT INTO call ({", ".join(_CALL_COLUMNS)})
 VALUES ({", ".join(f"%({c})s" for c in _CALL_COLUMNS)})
@@ -290,10 +287,10 @@ FROM unnest({arrays}) AS child({names}) JOIN {_NEW_CALL}
 """
 
 
-_QUESTION_COLUMNS = tuple(_child_columns(_question))
-_VIOLATION_COLUMNS = tuple(_child_columns(_violation))
-_INSERT_ONE_QUESTIONS = _insert_children_sql(_question)
-_INSERT_ONE_VIOLATIONS = _insert_children_sql(_violation)
+_QUESTION_COLUMNS = tuple(_child_columns(QUESTION))
+_VIOLATION_COLUMNS = tuple(_child_columns(VIOLATION))
+_INSERT_ONE_QUESTIONS = _insert_children_sql(QUESTION)
+_INSERT_ONE_VIOLATIONS = _insert_children_sql(VIOLATION)
 
 
 def _upsert_one_rollup_sql(table: str, key: Sequence[str], period: str) -> str:
@@ -411,18 +408,18 @@ def set_day_zone(session: Session, zone: str) -> bool:
     hits, their months from those) are replaced with DELETE, not TRUNCATE, whose lock an ingest
     waiting for the zone could already hold against it (a deadlock).
     """
-    if session.execute(select(_zone.c.zone)).scalar_one() == zone:
+    if session.execute(select(DAY_ZONE.c.zone)).scalar_one() == zone:
         return False
     session.execute(text("LOCK TABLE day_rollup_zone IN ACCESS EXCLUSIVE MODE"))
-    if session.execute(select(_zone.c.zone)).scalar_one() == zone:
+    if session.execute(select(DAY_ZONE.c.zone)).scalar_one() == zone:
         return False  # another process rebuilt it meanwhile
-    session.execute(delete(_day))
+    session.execute(delete(DAY_ROLLUP))
     session.execute(_REBUILD_DAYS, {"zone": zone})
-    session.execute(delete(_violation_day))
-    session.execute(delete(_violation_month))
+    session.execute(delete(VIOLATION_DAY))
+    session.execute(delete(VIOLATION_MONTH))
     session.execute(_REBUILD_VIOLATION_DAYS, {"zone": zone})
     session.execute(_REBUILD_VIOLATION_MONTHS)
-    session.execute(update(_zone).values(zone=zone))
+    session.execute(update(DAY_ZONE).values(zone=zone))
     return True
 
 

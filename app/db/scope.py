@@ -17,6 +17,7 @@ from sqlalchemy.types import Text, TypeEngine
 
 from app.db.models import (
     Call,
+    CallQuestion,
     CallViolation,
     DayRollupZone,
     ManagerRollup,
@@ -33,6 +34,7 @@ ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
 DAY_ROLLUP: Table = ManagerRollupDay.__table__  # type: ignore[assignment]
 CALL: Table = Call.__table__  # type: ignore[assignment]
 VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
+QUESTION: Table = CallQuestion.__table__  # type: ignore[assignment]
 VIOLATION_DAY: Table = ViolationRollupDay.__table__  # type: ignore[assignment]
 VIOLATION_MONTH: Table = ViolationRollupMonth.__table__  # type: ignore[assignment]
 DAY_ZONE: Table = DayRollupZone.__table__  # type: ignore[assignment]
