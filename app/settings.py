@@ -69,6 +69,40 @@ class Settings(BaseSettings):
         "threads only add memory and lock contention.",
     )
 
+    db_pool_timeout_s: float = Field(
+        default=5,
+        gt=0,
+        le=120,
+        description="How long a request waits for a pooled connection before a 503.",
+    )
+    db_lock_timeout_ms: int = Field(
+        default=3000,
+        ge=1,
+        description="How long a request's statement waits for a row lock before a 503 "
+        "(a batch item: status 503 inside the 207).",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=15000, ge=1, description="Longest statement of a request before a 503."
+    )
+    db_idle_in_transaction_timeout_ms: int = Field(
+        default=15000,
+        ge=1,
+        description="A transaction left idle this long is ended by PostgreSQL, freeing its locks.",
+    )
+    liveness_stall_s: float = Field(
+        default=30,
+        gt=0,
+        description="/healthz fails when the worker made no progress for this long.",
+    )
+    max_buckets: int = Field(
+        default=1000,
+        ge=1,
+        description="Most buckets (days, weeks, months) one trend, report or leaderboard covers.",
+    )
+    max_words: int = Field(
+        default=60_000, ge=1, description="Longest transcript accepted, in words (else 413)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str | None) -> str | None:

@@ -26,10 +26,10 @@ from sqlalchemy import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 
 from app.api.app import create_app
-from app.api.deps import get_session
+from app.api.deps import Transactions, get_transactions
 from app.db import migrate
 from app.db.embedded import start_scratch_server, with_database
-from app.db.session import make_engine
+from app.db.session import SessionScope, make_engine
 from app.settings import Settings, normalise_database_url
 
 if TYPE_CHECKING:
@@ -180,11 +180,11 @@ def app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
-    """An in-process client whose requests use the test's session (commit = savepoint)."""
-    from fastapi.testclient import TestClient
+def session_scope(session: Session) -> SessionScope:
+    """A unit-of-work scope on the test's session: its commit is a savepoint."""
 
-    def test_session() -> Iterator[Session]:
+    @contextmanager
+    def scope() -> Iterator[Session]:
         try:
             yield session
             session.commit()
@@ -192,7 +192,15 @@ def client(app: FastAPI, session: Session) -> Iterator[TestClient]:
             session.rollback()
             raise
 
-    app.dependency_overrides[get_session] = test_session
+    return scope
+
+
+@pytest.fixture
+def client(app: FastAPI, session_scope: SessionScope) -> Iterator[TestClient]:
+    """An in-process client whose requests use the test's session (commit = savepoint)."""
+    from fastapi.testclient import TestClient
+
+    app.dependency_overrides[get_transactions] = lambda: Transactions(session_scope)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
     app.dependency_overrides.clear()

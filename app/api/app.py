@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.api.errors import PROBLEM_JSON, register_error_handlers
+from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
 from app.api.routers import calls, health, managers, scoring, teams, violations
+from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
-from app.db.session import Database
+from app.db.session import Database, Timeouts
 from app.services.scoring import warm_up
 from app.settings import Settings, get_settings
 
@@ -65,19 +68,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resolve_database_url(settings),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        timeouts=Timeouts(
+            lock_ms=settings.db_lock_timeout_ms,
+            statement_ms=settings.db_statement_timeout_ms,
+            idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
+        ),
     )
+    liveness = Liveness(settings.liveness_stall_s)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Sync endpoints run in this pool; the rest of the requests wait in the event loop.
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Units of work run in this pool; the rest of the requests wait in the event loop.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        app.state.probe_threads = anyio.CapacityLimiter(PROBE_THREADS)
         await to_thread.run_sync(warm_up)
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(liveness.heartbeat)
+            yield
+            tasks.cancel_scope.cancel()
         database.dispose()
 
     app = FastAPI(title="callqa", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = database
+    app.state.liveness = liveness
     register_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (calls, scoring, health):

@@ -1,15 +1,94 @@
-"""Dependencies, declared once as Annotated aliases so routers read like a list of use cases."""
+"""Dependencies, declared once as Annotated aliases so routers read like a list of use cases.
+
+Database work runs through `Transactions`: a unit of work goes to the worker thread pool as a
+whole, from its first statement to its COMMIT, in one thread call. A transaction therefore
+never holds row locks while it waits for a thread — the cause of the production hang, where
+a batch's commit waited for a pool thread while every pool thread waited on that batch's
+locks. Endpoints that use it are `async def`, so nothing else of theirs needs a thread.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
+import anyio
+from anyio import to_thread
 from fastapi import Depends, Request
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from app.db.session import Database
+from app.api.liveness import Liveness
+from app.db.session import Database, SessionScope
 from app.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Transactions:
+    """Runs units of work in the thread pool, each begun and committed inside one thread call."""
+
+    def __init__(
+        self,
+        scope: SessionScope,
+        liveness: Liveness | None = None,
+        probe_threads: anyio.CapacityLimiter | None = None,
+    ) -> None:
+        self.scope = scope
+        self.liveness = liveness
+        self.probe_threads = probe_threads
+
+    async def run(
+        self, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(session, …)` in one transaction, committed before the thread is given back."""
+
+        def unit(session: Session) -> T:
+            return work(session, *args, **kwargs)
+
+        return await self.in_thread(partial(self._in_scope, unit))
+
+    async def run_scoped(
+        self,
+        work: Callable[Concatenate[SessionScope, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """`work(scope, …)` for a use case of several short transactions (a batch's chunks)."""
+        return await self.in_thread(partial(work, self.scope, *args, **kwargs))
+
+    async def in_thread(self, work: Callable[[], T]) -> T:
+        """CPU work (rendering, scoring) in the pool, counted by the liveness monitor."""
+        if self.liveness is None:
+            return await to_thread.run_sync(work)
+        with self.liveness.task():
+            return await to_thread.run_sync(work)
+
+    async def probe(self, work: Callable[[Session], T], deadline_s: float) -> T | None:
+        """`work(session)` for a health probe: in threads of its own (never queued behind
+        requests), None if it took longer than `deadline_s`. A probe stuck in a frozen
+        database keeps its thread until the database answers; while both probe threads are
+        stuck, probes answer None at once."""
+        limiter = self.probe_threads or anyio.CapacityLimiter(1)
+        with anyio.move_on_after(deadline_s):
+            return await to_thread.run_sync(
+                partial(self._in_scope, work), limiter=limiter, abandon_on_cancel=True
+            )
+        return None
+
+    def _in_scope(self, work: Callable[[Session], T]) -> T:
+        try:
+            with self.scope() as session:
+                result = work(session)
+        except PoolTimeout:
+            if self.liveness is not None:
+                self.liveness.pool_checkout_failed()
+            raise
+        if self.liveness is not None:
+            self.liveness.pool_checkout_worked()
+        return result
 
 
 def get_database(request: Request) -> Database:
@@ -24,13 +103,11 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request: commits on success, rolls back on any exception."""
-    with get_database(request).session_scope() as session:
-        yield session
+def get_transactions(request: Request) -> Transactions:
+    """The app's transaction runner (tests override it with one on their own session)."""
+    state = request.app.state
+    return Transactions(get_database(request).session_scope, state.liveness, state.probe_threads)
 
 
-# scope="function": commit before the response is sent, so a failed commit is an error answer
-# (503), never a 201 for a call that was not stored.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+TxDep = Annotated[Transactions, Depends(get_transactions)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

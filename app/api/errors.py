@@ -19,6 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db.session import is_transient
 from app.services.errors import (
     BadRequest,
     CallqaError,
@@ -151,6 +152,12 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
         error = _from_validation(exc)
     elif isinstance(exc, StarletteHTTPException):
         error = _from_http(exc)
+    elif is_transient(exc):
+        log.warning("database busy: %s", exc.__class__.__name__)
+        error = ServiceUnavailable(
+            "the database could not take this request in time (locks or connections busy); "
+            "retry after Retry-After seconds"
+        )
     elif isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         log.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
         error = ServiceUnavailable("the database is unavailable; retry shortly")

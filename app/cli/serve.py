@@ -36,6 +36,10 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    timeout_graceful_shutdown: Annotated[
+        int,
+        typer.Option(min=1, help="Seconds in-flight requests get after SIGTERM before the exit."),
+    ] = 10,
 ) -> None:
     """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL."""
     settings = get_settings()
@@ -76,4 +80,5 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         access_log=access_log,
+        timeout_graceful_shutdown=timeout_graceful_shutdown,
     )

@@ -6,12 +6,15 @@ of work, or rolls back if anything raised.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -20,31 +23,82 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _without_jit(dbapi_connection: Any, _record: Any) -> None:
-    """Turn PostgreSQL's JIT off for callqa's connections: its queries are short, and JIT
-    compiling a plan the planner guesses to be costly took ~100 ms per statement (a batch
-    ingest's roll-up upserts) where running it takes a few."""
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    dbapi_connection.autocommit = autocommit
+SessionScope = Callable[[], AbstractContextManager[Session]]
+"""What opens one unit of work: `with scope() as session:` commits on success, rolls back on
+any exception (`Database.session_scope`)."""
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
-    """An engine that survives a database restart (pre-ping) and fails fast when it is down."""
-    engine = create_engine(
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Server-side limits on what one request's transaction may wait for, in milliseconds.
+
+    Without them a transaction left waiting (on a lock, or idle while its holder waited for a
+    thread) waited forever, and so did every request queued behind it; with them the waiter
+    gets an error the API answers as 503 with Retry-After, and the holder is cut loose.
+    """
+
+    lock_ms: int
+    statement_ms: int
+    idle_in_transaction_ms: int
+
+
+# PostgreSQL's SQLSTATEs for "not now, try again": lock_timeout, statement_timeout (or a
+# cancel), deadlock detected, serialization failure.
+_TRANSIENT_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether `exc` means the database was too busy in time (retry), not that it refused the
+    data or is down: a lock or statement timeout, a deadlock, or no pooled connection free."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+    return False
+
+
+def _options(timeouts: Timeouts | None) -> str:
+    """Session settings sent with the connection request (no extra round trip).
+
+    JIT is off: callqa's queries are short, and JIT compiling a plan the planner guesses to be
+    costly took ~100 ms per statement (a batch ingest's roll-up upserts) where running it
+    takes a few.
+    """
+    settings = {"jit": "off"}
+    if timeouts is not None:
+        settings["lock_timeout"] = str(timeouts.lock_ms)
+        settings["statement_timeout"] = str(timeouts.statement_ms)
+        settings["idle_in_transaction_session_timeout"] = str(timeouts.idle_in_transaction_ms)
+    return " ".join(f"-c {name}={value}" for name, value in settings.items())
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout_s: float = 10,
+    timeouts: Timeouts | None = None,
+) -> Engine:
+    """An engine that survives a database restart (pre-ping) and fails fast when it is down.
+
+    `timeouts` are for request and job connections; migrations and the CLI run without them,
+    since a migration may legitimately run for minutes.
+    """
+    return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_timeout=10,
+        pool_timeout=pool_timeout_s,
         json_serializer=json_text,
         json_deserializer=orjson.loads,
-        connect_args={"connect_timeout": 5, "application_name": "callqa"},
+        connect_args={
+            "connect_timeout": 5,
+            "application_name": "callqa",
+            "options": _options(timeouts),
+        },
     )
-    event.listen(engine, "connect", _without_jit)
-    return engine
 
 
 class Database:

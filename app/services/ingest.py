@@ -1,12 +1,14 @@
 """Ingest: score calls, store each with its questions, violations and roll-up, idempotently.
 
 A batch of up to a thousand is scored (CPU) and written set-based a chunk at a time, each
-chunk inside a SAVEPOINT; if the database refuses a bulk write, each of its items is retried in
-its own SAVEPOINT, so one bad item never takes the good ones down. The roll-ups of every call
-stored (slots, days, phrase hits per day and month) are upserted at the end, in the same
+chunk in a transaction of its own (opened by the caller's session scope, which commits) with a
+SAVEPOINT around its bulk writes; if the database refuses a bulk write, each of its items is
+retried in its own SAVEPOINT, so one bad item never takes the good ones down. The roll-ups of
+the calls a chunk stored (slots, days, phrase hits per day and month) are upserted in the same
 transaction. A single call is written with the same rows in one round trip, its latency being
 what the platform waits for. Either way no call is ever committed without its questions,
-violations and roll-ups. The caller's session scope commits; this module only flushes.
+violations and roll-ups, and no transaction is open while calls are scored. This module only
+flushes; the scope commits.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.db.repositories import CallKey
+from app.db.session import SessionScope, is_transient
 from app.services import records
-from app.services.errors import CallqaError, Conflict, InvalidInput
+from app.services.errors import CallqaError, Conflict, InvalidInput, ServiceUnavailable
 from app.services.records import ScoredCall
 from app.services.schemas import CallIn
 from app.services.scoring import score_request
@@ -126,15 +130,24 @@ def _clash() -> Conflict:
 
 
 def _resolve(
-    session: Session, pending: list[tuple[int, CallKey, str]], outcomes: dict[int, ItemOutcome]
+    session: Session,
+    pending: list[tuple[int, CallKey, str]],
+    outcomes: dict[int, ItemOutcome],
+    first_failure: dict[CallKey, ItemOutcome],
 ) -> None:
-    """Outcomes of calls not inserted: stored before (200 or 409) or repeats in the batch."""
+    """Outcomes of calls not inserted: stored before (200 or 409), or repeats in the batch
+    (answered like the first item of their key when that one was not stored)."""
     existing = repo.get_existing(session, {key for _, key, _ in pending})
     for index, key, content_hash in pending:
         found = existing.get(key)
         if found is None:
-            lost = Conflict("an earlier item with this external_id was not stored")
-            outcomes[index] = ItemOutcome(index, lost.status, key[1], error=lost)
+            first = first_failure.get(key)
+            error = (
+                first.error
+                if first and first.error
+                else Conflict("an earlier item with this external_id was not stored")
+            )
+            outcomes[index] = ItemOutcome(index, error.status, key[1], error=error)
         elif found[1] == content_hash:
             outcomes[index] = ItemOutcome(index, 200, key[1], found[0])
         else:
@@ -146,20 +159,50 @@ def _key(item: CallIn | CallqaError) -> CallKey:
     return ("", "") if isinstance(item, CallqaError) else (item.source, item.external_id)
 
 
-def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list[ItemOutcome]:
+def _store_chunk(
+    session: Session, fresh: Sequence[tuple[int, ScoredCall]], outcomes: dict[int, ItemOutcome]
+) -> list[tuple[int, CallKey, str]]:
+    """Store one chunk with its roll-ups (one transaction); the items found stored before."""
+    ids, failed = _store_all(session, [s for _, s in fresh])
+    deltas: list[dict[str, Any]] = []
+    hits: list[dict[str, Any]] = []
+    stored_before: list[tuple[int, CallKey, str]] = []
+    for index, scored in fresh:
+        key = scored.key
+        if key in ids:
+            deltas.append(records.rollup_delta(scored))
+            hits += records.phrase_hits(scored)
+            outcomes[index] = ItemOutcome(index, 201, key[1], ids[key])
+        elif key in failed:
+            outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
+        else:  # stored before, or by a concurrent request that won the race
+            stored_before.append((index, key, scored.content_hash))
+    # Same transaction as the calls: a call is never committed without its roll-ups.
+    repo.upsert_rollups(session, records.merge_rollups(deltas))
+    repo.upsert_violation_rollups(session, hits)
+    return stored_before
+
+
+def _busy(index: int, key: CallKey) -> ItemOutcome:
+    error = ServiceUnavailable("the database was too busy to store this call in time; retry it")
+    return ItemOutcome(index, error.status, key[1], error=error)
+
+
+def ingest_many(scope: SessionScope, items: Sequence[CallIn | CallqaError]) -> list[ItemOutcome]:
     """Ingest calls (or pass through their validation errors); outcomes in input order.
 
-    Items are scored and stored CHUNK at a time, so a batch of a thousand never holds a
-    thousand scores in memory at once. Locks are always taken in one global order, so
-    overlapping concurrent batches wait for each other instead of deadlocking: calls go in
-    (source, external_id) order, and the roll-ups of the whole batch in sorted upserts at the
-    end (slots, their days, then the phrase hits per day and month).
+    Items are scored CHUNK at a time with no transaction open, then each chunk is stored with
+    its roll-ups in a transaction of its own (`scope`), so a batch of a thousand never holds
+    a thousand scores in memory, nor its locks for longer than one chunk's writes. Locks are
+    taken in one global order, here and in the single-call path: calls in (source,
+    external_id) order, then the roll-ups in sorted upserts (slots, their days, the phrase hits
+    per day and month). A chunk that cannot get its locks or a connection in time is rolled
+    back and its items answered 503 — retried, they are stored once.
     """
     outcomes: dict[int, ItemOutcome] = {}
     seen: set[CallKey] = set()
     pending: list[tuple[int, CallKey, str]] = []
-    deltas: list[dict[str, Any]] = []
-    hits: list[dict[str, Any]] = []
+    first_failure: dict[CallKey, ItemOutcome] = {}
     order = sorted(range(len(items)), key=lambda i: _key(items[i]))  # stable: first wins
     for start in range(0, len(order), CHUNK):
         fresh: list[tuple[int, ScoredCall]] = []
@@ -178,22 +221,18 @@ def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list
             else:
                 seen.add(scored.key)
                 fresh.append((index, scored))
-        ids, failed = _store_all(session, [s for _, s in fresh])
-        for index, scored in fresh:
-            key = scored.key
-            if key in ids:
-                deltas.append(records.rollup_delta(scored))
-                hits += records.phrase_hits(scored)
-                outcomes[index] = ItemOutcome(index, 201, key[1], ids[key])
-            elif key in failed:
-                outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
-            else:  # stored before, or by a concurrent request that won the race
-                pending.append((index, key, scored.content_hash))
-    # Same transaction as the calls: a call is never committed without its roll-ups.
-    repo.upsert_rollups(session, records.merge_rollups(deltas))
-    repo.upsert_violation_rollups(session, hits)
+        try:
+            with scope() as session:
+                pending += _store_chunk(session, fresh, outcomes)
+        except (DBAPIError, PoolTimeout) as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("a batch chunk of %d calls was not stored in time: %s", len(fresh), exc)
+            for index, scored in fresh:
+                outcomes[index] = first_failure[scored.key] = _busy(index, scored.key)
     if pending:
-        _resolve(session, pending, outcomes)
+        with scope() as session:
+            _resolve(session, pending, outcomes, first_failure)
     return [outcomes[i] for i in range(len(items))]
 
 

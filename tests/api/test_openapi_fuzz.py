@@ -13,10 +13,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy.orm import Session
 
 from app.api.app import create_app
-from app.api.deps import get_session
+from app.api.deps import Transactions, get_transactions
+from app.db.session import SessionScope
 from app.settings import Settings
 
 # Built at import (schemathesis needs the schema at collection; its lazy fixture loader does not
@@ -26,18 +26,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @pytest.fixture(autouse=True)
-def _on_test_session(session: Session) -> Iterator[None]:
+def _on_test_session(session_scope: SessionScope) -> Iterator[None]:
     """Requests run on the test's rolled-back session."""
-
-    def test_session() -> Iterator[Session]:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    APP.dependency_overrides[get_session] = test_session
+    APP.dependency_overrides[get_transactions] = lambda: Transactions(session_scope)
     yield
     APP.dependency_overrides.clear()
 

@@ -18,6 +18,7 @@ from app.db.models import (
     ViolationRollupDay,
     ViolationRollupMonth,
 )
+from app.db.session import SessionScope
 from app.services import ingest
 from app.services.errors import Conflict, InvalidInput, NotFound, UnparseableTranscript
 from app.services.schemas import CallIn
@@ -141,7 +142,9 @@ def test_a_call_that_cannot_be_scored_raises_and_stores_nothing(
     assert session.scalar(select(func.count()).select_from(Call)) == before
 
 
-def test_a_batch_reports_each_item_in_input_order(session: Session, make_call: Any) -> None:
+def test_a_batch_reports_each_item_in_input_order(
+    session: Session, session_scope: SessionScope, make_call: Any
+) -> None:
     good = make_call(manager_id="m-batch")
     items: list[Any] = [
         CallIn.model_validate(good),
@@ -150,7 +153,7 @@ def test_a_batch_reports_each_item_in_input_order(session: Session, make_call: A
         CallIn.model_validate(dict(good)),  # a repeat within the batch
         CallIn.model_validate({**good, "duration_s": 2.0}),  # same id, other content
     ]
-    outcomes = ingest.ingest_many(session, items)
+    outcomes = ingest.ingest_many(session_scope, items)
 
     assert [o.status for o in outcomes] == [201, 400, 422, 200, 409]
     assert outcomes[3].call_id == outcomes[0].call_id
@@ -158,14 +161,14 @@ def test_a_batch_reports_each_item_in_input_order(session: Session, make_call: A
 
 
 def test_a_call_the_database_refuses_fails_alone_and_the_others_are_stored(
-    session: Session, make_call: Any
+    session: Session, session_scope: SessionScope, make_call: Any
 ) -> None:
     # Bypasses validation to reach the database with a value it refuses (NUL in text).
     bad = CallIn.model_validate(make_call(manager_id="m-refused"))
     bad = bad.model_copy(update={"manager_name": "Анна\x00"})
     goods = [CallIn.model_validate(make_call(manager_id="m-refused")) for _ in range(2)]
 
-    outcomes = ingest.ingest_many(session, [goods[0], bad, goods[1]])
+    outcomes = ingest.ingest_many(session_scope, [goods[0], bad, goods[1]])
 
     assert [o.status for o in outcomes] == [201, 422, 201]
     stored = session.scalars(select(Call.external_id).where(Call.manager_id == "m-refused")).all()
@@ -174,13 +177,13 @@ def test_a_call_the_database_refuses_fails_alone_and_the_others_are_stored(
 
 
 def test_a_batch_is_stored_chunk_by_chunk_with_repeats_across_chunks(
-    session: Session, make_call: Any, monkeypatch: pytest.MonkeyPatch
+    session: Session, session_scope: SessionScope, make_call: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ingest, "CHUNK", 2)
     bodies = [make_call(manager_id="m-chunks") for _ in range(5)]
     items: list[Any] = [CallIn.model_validate(b) for b in [*bodies, bodies[0], bodies[3]]]
 
-    outcomes = ingest.ingest_many(session, items)
+    outcomes = ingest.ingest_many(session_scope, items)
 
     assert [o.status for o in outcomes] == [201] * 5 + [200, 200]
     assert outcomes[5].call_id == outcomes[0].call_id
@@ -237,13 +240,13 @@ def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, 
 
 
 def test_a_single_call_stores_the_same_rows_and_roll_ups_as_the_same_call_in_a_batch(
-    session: Session, make_call: Any
+    session: Session, session_scope: SessionScope, make_call: Any
 ) -> None:
     body = make_call(started_at="2026-05-31T23:50:00-02:00")  # 1 June in UTC, a month edge
     ingest.ingest_call(session, _call(make_call, **{**body, "manager_id": "m-one"}))
     ingest.ingest_call(session, _call(make_call, **{**body, "manager_id": "m-one"}))  # retry
     [outcome] = ingest.ingest_many(
-        session, [_call(make_call, **{**body, "manager_id": "m-many", "external_id": "b-1"})]
+        session_scope, [_call(make_call, **{**body, "manager_id": "m-many", "external_id": "b-1"})]
     )
 
     assert outcome.status == 201

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from app.api.app import create_app
-from app.api.deps import get_session
+from app.api.deps import Transactions, get_transactions
+from app.db.session import SessionScope
 from app.engine import score
 from app.services import ingest
 from app.services.schemas import CallIn
@@ -166,14 +167,9 @@ def moscow_app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def moscow_client(moscow_app: FastAPI, session: Session) -> Iterator[TestClient]:
+def moscow_client(moscow_app: FastAPI, session_scope: SessionScope) -> Iterator[TestClient]:
     """A client of the Moscow-configured app on the test's session."""
-
-    def test_session() -> Iterator[Session]:
-        yield session
-        session.commit()
-
-    moscow_app.dependency_overrides[get_session] = test_session
+    moscow_app.dependency_overrides[get_transactions] = lambda: Transactions(session_scope)
     with TestClient(moscow_app, raise_server_exceptions=False) as client:
         yield client
     moscow_app.dependency_overrides.clear()

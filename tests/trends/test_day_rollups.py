@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories
 from app.db import trends as q
 from app.db.models import ManagerRollup, ManagerRollupDay
+from app.db.session import SessionScope
 from app.engine import score
 from app.services import ingest, reports
 from app.services.schemas import CallIn
@@ -106,6 +107,7 @@ def test_a_window_cut_inside_a_day_counts_only_its_own_quarter_hours(
 
 def test_calls_of_one_batch_in_different_slots_of_one_day_add_up_in_one_day_row(
     session: Session,
+    session_scope: SessionScope,
 ) -> None:
     texts = [realty_call(4), realty_call(8, 2, 1, forbidden=1), realty_call(6, coached=True)]
     starts = ["2026-03-02T09:00:00+00:00", "2026-03-02T15:20:00+00:00", "2026-03-02T23:59:00Z"]
@@ -116,7 +118,7 @@ def test_calls_of_one_batch_in_different_slots_of_one_day_add_up_in_one_day_row(
         for i, (t, s) in enumerate(zip(texts, starts, strict=True))
     ]
 
-    outcomes = ingest.ingest_many(session, calls)
+    outcomes = ingest.ingest_many(session_scope, calls)
 
     assert [o.status for o in outcomes] == [201, 201, 201]
     scores = [score(t).to_dict() for t in texts]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories
 from app.db.models import Call, CallViolation, ViolationRollupDay, ViolationRollupMonth
 from app.db.scope import whole_months
+from app.db.session import SessionScope
 from app.services import ingest, phrases, reports
 from app.services.schemas import CallIn
 from tests.trends.conftest import Ingest, realty_call
@@ -258,6 +259,7 @@ def _said(session: Session, table: Any, manager_id: str) -> dict[str, int]:
 
 def test_a_batch_with_a_repeat_and_a_refused_item_counts_each_stored_hit_once(
     session: Session,
+    session_scope: SessionScope,
 ) -> None:
     def call(n: int, hits: int, **extra: Any) -> CallIn:
         body = {
@@ -273,8 +275,8 @@ def test_a_batch_with_a_repeat_and_a_refused_item_counts_each_stored_hit_once(
     refused = call(2, 4).model_copy(update={"manager_name": "Анна\x00"})
     batch = [first, refused, call(0, 3), second, call(1, 5)]  # a repeat, a clash
 
-    outcomes = ingest.ingest_many(session, batch)
-    again = ingest.ingest_many(session, [first, second])  # the client retries the batch
+    outcomes = ingest.ingest_many(session_scope, batch)
+    again = ingest.ingest_many(session_scope, [first, second])  # the client retries the batch
 
     assert [o.status for o in outcomes] == [201, 422, 200, 201, 409]
     assert [o.status for o in again] == [200, 200]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import TypeAdapter, ValidationError
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SettingsDep, TxDep
 from app.api.errors import InvalidInput, field_errors
 from app.api.responses import json_response, problems
 from app.api.schemas import (
@@ -20,6 +20,7 @@ from app.api.schemas import (
     CallIn,
     CallPageOut,
 )
+from app.db.session import SessionScope
 from app.services import calls as call_service
 from app.services import ingest
 from app.services.errors import CallqaError
@@ -45,9 +46,9 @@ CallId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id callqa gave
         **problems(400, 404, 409, 413, 415, 422, 503),
     },
 )
-def create_call(call: CallIn, session: SessionDep) -> Response:
+async def create_call(call: CallIn, tx: TxDep) -> Response:
     """Score a call and store it; retries with the same external_id and content answer 200."""
-    done = ingest.ingest_call(session, call)
+    done = await tx.run(ingest.ingest_call, call)
     body = {
         "id": done.id,
         "external_id": done.external_id,
@@ -66,6 +67,11 @@ def _validate_item(raw: Any) -> CallIn | CallqaError:
     except ValidationError as exc:
         # Pointers relative to the item; the batch answer moves them under /calls/{index}.
         return InvalidInput("the call has invalid fields", errors=field_errors(exc.errors()))
+
+
+def _ingest_batch(scope: SessionScope, raws: list[Any]) -> list[ItemOutcome]:
+    """Validate and ingest the items, in the thread pool (validation is CPU work too)."""
+    return ingest.ingest_many(scope, [_validate_item(raw) for raw in raws])
 
 
 def _external_id(raw: Any) -> str | None:
@@ -94,12 +100,13 @@ def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
     response_model_exclude_none=True,
     responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
 )
-def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
+async def create_calls(batch: BatchIn, tx: TxDep) -> BatchOut:
     """Ingest up to 1,000 calls; always 207 with one outcome per item, in input order.
 
-    Good items are stored even when others fail; a failed item stores nothing.
+    Good items are stored even when others fail; a failed item stores nothing; an item that
+    could not get its locks in time is `status: 503` (retry it).
     """
-    outcomes = ingest.ingest_many(session, [_validate_item(raw) for raw in batch.calls])
+    outcomes = await tx.run_scoped(_ingest_batch, batch.calls)
     items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
     return BatchOut(
         created=sum(o.status == 201 for o in outcomes),
@@ -114,14 +121,14 @@ def create_calls(batch: BatchIn, session: SessionDep) -> BatchOut:
     response_model=None,
     responses={200: {"model": CallDetail}, **problems(404, 422, 503)},
 )
-def get_call(call_id: CallId, session: SessionDep) -> Response:
+async def get_call(call_id: CallId, tx: TxDep) -> Response:
     """One stored call: transcript, parsed utterances, score with evidence, metadata."""
-    return json_response(call_service.get_call(session, call_id))
+    return json_response(await tx.run(call_service.get_call, call_id))
 
 
 @router.get("", response_model=CallPageOut, responses=problems(422, 503))
-def list_calls(
-    session: SessionDep,
+async def list_calls(
+    tx: TxDep,
     settings: SettingsDep,
     manager_id: Annotated[Id | None, Query()] = None,
     team_id: Annotated[Id | None, Query()] = None,
@@ -134,8 +141,8 @@ def list_calls(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CallPageOut:
     """Call summaries, newest first, with keyset pagination."""
-    page = call_service.list_calls(
-        session,
+    page = await tx.run(
+        call_service.list_calls,
         zone=settings.zone,
         manager_id=manager_id,
         team_id=team_id,

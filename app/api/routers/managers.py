@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SettingsDep, TxDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -31,9 +32,9 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @router.get("", response_model=None, responses={200: {"model": ManagersOut}, **problems(503)})
-def list_managers(session: SessionDep) -> Response:
+async def list_managers(tx: TxDep) -> Response:
     """Every manager with call count, average total, teams and the newest call."""
-    return json_response({"managers": trends.list_managers(session)})
+    return json_response({"managers": await tx.run(trends.list_managers)})
 
 
 @router.get(
@@ -41,9 +42,9 @@ def list_managers(session: SessionDep) -> Response:
     response_model=None,
     responses={200: {"model": TrendsOut}, **problems(404, 422, 503)},
 )
-def manager_trends(
+async def manager_trends(
     manager_id: ManagerIdPath,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
     bucket: BucketQuery = "week",
     start: FromQuery = None,
@@ -52,8 +53,8 @@ def manager_trends(
     tz: TzQuery = None,
 ) -> Response:
     """The manager's series by day, week or month; empty periods have calls 0."""
-    body = trends.manager_trends(
-        session,
+    body = await tx.run(
+        trends.manager_trends,
         manager_id,
         bucket=bucket,
         start=start,
@@ -82,9 +83,9 @@ def _filename(manager_id: str, suffix: str) -> str:
         **problems(404, 422, 503),
     },
 )
-def manager_report(
+async def manager_report(
     manager_id: ManagerIdPath,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
     start: FromQuery = None,
     end: ToQuery = None,
@@ -99,8 +100,8 @@ def manager_report(
 ) -> Response:
     """The trainer report: summary, trends, item pass rates, phrases to replace, best and
     worst calls, and with `compare_before` the periods before and after side by side."""
-    report: dict[str, Any] = reports.manager_report(
-        session,
+    report: dict[str, Any] = await tx.run(
+        reports.manager_report,
         manager_id,
         start=start,
         end=end,
@@ -111,11 +112,11 @@ def manager_report(
         default_tz=settings.timezone,
     )
     if format == "html":
-        return HTMLResponse(render_report_html(report))
+        return HTMLResponse(await tx.in_thread(partial(render_report_html, report)))
     if format == "csv":
         disposition = f'attachment; filename="{_filename(manager_id, "csv")}"'
         return Response(
-            reports.report_csv(report),
+            await tx.in_thread(partial(reports.report_csv, report)),
             media_type=reports.CSV_MEDIA_TYPE,
             headers={"Content-Disposition": disposition},
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SettingsDep, TxDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -27,9 +27,9 @@ router = APIRouter(prefix="/v1/teams", tags=["trends"])
     response_model=None,
     responses={200: {"model": LeaderboardOut}, **problems(404, 422, 503)},
 )
-def team_leaderboard(
+async def team_leaderboard(
     team_id: TeamIdPath,
-    session: SessionDep,
+    tx: TxDep,
     settings: SettingsDep,
     sort: Annotated[
         SortKey,
@@ -41,8 +41,8 @@ def team_leaderboard(
     tz: TzQuery = None,
 ) -> Response:
     """The team's managers ranked over the window, from the roll-ups."""
-    body = trends.team_leaderboard(
-        session,
+    body = await tx.run(
+        trends.team_leaderboard,
         team_id,
         sort=sort,
         start=start,

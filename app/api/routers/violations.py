@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SettingsDep, TxDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import FromQuery, ToQuery, TzQuery, ViolationsOut
 from app.services import phrases
@@ -20,8 +20,8 @@ router = APIRouter(prefix="/v1/violations", tags=["trends"])
     response_model=None,
     responses={200: {"model": ViolationsOut}, **problems(422, 503)},
 )
-def top_violations(
-    session: SessionDep,
+async def top_violations(
+    tx: TxDep,
     settings: SettingsDep,
     team_id: Annotated[Id | None, Query()] = None,
     manager_id: Annotated[Id | None, Query()] = None,
@@ -31,8 +31,8 @@ def top_violations(
     tz: TzQuery = None,
 ) -> Response:
     """Phrase, replacement, count and who said it, most said first."""
-    body = phrases.top_violations(
-        session,
+    body = await tx.run(
+        phrases.top_violations,
         team_id=team_id,
         manager_id=manager_id,
         start=start,
