@@ -114,7 +114,7 @@ class BatchIn(BaseModel):
 
 class BatchItemOut(BaseModel):
     index: int = Field(description="Position of the item in `calls`.")
-    status: Literal[200, 201, 400, 404, 409, 422] = Field(
+    status: Literal[200, 201, 400, 404, 409, 413, 422, 503] = Field(
         description="201 stored, 200 already stored with the same content, else the error."
     )
     id: int | None = None
@@ -152,8 +152,18 @@ class CallDetail(CallSummary):
     metadata: dict[str, Any]
     created_at: datetime
     score: ScoreOut
-    utterances: list[dict[str, Any]]
+    utterances: list[dict[str, Any]] = Field(description="The first 500 parsed utterances.")
+    utterances_total: int
+    utterances_next: str | None = Field(description="URL of the next page, if any.")
     transcript: str
+
+
+class UtterancePageOut(BaseModel):
+    call_id: int
+    offset: int
+    total: int
+    items: list[dict[str, Any]]
+    next: str | None = Field(description="URL of the next page, if any.")
 
 
 class CallPageOut(BaseModel):

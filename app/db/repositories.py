@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.types import Text
 
 from app.db.models import (
@@ -435,8 +435,24 @@ def get_existing(session: Session, keys: Iterable[CallKey]) -> dict[CallKey, tup
 
 
 def get_call(session: Session, call_id: int) -> Call | None:
-    """One call with everything stored about it."""
-    return session.get(Call, call_id)
+    """One call with everything stored about it but its utterances (`get_utterances`)."""
+    stmt = select(Call).options(defer(Call.utterances)).where(Call.id == call_id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def get_utterances(
+    session: Session, call_id: int, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int] | None:
+    """Utterances [offset, offset + limit) of a call and how many it has; None if no call.
+
+    Sliced inside PostgreSQL, so a page of a long call never brings the rest across."""
+    page = func.jsonb_path_query_array(
+        Call.utterances,
+        text("CAST(:range AS jsonpath)").bindparams(range=f"$[{offset} to {offset + limit - 1}]"),
+    )
+    stmt = select(page, func.jsonb_array_length(Call.utterances)).where(Call.id == call_id)
+    row = session.execute(stmt).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def get_calls_brief(session: Session, call_ids: Sequence[int]) -> dict[int, Any]:

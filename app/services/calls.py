@@ -68,18 +68,49 @@ def summary(row: Any) -> dict[str, Any]:
     }
 
 
+UTTERANCE_PAGE = 500
+"""Utterances a call answer carries at most; the rest come page by page."""
+
+
+def _next_page(call_id: int, offset: int, shown: int, total: int) -> str | None:
+    """The URL of the next page of utterances, or None when none are left."""
+    after = offset + shown
+    if after >= total:
+        return None
+    return f"/v1/calls/{call_id}/utterances?offset={after}&limit={UTTERANCE_PAGE}"
+
+
+def get_utterances(session: Session, call_id: int, offset: int, limit: int) -> dict[str, Any]:
+    """A page of a stored call's parsed utterances, with the link to the next one."""
+    found = repo.get_utterances(session, call_id, offset, limit)
+    if found is None:
+        raise NotFound(f"no call with id {call_id}")
+    items, total = found
+    return {
+        "call_id": call_id,
+        "offset": offset,
+        "total": total,
+        "items": items,
+        "next": _next_page(call_id, offset, len(items), total),
+    }
+
+
 def get_call(session: Session, call_id: int) -> dict[str, Any]:
-    """A stored call with its transcript, utterances, score and metadata."""
+    """A stored call with its transcript, score, metadata and the first UTTERANCE_PAGE
+    utterances (`utterances_next` links the rest)."""
     call = repo.get_call(session, call_id)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
+    page = get_utterances(session, call_id, 0, UTTERANCE_PAGE)
     return {
         **summary(call),
         "format": call.format,
         "metadata": call.meta,
         "created_at": call.created_at,
         "score": call.score,
-        "utterances": call.utterances,
+        "utterances": page["items"],
+        "utterances_total": page["total"],
+        "utterances_next": page["next"],
         "transcript": call.transcript,
     }
 

@@ -63,9 +63,9 @@ class IngestedCall:
     score: dict[str, Any]
 
 
-def score_call(call: CallIn) -> ScoredCall:
+def score_call(call: CallIn, max_words: int | None = None) -> ScoredCall:
     """Score a validated call; raises the family member that says why it cannot be."""
-    result = score_request(call)
+    result = score_request(call, max_words)
     return ScoredCall(
         call=call,
         content_hash=call.content_hash(),
@@ -188,7 +188,9 @@ def _busy(index: int, key: CallKey) -> ItemOutcome:
     return ItemOutcome(index, error.status, key[1], error=error)
 
 
-def ingest_many(scope: SessionScope, items: Sequence[CallIn | CallqaError]) -> list[ItemOutcome]:
+def ingest_many(
+    scope: SessionScope, items: Sequence[CallIn | CallqaError], max_words: int | None = None
+) -> list[ItemOutcome]:
     """Ingest calls (or pass through their validation errors); outcomes in input order.
 
     Items are scored CHUNK at a time with no transaction open, then each chunk is stored with
@@ -212,7 +214,7 @@ def ingest_many(scope: SessionScope, items: Sequence[CallIn | CallqaError]) -> l
                 outcomes[index] = ItemOutcome(index, item.status, error=item)
                 continue
             try:
-                scored = score_call(item)
+                scored = score_call(item, max_words)
             except CallqaError as exc:
                 outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
                 continue
@@ -236,14 +238,14 @@ def ingest_many(scope: SessionScope, items: Sequence[CallIn | CallqaError]) -> l
     return [outcomes[i] for i in range(len(items))]
 
 
-def ingest_call(session: Session, call: CallIn) -> IngestedCall:
+def ingest_call(session: Session, call: CallIn, max_words: int | None = None) -> IngestedCall:
     """Ingest one call; raise its error, or answer with the new or the already stored call.
 
     One round trip writes the call with everything that goes with it (`repo.store_call`);
     a call already stored is answered from the database: the same content is a 200, other
     content a 409.
     """
-    scored = score_call(call)
+    scored = score_call(call, max_words)
     try:
         call_id = repo.store_call(
             session,

@@ -63,6 +63,17 @@ class Window:
         first, end = (_day_starting_at(m, self.zone) for m in (self.start, self.end))
         return None if first is None or end is None else (first, end)
 
+    def bucket_count(self, bucket: str) -> int:
+        """How many local days, weeks or months the window touches (a series' length)."""
+        first, last = self.local(self.start).date(), self.local(self.last).date()
+        if bucket == "month":
+            return (last.year - first.year) * 12 + last.month - first.month + 1
+        if bucket == "week":  # weeks start on Monday, as the series' buckets do
+            first -= timedelta(days=first.weekday())
+            last -= timedelta(days=last.weekday())
+            return (last - first).days // 7 + 1
+        return (last - first).days + 1
+
     def split(self, at: datetime) -> tuple[Window, Window]:
         """The parts before and from `at` (clamped into the window)."""
         cut = min(max(at, self.start), self.end)
@@ -144,6 +155,18 @@ def window(
     if lo >= hi:
         raise invalid("to", "must be later than `from`")
     return Window(slot_start(lo.astimezone(UTC)), _ceil_slot(hi.astimezone(UTC)), zone)
+
+
+def check_buckets(win: Window, bucket: str, limit: int) -> None:
+    """Refuse a window of more than `limit` buckets: its series, and the work and memory of
+    building it, grow with the bucket count (a day series of 1900-2999 was 88 MB)."""
+    count = win.bucket_count(bucket)
+    if count > limit:
+        raise invalid(
+            "from",
+            f"the window spans {count} {bucket}s, more than the {limit} allowed "
+            "(CALLQA_MAX_BUCKETS): move `from` later or use a larger bucket",
+        )
 
 
 def moment_param(value: str | date | datetime, zone: ZoneInfo, parameter: str) -> datetime:

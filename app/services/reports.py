@@ -176,11 +176,12 @@ def manager_report(
     checklist: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
+    max_buckets: int = 1000,
     phrases: int = 5,
     calls: int = 3,
 ) -> dict[str, Any]:
     """Everything a trainer reads about one manager over a window (weekly series by default)."""
-    win = resolve_window(start, end, tz, default_tz)
+    win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     require_manager(session, manager_id)
     day_zone = day_zone_of(session)

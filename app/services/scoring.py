@@ -17,7 +17,13 @@ from app.engine import (
     list_checklists,
     score,
 )
-from app.services.errors import CallqaError, InvalidInput, NotFound, UnparseableTranscript
+from app.services.errors import (
+    CallqaError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnparseableTranscript,
+)
 from app.services.jsonsafe import json_problem, text_problem
 from app.services.schemas import ScoreIn
 
@@ -51,8 +57,34 @@ def _storage_problem(transcript: Any) -> str | None:
     return f"{problem[0] or 'the value'} {problem[1]}" if problem else None
 
 
-def score_request(request: ScoreIn) -> Any:
-    """Score a transcript; raise the family member that says why it cannot be scored."""
+def word_count(transcript: Any) -> int:
+    """Words in a transcript as sent: of the text, or of every string of a JSON transcript
+    (labels and timestamps included: this bounds work, it is not a talk metric)."""
+    if isinstance(transcript, str):
+        return len(transcript.split())
+    count, stack = 0, [transcript]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            count += len(value.split())
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
+
+
+def score_request(request: ScoreIn, max_words: int | None = None) -> Any:
+    """Score a transcript; raise the family member that says why it cannot be scored.
+
+    A transcript of more than `max_words` words (CALLQA_MAX_WORDS) is refused before the
+    engine spends time and memory on it."""
+    if max_words is not None and (words := word_count(request.transcript)) > max_words:
+        raise PayloadTooLarge.at(
+            "/transcript",
+            f"the transcript has {words} words, more than the {max_words} allowed "
+            "(CALLQA_MAX_WORDS)",
+        )
     try:
         result = score(
             request.transcript,
@@ -75,9 +107,9 @@ def warm_up() -> None:
         score(_WARM_UP_CALL, checklist)
 
 
-def dry_run(request: ScoreIn) -> dict[str, Any]:
+def dry_run(request: ScoreIn, max_words: int | None = None) -> dict[str, Any]:
     """The `callqa score --json` object for a transcript, nothing stored."""
-    result: dict[str, Any] = score_request(request).to_dict()
+    result: dict[str, Any] = score_request(request, max_words).to_dict()
     return result
 
 

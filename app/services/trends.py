@@ -20,7 +20,7 @@ from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
 from app.services.errors import NotFound
-from app.services.periods import Window, invalid, window, zone_of
+from app.services.periods import Window, check_buckets, invalid, window, zone_of
 from app.services.records import with_offset
 
 CATEGORIES = ("expertise", "personal", "motivation", "other")
@@ -126,9 +126,20 @@ def require_manager(session: Session, manager_id: str) -> None:
         raise NotFound(f"no calls are stored for manager {manager_id!r}")
 
 
-def resolve_window(start: Bound, end: Bound, tz: str | None, default_tz: str) -> Window:
-    """The window of a request: zone first, since dates are read in it."""
-    return window(start, end, zone_of(tz, default_tz))
+def resolve_window(
+    start: Bound,
+    end: Bound,
+    tz: str | None,
+    default_tz: str,
+    bucket: Bucket | None = None,
+    max_buckets: int = 1000,
+) -> Window:
+    """The window of a request: zone first, since dates are read in it; with `bucket`, at most
+    `max_buckets` of them (CALLQA_MAX_BUCKETS)."""
+    win = window(start, end, zone_of(tz, default_tz))
+    if bucket is not None:
+        check_buckets(win, bucket, max_buckets)
+    return win
 
 
 def rollup_scope(
@@ -221,10 +232,11 @@ def manager_trends(
     checklist: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
+    max_buckets: int = 1000,
 ) -> dict[str, Any]:
     """A manager's series by day, week or month, read from the roll-ups only (the day
     roll-ups for whole days of their zone, else the slots)."""
-    win = resolve_window(start, end, tz, default_tz)
+    win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     scope = rollup_scope(win, q.day_zone(session), manager_id=manager_id, checklist=checklist)
     newest = q.newest_items(session, scope)
     if newest[0] is None:  # nothing in the window: a 404 only if the manager has no calls at all
@@ -284,9 +296,11 @@ def team_leaderboard(
     checklist: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
+    max_buckets: int = 1000,
 ) -> dict[str, Any]:
-    """The team's managers ranked by one figure; fewer violations per call ranks higher."""
-    win = resolve_window(start, end, tz, default_tz)
+    """The team's managers ranked by one figure; fewer violations per call ranks higher. The
+    window is bounded like a monthly series (at most `max_buckets` months)."""
+    win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
     if not q.team_exists(session, team_id):
         raise NotFound(f"no calls are stored for team {team_id!r}")
     scope = rollup_scope(win, q.day_zone(session), team_id=team_id, checklist=checklist)

@@ -19,6 +19,7 @@ from app.api.schemas import (
     CallDetail,
     CallIn,
     CallPageOut,
+    UtterancePageOut,
 )
 from app.db.session import SessionScope
 from app.services import calls as call_service
@@ -46,9 +47,9 @@ CallId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id callqa gave
         **problems(400, 404, 409, 413, 415, 422, 503),
     },
 )
-async def create_call(call: CallIn, tx: TxDep) -> Response:
+async def create_call(call: CallIn, tx: TxDep, settings: SettingsDep) -> Response:
     """Score a call and store it; retries with the same external_id and content answer 200."""
-    done = await tx.run(ingest.ingest_call, call)
+    done = await tx.run(ingest.ingest_call, call, settings.max_words)
     body = {
         "id": done.id,
         "external_id": done.external_id,
@@ -69,9 +70,9 @@ def _validate_item(raw: Any) -> CallIn | CallqaError:
         return InvalidInput("the call has invalid fields", errors=field_errors(exc.errors()))
 
 
-def _ingest_batch(scope: SessionScope, raws: list[Any]) -> list[ItemOutcome]:
+def _ingest_batch(scope: SessionScope, raws: list[Any], max_words: int) -> list[ItemOutcome]:
     """Validate and ingest the items, in the thread pool (validation is CPU work too)."""
-    return ingest.ingest_many(scope, [_validate_item(raw) for raw in raws])
+    return ingest.ingest_many(scope, [_validate_item(raw) for raw in raws], max_words)
 
 
 def _external_id(raw: Any) -> str | None:
@@ -100,13 +101,13 @@ def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
     response_model_exclude_none=True,
     responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
 )
-async def create_calls(batch: BatchIn, tx: TxDep) -> BatchOut:
+async def create_calls(batch: BatchIn, tx: TxDep, settings: SettingsDep) -> BatchOut:
     """Ingest up to 1,000 calls; always 207 with one outcome per item, in input order.
 
     Good items are stored even when others fail; a failed item stores nothing; an item that
     could not get its locks in time is `status: 503` (retry it).
     """
-    outcomes = await tx.run_scoped(_ingest_batch, batch.calls)
+    outcomes = await tx.run_scoped(_ingest_batch, batch.calls, settings.max_words)
     items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
     return BatchOut(
         created=sum(o.status == 201 for o in outcomes),
@@ -124,6 +125,21 @@ async def create_calls(batch: BatchIn, tx: TxDep) -> BatchOut:
 async def get_call(call_id: CallId, tx: TxDep) -> Response:
     """One stored call: transcript, parsed utterances, score with evidence, metadata."""
     return json_response(await tx.run(call_service.get_call, call_id))
+
+
+@router.get(
+    "/{call_id}/utterances",
+    response_model=None,
+    responses={200: {"model": UtterancePageOut}, **problems(404, 422, 503)},
+)
+async def get_utterances(
+    call_id: CallId,
+    tx: TxDep,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=call_service.UTTERANCE_PAGE)] = 500,
+) -> Response:
+    """A page of a call's parsed utterances (a call answer carries the first 500)."""
+    return json_response(await tx.run(call_service.get_utterances, call_id, offset, limit))
 
 
 @router.get("", response_model=CallPageOut, responses=problems(422, 503))

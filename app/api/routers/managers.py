@@ -62,6 +62,7 @@ async def manager_trends(
         checklist=checklist,
         tz=tz,
         default_tz=settings.timezone,
+        max_buckets=settings.max_buckets,
     )
     return json_response(body)
 
@@ -110,6 +111,7 @@ async def manager_report(
         checklist=checklist,
         tz=tz,
         default_tz=settings.timezone,
+        max_buckets=settings.max_buckets,
     )
     if format == "html":
         return HTMLResponse(await tx.in_thread(partial(render_report_html, report)))

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
+from app.api.deps import SettingsDep
 from app.api.responses import json_response, problems
 from app.api.schemas import ChecklistSummary, ScoreIn, ScoreOut
 from app.services import scoring
@@ -18,9 +19,9 @@ router = APIRouter(prefix="/v1", tags=["scoring"])
     response_model=None,
     responses={200: {"model": ScoreOut}, **problems(400, 404, 413, 415, 422)},
 )
-def score(request: ScoreIn) -> Response:
+def score(request: ScoreIn, settings: SettingsDep) -> Response:
     """Score a transcript without storing anything (the `callqa score --json` object)."""
-    return json_response(scoring.dry_run(request))
+    return json_response(scoring.dry_run(request, settings.max_words))
 
 
 @router.get("/checklists", response_model=list[ChecklistSummary])

@@ -50,5 +50,6 @@ async def team_leaderboard(
         checklist=checklist,
         tz=tz,
         default_tz=settings.timezone,
+        max_buckets=settings.max_buckets,
     )
     return json_response(body)
