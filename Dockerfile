@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # callqa: the HTTP service. Build: docker build -t callqa .  Run: docker compose up
+# The database password can stay out of CALLQA_DATABASE_URL: CALLQA_DATABASE_PASSWORD, or
+# CALLQA_DATABASE_PASSWORD_FILE=/run/secrets/<name> for a Docker or Kubernetes secret.
 
-# --- builder: resolve and install the locked dependencies into /app/.venv with uv ---
+# --- builder: the locked dependencies and callqa's wheel (code, checklists, migrations) ---
 FROM python:3.11-slim AS builder
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE=1 \
@@ -14,10 +16,13 @@ COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
 COPY app ./app
+COPY checklists ./checklists
+COPY migrations ./migrations
+COPY alembic.ini ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev
+    uv sync --frozen --no-dev --no-editable
 
-# --- runtime: the venv, the code, checklists and migrations; no uv, no build tools ---
+# --- runtime: only the venv, holding callqa as `pip install` would; no uv, no build tools ---
 FROM python:3.11-slim
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -30,10 +35,8 @@ RUN groupadd --system --gid 10001 callqa \
     && chown callqa:callqa /data
 WORKDIR /app
 COPY --from=builder /app/.venv ./.venv
-COPY app ./app
-COPY checklists ./checklists
-COPY migrations ./migrations
-COPY alembic.ini ./
+# The embedded PostgreSQL's data when CALLQA_DATABASE_URL is unset.
+VOLUME ["/data"]
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -12,8 +12,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
 
 _DRIVER = "postgresql+psycopg"
 _PLAIN_SCHEMES = ("postgres://", "postgresql://")
@@ -51,6 +52,15 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL URL; unset means the embedded server in data_dir.",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="The password for database_url, when it is kept out of the URL.",
+    )
+    database_password_file: Path | None = Field(
+        default=None,
+        description="A file holding that password (a Docker or Kubernetes secret); its "
+        "trailing newline is not part of it.",
     )
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("callqa")),
@@ -112,6 +122,21 @@ class Settings(BaseSettings):
         if not url.startswith("postgresql"):
             raise ValueError("CALLQA_DATABASE_URL must be a PostgreSQL URL (postgresql://...)")
         return url
+
+    @model_validator(mode="after")
+    def _password_into_url(self) -> Settings:
+        password = self.database_password.get_secret_value() if self.database_password else None
+        if self.database_password_file is not None:
+            try:
+                password = self.database_password_file.read_text().rstrip("\r\n")
+            except OSError as exc:
+                raise ValueError(f"CALLQA_DATABASE_PASSWORD_FILE: {exc.strerror}") from None
+        if password is not None:
+            if self.database_url is None:
+                raise ValueError("a database password needs CALLQA_DATABASE_URL")
+            url = make_url(self.database_url).set(password=password)
+            self.database_url = url.render_as_string(hide_password=False)
+        return self
 
     @field_validator("timezone")
     @classmethod

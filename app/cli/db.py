@@ -9,13 +9,17 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine, make_url
 
-from app.cli.main import app
+from app.cli.main import app, examples
 from app.db import migrate
 from app.db.embedded import resolve_database_url
 from app.db.session import make_engine
 from app.settings import get_settings
 
-db_app = typer.Typer(help="Migrate the database schema (Alembic).", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Migrate the database schema (Alembic).",
+    no_args_is_help=True,
+    epilog=examples("callqa db current", "callqa db upgrade", "callqa db downgrade -1"),
+)
 app.add_typer(db_app, name="db")
 _err = Console(stderr=True)
 
@@ -33,7 +37,13 @@ def _engine_for_cli() -> Engine:
     return make_engine(url, pool_size=1, max_overflow=0)
 
 
-@db_app.command("upgrade")
+@db_app.command(
+    "upgrade",
+    epilog=examples(
+        "callqa db upgrade",
+        "CALLQA_DATABASE_URL=postgresql://db/callqa callqa db upgrade",
+    ),
+)
 def upgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
@@ -48,7 +58,7 @@ def upgrade_command(
     engine.dispose()
 
 
-@db_app.command("downgrade")
+@db_app.command("downgrade", epilog=examples("callqa db downgrade -1", "callqa db downgrade base"))
 def downgrade_command(
     revision: Annotated[str, typer.Argument(help="Target revision: -1, an id, or base.")] = "-1",
 ) -> None:
@@ -60,7 +70,7 @@ def downgrade_command(
     engine.dispose()
 
 
-@db_app.command("current")
+@db_app.command("current", epilog=examples("callqa db current"))
 def current_command() -> None:
     """Print the database's revision and the code's head."""
     engine = _engine_for_cli()

@@ -26,7 +26,7 @@ from rich.table import Table
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.cli import scope
-from app.cli.main import app
+from app.cli.main import app, examples
 from app.db.session import Database
 from app.engine import EngineError
 from app.engine.readers.decode import decode_bytes
@@ -154,7 +154,13 @@ def _progress() -> Progress:
     )
 
 
-@app.command("import")
+@app.command(
+    "import",
+    epilog=examples(
+        "callqa import calls/ --manager-id anna --started-at-from-filename",
+        "callqa import call.vtt --manager-id anna --checklist spin_classic",
+    ),
+)
 def import_command(
     paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders.")],
     manager_id: Annotated[str, typer.Option(help="The manager every call belongs to.")],

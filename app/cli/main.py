@@ -1,6 +1,10 @@
 """The root typer app. Command modules register themselves on import below."""
 
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
+from rich.markup import escape
 
 app = typer.Typer(
     name="callqa",
@@ -8,6 +12,35 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def examples(*command_lines: str) -> str:
+    """A command's `--help` epilog: example command lines, shown as typed."""
+    return "[bold]Examples[/bold]\n\n" + "\n".join(f"$ {escape(c)}" for c in command_lines)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"callqa {version('callqa')}")
+        raise typer.Exit()
+
+
+@app.callback(
+    epilog=examples(
+        "callqa score call.txt",
+        "callqa serve --port 8000",
+        "callqa score --help",
+    )
+)
+def root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Score call transcripts against checklists and keep per-manager trends."""
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from app.cli import scope
-from app.cli.main import app
+from app.cli.main import app, examples
 from app.services import health, reports
 from app.services.errors import CallqaError
 from app.services.report_html import render_report_html
@@ -47,7 +47,13 @@ def render(report: dict[str, Any], fmt: ReportFormat, base_url: str) -> bytes:
     return (json.dumps(report, ensure_ascii=False, indent=2, default=_iso) + "\n").encode()
 
 
-@app.command("report")
+@app.command(
+    "report",
+    epilog=examples(
+        "callqa report anna --compare-before 2026-10-01 -o anna.html",
+        "callqa report anna --from 2026-09-01 --bucket day --format csv -o anna.csv",
+    ),
+)
 def report_command(
     manager_id: Annotated[str, typer.Argument(help="The manager id the calls carry.")],
     start: Annotated[

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import track
 
-from app.cli.main import app
+from app.cli.main import app, examples
 from app.cli.render import render_score
 from app.engine import Checklist, EngineError, get_checklist, load_checklist, score
 
@@ -54,7 +54,15 @@ def _fail(message: str) -> None:
     Console(stderr=True).print(f"[red]callqa: {message}[/red]", highlight=False, soft_wrap=True)
 
 
-@app.command("score")
+@app.command(
+    "score",
+    epilog=examples(
+        "callqa score call.txt",
+        "callqa score call.vtt --checklist spin_classic --json",
+        "callqa score calls/ --jsonl > scores.jsonl",
+        "cat call.json | callqa score - --format deepgram --manager-speaker 0 --json",
+    ),
+)
 def score_command(
     paths: Annotated[
         list[str], typer.Argument(help="Transcript files or folders; '-' reads standard input.")

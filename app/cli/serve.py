@@ -14,7 +14,7 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from app.cli.db import shown_url
-from app.cli.main import app
+from app.cli.main import app, examples
 from app.db import migrate
 from app.db.embedded import pgdata_dir, start_embedded
 from app.db.session import make_engine
@@ -30,7 +30,12 @@ def _limit_malloc_arenas(arenas: int) -> None:
         ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "callqa serve --port 8000",
+        "CALLQA_DATABASE_URL=postgresql://db/callqa callqa serve --host 0.0.0.0",
+    )
+)
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,

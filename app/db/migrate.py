@@ -3,8 +3,6 @@ keeping the day roll-ups in the configured zone, which goes with migrating at st
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -13,15 +11,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.db import repositories
-
-# The repository (or /app in the image) holds alembic.ini and migrations/ next to app/.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from app.engine.resources import DATA_DIR
 
 
 def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
     """An Alembic config for this project, bound to a connection or URL when given."""
-    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg = Config(str(DATA_DIR / "alembic.ini"))  # script_location: migrations/ beside it
     if url is not None:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:

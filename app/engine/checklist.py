@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.engine.errors import ChecklistError
 from app.engine.patterns import compile_pattern
+from app.engine.resources import DATA_DIR
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "checklists"
+BUILTIN_DIR = DATA_DIR / "checklists"
 OTHER = "other"
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect, text
 from app.db import migrate
 from app.db.base import Base
 from app.db.session import make_engine
+from app.engine.resources import DATA_DIR
 from app.settings import get_settings
 
 TABLES = {"call", "call_question", "call_violation", "manager_rollup"}
@@ -56,7 +57,7 @@ def test_the_models_match_the_migrated_schema(engine: Engine) -> None:
 
 
 def test_migration_files_are_date_prefixed() -> None:
-    versions = migrate.PROJECT_ROOT / "migrations" / "versions"
+    versions = DATA_DIR / "migrations" / "versions"
     names = [p.name for p in versions.glob("*.py")]
     assert names
     assert all(n[:4].isdigit() and n[4] == "-" and n[10] == "-" for n in names)
