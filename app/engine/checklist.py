@@ -246,11 +246,14 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
         if not isinstance(item, dict):
             continue
         key = item.get("key")
-        if key in seen:
+        if isinstance(key, str) and key in seen:
             problems.append((("items", n, "key"), f"item key {key!r} is used twice"))
-        seen.add(key)
+        seen.add(str(key))
         category = item.get("category")
-        if item.get("kind") == "question_count" and category not in categories:
+        known = (
+            isinstance(category, str) and isinstance(categories, dict) and category in categories
+        )
+        if item.get("kind") == "question_count" and not known:
             problems.append((("items", n, "category"), f"unknown category {category!r}"))
     return problems
 

@@ -162,8 +162,13 @@ def canonical_version(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _by_key(entries: Iterable[Any], name: str) -> dict[Any, int]:
-    return {e.get(name): n for n, e in enumerate(entries) if isinstance(e, dict)}
+def _name(entry: Any, name: str) -> str | None:
+    value = entry.get(name) if isinstance(entry, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _by_key(entries: Iterable[Any], name: str) -> dict[str, int]:
+    return {k: n for n, e in enumerate(entries) if (k := _name(e, name)) is not None}
 
 
 def _merge_keyed(
@@ -182,7 +187,7 @@ def _merge_keyed(
     origins: list[int | None] = [None] * len(merged)
     at = _by_key(merged, name)
     for n, entry in enumerate(own):
-        key = entry.get(name) if isinstance(entry, dict) else None
+        key = _name(entry, name)
         if key is not None and key in at:
             merged[at[key]], origins[at[key]] = entry, n
         else:

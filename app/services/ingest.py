@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.db.repositories import CallKey
 from app.services import records
+from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, Conflict, InvalidInput
 from app.services.records import ScoredCall
 from app.services.schemas import CallIn
@@ -59,9 +60,9 @@ class IngestedCall:
     score: dict[str, Any]
 
 
-def score_call(call: CallIn) -> ScoredCall:
+def score_call(call: CallIn, checklists: ChecklistFinder) -> ScoredCall:
     """Score a validated call; raises the family member that says why it cannot be."""
-    result = score_request(call)
+    result = score_request(call, checklists.for_request(call))
     return ScoredCall(
         call=call,
         content_hash=call.content_hash(),
@@ -161,6 +162,7 @@ def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list
     deltas: list[dict[str, Any]] = []
     hits: list[dict[str, Any]] = []
     order = sorted(range(len(items)), key=lambda i: _key(items[i]))  # stable: first wins
+    checklists = ChecklistFinder(session)
     for start in range(0, len(order), CHUNK):
         fresh: list[tuple[int, ScoredCall]] = []
         for index in order[start : start + CHUNK]:
@@ -169,7 +171,7 @@ def ingest_many(session: Session, items: Sequence[CallIn | CallqaError]) -> list
                 outcomes[index] = ItemOutcome(index, item.status, error=item)
                 continue
             try:
-                scored = score_call(item)
+                scored = score_call(item, checklists)
             except CallqaError as exc:
                 outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
                 continue
@@ -204,7 +206,7 @@ def ingest_call(session: Session, call: CallIn) -> IngestedCall:
     a call already stored is answered from the database: the same content is a 200, other
     content a 409.
     """
-    scored = score_call(call)
+    scored = score_call(call, ChecklistFinder(session))
     try:
         call_id = repo.store_call(
             session,

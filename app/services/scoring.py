@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.engine import (
-    ChecklistError,
+    Checklist,
     EngineError,
     NoManagerError,
     TranscriptError,
-    get_checklist,
     list_checklists,
     score,
 )
-from app.services.errors import CallqaError, InvalidInput, NotFound, UnparseableTranscript
+from app.services.checklists import ChecklistFinder
+from app.services.errors import CallqaError, InvalidInput, UnparseableTranscript
 from app.services.jsonsafe import json_problem, text_problem
 from app.services.schemas import ScoreIn
 
@@ -33,9 +35,7 @@ _WARM_UP_CALL = (
 )
 
 
-def _engine_error(exc: EngineError, request: ScoreIn) -> CallqaError:
-    if isinstance(exc, ChecklistError):
-        return NotFound.at("/checklist", exc.reason, f"unknown checklist {request.checklist!r}")
+def _engine_error(exc: EngineError) -> CallqaError:
     if isinstance(exc, NoManagerError):
         return InvalidInput.at("/manager_speaker", exc.reason)
     if isinstance(exc, TranscriptError) and exc.field in ("format", "manager_speaker"):
@@ -51,17 +51,17 @@ def _storage_problem(transcript: Any) -> str | None:
     return f"{problem[0] or 'the value'} {problem[1]}" if problem else None
 
 
-def score_request(request: ScoreIn) -> Any:
+def score_request(request: ScoreIn, checklist: Checklist) -> Any:
     """Score a transcript; raise the family member that says why it cannot be scored."""
     try:
         result = score(
             request.transcript,
-            request.checklist,
+            checklist,
             format=request.format,
             manager_speaker=request.manager_speaker,
         )
     except EngineError as exc:
-        raise _engine_error(exc, request) from exc
+        raise _engine_error(exc) from exc
     problem = _storage_problem(request.transcript)
     if problem:
         raise UnparseableTranscript.at("/transcript", problem)
@@ -75,22 +75,8 @@ def warm_up() -> None:
         score(_WARM_UP_CALL, checklist)
 
 
-def dry_run(request: ScoreIn) -> dict[str, Any]:
+def dry_run(session: Session, request: ScoreIn) -> dict[str, Any]:
     """The `callqa score --json` object for a transcript, nothing stored."""
-    result: dict[str, Any] = score_request(request).to_dict()
+    checklist = ChecklistFinder(session).for_request(request)
+    result: dict[str, Any] = score_request(request, checklist).to_dict()
     return result
-
-
-def checklist_summaries() -> list[dict[str, Any]]:
-    """Key, version and title of every built-in checklist."""
-    return [{"key": c.key, "version": c.version, "title": c.title} for c in list_checklists()]
-
-
-def checklist_detail(key: str) -> dict[str, Any]:
-    """One checklist as the engine describes it; NotFound for an unknown key."""
-    try:
-        checklist = get_checklist(key)
-    except ChecklistError as exc:
-        raise NotFound(f"unknown checklist {key!r}") from exc
-    detail: dict[str, Any] = checklist.to_dict()
-    return detail

@@ -22,6 +22,8 @@ TABLES |= {
     "day_rollup_zone",
     "violation_rollup_day",
     "violation_rollup_month",
+    "checklist_version",
+    "checklist_assignment",
 }
 
 
