@@ -35,11 +35,11 @@ def _version() -> str:
 
 
 def _start(database: Database) -> None:
-    """Store the built-in checklists (a database that is down only delays it to their first
-    use) and warm the engine up."""
+    """Store the built-in checklists (a database that is down, or a lock held elsewhere,
+    only delays that to their first use) and warm the engine up."""
     try:
         with database.session_scope() as session:
-            store_builtins(session)
+            store_builtins(session, lock_timeout_ms=2000)
     except SQLAlchemyError as exc:
         log.warning("built-in checklists not stored at start: %s", exc.__class__.__name__)
     warm_up()

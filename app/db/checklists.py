@@ -44,6 +44,13 @@ def insert_version(
     return session.execute(stmt).scalar() is not None
 
 
+def limit_lock_wait(session: Session, milliseconds: int) -> None:
+    """Wait at most this long for any lock for the rest of the transaction."""
+    session.execute(
+        text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{milliseconds}ms"}
+    )
+
+
 def make_latest(session: Session, key: str, version: str) -> None:
     """Make a stored version the key's latest again (a re-push of its content)."""
     session.execute(

@@ -219,13 +219,22 @@ class Checklist(_Strict):
         return data
 
     def document(self) -> dict[str, Any]:
-        """The resolved document: self-contained, as stored; its SHA-256 is the version."""
-        return self.model_dump(mode="json", exclude={"version"})
+        """The resolved document: self-contained, as stored; its SHA-256 is the version.
+
+        Categories are a list (each with its `key`): their order decides ties, and neither
+        canonical JSON (sorted keys) nor PostgreSQL's jsonb keeps the order of an object.
+        """
+        data = self.model_dump(mode="json", exclude={"version"})
+        data["categories"] = [{"key": k, **c} for k, c in data["categories"].items()]
+        return data
 
     @classmethod
     def from_document(cls, document: dict[str, Any], version: str) -> Checklist:
         """A checklist from its stored resolved document."""
-        return cls.model_validate({**document, "version": version})
+        categories = {
+            c["key"]: {k: v for k, v in c.items() if k != "key"} for c in document["categories"]
+        }
+        return cls.model_validate({**document, "categories": categories, "version": version})
 
 
 Bases = Callable[[str], Checklist | None]
@@ -325,7 +334,7 @@ def read_checklist(
     document.data = dict(document.data)
     base, drop, problems = _base(document, bases)
     _raise(document, source, problems)
-    resolved = base.document() if base else {}
+    resolved = base.model_dump(mode="json", exclude={"version"}) if base else {}
     name = document.data.get("forbidden")
     if isinstance(name, str) and re.fullmatch(_FILE_NAME, name):
         resolved["forbidden_phrases"] = _forbidden_phrases(name, shared)

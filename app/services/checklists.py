@@ -58,8 +58,11 @@ def _store_builtin(session: Session, checklist: Checklist) -> bool:
     )
 
 
-def store_builtins(session: Session) -> int:
-    """Store the package's built-in checklists (idempotent); how many versions were new."""
+def store_builtins(session: Session, *, lock_timeout_ms: int | None = None) -> int:
+    """Store the package's built-in checklists (idempotent); how many versions were new.
+    With `lock_timeout_ms`, give up (an error) rather than wait longer for a row lock."""
+    if lock_timeout_ms is not None:
+        db.limit_lock_wait(session, lock_timeout_ms)
     return sum(_store_builtin(session, c) for c in list_checklists())
 
 
