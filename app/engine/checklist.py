@@ -336,9 +336,15 @@ def read_checklist(
     _raise(document, source, problems)
     resolved = base.model_dump(mode="json", exclude={"version"}) if base else {}
     name = document.data.get("forbidden")
+    missing: list[tuple[Loc, str]] = []
     if isinstance(name, str) and re.fullmatch(_FILE_NAME, name):
-        resolved["forbidden_phrases"] = _forbidden_phrases(name, shared)
-    problems = extend(resolved, document, drop)
+        try:
+            resolved["forbidden_phrases"] = _forbidden_phrases(name, shared)
+        except ChecklistError as exc:
+            if exc.problems:
+                raise
+            missing.append((("forbidden",), f"no phrase list {name!r} found"))
+    problems = missing + extend(resolved, document, drop)
     merged = document.data
     language = merged.get("language")
     if isinstance(language, str) and re.fullmatch(_LANGUAGE, language):

@@ -20,7 +20,7 @@ import yaml
 from app.engine.errors import ChecklistError, Problem
 
 MAX_ALIASES = 100
-# Nodes once every alias is expanded; the largest built-in checklist has ~1,500.
+# Nodes once every alias is expanded; the largest built-in file (realty_phone.yaml) has 585.
 MAX_EXPANDED_NODES = 100_000
 Loc = tuple[int | str, ...]
 

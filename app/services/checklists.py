@@ -8,7 +8,6 @@ which version is the latest, and which checklist a team uses, is always read fro
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -32,7 +31,7 @@ MAX_DOCUMENT_BYTES = 1024 * 1024
 # `PUT /v1/checklists/default` sets the default assignment: no checklist may be called so.
 _RESERVED_KEYS = frozenset({"default"})
 _CACHE_SIZE = 256
-_cache: OrderedDict[tuple[str, str], Checklist] = OrderedDict()
+_cache: dict[tuple[str, str], Checklist] = {}
 
 Media = Literal["yaml", "json"]
 
@@ -43,11 +42,9 @@ def _checklist(key: str, version: str, document: dict[str, Any] | None = None) -
     if found is None:
         assert document is not None, "a version not cached is built from its document"
         found = Checklist.from_document(document, version)
+        if len(_cache) >= _CACHE_SIZE:  # versions loaded one-off must not pile up
+            _cache.clear()
         _cache[(key, version)] = found
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end((key, version))
     return found
 
 
