@@ -310,3 +310,13 @@ def test_pushing_older_content_again_makes_it_the_latest(client: TestClient) -> 
 
     assert again.status_code == 200
     assert client.get("/v1/checklists/clinic_intake").json()["version"] == first
+
+
+def test_text_postgresql_cannot_hold_is_422_not_stored(client: TestClient) -> None:
+    document = yaml.safe_load(CLINIC)
+    document["title"] = "Запись\u0000"
+
+    errors = _problem(client.post("/v1/checklists", json=document), 422)["errors"]
+
+    assert errors[0]["pointer"] == "/title" and "NUL" in errors[0]["reason"]
+    assert client.get("/v1/checklists/clinic_intake").status_code == 404
