@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import checklists as db
@@ -36,11 +37,10 @@ _cache: dict[tuple[str, str], Checklist] = {}
 Media = Literal["yaml", "json"]
 
 
-def _checklist(key: str, version: str, document: dict[str, Any] | None = None) -> Checklist:
+def _checklist(key: str, version: str, document: dict[str, Any]) -> Checklist:
     """The resolved checklist of a stored version, from the cache or its document."""
     found = _cache.get((key, version))
     if found is None:
-        assert document is not None, "a version not cached is built from its document"
         found = Checklist.from_document(document, version)
         if len(_cache) >= _CACHE_SIZE:  # versions loaded one-off must not pile up
             _cache.clear()
@@ -65,8 +65,6 @@ def store_builtins(session: Session, *, lock_timeout_ms: int | None = None) -> i
 
 def _stored(session: Session, key: str, version: str | None = None) -> Checklist | None:
     """A stored version (the latest when None); a built-in not stored yet is stored now."""
-    if version is not None and (key, version) in _cache:
-        return _checklist(key, version)
     row = db.get_version(session, key, version)
     if row is not None:
         return _checklist(key, row.version, row.document)
@@ -100,7 +98,11 @@ class ChecklistFinder:
 
     def _find(self, key: str | None, version: str | None, team_id: str | None) -> Checklist:
         key, wanted, stored = db.resolve(self.session, key, version, team_id, DEFAULT_CHECKLIST)
-        found = _stored(self.session, key, stored) if stored or wanted is None else None
+        found = None
+        if stored is not None:  # just seen in the database: the cache may answer
+            found = _cache.get((key, stored)) or _stored(self.session, key, stored)
+        elif wanted is None:
+            found = _stored(self.session, key)  # a built-in not stored yet is stored now
         if found is None:
             error = _not_found(key, wanted)
             pointer = "/checklist_version" if wanted else "/checklist"
@@ -204,8 +206,11 @@ def delete_version(session: Session, key: str, version: str) -> None:
 def assign(session: Session, team_id: str | None, key: str, version: str | None) -> dict[str, Any]:
     """Give a team (None: every team without its own) a checklist, pinned to a version or
     following the latest (None)."""
+    pointer = "/checklist" if version is None else "/version"
     if _stored(session, key, version) is None:
-        pointer = "/checklist" if version is None else "/version"
         raise NotFound.at(pointer, _not_found(key, version).detail)
-    db.assign(session, team_id or db.DEFAULT_TEAM, key, version)
+    try:
+        db.assign(session, team_id or db.DEFAULT_TEAM, key, version)
+    except IntegrityError as exc:  # the version was deleted meanwhile
+        raise NotFound.at(pointer, _not_found(key, version).detail) from exc
     return {"team_id": team_id, "checklist": key, "version": version}
