@@ -12,17 +12,20 @@ import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
-from app.api.routers import calls, health, managers, scoring, teams, violations
+from app.api.routers import calls, checklists, health, managers, scoring, teams, violations
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
+from app.services.checklists import store_builtins
 from app.services.scoring import warm_up
 from app.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
 DESCRIPTION = """Scores sales-call transcripts against checklists, explains every point, and
 keeps per-manager trends. Every error is RFC 9457 `application/problem+json`."""
 
@@ -32,6 +35,17 @@ def _version() -> str:
         return version("callqa")
     except PackageNotFoundError:
         return "0.0.0"
+
+
+def _start(database: Database) -> None:
+    """Store the built-in checklists (a database that is down, or a lock held elsewhere,
+    only delays that to their first use) and warm the engine up."""
+    try:
+        with database.session_scope() as session:
+            store_builtins(session, lock_timeout_ms=2000)
+    except SQLAlchemyError as exc:
+        log.warning("built-in checklists not stored at start: %s", exc.__class__.__name__)
+    warm_up()
 
 
 def _problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -82,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Units of work run in this pool; the rest of the requests wait in the event loop.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.probe_threads = anyio.CapacityLimiter(PROBE_THREADS)
-        await to_thread.run_sync(warm_up)
+        await to_thread.run_sync(_start, database)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(liveness.heartbeat)
             yield
@@ -95,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.liveness = liveness
     register_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, health):
+    for module in (calls, scoring, checklists, health):
         app.include_router(module.router)
     app.include_router(managers.router)
     app.include_router(teams.router)

@@ -1,4 +1,5 @@
-"""A pure ASGI guard for request bodies: JSON only (415) and no larger than the limit (413).
+"""A pure ASGI guard for request bodies: JSON only (YAML too where a route takes a YAML
+document: a checklist), else 415; and no larger than the limit (413).
 
 It runs before FastAPI reads anything, so an oversized upload is refused from its
 Content-Length, or the moment the streamed bytes pass the limit, without buffering the rest.
@@ -13,19 +14,29 @@ from app.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, pr
 from app.services.errors import CallqaError
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_YAML = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+YAML_PATHS = frozenset({"/v1/checklists"})
+"""The routes whose body may be a YAML document."""
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_yaml(content_type: str | None) -> bool:
+    """application/yaml (or its older names), parameters ignored."""
+    return _media(content_type) in _YAML
 
 
 def is_json(content_type: str | None) -> bool:
     """application/json or any application/*+json, parameters (charset) ignored."""
-    if not content_type:
-        return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    main, _, sub = media.partition("/")
+    main, _, sub = _media(content_type).partition("/")
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
 class RequestGuard:
-    """Refuses non-JSON and oversized bodies on /v1 before the app sees them."""
+    """Refuses bodies neither JSON nor (on YAML_PATHS) YAML, and oversized ones, on /v1 before
+    the app sees them."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, prefix: str = "/v1/") -> None:
         self.app = app
@@ -48,9 +59,12 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not is_json(headers.get("content-type")):
-            got = headers.get("content-type") or "none"
-            error = UnsupportedMediaType(f"send the body as application/json (got {got})")
+        content_type = headers.get("content-type")
+        takes_yaml = scope["path"] in YAML_PATHS
+        if not (is_json(content_type) or (takes_yaml and is_yaml(content_type))):
+            wanted = "application/json or application/yaml" if takes_yaml else "application/json"
+            got = content_type or "none"
+            error = UnsupportedMediaType(f"send the body as {wanted} (got {got})")
             await self._refuse(error, scope, receive, send)
             return
         length = headers.get("content-length")

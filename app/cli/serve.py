@@ -12,12 +12,14 @@ import typer
 import uvicorn
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.cli.db import shown_url
 from app.cli.main import app, examples
 from app.db import migrate
 from app.db.embedded import pgdata_dir, start_embedded
 from app.db.session import make_engine
+from app.services.checklists import store_builtins
 from app.settings import get_settings
 
 _err = Console(stderr=True)
@@ -63,6 +65,9 @@ def serve(
         migrate.upgrade(engine)
         if migrate.use_day_zone(engine, settings.timezone):
             _err.print(f"day roll-ups rebuilt in {settings.timezone}")
+        with Session(engine) as session, session.begin():
+            stored = store_builtins(session)
+        _err.print(f"built-in checklists: {stored} new version(s) stored")
         with engine.connect() as conn:
             revision = migrate.current_revision(conn)
     except OperationalError as exc:

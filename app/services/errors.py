@@ -11,10 +11,12 @@ from typing import ClassVar, Self, TypedDict
 
 
 class FieldError(TypedDict, total=False):
-    """One invalid field: a JSON pointer into the body, or a query/path parameter name."""
+    """One invalid field: a JSON pointer into the body, or a query/path parameter name; and
+    the line, in a YAML body."""
 
     pointer: str
     parameter: str
+    line: int
     reason: str
 
 

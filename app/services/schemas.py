@@ -41,6 +41,10 @@ Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storabl
 """An identifier from the caller's world: a call, a manager, a team, a source."""
 Label = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
 ChecklistKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+ChecklistVersion = Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")]
+# A call sent without `checklist` before checklists were data was scored with this one; its
+# content hash says so still, so retries of such calls stay 200s.
+_CHECKLIST_BEFORE_ASSIGNMENTS = "realty_phone"
 FormatName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
 Transcript = str | dict[str, Any] | list[Any]
 
@@ -71,7 +75,15 @@ class ScoreIn(BaseModel):
     manager_speaker: Label | None = Field(
         default=None, description="Speaker label of the manager; inferred when absent."
     )
-    checklist: ChecklistKey = Field(default="realty_phone", description="Checklist key.")
+    checklist: ChecklistKey | None = Field(
+        default=None,
+        description="Checklist key; without it, the team's checklist, else the default one "
+        "(`PUT /v1/checklists/default`), else realty_phone.",
+    )
+    checklist_version: ChecklistVersion | None = Field(
+        default=None, description="Version of the checklist; without it, the latest."
+    )
+    team_id: Id | None = Field(default=None, description="The manager's team.")
 
 
 class CallIn(ScoreIn):
@@ -99,7 +111,6 @@ class CallIn(ScoreIn):
     source: Id = Field(default="default", description="The platform or tenant sending the call.")
     manager_id: Id
     manager_name: Label | None = None
-    team_id: Id | None = None
     started_at: StartedAt = Field(description="ISO 8601 with a UTC offset; echoed as given.")
     duration_s: float | None = Field(default=None, ge=0, le=7 * 24 * 3600, allow_inf_nan=False)
     metadata: dict[str, Any] | None = Field(
@@ -122,5 +133,9 @@ class CallIn(ScoreIn):
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical request content: equal hashes mean the same call resent."""
-        canonical = orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        content = self.model_dump(mode="json")
+        content["checklist"] = content["checklist"] or _CHECKLIST_BEFORE_ASSIGNMENTS
+        if content["checklist_version"] is None:
+            del content["checklist_version"]
+        canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(canonical).hexdigest()

@@ -144,7 +144,7 @@ def test_a_request_that_gets_no_pooled_connection_in_time_answers_503(
 def test_healthz_fails_while_requests_wait_and_no_thread_finishes_and_recovers_after(
     database: str, make_call: Any
 ) -> None:
-    settings = {"worker_threads": 1, "liveness_stall_s": 1, "db_lock_timeout_ms": 4000}
+    settings = {"worker_threads": 1, "liveness_stall_s": 1, "db_lock_timeout_ms": 20_000}
     with _client(database, **settings) as client:
         assert client.post("/v1/calls", json=make_call(manager_id="m-hot")).status_code == 201
         assert client.get("/healthz").status_code == 200
@@ -158,8 +158,11 @@ def test_healthz_fails_while_requests_wait_and_no_thread_finishes_and_recovers_a
             workers = [threading.Thread(target=post) for _ in range(2)]
             for worker in workers:
                 worker.start()
-            time.sleep(1.6)
+            deadline = time.monotonic() + 15
             stalled = client.get("/healthz")
+            while stalled.status_code == 200 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                stalled = client.get("/healthz")
         for worker in workers:
             worker.join(timeout=15)
         recovered = client.get("/healthz")

@@ -23,6 +23,8 @@ TABLES |= {
     "day_rollup_zone",
     "violation_rollup_day",
     "violation_rollup_month",
+    "checklist_version",
+    "checklist_assignment",
 }
 
 
@@ -183,3 +185,41 @@ def test_the_violation_rollup_migration_files_stored_hits_under_local_days_and_r
         finally:
             engine.dispose()
             get_settings.cache_clear()
+
+
+def test_the_checklist_migration_goes_down_and_up_with_versions_stored(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("checklist_versions") as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            with engine.connect() as conn:
+                stored = conn.execute(text("SELECT key FROM checklist_version")).scalars().all()
+            assert set(stored) == {"realty_phone", "spin_classic", "complaint"}
+
+            migrate.downgrade(engine, "2026_11_23_1500")
+
+            assert {"checklist_version", "checklist_assignment"}.isdisjoint(_tables(engine))
+
+            migrate.upgrade(engine)
+
+            assert {"checklist_version", "checklist_assignment"} <= _tables(engine)
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist_version (key, version, title, document, source)"
+                        " VALUES ('x', 'v1', 'X', '{}', '')"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist_assignment (team_id, checklist_key,"
+                        " checklist_version) VALUES ('', 'x', 'v1')"
+                    )
+                )
+                organisation = conn.execute(
+                    text("SELECT organisation_id FROM checklist_assignment")
+                ).scalar_one()
+            assert organisation == "default"
+        finally:
+            engine.dispose()
