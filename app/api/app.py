@@ -17,7 +17,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
-from app.api.routers import calls, checklists, health, managers, scoring, teams, violations
+from app.api.routers import (
+    calls,
+    checklists,
+    health,
+    jobs,
+    managers,
+    scoring,
+    teams,
+    violations,
+)
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
@@ -109,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.liveness = liveness
     register_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, checklists, health):
+    for module in (calls, scoring, checklists, jobs, health):
         app.include_router(module.router)
     app.include_router(managers.router)
     app.include_router(teams.router)
