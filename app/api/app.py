@@ -16,7 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
-from app.api.routers import calls, health, managers, scoring, teams, violations
+from app.api.routers import calls, health, managers, pages, scoring, teams, violations
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
@@ -100,5 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(managers.router)
     app.include_router(teams.router)
     app.include_router(violations.router)
+    app.include_router(pages.router)
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app
