@@ -76,7 +76,11 @@ def report_command(
         str, typer.Option("-o", "--output", help="File to write; '-' for standard output.")
     ] = "-",
     base_url: Annotated[
-        str, typer.Option(help="Prefix of call links in HTML, e.g. http://callqa:8000.")
+        str,
+        typer.Option(
+            help="Prefix of call links in HTML, e.g. http://callqa:8000 (default: "
+            "CALLQA_PUBLIC_URL)."
+        ),
     ] = "",
 ) -> None:
     """Write a manager's trainer report (default: the last 90 days, weekly)."""
@@ -97,7 +101,7 @@ def report_command(
             )
     except CallqaError as exc:
         raise scope.fail(exc) from None
-    data = render(report, fmt, base_url)
+    data = render(report, fmt, base_url.rstrip("/") or settings.base_url)
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

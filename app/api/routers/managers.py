@@ -114,7 +114,8 @@ async def manager_report(
         max_buckets=settings.max_buckets,
     )
     if format == "html":
-        return HTMLResponse(await tx.in_thread(partial(render_report_html, report)))
+        page = partial(render_report_html, report, base_url=settings.base_url)
+        return HTMLResponse(await tx.in_thread(page))
     if format == "csv":
         disposition = f'attachment; filename="{_filename(manager_id, "csv")}"'
         return Response(
