@@ -17,6 +17,7 @@ router = APIRouter(prefix="/calls", tags=["pages"])
 
 @router.get(
     "/{call_id}",
+    summary="Call page",
     response_class=HTMLResponse,
     responses={
         200: {"description": "The call page.", "content": {"text/html": {}}},
