@@ -221,7 +221,6 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "metrics": _metrics(score, call.get("duration_s")),
         "lines": _lines(call, categories),
         "num": num,
-        "clock": clock,
     }
 
 
