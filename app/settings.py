@@ -12,7 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 
@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     max_words: int = Field(
         default=60_000, ge=1, description="Longest transcript accepted, in words (else 413)."
     )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="Where users reach the service (https://callqa.example.com); pages link "
+        "absolutely from it, so a saved report still opens its calls. Unset: relative links.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -154,6 +159,11 @@ class Settings(BaseSettings):
     def max_body_bytes(self) -> int:
         """The body limit in bytes (MB = 2**20 bytes)."""
         return int(self.max_body_mb * 1024 * 1024)
+
+    @property
+    def base_url(self) -> str:
+        """The public URL without its trailing slash, or "" for relative links."""
+        return str(self.public_url).rstrip("/") if self.public_url else ""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -12,8 +12,10 @@ import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.api.docs import OPENAPI_TAGS
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
@@ -23,6 +25,7 @@ from app.api.routers import (
     health,
     jobs,
     managers,
+    pages,
     scoring,
     teams,
     violations,
@@ -64,7 +67,11 @@ def _problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
         )
         problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
         for operations in schema.get("paths", {}).values():
@@ -112,7 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tasks.cancel_scope.cancel()
         database.dispose()
 
-    app = FastAPI(title="callqa", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc load their scripts from callqa, not from a CDN.
+    app = FastAPIOffline(
+        title="callqa",
+        version=_version(),
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.db = database
     app.state.liveness = liveness
@@ -123,5 +137,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(managers.router)
     app.include_router(teams.router)
     app.include_router(violations.router)
+    app.include_router(pages.router)
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app
