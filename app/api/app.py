@@ -23,7 +23,6 @@ from app.api.routers import (
     calls,
     checklists,
     health,
-    jobs,
     managers,
     pages,
     scoring,
@@ -132,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.liveness = liveness
     register_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, checklists, jobs, health):
+    for module in (calls, scoring, checklists, health):
         app.include_router(module.router)
     app.include_router(managers.router)
     app.include_router(teams.router)
