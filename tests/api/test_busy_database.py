@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -201,10 +202,8 @@ def _postgres_pids(pgdata: Path) -> list[int]:
     return [postmaster, *map(int, children)]
 
 
-def test_readyz_answers_503_within_two_seconds_while_postgresql_is_frozen(
-    tmp_path: Path,
-) -> None:
-    pgdata = tmp_path / "pgdata"
+def test_readyz_answers_503_within_two_seconds_while_postgresql_is_frozen() -> None:
+    pgdata = Path(tempfile.mkdtemp(prefix="callqa-frozen-")) / "pgdata"
     uri, stop = start_scratch_server(pgdata)
     try:
         url = normalise_database_url(uri)
