@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -16,10 +17,12 @@ from fastapi.openapi.utils import get_openapi
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
-from app.api.routers import calls, health, managers, scoring, teams, violations
+from app.api.observe import RequestObserver
+from app.api.routers import calls, health, managers, metrics, scoring, teams, violations
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
+from app.metrics import worker_exited
 from app.services.scoring import warm_up
 from app.settings import Settings, get_settings
 
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
         ),
     )
+    database.count_connections_in_use()
     liveness = Liveness(settings.liveness_stall_s)
 
     @asynccontextmanager
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
             tasks.cancel_scope.cancel()
         database.dispose()
+        worker_exited(os.getpid())
 
     app = FastAPI(title="callqa", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -95,7 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.liveness = liveness
     register_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, health):
+    app.add_middleware(
+        RequestObserver,
+        templates=lambda: app.openapi()["paths"],
+        log_requests=settings.log_requests,
+    )
+    for module in (calls, scoring, health, metrics):
         app.include_router(module.router)
     app.include_router(managers.router)
     app.include_router(teams.router)

@@ -164,6 +164,7 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     else:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         error = CallqaError("an unexpected error occurred; it has been logged")
+    request.state.problem = error.slug  # the reason a rejected call is counted under
     return problem_response(error, request.url.path)
 
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import anyio
 
+from app.metrics import THREADPOOL_PENDING
+
 HEARTBEAT_S = 1.0
 
 
@@ -37,10 +39,12 @@ class Liveness:
             # Nothing was waiting: the clock of "no progress" starts with this task.
             self.last_finished = time.monotonic()
         self.pending += 1
+        THREADPOOL_PENDING.inc()
         try:
             yield
         finally:
             self.pending -= 1
+            THREADPOOL_PENDING.dec()
             self.last_finished = time.monotonic()
 
     def pool_checkout_failed(self) -> None:

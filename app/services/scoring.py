@@ -17,6 +17,7 @@ from app.engine import (
     list_checklists,
     score,
 )
+from app.metrics import SCORING_SECONDS
 from app.services.errors import (
     CallqaError,
     InvalidInput,
@@ -86,12 +87,13 @@ def score_request(request: ScoreIn, max_words: int | None = None) -> Any:
             "(CALLQA_MAX_WORDS)",
         )
     try:
-        result = score(
-            request.transcript,
-            request.checklist,
-            format=request.format,
-            manager_speaker=request.manager_speaker,
-        )
+        with SCORING_SECONDS.time():
+            result = score(
+                request.transcript,
+                request.checklist,
+                format=request.format,
+                manager_speaker=request.manager_speaker,
+            )
     except EngineError as exc:
         raise _engine_error(exc, request) from exc
     problem = _storage_problem(request.transcript)

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.api.deps import SettingsDep, TxDep
 from app.api.errors import InvalidInput, field_errors
+from app.api.observe import count_call
 from app.api.responses import json_response, problems
 from app.api.schemas import (
     BatchIn,
@@ -109,6 +110,8 @@ async def create_calls(batch: BatchIn, tx: TxDep, settings: SettingsDep) -> Batc
     """
     outcomes = await tx.run_scoped(_ingest_batch, batch.calls, settings.max_words)
     items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
+    for outcome in outcomes:
+        count_call(outcome.status, outcome.error.slug if outcome.error else None)
     return BatchOut(
         created=sum(o.status == 201 for o in outcomes),
         existing=sum(o.status == 200 for o in outcomes),
