@@ -14,11 +14,21 @@ from typing import Any
 
 import structlog
 
+
+def _drop_copies(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """ExtraAdder picks up copies of `event`: the record's formatted `message`, and uvicorn's
+    `color_message` (the same text with terminal colour codes)."""
+    event.pop("message", None)
+    event.pop("color_message", None)
+    return event
+
+
 _PRE_CHAIN: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.ExtraAdder(),
+    _drop_copies,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 

@@ -26,6 +26,7 @@ from app.metrics import MULTIPROC_ENV
 from app.settings import get_settings
 
 _err = Console(stderr=True)
+WORKER_HEALTHCHECK_S = 30
 _M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
 
 
@@ -113,6 +114,10 @@ def serve(
             log_level=settings.log_level,
             access_log=False,  # the app logs each request itself (app.api.observe)
             timeout_graceful_shutdown=timeout_graceful_shutdown,
+            # A worker answers uvicorn's health pings only once its interpreter is up; on a
+            # loaded machine that took more than the default 5 s, and the parent killed and
+            # respawned every worker before it ever served.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         )
     finally:
         if made is not None:
