@@ -26,7 +26,10 @@ from app.metrics import MULTIPROC_ENV
 from app.settings import get_settings
 
 _err = Console(stderr=True)
-WORKER_HEALTHCHECK_S = 30
+# uvicorn's supervisor kills a worker that does not answer its ping in time, and the ping is
+# answered only once the new process has imported callqa: its default 5 s is too short on a
+# busy 2-core machine, where that kill-and-respawn repeats. A hung worker waits longer too.
+_WORKER_PING_TIMEOUT_S = 60
 _M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
 
 
@@ -114,10 +117,7 @@ def serve(
             log_level=settings.log_level,
             access_log=False,  # the app logs each request itself (app.api.observe)
             timeout_graceful_shutdown=timeout_graceful_shutdown,
-            # A worker answers uvicorn's health pings only once its interpreter is up; on a
-            # loaded machine that took more than the default 5 s, and the parent killed and
-            # respawned every worker before it ever served.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            timeout_worker_healthcheck=_WORKER_PING_TIMEOUT_S,
         )
     finally:
         if made is not None:

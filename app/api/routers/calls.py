@@ -156,10 +156,15 @@ async def list_calls(
         Query(alias="from", description="Inclusive; naive times are in CALLQA_TIMEZONE."),
     ] = None,
     started_to: Annotated[datetime | None, Query(alias="to", description="Exclusive.")] = None,
+    external_id: Annotated[
+        Id | None, Query(description="The platform's id of the call (one per source).")
+    ] = None,
+    source: Annotated[Id | None, Query(description="The platform that sent the call.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CallPageOut:
-    """Call summaries, newest first, with keyset pagination."""
+    """Call summaries, newest first, with keyset pagination; `external_id` (and `source`)
+    finds a call by the platform's own id."""
     page = await tx.run(
         call_service.list_calls,
         zone=settings.zone,
@@ -167,6 +172,8 @@ async def list_calls(
         team_id=team_id,
         started_from=started_from,
         started_to=started_to,
+        external_id=external_id,
+        source=source,
         limit=limit,
         cursor=cursor,
     )
