@@ -40,13 +40,15 @@ def _limit_malloc_arenas(arenas: int) -> None:
 
 
 def _share_metrics(workers: int) -> Path | None:
-    """Workers sum their metrics in PROMETHEUS_MULTIPROC_DIR, which must start empty (values
-    left by an earlier run would be added to this one's): the folder set is emptied; with
-    several workers and none set, a new temporary one is made (returned, to be removed)."""
+    """Workers sum their metrics in PROMETHEUS_MULTIPROC_DIR, which must start without values
+    (an earlier run's would be added to this one's): the metric files (*.db) of the folder set
+    are removed; with several workers and none set, a new temporary folder is made (returned,
+    to be removed at the end)."""
     given = os.environ.get(MULTIPROC_ENV)
     if given:
-        shutil.rmtree(given, ignore_errors=True)
-        Path(given).mkdir(parents=True)
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for left in Path(given).glob("*.db"):
+            left.unlink(missing_ok=True)
         return None
     if workers == 1:
         return None

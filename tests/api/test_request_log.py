@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.logs import make_formatter
+from app.logs import logging_config, make_formatter
 
 PHRASE = "Какой район вы рассматриваете"
 
@@ -89,3 +90,28 @@ def test_the_raw_path_and_query_are_not_logged(client: TestClient, log_lines: io
     assert (line["route"], line["status"]) == ("/v1/calls/{call_id}", 404)
     assert "987654321" not in log_lines.getvalue()
     assert "secret-value" not in log_lines.getvalue()
+
+
+def test_on_a_terminal_the_log_is_readable_lines_not_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stderr", Terminal())
+    formatter = logging_config("info")["formatters"]["callqa"]
+    record = logging.LogRecord("app.requests", logging.INFO, __file__, 1, "request", None, None)
+    record.route, record.status = "/v1/calls", 201
+
+    line = re.sub(r"\x1b\[[0-9;]*m", "", make_formatter(formatter["human"]).format(record))
+
+    assert formatter["human"] is True
+    assert "request" in line and "route=/v1/calls" in line and "status=201" in line
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(line)
+
+
+def test_off_a_terminal_the_log_is_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert logging_config("info")["formatters"]["callqa"]["human"] is False
