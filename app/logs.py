@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import structlog
+import structlog.tracebacks
 
 
 def _drop_copies(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -36,10 +37,16 @@ _PRE_CHAIN: list[Any] = [
 def make_formatter(human: bool) -> logging.Formatter:
     """The formatter of every handler (named by dotted path in the dictConfig, which stays
     plain data that uvicorn can hand to its worker processes)."""
+    # Tracebacks without the frames' local variables: those hold transcripts and secrets.
     renderer: Any = (
-        structlog.dev.ConsoleRenderer() if human else structlog.processors.JSONRenderer()
+        structlog.dev.ConsoleRenderer(
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+        )
+        if human
+        else structlog.processors.JSONRenderer()
     )
-    tail: list[Any] = [] if human else [structlog.processors.dict_tracebacks]
+    tracebacks = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    tail: list[Any] = [] if human else [structlog.processors.ExceptionRenderer(tracebacks)]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_PRE_CHAIN,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],

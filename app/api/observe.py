@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from structlog.contextvars import bind_contextvars, clear_contextvars
+from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
 
 from app.metrics import CALLS_INGESTED, CALLS_REJECTED, REQUEST_SECONDS, REQUESTS
 from app.services.errors import error_for_status
@@ -30,6 +30,12 @@ _SANE_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 UNMATCHED = "<unmatched>"
 PROBLEM_STATE = "problem"
 """scope["state"] key where the error handler leaves the problem type slug it answered."""
+
+
+def current_request_id() -> str | None:
+    """The id of the request being answered (for the 500 answer, sent from outside)."""
+    rid = get_contextvars().get("request_id")
+    return rid if isinstance(rid, str) else None
 
 
 def request_id(headers: Headers) -> str:
@@ -79,7 +85,7 @@ class RequestObserver:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", rid)
+                MutableHeaders(scope=message)["X-Request-ID"] = rid
             await send(message)
 
         # Each request runs in a task of its own, so its context dies with it; left bound when

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.app import create_app
 from app.logs import logging_config, make_formatter
+from app.settings import Settings
 
 PHRASE = "Какой район вы рассматриваете"
 
@@ -115,3 +117,27 @@ def test_on_a_terminal_the_log_is_readable_lines_not_json(
 def test_off_a_terminal_the_log_is_json(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert logging_config("info")["formatters"]["callqa"]["human"] is False
+
+
+def test_an_unexpected_error_answers_500_with_the_request_id_its_log_lines_carry(
+    database_url: str, log_lines: io.StringIO
+) -> None:
+    app = create_app(Settings(database_url=database_url))
+
+    async def broken() -> None:
+        transcript = PHRASE  # a local of the failing frame
+        raise RuntimeError(f"a bug ({len(transcript)})")
+
+    app.add_api_route("/broken", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken", headers={"X-Request-ID": "support-ticket-9"})
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "support-ticket-9"
+    lines = records(log_lines)
+    error = next(r for r in lines if r["event"].startswith("unexpected error"))
+    assert error["request_id"] == "support-ticket-9" and error["level"] == "error"
+    assert error["exception"][0]["exc_value"] == f"a bug ({len(PHRASE)})"
+    assert PHRASE not in log_lines.getvalue()
+    request = next(r for r in lines if r["event"] == "request")
+    assert (request["request_id"], request["status"]) == ("support-ticket-9", 500)
