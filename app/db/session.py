@@ -93,6 +93,7 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout_s,
+        hide_parameters=True,  # a logged database error must not carry a transcript
         json_serializer=json_text,
         json_deserializer=orjson.loads,
         connect_args={

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from app.api.app import create_app
 from app.logs import logging_config, make_formatter
@@ -141,3 +143,11 @@ def test_an_unexpected_error_answers_500_with_the_request_id_its_log_lines_carry
     assert PHRASE not in log_lines.getvalue()
     request = next(r for r in lines if r["event"] == "request")
     assert (request["request_id"], request["status"]) == ("support-ticket-9", 500)
+
+
+def test_a_database_error_does_not_carry_the_statements_parameters(engine: Engine) -> None:
+    with engine.connect() as conn, pytest.raises(DBAPIError) as raised:
+        conn.execute(text("SELECT length(:transcript) / 0"), {"transcript": PHRASE})
+
+    assert "division by zero" in str(raised.value)
+    assert PHRASE not in str(raised.value)
