@@ -7,13 +7,14 @@ CLI and tests can set the environment (or pass a `Settings`) before anything con
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import make_url
 
 _DRIVER = "postgresql+psycopg"
@@ -117,6 +118,22 @@ class Settings(BaseSettings):
         description="Where users reach the service (https://callqa.example.com); pages link "
         "absolutely from it, so a saved report still opens its calls. Unset: relative links.",
     )
+
+    metrics_allow: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDRs, comma-separated, that may read /metrics besides "
+        "loopback (e.g. the Prometheus server: 10.0.0.5,10.1.0.0/16).",
+    )
+    log_requests: bool = Field(default=True, description="One log line per request.")
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("database_url")
     @classmethod

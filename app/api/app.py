@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -19,11 +20,13 @@ from app.api.docs import OPENAPI_TAGS
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
+from app.api.observe import RequestObserver
 from app.api.routers import (
     calls,
     checklists,
     health,
     managers,
+    metrics,
     pages,
     scoring,
     teams,
@@ -32,6 +35,7 @@ from app.api.routers import (
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
+from app.metrics import worker_exited
 from app.services.checklists import store_builtins
 from app.services.scoring import warm_up
 from app.settings import Settings, get_settings
@@ -104,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
         ),
     )
+    database.count_connections_in_use()
     liveness = Liveness(settings.liveness_stall_s)
 
     @asynccontextmanager
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
             tasks.cancel_scope.cancel()
         database.dispose()
+        worker_exited(os.getpid())
 
     # /docs and /redoc load their scripts from callqa, not from a CDN.
     app = FastAPIOffline(
@@ -131,7 +137,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.liveness = liveness
     register_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, checklists, health):
+    app.add_middleware(
+        RequestObserver,
+        templates=lambda: app.openapi()["paths"],
+        log_requests=settings.log_requests,
+    )
+    for module in (calls, scoring, checklists, health, metrics):
         app.include_router(module.router)
     app.include_router(managers.router)
     app.include_router(teams.router)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.api.liveness import Liveness
 from app.db.session import Database, SessionScope
+from app.metrics import DB_POOL_CHECKOUT_SECONDS, DB_POOL_TIMEOUTS
 from app.settings import Settings
 
 P = ParamSpec("P")
@@ -81,8 +82,11 @@ class Transactions:
     def _in_scope(self, work: Callable[[Session], T]) -> T:
         try:
             with self.scope() as session:
+                with DB_POOL_CHECKOUT_SECONDS.time():
+                    session.connection()  # the pool wait, measured on its own
                 result = work(session)
         except PoolTimeout:
+            DB_POOL_TIMEOUTS.inc()
             if self.liveness is not None:
                 self.liveness.pool_checkout_failed()
             raise

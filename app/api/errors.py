@@ -19,6 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.observe import current_request_id
 from app.db.session import is_transient
 from app.services.errors import (
     BadRequest,
@@ -164,6 +165,10 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     else:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         error = CallqaError("an unexpected error occurred; it has been logged")
+        # Starlette sends this answer outside the middleware that adds the request id.
+        if rid := current_request_id():
+            error.headers["X-Request-ID"] = rid
+    request.state.problem = error.slug  # the reason a rejected call is counted under
     return problem_response(error, request.url.path)
 
 

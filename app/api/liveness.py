@@ -18,6 +18,8 @@ from typing import TypeVar
 
 import anyio
 
+from app.metrics import THREADPOOL_PENDING
+
 HEARTBEAT_S = 1.0
 T = TypeVar("T")
 
@@ -46,6 +48,7 @@ class Liveness:
             with self._lock:
                 started = True
                 self.waiting -= 1
+                THREADPOOL_PENDING.dec()
             return work()
 
         with self._lock:
@@ -53,12 +56,14 @@ class Liveness:
                 # Nothing was waiting: the clock of "no progress" starts now.
                 self.last_finished = time.monotonic()
             self.waiting += 1
+            THREADPOOL_PENDING.inc()
         try:
             yield run
         finally:
             with self._lock:
                 if not started:  # cancelled before a thread took it
                     self.waiting -= 1
+                    THREADPOOL_PENDING.dec()
                 self.last_finished = time.monotonic()
 
     def pool_checkout_failed(self) -> None:

@@ -46,6 +46,7 @@ class Call(Base):
         CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),
         Index("ix_call_team_id_started_at", "team_id", "started_at", "id"),
         Index("ix_call_started_at", "started_at", "id"),
+        Index("ix_call_external_id", "external_id"),  # find a call by the platform's id
         # Index-only scans for trends and reports (migration 2026-11-23-1300).
         Index(
             "ix_call_manager_id_started_at_covering",

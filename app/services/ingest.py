@@ -104,8 +104,9 @@ def _store_each(
             with session.begin_nested():
                 ids.update(_store(session, [scored]))
         except (DataError, IntegrityError) as exc:
-            log.warning("call %s refused by the database: %s", scored.key, exc.orig)
+            # Not exc.orig: its DETAIL can quote the whole row, transcript included.
             failed[scored.key] = _refused(exc)
+            log.warning("call %s: %s", scored.key, failed[scored.key].detail)
     return ids
 
 

@@ -18,6 +18,7 @@ from app.engine import (
     list_checklists,
     score,
 )
+from app.metrics import SCORING_SECONDS
 from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, InvalidInput, PayloadTooLarge, UnparseableTranscript
 from app.services.jsonsafe import json_problem, text_problem
@@ -80,12 +81,13 @@ def score_request(request: ScoreIn, checklist: Checklist, max_words: int | None 
             "(CALLQA_MAX_WORDS)",
         )
     try:
-        result = score(
-            request.transcript,
-            checklist,
-            format=request.format,
-            manager_speaker=request.manager_speaker,
-        )
+        with SCORING_SECONDS.time():
+            result = score(
+                request.transcript,
+                checklist,
+                format=request.format,
+                manager_speaker=request.manager_speaker,
+            )
     except EngineError as exc:
         raise _engine_error(exc) from exc
     problem = _storage_problem(request.transcript)
