@@ -79,11 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     register_error_handlers(app)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, health):
+    routers = (calls, scoring, health, managers, teams, violations)
+    for module in routers:
         app.include_router(module.router)
-    app.include_router(managers.router)
-    app.include_router(teams.router)
-    app.include_router(violations.router)
+    # The guard matches paths itself: the app's docs routes and every router's own routes.
+    routes = [*app.routes, *(route for module in routers for route in module.router.routes)]
+    app.add_middleware(RequestGuard, routes=routes, max_body_bytes=settings.max_body_bytes)
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app

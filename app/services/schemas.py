@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -16,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -28,6 +31,7 @@ METADATA_MAX_BYTES = 16 * 1024
 _MAX_OFFSET = timedelta(hours=18)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+_BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _storable_text(value: str) -> str:
@@ -37,7 +41,27 @@ def _storable_text(value: str) -> str:
     return value
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
+def _usable_in_urls(value: str) -> str:
+    """Ids come back in paths (/v1/managers/{id}/trends): a slash or backslash splits or is
+    rewritten by proxies, `.` and `..` are removed by URL normalisation, control characters
+    and edge spaces do not survive copying. Any other text, Cyrillic included, is fine."""
+    if "/" in value or "\\" in value:
+        raise ValueError("must not contain '/' or '\\' (it is used in URLs)")
+    if value in {".", ".."}:
+        raise ValueError("must not be '.' or '..' (it is used in URLs)")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters (tabs, line breaks and the like)")
+    if value != value.strip():
+        raise ValueError("must not begin or end with a space")
+    return value
+
+
+Id = Annotated[
+    str,
+    Field(min_length=1, max_length=200),
+    AfterValidator(_storable_text),
+    AfterValidator(_usable_in_urls),
+]
 """An identifier from the caller's world: a call, a manager, a team, a source."""
 Label = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
 ChecklistKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -56,7 +80,18 @@ def check_started_at(value: datetime) -> datetime:
     return value
 
 
-StartedAt = Annotated[AwareDatetime, AfterValidator(check_started_at)]
+def _not_a_number(value: object) -> object:
+    """Pydantic would read 1700000000 or "1700000000" as Unix time; ours are ISO 8601 only."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and _BARE_NUMBER.fullmatch(value.strip())
+    ):
+        raise ValueError("must be an ISO 8601 date and time with a UTC offset, not a number")
+    return value
+
+
+StartedAt = Annotated[
+    AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(check_started_at)
+]
 
 
 class ScoreIn(BaseModel):
