@@ -71,6 +71,7 @@ def serve(
     uvicorn.run(
         "app.api.app:create_app",
         factory=True,
+        http="app.api.protocol:GuardedHttpProtocol",
         host=host,
         port=port,
         workers=workers,
