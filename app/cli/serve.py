@@ -22,6 +22,10 @@ from app.settings import get_settings
 
 _err = Console(stderr=True)
 _M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
+# uvicorn's supervisor kills a worker that does not answer its ping in time, and the ping is
+# answered only once the new process has imported callqa: its default 5 s is too short on a
+# busy 2-core machine, where that kill-and-respawn repeats. A hung worker waits longer too.
+_WORKER_PING_TIMEOUT_S = 60
 
 
 def _limit_malloc_arenas(arenas: int) -> None:
@@ -37,7 +41,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
-    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL."""
+    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that keeps
+    running after serve exits (`callqa db stop`)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s: %(message)s")
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO is a debugging trace
@@ -75,6 +80,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=_WORKER_PING_TIMEOUT_S,
         log_level=settings.log_level,
         access_log=access_log,
     )

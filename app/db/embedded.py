@@ -2,7 +2,9 @@
 
 A new user gets a working service with no server to install: PostgreSQL starts in
 `data_dir/pgdata`, listens on a Unix socket only, and keeps running after callqa exits
-(`cleanup_mode=None`), so the next start reuses it instantly and data survives restarts.
+(`cleanup_mode=None`), so the next start reuses it instantly and data survives restarts;
+`callqa db stop` stops it. Processes starting it at once take turns on a file lock in
+`data_dir`, so a new cluster is initialised, and its database created, once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import fasteners
 import psycopg
 from psycopg import sql
 
@@ -39,11 +43,43 @@ def _pgserver() -> ModuleType:
     return pgserver
 
 
+def _start_lock(data_dir: Path) -> fasteners.InterProcessLock:
+    """Held while a process initialises or starts the server of `data_dir` (pgserver races
+    on a new folder: both create it, both create the database)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return fasteners.InterProcessLock(data_dir / "embedded.lock")
+
+
 def _server_uri(pgdata: Path, *, cleanup_mode: str | None) -> str:
-    pgserver = _pgserver()
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+    server = _pgserver().get_server(pgdata, cleanup_mode=cleanup_mode)
     return str(server.get_uri())
+
+
+def _running_postmaster(pgdata: Path) -> Any | None:
+    """pgserver's view of postmaster.pid when that postmaster is alive, else None."""
+    _pgserver()
+    from pgserver.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        # A killed postmaster nobody reaped is a zombie, which psutil counts as running.
+        alive = info is not None and info.process is not None and info.process.status() != "zombie"
+    except Exception:  # a pid file half-written, a process that just ended (psutil.Error)
+        return None
+    return info if alive else None
+
+
+def embedded_url(data_dir: Path) -> str | None:
+    """The libpq URI (for psql) of the callqa database when the embedded server of `data_dir`
+    runs, else None."""
+    info = _running_postmaster(pgdata_dir(data_dir))
+    return None if info is None else str(info.get_uri(database=EMBEDDED_DATABASE))
+
+
+def embedded_pid(data_dir: Path) -> int | None:
+    """The postmaster's process id when the embedded server of `data_dir` runs."""
+    info = _running_postmaster(pgdata_dir(data_dir))
+    return None if info is None else int(info.pid)
 
 
 def ensure_database(admin_uri: str, name: str) -> None:
@@ -64,8 +100,9 @@ def with_database(uri: str, name: str) -> str:
 def start_embedded(data_dir: Path, *, cleanup_mode: str | None = None) -> str:
     """Start (or attach to) the embedded server and return a SQLAlchemy URL of its callqa DB."""
     pgdata = pgdata_dir(data_dir)
-    admin_uri = _server_uri(pgdata, cleanup_mode=cleanup_mode)
-    ensure_database(admin_uri, EMBEDDED_DATABASE)
+    with _start_lock(data_dir):
+        admin_uri = _server_uri(pgdata, cleanup_mode=cleanup_mode)
+        ensure_database(admin_uri, EMBEDDED_DATABASE)
     log.debug("embedded PostgreSQL running, data in %s", pgdata)
     return normalise_database_url(with_database(admin_uri, EMBEDDED_DATABASE))
 
@@ -77,14 +114,16 @@ def start_scratch_server(pgdata: Path) -> tuple[str, Callable[[], None]]:
     return str(server.get_uri()), server.cleanup
 
 
-def stop_embedded(data_dir: Path) -> None:
-    """Stop the embedded server of `data_dir` if it runs (tests and `callqa db stop`)."""
-    pgserver = _pgserver()
+def stop_embedded(data_dir: Path) -> bool:
+    """Stop the embedded server of `data_dir` (tests and `callqa db stop`); False if it was
+    not running."""
     pgdata = pgdata_dir(data_dir)
-    if not (pgdata / "postmaster.pid").exists():
-        return
-    user = "pgserver" if platform.system() != "Windows" and os.geteuid() == 0 else None
-    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    with _start_lock(data_dir):
+        if _running_postmaster(pgdata) is None:
+            return False
+        user = "pgserver" if platform.system() != "Windows" and os.geteuid() == 0 else None
+        _pgserver().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    return True
 
 
 def resolve_database_url(settings: Settings) -> str:

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ import pytest
 import uvicorn
 
 from app.api.app import create_app
+from app.db.embedded import stop_embedded
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,3 +99,17 @@ def embedded_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """This environment without CALLQA_DATABASE_URL (so `serve` runs the embedded server)."""
     env = {k: v for k, v in os.environ.items() if k != "CALLQA_DATABASE_URL"}
     return {**env, "CALLQA_DATA_DIR": str(data_dir), **extra}
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A data folder that does not exist yet; its embedded server is stopped afterwards.
+
+    Not under pytest's tmp_path: the embedded server runs as another user when tests run as
+    root, and any pytest starting meanwhile makes /tmp/pytest-of-root private again.
+    """
+    parent = Path(tempfile.mkdtemp(prefix="callqa-test-data-"))
+    folder = parent / "data"
+    yield folder
+    stop_embedded(folder)  # the embedded server outlives callqa by design
+    shutil.rmtree(parent, ignore_errors=True)

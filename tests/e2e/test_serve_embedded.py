@@ -9,20 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db.embedded import stop_embedded
 from tests.e2e.conftest import callqa_serve, embedded_env
 
 
 @pytest.fixture
-def served(tmp_path: Path, unused_port: int) -> Iterator[tuple[str, Path]]:
+def served(data_dir: Path, tmp_path: Path, unused_port: int) -> Iterator[tuple[str, Path]]:
     """`callqa serve` as a process on the embedded default; yields (base URL, its log)."""
-    data_dir = tmp_path / "data"
     log_path = tmp_path / "serve.log"
-    try:
-        with callqa_serve(embedded_env(data_dir), unused_port, log_path):
-            yield f"http://127.0.0.1:{unused_port}", log_path
-    finally:
-        stop_embedded(data_dir)  # the embedded server outlives callqa by design
+    with callqa_serve(embedded_env(data_dir), unused_port, log_path):
+        yield f"http://127.0.0.1:{unused_port}", log_path
 
 
 def test_serve_on_the_embedded_default_scores_and_stores_a_posted_call(
