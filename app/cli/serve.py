@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import threading
 from typing import Annotated
 
 import typer
@@ -16,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from app.cli.db import shown_url
 from app.cli.main import app
 from app.db import migrate
-from app.db.embedded import pgdata_dir, start_embedded
+from app.db.embedded import keep_running, pgdata_dir, start_embedded
 from app.db.session import make_engine
 from app.settings import get_settings
 
@@ -41,8 +42,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
-    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that keeps
-    running after serve exits (`callqa db stop`)."""
+    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that it starts
+    again if it dies, and that keeps running after serve exits (`callqa db stop`)."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s: %(message)s")
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO is a debugging trace
@@ -73,14 +74,23 @@ def serve(
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     _limit_malloc_arenas(int(os.environ["MALLOC_ARENA_MAX"]))
     get_settings.cache_clear()
-    uvicorn.run(
-        "app.api.app:create_app",
-        factory=True,
-        http="app.api.protocol:GuardedHttpProtocol",
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_worker_healthcheck=_WORKER_PING_TIMEOUT_S,
-        log_level=settings.log_level,
-        access_log=access_log,
-    )
+    stop_watching = threading.Event()
+    if not settings.database_url:
+        watchdog = threading.Thread(
+            target=keep_running, args=(settings.data_dir, stop_watching), daemon=True
+        )
+        watchdog.start()
+    try:
+        uvicorn.run(
+            "app.api.app:create_app",
+            factory=True,
+            http="app.api.protocol:GuardedHttpProtocol",
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=_WORKER_PING_TIMEOUT_S,
+            log_level=settings.log_level,
+            access_log=access_log,
+        )
+    finally:
+        stop_watching.set()

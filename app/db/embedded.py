@@ -4,7 +4,8 @@ A new user gets a working service with no server to install: PostgreSQL starts i
 `data_dir/pgdata`, listens on a Unix socket only, and keeps running after callqa exits
 (`cleanup_mode=None`), so the next start reuses it instantly and data survives restarts;
 `callqa db stop` stops it. Processes starting it at once take turns on a file lock in
-`data_dir`, so a new cluster is initialised, and its database created, once.
+`data_dir`, so a new cluster is initialised, and its database created, once; `callqa serve`
+starts it again when its postmaster dies (`keep_running`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +126,31 @@ def stop_embedded(data_dir: Path) -> bool:
         user = "pgserver" if platform.system() != "Windows" and os.geteuid() == 0 else None
         _pgserver().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
     return True
+
+
+def restart_if_stopped(data_dir: Path) -> bool:
+    """Start the embedded server of `data_dir` again if its postmaster is gone; True if so.
+
+    A new pgserver handle, not `get_server`: that one caches the handle of the dead server.
+    """
+    pgdata = pgdata_dir(data_dir)
+    with _start_lock(data_dir):
+        if _running_postmaster(pgdata) is not None:
+            return False
+        _pgserver().PostgresServer(pgdata, cleanup_mode=None)
+    return True
+
+
+def keep_running(data_dir: Path, stop: threading.Event, *, every_s: float = 1.0) -> None:
+    """Until `stop` is set, start the embedded server again whenever its postmaster is gone
+    (killed, crashed): `callqa serve` runs this in a thread; its workers' pools reconnect.
+    Committed data survives: PostgreSQL replays its WAL on the way up."""
+    while not stop.wait(every_s):
+        try:
+            if restart_if_stopped(data_dir):
+                log.warning("the embedded PostgreSQL had stopped; started it again")
+        except Exception:  # a watchdog must outlive a failed attempt (old backends still exiting)
+            log.warning("the embedded PostgreSQL is down; starting it failed", exc_info=True)
 
 
 def resolve_database_url(settings: Settings) -> str:

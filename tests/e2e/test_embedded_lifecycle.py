@@ -4,14 +4,17 @@ nothing lost; `callqa db status|stop` report and stop it."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from app.db.embedded import pgdata_dir, start_embedded
+from app.db.embedded import embedded_pid, pgdata_dir, start_embedded
 from tests.e2e.conftest import (
     CALLQA,
     ROOT,
@@ -57,6 +60,37 @@ def test_two_serves_started_at_once_on_a_new_data_folder_both_come_up(
     assert [a.status_code for a in answers] == [201, 201]
     assert {c["external_id"] for c in listed["items"]} >= {a.json()["external_id"] for a in answers}
     assert (pgdata_dir(data_dir) / "PG_VERSION").exists()
+
+
+def test_serve_starts_a_killed_embedded_postgresql_again_with_nothing_lost(
+    data_dir: Path, tmp_path: Path, make_call: Any
+) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with (
+        callqa_serve(embedded_env(data_dir), port, tmp_path / "serve.log"),
+        httpx.Client(base_url=base_url, timeout=10) as client,
+    ):
+        stored = client.post("/v1/calls", json=make_call())
+        killed = embedded_pid(data_dir)
+        assert killed is not None
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                again = client.post("/v1/calls", json=make_call())
+            except httpx.TransportError:
+                again = None
+            if again is not None and again.status_code == 201:
+                break
+            assert time.monotonic() < deadline, "not serving 30 s after the kill"
+            time.sleep(0.5)
+        earlier = client.get(stored.headers["location"])
+
+    assert stored.status_code == 201
+    assert earlier.status_code == 200
+    assert earlier.json()["external_id"] == stored.json()["external_id"]
+    assert embedded_pid(data_dir) not in (None, killed)
 
 
 def test_db_status_and_stop_report_and_stop_the_embedded_server(data_dir: Path) -> None:
