@@ -1,4 +1,6 @@
-"""The FastAPI app factory (`uvicorn --factory app.api.app:create_app`)."""
+"""The FastAPI app factory; `callqa serve` runs it with the connection limits of
+app.api.protocol (`uvicorn --factory app.api.app:create_app --http
+app.api.protocol:GuardedHttpProtocol` by hand)."""
 
 from __future__ import annotations
 

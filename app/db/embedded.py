@@ -18,13 +18,16 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
 import fasteners
 import psycopg
 from psycopg import sql
 
 from app.settings import Settings, normalise_database_url
+
+if TYPE_CHECKING:
+    from pgserver.utils import PostmasterInfo
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +60,11 @@ def _server_uri(pgdata: Path, *, cleanup_mode: str | None) -> str:
     return str(server.get_uri())
 
 
-def _running_postmaster(pgdata: Path) -> Any | None:
+def _running_postmaster(pgdata: Path) -> PostmasterInfo | None:
     """pgserver's view of postmaster.pid when that postmaster is alive, else None."""
-    _pgserver()
-    from pgserver.utils import PostmasterInfo
-
+    read = _pgserver().utils.PostmasterInfo.read_from_pgdata
     try:
-        info = PostmasterInfo.read_from_pgdata(pgdata)
+        info: PostmasterInfo | None = read(pgdata)
         # A killed postmaster nobody reaped is a zombie, which psutil counts as running.
         alive = info is not None and info.process is not None and info.process.status() != "zombie"
     except Exception:  # a pid file half-written, a process that just ended (psutil.Error)
@@ -81,7 +82,7 @@ def embedded_url(data_dir: Path) -> str | None:
 def embedded_pid(data_dir: Path) -> int | None:
     """The postmaster's process id when the embedded server of `data_dir` runs."""
     info = _running_postmaster(pgdata_dir(data_dir))
-    return None if info is None else int(info.pid)
+    return None if info is None else info.pid
 
 
 def ensure_database(admin_uri: str, name: str) -> None:
