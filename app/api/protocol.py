@@ -6,7 +6,10 @@ request that stops half-way, so each of 300 half-sent requests would hold a conn
 buffers and a task for good. Here a request must arrive whole within CALLQA_BODY_TIMEOUT_S of
 its first byte (else 408), and its headers stay within 16 KB and 100 fields (else 431); both
 answers are problem+json and close the connection. Other connections are not slowed: every
-check is a counter or a timer on the event loop.
+check is a counter or a timer on the event loop. uvicorn's own options do not cover this:
+`h11_max_incomplete_event_size` exists for the slower h11 parser only and answers 400,
+`timeout_keep_alive` runs only between requests, and `limit_concurrency` would let half-sent
+requests take every slot and turn new clients away.
 """
 
 from __future__ import annotations

@@ -41,14 +41,8 @@ def _storable_text(value: str) -> str:
     return value
 
 
-def _usable_in_urls(value: str) -> str:
-    """Ids come back in paths (/v1/managers/{id}/trends): a slash or backslash splits or is
-    rewritten by proxies, `.` and `..` are removed by URL normalisation, control characters
-    and edge spaces do not survive copying. Any other text, Cyrillic included, is fine."""
-    if "/" in value or "\\" in value:
-        raise ValueError("must not contain '/' or '\\' (it is used in URLs)")
-    if value in {".", ".."}:
-        raise ValueError("must not be '.' or '..' (it is used in URLs)")
+def _copyable(value: str) -> str:
+    """Control characters and edge spaces do not survive being copied into a URL or a filter."""
     if any(unicodedata.category(char) == "Cc" for char in value):
         raise ValueError("must not contain control characters (tabs, line breaks and the like)")
     if value != value.strip():
@@ -56,13 +50,28 @@ def _usable_in_urls(value: str) -> str:
     return value
 
 
+def _path_segment(value: str) -> str:
+    """Manager and team ids come back as path segments (/v1/managers/{id}/trends): a slash or
+    backslash splits them or is rewritten by proxies, and URL normalisation removes `.` and
+    `..`. Any other text, Cyrillic and inner spaces included, is fine."""
+    if "/" in value or "\\" in value:
+        raise ValueError("must not contain '/' or '\\' (it is used in URL paths)")
+    if value in {".", ".."}:
+        raise ValueError("must not be '.' or '..' (it is used in URL paths)")
+    return value
+
+
 Id = Annotated[
     str,
     Field(min_length=1, max_length=200),
     AfterValidator(_storable_text),
-    AfterValidator(_usable_in_urls),
+    AfterValidator(_copyable),
 ]
-"""An identifier from the caller's world: a call, a manager, a team, a source."""
+"""An identifier from the caller's world: a call (`callqa import` uses relative file paths,
+which no URL path carries: calls are addressed by callqa's own id)."""
+SegmentId = Annotated[Id, AfterValidator(_path_segment)]
+"""An identifier that is a path segment of later URLs (a manager, a team), or a name held to
+the same rule (a source: a platform or tenant)."""
 Label = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
 ChecklistKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 FormatName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
@@ -131,10 +140,12 @@ class CallIn(ScoreIn):
     )
 
     external_id: Id = Field(description="The platform's id of the call, unique per source.")
-    source: Id = Field(default="default", description="The platform or tenant sending the call.")
-    manager_id: Id
+    source: SegmentId = Field(
+        default="default", description="The platform or tenant sending the call."
+    )
+    manager_id: SegmentId
     manager_name: Label | None = None
-    team_id: Id | None = None
+    team_id: SegmentId | None = None
     started_at: StartedAt = Field(description="ISO 8601 with a UTC offset; echoed as given.")
     duration_s: float | None = Field(default=None, ge=0, le=7 * 24 * 3600, allow_inf_nan=False)
     metadata: dict[str, Any] | None = Field(
