@@ -59,8 +59,9 @@ def live_server(database_url: str) -> Iterator[str]:
 
 
 def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll /healthz until 200; fail with the server's log if it exits or takes 90 s."""
-    deadline = time.monotonic() + 90
+    """Poll /healthz until 200; fail with the server's log if it exits or takes 120 s (a first
+    start initialises a cluster, and the machine may be busy)."""
+    deadline = time.monotonic() + 120
     while True:
         assert process.poll() is None, log.read_text()
         try:

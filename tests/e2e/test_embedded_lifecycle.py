@@ -40,17 +40,16 @@ def test_two_serves_started_at_once_on_a_new_data_folder_both_come_up(
     data_dir: Path, tmp_path: Path, make_call: Any
 ) -> None:
     ports = [free_port(), free_port()]
+    logs = {port: tmp_path / f"serve-{port}.log" for port in ports}
     with ExitStack() as stack:
-        started = [
-            (
-                port,
-                log,
-                stack.enter_context(callqa_serve(embedded_env(data_dir), port, log, wait=False)),
+        processes = {
+            port: stack.enter_context(
+                callqa_serve(embedded_env(data_dir), port, logs[port], wait=False)
             )
-            for port, log in ((p, tmp_path / f"serve-{p}.log") for p in ports)
-        ]
-        for port, log, process in started:
-            wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
+            for port in ports
+        }
+        for port, process in processes.items():
+            wait_until_healthy(f"http://127.0.0.1:{port}", process, logs[port])
         answers = [
             httpx.post(f"http://127.0.0.1:{port}/v1/calls", json=make_call(), timeout=30)
             for port in ports
