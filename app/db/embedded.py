@@ -121,6 +121,8 @@ def stop_embedded(data_dir: Path) -> bool:
     """Stop the embedded server of `data_dir` (tests and `callqa db stop`); False if it was
     not running."""
     pgdata = pgdata_dir(data_dir)
+    if not pgdata.exists():
+        return False  # nothing to stop, and no folder to create for the lock
     with _start_lock(data_dir):
         if _running_postmaster(pgdata) is None:
             return False

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import call_payload
 from tests.e2e.conftest import callqa_serve, free_port
 
 BODY_TIMEOUT_S = 4
@@ -62,13 +61,15 @@ def _post_head(port: int, length: int, extra: bytes = b"") -> bytes:
     )
 
 
-def test_300_half_sent_bodies_get_408_while_new_requests_are_answered(port: int) -> None:
+def test_300_half_sent_bodies_get_408_while_new_requests_are_answered(
+    port: int, make_call: Any
+) -> None:
     socks = [_send(port, _post_head(port, 5000) + b'{"external_id": "sl') for _ in range(HALF_SENT)]
     last_opened = time.monotonic()
 
     with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=BODY_TIMEOUT_S) as client:
         health = client.get("/healthz")
-        created = client.post("/v1/calls", json=call_payload())
+        created = client.post("/v1/calls", json=make_call())
     answered_in = time.monotonic() - last_opened
     answers = [_answer(sock) for sock in socks]
     all_in = time.monotonic() - last_opened
