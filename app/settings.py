@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="Where the embedded PostgreSQL keeps its data.",
     )
     max_body_mb: float = Field(default=10, gt=0, description="Largest request body, in MB.")
+    body_timeout_s: float = Field(
+        default=10,
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a whole request, headers and body, from its "
+        "first byte; later it gets 408 and the connection is closed.",
+    )
     timezone: str = Field(default="UTC", description="IANA zone for naive times and buckets.")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)

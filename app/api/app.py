@@ -1,4 +1,6 @@
-"""The FastAPI app factory (`uvicorn --factory app.api.app:create_app`)."""
+"""The FastAPI app factory; `callqa serve` runs it with the connection limits of
+app.api.protocol (`uvicorn --factory app.api.app:create_app --http
+app.api.protocol:GuardedHttpProtocol` by hand)."""
 
 from __future__ import annotations
 
@@ -136,17 +138,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = database
     app.state.liveness = liveness
     register_error_handlers(app)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    routers = (
+        calls,
+        scoring,
+        checklists,
+        health,
+        metrics,
+        managers,
+        teams,
+        violations,
+        pages,
+    )
+    for module in routers:
+        app.include_router(module.router)
+    # The guard matches paths itself: the app's docs routes and every router's own routes.
+    routes = [*app.routes, *(route for module in routers for route in module.router.routes)]
+    app.add_middleware(RequestGuard, routes=routes, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         RequestObserver,
         templates=lambda: app.openapi()["paths"],
         log_requests=settings.log_requests,
     )
-    for module in (calls, scoring, checklists, health, metrics):
-        app.include_router(module.router)
-    app.include_router(managers.router)
-    app.include_router(teams.router)
-    app.include_router(violations.router)
-    app.include_router(pages.router)
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app

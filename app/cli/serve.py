@@ -8,6 +8,7 @@ import logging.config
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.cli.db import shown_url
 from app.cli.main import app, examples
 from app.db import migrate
-from app.db.embedded import pgdata_dir, start_embedded
+from app.db.embedded import keep_running, pgdata_dir, start_embedded
 from app.db.session import make_engine
 from app.logs import logging_config
 from app.metrics import MULTIPROC_ENV
@@ -77,7 +78,8 @@ def serve(
         typer.Option(min=1, help="Seconds in-flight requests get after SIGTERM before the exit."),
     ] = 10,
 ) -> None:
-    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL."""
+    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that it starts
+    again if it dies, and that keeps running after serve exits (`callqa db stop`)."""
     settings = get_settings()
     log_config = logging_config(settings.log_level)
     logging.config.dictConfig(log_config)
@@ -113,10 +115,17 @@ def serve(
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     _limit_malloc_arenas(int(os.environ["MALLOC_ARENA_MAX"]))
     get_settings.cache_clear()
+    stop_watching = threading.Event()
+    if not settings.database_url:
+        watchdog = threading.Thread(
+            target=keep_running, args=(settings.data_dir, stop_watching), daemon=True
+        )
+        watchdog.start()
     try:
         uvicorn.run(
             "app.api.app:create_app",
             factory=True,
+            http="app.api.protocol:GuardedHttpProtocol",
             host=host,
             port=port,
             workers=workers,
@@ -127,5 +136,6 @@ def serve(
             timeout_worker_healthcheck=_WORKER_PING_TIMEOUT_S,
         )
     finally:
+        stop_watching.set()
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)

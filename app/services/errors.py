@@ -84,6 +84,12 @@ class MethodNotAllowed(CallqaError):
     slug = "method-not-allowed"
 
 
+class RequestTimeout(CallqaError):
+    status = 408
+    title = "Request not received in time"
+    slug = "request-timeout"
+
+
 class Conflict(CallqaError):
     status = 409
     title = "Conflict"
@@ -100,6 +106,12 @@ class UnsupportedMediaType(CallqaError):
     status = 415
     title = "Unsupported media type"
     slug = "unsupported-media-type"
+
+
+class HeadersTooLarge(CallqaError):
+    status = 431
+    title = "Request header fields too large"
+    slug = "headers-too-large"
 
 
 class InvalidInput(CallqaError):
@@ -125,9 +137,11 @@ _BY_STATUS: dict[int, type[CallqaError]] = {
         BadRequest,
         NotFound,
         MethodNotAllowed,
+        RequestTimeout,
         Conflict,
         PayloadTooLarge,
         UnsupportedMediaType,
+        HeadersTooLarge,
         InvalidInput,
         ServiceUnavailable,
     )
