@@ -67,9 +67,20 @@ class ItemResult:
 
 @dataclass(frozen=True, slots=True)
 class ManagerChoice:
+    """Whose speech is scored. `weak`: inferred without any greeting cue (who asks more,
+    who speaks first), so the choice may be wrong."""
+
     speaker: str
     inferred: bool
     reason: str
+    weak: bool = False
+
+
+class Caveat(NamedTuple):
+    """Why a score may mislead (`code` for programs, `message` for people), in `warnings`."""
+
+    code: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,7 @@ class ScoreResult:
     question_counts: dict[str, int]
     violations: tuple[Violation, ...]
     metrics: dict[str, Any]
+    warnings: tuple[Caveat, ...]
     transcript: Transcript = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,4 +129,5 @@ class ScoreResult:
                 for v in self.violations
             ],
             "metrics": dict(self.metrics),
+            "warnings": [w._asdict() for w in self.warnings],
         }
