@@ -25,7 +25,16 @@ _TAIL_WORDS = 8  # else the rule looks at the turn's last words
 _ALSO_CONJUNCTIONS = frozenset({"как", "когда"})
 _RELATIVES = frozenset({"где", "куда", "откуда", "когда"})  # may open a clause about a noun
 _COPULA = frozenset({"будет", "будут", "было", "был", "была", "были"})  # "что будет главным"
-_HAVE = frozenset({"вас", "тебя"})  # "у вас": the predicate of "какой бюджет у вас"
+_HAVE = frozenset({"вас", "тебя"})
+_CLOSING = frozenset("?!.…")  # marks kept in a question's span
+_STATEMENT_ENDS = frozenset({".", "...", "…"})  # a question written as a statement or cut off
+_YES_NO_WORDS = 8  # a yes/no question written with a full stop is short
+_CUE_REACH = 5  # a question word this near its start: "а на работу вам куда ездить"
+_TOPIC_REPLY = 8  # words of a client's reply that takes up a question's topic
+_JOINING = frozenset({"и", "или"})  # join two questions in one sentence
+_OPENERS = frozenset(
+    {"а", "ещё", "еще", "вот"}
+)  # between "и" and the second question word  # "у вас": the predicate of "какой бюджет у вас"
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
 _MIN_SCORE = 2.0  # weak words alone do not make a category
@@ -147,43 +156,105 @@ class QuestionFinder:
         for turn in turns:
             u = turn.utterance
             if punctuated or ends_sentence(u.text):
-                parts = [(turn, self._by_punctuation(turn))]
-                if _reply(turn, call) and (closed := self._closed_with_full_stop(turn)):
-                    parts.append(closed)
+                parts = [(turn, self._by_punctuation(turn), 0)]
+                reply = _reply(turn, call)
+                opening = turn is turns[0]
+                if reply:
+                    parts += self._closed_with_full_stop(turn, reply, opening)
             else:
-                parts = [(turn, self._by_cues(turn) or self._unmarked(turn, _reply(turn, call)))]
-            for where, spans in parts:
+                asked = self._by_cues(turn) or self._unmarked(turn, _reply(turn, call))
+                parts = [(turn, asked, 0)]
+            for where, spans, offset in parts:
                 if not spans:
                     continue
                 categories = self.classify(where.tokens, [(a, b) for a, b, _ in spans])
-                for (_, _, text), category in zip(spans, categories, strict=True):
-                    found.append(Question(u.index, text, category, u.start))
+                for (a, b, text), category in zip(spans, categories, strict=True):
+                    span = _char_span(where.tokens, a, b, offset)
+                    found.append(Question(u.index, text, category, span, u.start))
         return found
 
-    def _closed_with_full_stop(self, turn: Turn) -> tuple[Turn, list[tuple[int, int, str]]] | None:
-        """A question the transcriber closed with a full stop ("Этаж какой вам нужен.", "А
-        переезжаете откуда."), as the last sentence of a turn the client answers: short,
-        with a question word at its start (or after its topic) before any comma, the manager
-        not speaking of himself, and a question by the rules for speech without punctuation.
-        The sentence, as its own turn, and the question: the whole sentence."""
+    def _closed_with_full_stop(
+        self, turn: Turn, reply: Turn, opening: bool
+    ) -> list[tuple[Turn, list[tuple[int, int, str]], int]]:
+        """Questions the transcriber closed with a full stop in a turn the client answers: the
+        last sentence, or an earlier one opened by "а" when no "?" follows it ("А вас склон
+        не смущает. Участок на горе." - "Нет"). Such a sentence is short, the manager does not
+        speak of himself, and it has a question word at its start (or after its topic) before
+        any comma ("Этаж какой вам нужен.", "А на работу вам куда ездить.") and is a question
+        by the rules for speech without punctuation; or it is a yes/no question without one
+        ("Семья большая у вас.", an interrupted "А квартиру вы больше под...") as
+        `_yes_no_closed` tells, except in the manager's opening turn, where it states why he
+        calls ("Вы оставляли заявку на сайте." - "Да"). Each: the sentence as its own turn,
+        the question (the whole sentence) and the sentence's character offset in the turn."""
         tokens = turn.tokens
         stops, n = tokens.stops, len(tokens)
-        if not stops or stops[-1] != (n, "."):
-            return None
-        first = stops[-2][0] if len(stops) > 1 else 0
-        lemmas = tokens.lemmas[first:]
-        if not 2 <= n - first <= _SHORT_TURN or self.cue_words.isdisjoint(lemmas[:4]):
-            return None  # most sentences: no question word near the start
-        # After a comma a question word opens a clause of a statement: "…, где был рынок".
-        text = turn.span(first, n - 1)
-        if self.cue_words.isdisjoint(lemmas[: len(text.split(",", 1)[0].split())]):
-            return None
-        if "1per" in persons_of(tokens.forms[first:]) or not self.self_words.isdisjoint(lemmas):
-            return None
-        sentence = Turn(turn.position, replace(turn.utterance, text=text))
-        return (sentence, [(0, n - first - 1, text)]) if self._by_cues(sentence) else None
+        found = []
+        first = 0
+        for at, (end, mark) in enumerate(stops):
+            start, first = first, end
+            last = end == n
+            if mark not in _STATEMENT_ENDS or not 2 <= end - start <= _SHORT_TURN:
+                continue
+            if not last and (
+                tokens.forms[start] != "а" or any("?" in m for _, m in stops[at + 1 :])
+            ):
+                continue
+            lemmas = tokens.lemmas[start:end]
+            if "1per" in persons_of(tokens.forms[start:end]) or not self.self_words.isdisjoint(
+                lemmas
+            ):
+                continue
+            text = turn.span(start, end - 1)
+            sentence = Turn(turn.position, replace(turn.utterance, text=text))
+            if self.cue_words.isdisjoint(lemmas[:_CUE_REACH]):  # most: no question word
+                asks = not opening and self._yes_no_closed(tokens, start, end, reply, last)
+            else:
+                # After a comma a question word opens a clause of a statement: "…, где был рынок".
+                head = len(text.split(",", 1)[0].split())
+                asks = not self.cue_words.isdisjoint(lemmas[:head]) and bool(
+                    self._by_cues(sentence)
+                )
+            if asks:
+                found.append((sentence, [(0, end - start - 1, text)], tokens.spans()[start][0]))
+        return found
+
+    def _yes_no_closed(self, tokens: Tokens, first: int, end: int, reply: Turn, last: bool) -> bool:
+        """Whether a short sentence without a question word, closed with a full stop, asks
+        yes or no: it addresses the client ("у вас", "вы", a second-person verb other than
+        "смотрите", "знаете"), has no third-person verb but a predicate word ("Вам подходит.")
+        and asks for nothing ("пришлите"); the client answers "да"/"нет", echoes it ("Машина
+        у вас своя." - "Своя.") or, after the turn's last sentence, takes up the topic in a
+        few words that are no acknowledgement, no question and no "ну …" ("Семья большая у
+        вас." - "Трое детей.", not "Понятно.", "И где деньги?", "Ну надеюсь."); a sentence
+        opened by "да"/"нет" answers the client instead."""
+        forms, lemmas = tokens.forms[first:end], tokens.lemmas[first:end]
+        if len(forms) > _YES_NO_WORDS or not self.requests.isdisjoint(lemmas):
+            return False
+        if forms[0] in self.answers:  # "Да, вы не ошибаетесь." answers the client
+            return False
+        persons = {person(f) for f in forms if f not in self.discourse and f not in self.predicates}
+        # "Вы знаете, дом уже сдан": "вы" of a discourse verb addresses no question.
+        addressed = "2per" in persons or any(
+            w in self.address and (k + 1 == len(forms) or forms[k + 1] not in self.discourse)
+            for k, w in enumerate(lemmas)
+        )
+        if "3per" in persons or not addressed:
+            return False
+        if reply.opens_with(self.answers) or self._echoed(lemmas, reply, True):
+            return True
+        said = reply.tokens.lemmas
+        return (
+            last
+            and 0 < len(said) <= _TOPIC_REPLY
+            and said[0] not in self.tags
+            and said[0] not in self.clause_openers
+            and "?" not in reply.text
+        )
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
+        """Each sentence ending in "?", or two when "и"/"или" joins a second question word
+        ("сколько у вас детей и сколько им лет?"); a list that only clarifies the question
+        before ("чем заняты в выходные? Рыбалка, дача?") belongs to it."""
         if "?" not in turn.text:
             return []  # no question mark, no question: most turns of a call
         tokens = turn.tokens
@@ -196,11 +267,50 @@ class QuestionFinder:
                 and not self.tags.issuperset(tokens.lemmas[first:end])
                 and not self._rhetorical(tokens, first, end)
             ):
-                spans.append((first, end - 1))
+                if spans and spans[-1][1] == first - 1 and self._clarifies(turn, first, end):
+                    spans[-1] = (spans[-1][0], end - 1)
+                else:
+                    spans += self._joined(tokens, first, end)
             if end > first:
                 first = end
         # The words as written, from the first to the last, commas kept.
-        return [(a, b, turn.span(a, b) + "?") for a, b in spans]
+        asked = {end - 1 for end, mark in tokens.stops if "?" in mark}
+        return [(a, b, turn.span(a, b) + ("?" if b in asked else "")) for a, b in spans]
+
+    def _clarifies(self, turn: Turn, first: int, end: int) -> bool:
+        """Whether a sentence is a short list of options after a question ("Рыбалка,
+        дача?", "Квартира или дом?"): no question word, verb, opener or address ("вам"), and
+        a comma or "или"."""
+        tokens = turn.tokens
+        forms = tokens.forms[first:end]
+        return (
+            len(forms) <= 4
+            and forms[0] not in self.clause_openers
+            and self.cue_words.isdisjoint(tokens.lemmas[first:end])
+            and self.address.isdisjoint(tokens.lemmas[first:end])
+            and not any(map(person, forms))
+            and ("или" in forms or "," in turn.span(first, end - 1))
+        )
+
+    def _joined(self, tokens: Tokens, first: int, end: int) -> list[tuple[int, int]]:
+        """The words of a question sentence, split where "и" or "или" opens a second question
+        with a question word after a first one that asks on its own ("какой район и какой
+        бюджет?", "как вас зовут и откуда вы?"); "двушку или трёшку?" stays one."""
+        forms, lemmas = tokens.forms, tokens.lemmas
+        parts: list[tuple[int, int]] = []
+        start = first
+        for k in range(first + 2, end - 1):
+            if forms[k] not in _JOINING:
+                continue
+            j = k + 1
+            while j < end - 1 and (forms[j] in self.prepositions or forms[j] in _OPENERS):
+                j += 1
+            head = lemmas[start:k]
+            if lemmas[j] in self.interrogatives and not self.cue_words.isdisjoint(head):
+                parts.append((start, k - 1))
+                start = k + 1
+        parts.append((start, end - 1))
+        return parts
 
     def _rhetorical(self, tokens: Tokens, first: int, end: int) -> bool:
         """Whether a question word is followed by a rhetorical particle ("кто же не хочет
@@ -475,6 +585,15 @@ class QuestionFinder:
         if lemmas[i] in _ALSO_CONJUNCTIONS and rest and "2per" not in rest:
             return False
         return self.self_words.isdisjoint(lemmas[start:])
+
+
+def _char_span(tokens: Tokens, first: int, last: int, offset: int) -> tuple[int, int]:
+    """[start, end) of words first..last in the text, with the marks that close them ("?")."""
+    spans, text = tokens.spans(), tokens.text
+    end = spans[last][1]
+    while end < len(text) and text[end] in _CLOSING:
+        end += 1
+    return offset + spans[first][0], offset + end
 
 
 def _reply(turn: Turn, call: Sequence[Turn]) -> Turn | None:

@@ -28,9 +28,13 @@ class Evidence(NamedTuple):
 
 
 class Question(NamedTuple):
+    """A question the manager asked; `span` is [start, end) of its characters in the text of
+    its utterance, so that two questions of one utterance are told apart."""
+
     utterance: int
     text: str
     category: str
+    span: tuple[int, int]
     start: float | None = None
 
 
@@ -113,7 +117,13 @@ class ScoreResult:
             },
             "items": [i.to_dict() for i in self.items],
             "questions": [
-                {"utterance": q.utterance, "text": q.text, "category": q.category, "start": q.start}
+                {
+                    "utterance": q.utterance,
+                    "text": q.text,
+                    "category": q.category,
+                    "span": list(q.span),
+                    "start": q.start,
+                }
                 for q in self.questions
             ],
             "question_counts": dict(self.question_counts),

@@ -403,3 +403,85 @@ def test_asr_question_word_after_a_noun_that_asks_the_client_stays_a_question(
     question: str,
 ) -> None:
     assert score(dialogue(f"М: {question}", "К: в центре")).questions
+
+
+# --- speech-to-text punctuation: questions closed with a full stop, joined, clarified --------
+
+
+OPENING = ("М: Добрый день, агентство «Юг», Анна.", "К: Здравствуйте.")
+
+
+def asked(*lines: str) -> list[str]:
+    """The manager's questions after an opening turn (where a statement is no question)."""
+    return [q.text for q in score(dialogue(*OPENING, *lines)).questions]
+
+
+def test_yes_no_question_closed_with_a_full_stop_counts_when_the_client_answers() -> None:
+    assert asked("М: Хорошо. Машина у вас своя.", "К: Да, своя.") == ["Машина у вас своя"]
+
+
+def test_yes_no_question_closed_with_a_full_stop_counts_when_the_client_takes_up_the_topic() -> (
+    None
+):
+    result = score(dialogue(*OPENING, "М: Понятно. Семья большая у вас.", "К: Трое детей."))
+    assert [(q.text, q.category) for q in result.questions] == [("Семья большая у вас", "personal")]
+
+
+def test_a_statement_the_client_only_acknowledges_is_no_question() -> None:
+    assert asked("М: Квартира у вас будет с ремонтом.", "К: Понятно, спасибо.") == []
+
+
+def test_a_statement_the_client_answers_with_a_question_is_no_question() -> None:
+    assert asked("М: Вы не должны ничего оплачивать, это гарантия.", "К: И где деньги?") == []
+
+
+def test_the_reason_for_the_call_in_the_managers_opening_turn_is_no_question() -> None:
+    call = dialogue("М: Здравствуйте, агентство «Юг», Анна. Вы оставляли заявку на сайте.",
+                    "К: Да, было дело.")  # fmt: skip
+    assert score(call).questions == ()
+
+
+def test_an_interrupted_question_counts() -> None:
+    assert asked("М: А квартиру вы больше под...", "К: Под себя, жить.") == [
+        "А квартиру вы больше под"
+    ]
+
+
+def test_an_earlier_sentence_opened_by_a_counts_when_the_client_answers_it() -> None:
+    assert asked("М: Хорошо. А вас склон не смущает. Участок на горе.", "К: Нет, нормально.") == [
+        "А вас склон не смущает"
+    ]
+
+
+def test_two_questions_joined_by_i_in_one_sentence_each_count_with_their_spans() -> None:
+    text = "Ясно. Сколько у вас детей и сколько им лет?"
+    result = score(dialogue(f"М: {text}", "К: Двое, пять и семь."))
+    assert [(q.text, q.span) for q in result.questions] == [
+        ("Сколько у вас детей", (6, 25)),
+        ("сколько им лет?", (28, 43)),
+    ]
+    assert [text[a:b] for a, b in (q.span for q in result.questions)] == [
+        "Сколько у вас детей",
+        "сколько им лет?",
+    ]
+
+
+def test_alternatives_joined_by_ili_are_one_question() -> None:
+    assert asked("М: Вам двушку или трёшку?", "К: Двушку.") == ["Вам двушку или трёшку?"]
+
+
+def test_a_clarifying_list_after_a_question_is_part_of_it() -> None:
+    result = score(dialogue("М: А чем заняты в выходные? Рыбалка, дача?", "К: Дача."))
+    assert [(q.text, q.category) for q in result.questions] == [
+        ("А чем заняты в выходные? Рыбалка, дача?", "personal")
+    ]
+
+
+def test_every_question_carries_its_span_within_the_utterance_text() -> None:
+    result = score(dialogue("М: Добрый день! Какой район вы рассматриваете? А бюджет?"))
+    text = result.transcript.utterances[0].text
+    assert [text[a:b] for a, b in (q.span for q in result.questions)] == [
+        "Какой район вы рассматриваете?",
+        "А бюджет?",
+    ]
+    assert result.to_dict()["questions"][1]["span"] == [44, 53]
