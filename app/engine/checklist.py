@@ -141,8 +141,11 @@ class ForbiddenPhrase(_Strict):
     phrase: str
     replacement: str
     match: Patterns
+    # Said in the same sentence, one of these makes a hit information, not the phrase:
+    # "водитель вам позвонит, когда подъедет" is no "вам перезвонят".
+    unless: Patterns
 
-    _v = field_validator("match")(_check_patterns)
+    _v = field_validator("match", "unless")(_check_patterns)
 
     @property
     def patterns(self) -> list[str]:

@@ -37,7 +37,7 @@ def _compile(checklist: Checklist) -> _Compiled:
         lang = checklist.lang
         _COMPILED[key] = _Compiled(
             QuestionFinder.build(checklist.categories, lang, checklist.other_questions),
-            PhraseFinder.build(checklist.forbidden_phrases, lang.get("negations", [])),
+            PhraseFinder.build(checklist.forbidden_phrases, lang),
             PriceFinder.build(lang),
         )
     return _COMPILED[key]

@@ -90,3 +90,48 @@ def test_each_occurrence_counts_once() -> None:
 
 def test_one_request_said_twice_in_a_breath_is_one_hit() -> None:
     assert len(hits("Подождите, пожалуйста, минутку, я проверю.")) == 1
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Я же не говорю, что вы обязаны брать ипотеку.",
+        "Юрист сказал, что вы должны подписать акт, я уточню.",
+        "Многие думают, что вы обязаны платить комиссию, но это не так.",
+        "Водитель вам позвонит, когда подъедет.",
+        "Курьер вам позвонит за полчаса до доставки.",
+    ],
+)
+def test_negated_reported_and_informational_lines_are_not_violations(said: str) -> None:
+    assert hits(said) == []
+
+
+@pytest.mark.parametrize(
+    ("said", "matched"),
+    [
+        ("Я вам говорю, что вы должны подписать.", "вы должны"),
+        ("Я сказала, что вы должны прийти с паспортом.", "вы должны"),
+    ],
+)
+def test_the_managers_own_words_after_saying_are_violations(said: str, matched: str) -> None:
+    assert hits(said) == [("вы должны", matched)]
+
+
+@pytest.mark.parametrize(
+    ("said", "phrase", "matched"),
+    [
+        ("Секунду, сейчас посмотрю.", "подождите", "Секунду"),
+        ("Один момент, сейчас гляну.", "подождите", "Один момент"),
+        ("Не кладите трубку, я уточню.", "подождите", "Не кладите трубку"),
+        ("Вам наберёт наш специалист.", "вам перезвонят", "Вам наберёт"),
+        ("Честно, без понятия.", "я не знаю", "без понятия"),
+    ],
+)
+def test_paraphrases_of_a_phrase_family_are_violations(
+    said: str, phrase: str, matched: str
+) -> None:
+    assert hits(said) == [(phrase, matched)]
+
+
+def test_a_phrase_in_the_clients_speech_is_never_a_violation() -> None:
+    assert hits("Хорошо, записал.", "К: Секунду, не кладите трубку, я без понятия.") == []
