@@ -14,7 +14,11 @@ user would call it. The engine's answer is compared with the hand labels:
 * violations: precision and recall of the forbidden phrases, matched as a multiset on
   (utterance index, canonical phrase), summed over the files (micro average);
 * items: accuracy of `passed` over the (file, item) pairs that carry a label
-  (greeting, recording_disclosure, no_exact_price, viewing_booked);
+  (greeting, recording_disclosure, no_exact_price, viewing_booked) — the item agreement;
+* questions matched by utterance: the labels' `question_marks` and the engine's `questions` as
+  multisets of utterance indices per file; question recall and precision are the matches summed
+  over the files (micro average), category recall matches (utterance, category) pairs; the
+  share of (file, category) counts within ±1 of the label; violation F1 from P and R above;
 * corpus size, and the core count: the number of full sales calls (`kind: call`), as opposed
   to complaint calls and one-point snippets.
 
@@ -28,12 +32,15 @@ Run it
     uv run python bench/corpus_eval.py             # tables
     uv run python bench/corpus_eval.py --verbose   # plus every mismatch, file by file
     uv run python bench/corpus_eval.py --json      # the overall figures as one JSON object
+    uv run python bench/corpus_eval.py --files 156-        # a subset: numbers, ranges, a list
+    uv run python bench/corpus_eval.py --files 1-155,160   # (a file's number is its prefix)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -74,8 +81,30 @@ def load_labels(path: Path = LABELS) -> list[dict[str, Any]]:
         e.setdefault("kind", "call")
         e.setdefault("violations", [])
         e.setdefault("items", {})
+        e.setdefault("question_marks", [])
         e["questions"] = {c: int(e.get("questions", {}).get(c, 0)) for c in CATEGORIES}
     return entries
+
+
+def file_numbers(spec: str) -> set[int]:
+    """The file numbers of `--files`: comma-separated numbers and ranges, open ends allowed
+    (`156-`, `-155`, `138-155,160`)."""
+    numbers: set[int] = set()
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        m = re.fullmatch(r"(\d*)\s*(-?)\s*(\d*)", part)
+        if not m or not (m.group(1) or m.group(3)) or (not m.group(2) and not m.group(1)):
+            raise ValueError(f"--files: {part!r} is not a number or a range like 156- or 1-155")
+        lo = int(m.group(1) or 1)
+        hi = int(m.group(3) or (10**6 if m.group(2) else lo))
+        numbers.update(range(lo, hi + 1))
+    if not numbers:
+        raise ValueError("--files: no file numbers given")
+    return numbers
+
+
+def select(entries: Sequence[dict[str, Any]], numbers: set[int]) -> list[dict[str, Any]]:
+    """The entries whose file name starts with one of `numbers` (`156_…`)."""
+    return [e for e in entries if int(e["file"].split("_", 1)[0]) in numbers]
 
 
 def score_file(entry: dict[str, Any], corpus: Path = CORPUS) -> dict[str, Any]:
@@ -108,6 +137,7 @@ class FileEval:
     fn: list[tuple[int, str]]  # labelled but not found
     items: list[tuple[str, bool, bool | None]]  # (key, expected, got) for labelled items
     questions: list[dict[str, Any]] = field(default_factory=list)  # the engine's questions
+    marks: list[tuple[int, str]] = field(default_factory=list)  # labelled (utterance, category)
     error: str | None = None
 
     @property
@@ -125,6 +155,40 @@ class FileEval:
     @property
     def items_ok(self) -> bool:
         return all(exp == got for _k, exp, got in self.items)
+
+    @property
+    def marks_got(self) -> list[tuple[int, str]]:
+        return [(int(q["utterance"]), str(q["category"])) for q in self.questions]
+
+    @property
+    def question_hits(self) -> int:
+        """Labelled questions the engine found on the same utterance (multiset match)."""
+        return _overlap([u for u, _c in self.marks], [u for u, _c in self.marks_got])
+
+    @property
+    def category_hits(self) -> int:
+        """Labelled questions found on the same utterance with the same category."""
+        return _overlap(self.marks, self.marks_got)
+
+    @property
+    def question_misses(self) -> list[tuple[int, str]]:
+        return sorted((Counter(self.marks) - Counter(self.marks_got)).elements())
+
+    @property
+    def question_extras(self) -> list[dict[str, Any]]:
+        left = Counter(self.marks)
+        extras = []
+        for q in self.questions:
+            key = (int(q["utterance"]), str(q["category"]))
+            if left[key] > 0:
+                left[key] -= 1
+            else:
+                extras.append(q)
+        return extras
+
+
+def _overlap(a: Iterable[Any], b: Iterable[Any]) -> int:
+    return sum((Counter(a) & Counter(b)).values())
 
 
 def compare(entry: dict[str, Any], result: dict[str, Any]) -> FileEval:
@@ -165,6 +229,7 @@ def compare(entry: dict[str, Any], result: dict[str, Any]) -> FileEval:
         fn=fn,
         items=items,
         questions=list(result.get("questions") or []),
+        marks=[(int(m["utterance"]), str(m["category"])) for m in entry["question_marks"]],
         error=error,
     )
 
@@ -201,6 +266,10 @@ def metrics(evals: Iterable[FileEval]) -> dict[str, Any]:
     fp = sum(len(e.fp) for e in ev)
     fn = sum(len(e.fn) for e in ev)
     item_pairs = [(exp, got) for e in ev for _k, exp, got in e.items]
+    marked = sum(len(e.marks) for e in ev)
+    asked = sum(len(e.questions) for e in ev)
+    hits = sum(e.question_hits for e in ev)
+    v_precision, v_recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     return {
         "files": n,
         "core_calls": sum(1 for e in ev if e.kind == "call"),
@@ -211,10 +280,20 @@ def metrics(evals: Iterable[FileEval]) -> dict[str, Any]:
         "questions_expected": {c: sum(e.q_expected[c] for e in ev) for c in CATEGORIES},
         "questions_got": {c: sum(e.q_got[c] for e in ev) for c in CATEGORIES},
         "violations": {"expected": tp + fn, "found": tp + fp, "tp": tp, "fp": fp, "fn": fn},
-        "violation_precision": _ratio(tp, tp + fp),
-        "violation_recall": _ratio(tp, tp + fn),
+        "violation_precision": v_precision,
+        "violation_recall": v_recall,
+        "violation_f1": _ratio(2 * v_precision * v_recall, v_precision + v_recall),
         "items_labelled": len(item_pairs),
         "item_accuracy": _ratio(sum(exp == got for exp, got in item_pairs), len(item_pairs)),
+        "questions_marked": marked,
+        "questions_found": asked,
+        "question_recall": _ratio(hits, marked),
+        "question_precision": _ratio(hits, asked),
+        "category_recall": _ratio(sum(e.category_hits for e in ev), marked),
+        "category_counts_within_1": _ratio(
+            sum(abs(e.q_got[c] - e.q_expected[c]) <= 1 for e in ev for c in CATEGORIES),
+            n * len(CATEGORIES),
+        ),
     }
 
 
@@ -258,8 +337,18 @@ def _row(name: str, m: dict[str, Any]) -> str:
     )
 
 
+def _by_utterance_row(name: str, m: dict[str, Any]) -> str:
+    return (
+        f"{name:<15} {m['files']:>3} {m['questions_marked']:>4}/{m['questions_found']:<4} "
+        f"{m['question_recall']:>5.2f} {m['question_precision']:>5.2f} "
+        f"{m['category_recall']:>5.2f} {m['category_counts_within_1']:>5.2f} "
+        f"{m['violation_f1']:>5.2f} {m['item_accuracy']:>5.2f} {m['manager_accuracy']:>5.2f}"
+    )
+
+
 def report(evals: Sequence[FileEval], verbose: bool = False) -> str:
     overall = metrics(evals)
+    families = sorted(by_family(evals).items())
     lines = [
         "callqa corpus evaluation: score(path.read_bytes()) with the default checklist",
         f"corpus: {overall['files']} files, core count {overall['core_calls']} sales calls "
@@ -269,9 +358,19 @@ def report(evals: Sequence[FileEval], verbose: bool = False) -> str:
         f"{'family':<15} {'n':>3} {'core':>4} {'mgr':>5} {'MAE e':>5} {'p':>5} {'m':>5} "
         f"{'o':>5} {'total':>5}  {'vP':>4} {'vR':>4} {'exp/got':>7}  items acc/n",
     ]
-    for fam, m in sorted(by_family(evals).items()):
+    for fam, m in families:
         lines.append(_row(fam, m))
     lines.append(_row("OVERALL", overall))
+    lines += [
+        "",
+        "questions matched by utterance (q = question, cat = (utterance, category), "
+        "±1 = (file, category) counts within one):",
+        f"{'family':<15} {'n':>3} {'lab/got':>9} {'qR':>5} {'qP':>5} {'catR':>5} {'±1':>5} "
+        f"{'vF1':>5} {'items':>5} {'mgr':>5}",
+    ]
+    for fam, m in families:
+        lines.append(_by_utterance_row(fam, m))
+    lines.append(_by_utterance_row("OVERALL", overall))
     lines.append("")
     qe, qg = overall["questions_expected"], overall["questions_got"]
     lines.append(
@@ -309,6 +408,10 @@ def _mismatches(e: FileEval) -> list[str]:
     if not e.questions_ok:
         out.append(f"  questions: expected {_counts(e.q_expected)}, got {_counts(e.q_got)}")
         out += [f"    [{q['utterance']}] {q['category']:<10} {q['text']}" for q in e.questions]
+    for utt, category in e.question_misses:
+        out.append(f"  question missed: [{utt}] {category}")
+    for q in e.question_extras:
+        out.append(f"  question extra:  [{q['utterance']}] {q['category']:<10} {q['text']}")
     for utt, phrase in e.fn:
         out.append(f"  violation missed: [{utt}] {phrase!r}")
     for utt, phrase, matched in e.fp:
@@ -323,8 +426,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--verbose", action="store_true", help="list every mismatch")
     parser.add_argument("--json", action="store_true", help="print the overall figures as JSON")
+    parser.add_argument(
+        "--files",
+        metavar="N",
+        help="only these file numbers: 156-, -155, 138-155,160 (ranges, lists)",
+    )
     args = parser.parse_args(argv)
-    evals = evaluate_corpus()
+    entries = load_labels()
+    if args.files:
+        try:
+            entries = select(entries, file_numbers(args.files))
+        except ValueError as exc:
+            parser.error(str(exc))
+    evals = evaluate_corpus(entries)
     if args.json:
         out = metrics(evals)
         out["by_family"] = by_family(evals)

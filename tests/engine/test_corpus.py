@@ -1,7 +1,8 @@
 """The engine against the labelled corpus (tests/data/corpus, rules in its README).
 
 The labels and the metric code come from `bench/corpus_eval.py` (loaded by path, so there is
-one copy of the code); the thresholds are its `THRESHOLDS`.
+one copy of the code); the thresholds are its `THRESHOLDS`, asserted on the files before the
+held-out set of issue 13.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def _load_bench() -> ModuleType:
 bench = _load_bench()
 LABELS: list[dict[str, Any]] = bench.load_labels()
 BY_FILE = {e["file"]: e for e in LABELS}
+# Issue 13's held-out set (156-191, telephone speech-to-text in five domains): every file must
+# parse, its figures are printed by `bench/corpus_eval.py --files 156-`; its thresholds come
+# with the engine fixes of that issue.
+HELD_OUT = bench.select(LABELS, bench.file_numbers("156-"))
+ASSERTED = [e for e in LABELS if e not in HELD_OUT]
 
 
 @cache
@@ -41,7 +47,7 @@ def evaluated(name: str) -> Any:
 
 @cache
 def overall() -> dict[str, Any]:
-    figures: dict[str, Any] = bench.metrics(evaluated(e["file"]) for e in LABELS)
+    figures: dict[str, Any] = bench.metrics(evaluated(e["file"]) for e in ASSERTED)
     return figures
 
 
@@ -52,11 +58,16 @@ def test_corpus_is_complete() -> None:
     assert len(LABELS) >= 48
 
 
-@pytest.mark.parametrize("name", sorted(BY_FILE))
+@pytest.mark.parametrize("name", sorted(e["file"] for e in ASSERTED))
 def test_file_parses_and_yields_the_labelled_manager(name: str) -> None:
     result = evaluated(name)
     assert result.error is None, result.error
     assert result.manager_got == result.manager_expected
+
+
+@pytest.mark.parametrize("name", sorted(e["file"] for e in HELD_OUT))
+def test_held_out_file_parses(name: str) -> None:
+    assert evaluated(name).error is None
 
 
 def test_manager_accuracy() -> None:

@@ -32,10 +32,11 @@ One non-empty source line is one utterance (one text line, one cue, one JSON ele
 ``srt_dash`` the parts of a line separated by `` || `` become the dash lines of one cue. In
 ``text``/``asr`` a line without a known speaker prefix is written as is and continues the
 previous speaker. The script writes the output files and ``labels.yaml`` (utterance indices are
-computed here, so they cannot drift from the files) and checks the marks: only in the manager's
-lines, canonical phrases only, and, where the output keeps punctuation, exactly one question mark
-per question mark. It also warns where a rough pattern list of the forbidden phrases disagrees
-with the marks, so that every warning is a decision the labeller has looked at.
+computed here, so they cannot drift from the files; ``question_marks`` lists every counted
+question as its utterance index and category, one entry per mark) and checks the marks: only
+in the manager's lines, canonical phrases only, and, where the output keeps punctuation, exactly
+one question mark per question mark. It also warns where a rough pattern list of the forbidden
+phrases disagrees with the marks, so that every warning is a decision the labeller has looked at.
 
 The test and the bench read only the generated files and ``labels.yaml``.
 """
@@ -683,11 +684,10 @@ def kind(call: Call) -> str:
 def label_entry(call: Call) -> str:
     m = call.meta
     q = {c: 0 for c in CATS.values()}
-    viols = []
-    for i, ln in enumerate(call.lines):
-        for c in ln.questions:
-            q[c] += 1
-        viols += [(i, v) for v in ln.violations]
+    marks = [(i, c) for i, ln in enumerate(call.lines) for c in ln.questions]
+    viols = [(i, v) for i, ln in enumerate(call.lines) for v in ln.violations]
+    for _i, c in marks:
+        q[c] += 1
     out = [
         f"- file: {m['file']}",
         f"  format: {FAMILY[call.fmt]}",
@@ -695,6 +695,11 @@ def label_entry(call: Call) -> str:
         f"  manager: {yq(m['manager'])}",
     ]
     out.append("  questions: {" + ", ".join(f"{k}: {v}" for k, v in q.items()) + "}")
+    if marks:
+        out.append("  question_marks:")
+        out += [f"    - {{utterance: {i}, category: {c}}}" for i, c in marks]
+    else:
+        out.append("  question_marks: []")
     if viols:
         out.append("  violations:")
         out += [f"    - {{utterance: {i}, phrase: {yq(v)}}}" for i, v in viols]
