@@ -92,6 +92,10 @@ class GreetingItem(_Item):
     names_from_dictionary: bool = False
     # A name in quotes in the manager's first turn is the company ("«Балтик Хаус», Артём").
     company_in_quotes: bool = False
+    # Words said right before the manager's given name in the first turn are the company
+    # ("Автоцентр Север, Игорь", "пицца сити анна слушаю"), back to one of these greeting,
+    # role and introduction words (given: the rule is on).
+    company_before_name: list[str] = Field(default_factory=list)
 
     _v = field_validator("name", "company")(_check_patterns)
 
@@ -106,6 +110,8 @@ class BookingItem(_Item):
     # A manager's turn opening with one of these fixes the time the client's answer gave
     # ("Давайте двадцать седьмое, в десять").
     proposals: list[str] = Field(default_factory=list)
+    # A client's time with one of these is no answer to an invitation: "Может, на выходных".
+    hedges: list[str] = Field(default_factory=list)
 
     _v = field_validator("events", "times")(_check_patterns)
 

@@ -147,6 +147,18 @@ def is_given_name(form: str) -> bool:
     return _remember(_names, form, lambda f: _is_russian(f) and "Name" in _morph().parse(f)[0].tag)
 
 
+def may_be_given_name(form: str) -> bool:
+    """Whether any parse of the form is a first name ("роман" is first a novel)."""
+    return _remember(
+        _maybe_names,
+        form,
+        lambda f: _is_russian(f) and any("Name" in p.tag for p in _morph().parse(f)),
+    )
+
+
+_maybe_names: dict[str, bool] = {}
+
+
 def first_form(text: str) -> str | None:
     """The first word of `text` as `tokenize` gives it, without splitting the rest: a reply's
     first word ("да", "нет") is often all that is asked of a client's turn."""
