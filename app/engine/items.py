@@ -251,8 +251,10 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
             )
             if not asked or agreed or not agreement:
                 return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
-        elif has_time(before) or has_time(manager_then) or (
-            has_time(client_after) and not _hedged(client_after, hedges)
+        elif (
+            has_time(before)
+            or has_time(manager_then)
+            or (has_time(client_after) and not _hedged(client_after, hedges))
         ):
             return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
     return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
@@ -268,9 +270,9 @@ def _sentence_end(tokens: Tokens, i: int) -> int:
     return next((end - 1 for end, _ in tokens.stops if end > i), len(tokens) - 1)
 
 
-def _hedged(turn: Turn, hedges: frozenset[str]) -> bool:
+def _hedged(turn: Turn | None, hedges: frozenset[str]) -> bool:
     """Whether the client only maybe names a time: "Может, на выходных. Подумаю."."""
-    return not hedges.isdisjoint(turn.tokens.forms)
+    return turn is not None and not hedges.isdisjoint(turn.tokens.forms)
 
 
 def _sentence_start(tokens: Tokens, i: int) -> int:
