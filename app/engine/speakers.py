@@ -75,6 +75,8 @@ _CUE_KINDS = {
 }
 
 
+_NAMED_WITH = frozenset({"names the company", "offers help"})
+
 # Without any greeting cue, a lead this large (asks every question and speaks first) is clear.
 _CLEAR_MARGIN = 2.0
 
@@ -137,6 +139,10 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             if m.pattern.value == "offers help" or not turn.tokens.in_question(m.first)
         ]
         kinds_said = {str(m.pattern.value) for m in matches}
+        # "клиника здоровье регистратура марина", "автомир восток максим слушаю": a given
+        # name said with the company or an offer of help introduces the speaker.
+        if not kinds_said.isdisjoint(_NAMED_WITH) and any(map(is_given_name, turn.tokens.forms)):
+            kinds_said.add("introduces self")
         if sum(seen.values()) == 1:  # "Отдел продаж «Юг», Эльвира, здравствуйте."
             opens_with_company = "names the company" in kinds_said and (
                 "introduces self" in kinds_said or any(map(is_given_name, turn.tokens.forms))
