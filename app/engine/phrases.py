@@ -21,13 +21,16 @@ from app.engine.checklist import ForbiddenPhrase
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import Violation
 from app.engine.speech import Turn
-from app.engine.text import fold, lemma, person
+from app.engine.text import Tokens, fold, lemma, person
 
 _GAP = 1  # one inserted word: "вы меня неправильно поняли"
 _FUZZY_CUTOFF = 86.0
 _MIN_FUZZY_LEN = 6
 _MAX_WINDOW = 4
-_SELF = frozenset({"я", "мы"})  # the speaker of a verb of saying: his own words, not reported
+_SELF = frozenset({"я", "мы"})
+_QUOTING = frozenset(
+    ':«"“„'
+)  # marks that open reported words  # the speaker of a verb of saying: his own words, not reported
 _REPEAT_GAP = 2  # words between two hits of one phrase that still make one request
 
 
@@ -125,22 +128,30 @@ class PhraseFinder:
         return any(forms[i] in self.negations for i in skipped)
 
     def _reported(self, turn: Turn, first: int) -> bool:
-        """Whether the match follows "что"/"будто" after a verb of saying or thinking that is
-        negated or not the manager's own ("я же не говорю, что вы обязаны", "многие думают,
-        что вы должны"); "я вам говорю, что вы должны", "я сказала, что вы должны" are said."""
-        forms, lemmas = turn.tokens.forms, turn.tokens.lemmas
-        for c in range(first - 1, max(-1, first - 3), -1):
-            if forms[c] not in self.conjunctions:
-                continue
-            for v in range(c - 1, max(-1, c - 4), -1):
-                if lemmas[v] not in self.reporting:
-                    continue
-                before = range(max(0, v - 2), v)
-                if any(forms[k] in self.negations for k in before):
-                    return True
-                own = person(forms[v]) == "1per" or any(forms[k] in _SELF for k in before)
-                return not own
+        """Whether the match follows "что"/"будто", a colon or an opening quote after a verb
+        of saying or thinking that is negated or not the manager's own ("я же не говорю, что
+        вы обязаны", "я вам никогда не скажу «я не знаю»", "клиенты говорят: «вы не правы»");
+        "я вам говорю, что вы должны", "я сказала, что вы должны" are said."""
+        tokens = turn.tokens
+        forms, lemmas = tokens.forms, tokens.lemmas
+        opener = None
+        for k in range(first, max(0, first - 2), -1):
+            if k < first and forms[k] in self.conjunctions:
+                opener = k
+                break
+            if k > 0 and _QUOTING.intersection(_between(tokens, k - 1, k)):
+                opener = k
+                break
+        if opener is None:
             return False
+        for v in range(opener - 1, max(-1, opener - 4), -1):
+            if lemmas[v] not in self.reporting:
+                continue
+            before = range(max(0, v - 2), v)
+            if any(forms[k] in self.negations for k in before):
+                return True
+            own = person(forms[v]) == "1per" or any(forms[k] in _SELF for k in before)
+            return not own
         return False
 
     def _excused(self, turn: Turn, first: int, owner: object) -> bool:
@@ -191,6 +202,12 @@ class PhraseFinder:
             taken.append((first, last))
             hits.append((first, last, n))
         return hits
+
+
+def _between(tokens: Tokens, a: int, b: int) -> str:
+    """The text between word `a` and word `b`: spaces and marks (":", "«")."""
+    spans = tokens.spans()
+    return tokens.text[spans[a][1] : spans[b][0]]
 
 
 def _overlaps(taken: list[tuple[int, int]], first: int, last: int) -> bool:
