@@ -16,7 +16,17 @@ from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Tokens, ends_sentence, fold, is_noun, lemma, person, persons_of
+from app.engine.text import (
+    Tokens,
+    ends_sentence,
+    fold,
+    has_digit,
+    is_noun,
+    is_verb,
+    lemma,
+    person,
+    persons_of,
+)
 
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
@@ -188,7 +198,7 @@ class QuestionFinder:
         the question (the whole sentence) and the sentence's character offset in the turn."""
         tokens = turn.tokens
         stops, n = tokens.stops, len(tokens)
-        found = []
+        found: list[tuple[Turn, list[tuple[int, int, str]], int]] = []
         first = 0
         for at, (end, mark) in enumerate(stops):
             start, first = first, end
@@ -199,48 +209,71 @@ class QuestionFinder:
                 tokens.forms[start] != "а" or any("?" in m for _, m in stops[at + 1 :])
             ):
                 continue
-            lemmas = tokens.lemmas[start:end]
-            if "1per" in persons_of(tokens.forms[start:end]) or not self.self_words.isdisjoint(
-                lemmas
-            ):
+            forms, lemmas = tokens.forms[start:end], tokens.lemmas[start:end]
+            if "1per" in persons_of(forms):
                 continue
             text = turn.span(start, end - 1)
             sentence = Turn(turn.position, replace(turn.utterance, text=text))
             if self.cue_words.isdisjoint(lemmas[:_CUE_REACH]):  # most: no question word
-                asks = not opening and self._yes_no_closed(tokens, start, end, reply, last)
+                asks = (
+                    not opening
+                    and not self._speaks_of_self(forms, lemmas)
+                    and self._yes_no_closed(sentence, reply, last, alone=not found)
+                )
             else:
                 # After a comma a question word opens a clause of a statement: "…, где был рынок".
                 head = len(text.split(",", 1)[0].split())
-                asks = not self.cue_words.isdisjoint(lemmas[:head]) and bool(
-                    self._by_cues(sentence)
+                asks = (
+                    self.self_words.isdisjoint(lemmas)
+                    and not self.cue_words.isdisjoint(lemmas[:head])
+                    and bool(self._by_cues(sentence))
                 )
             if asks:
                 found.append((sentence, [(0, end - start - 1, text)], tokens.spans()[start][0]))
         return found
 
-    def _yes_no_closed(self, tokens: Tokens, first: int, end: int, reply: Turn, last: bool) -> bool:
+    def _speaks_of_self(self, forms: list[str], lemmas: list[str]) -> bool:
+        """Whether the manager speaks of himself ("я", "мы", "наш"); "у нас" (at our firm) in
+        "вы у нас раньше наблюдались" does not count."""
+        return any(
+            w in self.self_words and not (forms[k] == "нас" and k > 0 and forms[k - 1] == "у")
+            for k, w in enumerate(lemmas)
+        )
+
+    def _yes_no_closed(self, sentence: Turn, reply: Turn, last: bool, alone: bool) -> bool:
         """Whether a short sentence without a question word, closed with a full stop, asks
-        yes or no: it addresses the client ("у вас", "вы", a second-person verb other than
-        "смотрите", "знаете"), has no third-person verb but a predicate word ("Вам подходит.")
-        and asks for nothing ("пришлите"); the client answers "да"/"нет", echoes it ("Машина
-        у вас своя." - "Своя.") or, after the turn's last sentence, takes up the topic in a
-        few words that are no acknowledgement, no question and no "ну …" ("Семья большая у
-        вас." - "Трое детей.", not "Понятно.", "И где деньги?", "Ну надеюсь."); a sentence
-        opened by "да"/"нет" answers the client instead."""
-        forms, lemmas = tokens.forms[first:end], tokens.lemmas[first:end]
+        yes or no. It asks for nothing ("пришлите"), does not open with "да"/"нет" (it answers
+        the client then: "Да, вы не ошибаетесь.") and has no third-person verb in the present
+        ("Дом сдаётся в этом году."). Addressed to the client ("у вас", "вы", a second-person
+        verb other than "смотрите", "знаете"), it asks when the client answers "да"/"нет",
+        echoes it ("Машина у вас своя." - "Своя.") or, after the turn's last sentence, takes
+        up the topic in a few words that are no acknowledgement, no question and no "ну …"
+        ("Семья большая у вас." - "Трое детей.", not "Понятно.", "И где деньги?"). Else it
+        must be the turn's only such sentence, with a verb or predicate word and no digits,
+        and the client must answer "да"/"нет" or echo it ("Раньше ипотеку брали." - "Нет")."""
+        tokens = sentence.tokens
+        forms, lemmas = tokens.forms, tokens.lemmas
         if len(forms) > _YES_NO_WORDS or not self.requests.isdisjoint(lemmas):
             return False
-        if forms[0] in self.answers:  # "Да, вы не ошибаетесь." answers the client
+        if forms[0] in self.answers:
             return False
         persons = {person(f) for f in forms if f not in self.discourse and f not in self.predicates}
+        if "3per" in persons:
+            return False
         # "Вы знаете, дом уже сдан": "вы" of a discourse verb addresses no question.
         addressed = "2per" in persons or any(
             w in self.address and (k + 1 == len(forms) or forms[k + 1] not in self.discourse)
             for k, w in enumerate(lemmas)
         )
-        if "3per" in persons or not addressed:
-            return False
-        if reply.opens_with(self.answers) or self._echoed(lemmas, reply, True):
+        answered = reply.opens_with(self.answers) or self._echoed(lemmas, reply, True)
+        if not addressed:
+            return (
+                answered
+                and alone
+                and not has_digit(sentence.text)
+                and any(f in self.predicates or is_verb(f) for f in forms)
+            )
+        if answered:
             return True
         said = reply.tokens.lemmas
         return (

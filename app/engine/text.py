@@ -139,6 +139,15 @@ def is_noun(form: str) -> bool:
     return _remember(_nouns, form, lambda f: _is_russian(f) and "NOUN" in _morph().parse(f)[0].tag)
 
 
+_verbs: dict[str, bool] = {}
+
+
+def is_verb(form: str) -> bool:
+    """Whether the dictionary's best parse of the form is a finite verb, past tense too
+    ("брали", "открывали")."""
+    return _remember(_verbs, form, lambda f: _is_russian(f) and "VERB" in _morph().parse(f)[0].tag)
+
+
 _names: dict[str, bool] = {}
 
 

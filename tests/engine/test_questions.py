@@ -485,3 +485,32 @@ def test_every_question_carries_its_span_within_the_utterance_text() -> None:
         "А бюджет?",
     ]
     assert result.to_dict()["questions"][1]["span"] == [44, 53]
+
+
+def test_a_statement_like_question_about_the_past_counts_when_the_client_answers_no() -> None:
+    result = score(dialogue(*OPENING, "М: Отлично. Раньше ипотеку брали.", "К: Нет, первый раз."))
+    assert [(q.text, q.category) for q in result.questions] == [
+        ("Раньше ипотеку брали", "expertise")
+    ]
+
+
+def test_at_our_firm_does_not_make_the_manager_speak_of_himself() -> None:
+    assert asked("М: Наталья, вы у нас раньше наблюдались.", "К: Да, два года назад.") == [
+        "Наталья, вы у нас раньше наблюдались"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [
+        ("Апартаменты от 25 метров.", "К: Да."),
+        ("Ну, не первый, наверное.", "К: Да."),
+        ("А вас склон не смущает. Участок на горе.", "К: Нет, нормально."),
+    ],
+)
+def test_a_statement_not_addressed_to_the_client_needs_to_stand_alone_without_digits(
+    said: str, reply: str
+) -> None:
+    assert "Участок на горе" not in asked(f"М: {said}", reply)
+    assert "Апартаменты от 25 метров" not in asked(f"М: {said}", reply)
+    assert "Ну, не первый, наверное" not in asked(f"М: {said}", reply)
