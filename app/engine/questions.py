@@ -20,7 +20,6 @@ from app.engine.text import (
     Tokens,
     ends_sentence,
     fold,
-    has_digit,
     is_noun,
     is_verb,
     lemma,
@@ -210,26 +209,26 @@ class QuestionFinder:
             ):
                 continue
             forms, lemmas = tokens.forms[start:end], tokens.lemmas[start:end]
-            if "1per" in persons_of(forms):
-                continue
-            text = turn.span(start, end - 1)
-            sentence = Turn(turn.position, replace(turn.utterance, text=text))
             if self.cue_words.isdisjoint(lemmas[:_CUE_REACH]):  # most: no question word
-                asks = (
-                    not opening
-                    and not self._speaks_of_self(forms, lemmas)
-                    and self._yes_no_closed(sentence, reply, last, alone=not found)
-                )
+                if (
+                    opening
+                    or not self._yes_no_closed(forms, lemmas, reply, last, alone=not found)
+                    or "1per" in persons_of(forms)
+                    or self._speaks_of_self(forms, lemmas)
+                ):
+                    continue
+                text = turn.span(start, end - 1)
+                sentence = Turn(turn.position, replace(turn.utterance, text=text))
             else:
+                if "1per" in persons_of(forms) or not self.self_words.isdisjoint(lemmas):
+                    continue
+                text = turn.span(start, end - 1)
+                sentence = Turn(turn.position, replace(turn.utterance, text=text))
                 # After a comma a question word opens a clause of a statement: "…, где был рынок".
                 head = len(text.split(",", 1)[0].split())
-                asks = (
-                    self.self_words.isdisjoint(lemmas)
-                    and not self.cue_words.isdisjoint(lemmas[:head])
-                    and bool(self._by_cues(sentence))
-                )
-            if asks:
-                found.append((sentence, [(0, end - start - 1, text)], tokens.spans()[start][0]))
+                if self.cue_words.isdisjoint(lemmas[:head]) or not self._by_cues(sentence):
+                    continue
+            found.append((sentence, [(0, end - start - 1, text)], tokens.spans()[start][0]))
         return found
 
     def _speaks_of_self(self, forms: list[str], lemmas: list[str]) -> bool:
@@ -240,7 +239,9 @@ class QuestionFinder:
             for k, w in enumerate(lemmas)
         )
 
-    def _yes_no_closed(self, sentence: Turn, reply: Turn, last: bool, alone: bool) -> bool:
+    def _yes_no_closed(
+        self, forms: list[str], lemmas: list[str], reply: Turn, last: bool, alone: bool
+    ) -> bool:
         """Whether a short sentence without a question word, closed with a full stop, asks
         yes or no. It asks for nothing ("пришлите"), does not open with "да"/"нет" (it answers
         the client then: "Да, вы не ошибаетесь.") and has no third-person verb in the present
@@ -251,12 +252,19 @@ class QuestionFinder:
         ("Семья большая у вас." - "Трое детей.", not "Понятно.", "И где деньги?"). Else it
         must be the turn's only such sentence, with a verb or predicate word and no digits,
         and the client must answer "да"/"нет" or echo it ("Раньше ипотеку брали." - "Нет")."""
-        tokens = sentence.tokens
-        forms, lemmas = tokens.forms, tokens.lemmas
-        if len(forms) > _YES_NO_WORDS or not self.requests.isdisjoint(lemmas):
+        if len(forms) > _YES_NO_WORDS or forms[0] in self.answers:
             return False
-        if forms[0] in self.answers:
-            return False
+        answered = reply.opens_with(self.answers) or self._echoed(lemmas, reply, True)
+        said = reply.tokens.lemmas
+        took_up = (
+            last
+            and 0 < len(said) <= _TOPIC_REPLY
+            and said[0] not in self.tags
+            and said[0] not in self.clause_openers
+            and "?" not in reply.text
+        )
+        if not (answered or took_up) or not self.requests.isdisjoint(lemmas):
+            return False  # most statements: the client only acknowledges or goes on
         persons = {person(f) for f in forms if f not in self.discourse and f not in self.predicates}
         if "3per" in persons:
             return False
@@ -265,23 +273,13 @@ class QuestionFinder:
             w in self.address and (k + 1 == len(forms) or forms[k + 1] not in self.discourse)
             for k, w in enumerate(lemmas)
         )
-        answered = reply.opens_with(self.answers) or self._echoed(lemmas, reply, True)
-        if not addressed:
-            return (
-                answered
-                and alone
-                and not has_digit(sentence.text)
-                and any(f in self.predicates or is_verb(f) for f in forms)
-            )
-        if answered:
+        if addressed:
             return True
-        said = reply.tokens.lemmas
         return (
-            last
-            and 0 < len(said) <= _TOPIC_REPLY
-            and said[0] not in self.tags
-            and said[0] not in self.clause_openers
-            and "?" not in reply.text
+            answered
+            and alone
+            and not any(map(str.isdigit, forms))
+            and any(f in self.predicates or is_verb(f) for f in forms)
         )
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
@@ -330,6 +328,8 @@ class QuestionFinder:
         with a question word after a first one that asks on its own ("какой район и какой
         бюджет?", "как вас зовут и откуда вы?"); "двушку или трёшку?" stays one."""
         forms, lemmas = tokens.forms, tokens.lemmas
+        if _JOINING.isdisjoint(forms[first + 2 : end - 1]):
+            return [(first, end - 1)]  # most questions: no "и", no "или"
         parts: list[tuple[int, int]] = []
         start = first
         for k in range(first + 2, end - 1):
