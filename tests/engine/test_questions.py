@@ -38,6 +38,15 @@ def categories(*lines: str) -> list[str]:
         ("А работаете где?", "personal"),
         ("Ну а по деньгам как?", "expertise"),
         ("То есть вас будет шестеро?", "expertise"),
+        # past experience with the product and the need in other trades (issue 13)
+        ("Раньше ипотеку брали?", "expertise"),
+        ("А что в прошлый раз не устроило?", "expertise"),
+        ("Вы у нас уже заказывали?", "expertise"),
+        ("А «Поло» чем не устраивал?", "expertise"),
+        ("Какой лимит по карте вам удобен?", "expertise"),
+        ("А что беспокоит?", "expertise"),
+        ("Комплектацию какую смотрели?", "expertise"),
+        ("А что любите готовить?", "personal"),
         ("Когда хотите переехать?", "expertise"),
     ],
 )
