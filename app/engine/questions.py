@@ -40,6 +40,7 @@ _STATEMENT_ENDS = frozenset({".", "...", "…"})  # a question written as a stat
 _YES_NO_WORDS = 8  # a yes/no question written with a full stop is short
 _CUE_REACH = 5  # a question word this near its start: "а на работу вам куда ездить"
 _TOPIC_REPLY = 8  # words of a client's reply that takes up a question's topic
+_SELF_ANSWER_WORDS = 5  # the manager's own answer right after his question is short
 _JOINING = frozenset({"и", "или"})  # join two questions in one sentence
 _OPENERS = frozenset(
     {"а", "ещё", "еще", "вот"}
@@ -76,6 +77,7 @@ class QuestionFinder:
     # one index; each pattern's value names its list.
     cue_phrases: Matcher
     rhetorical_questions: Matcher  # that list alone, for sentences with a question mark
+    call_reasons: frozenset[str]  # lemmas of the opener's reason for the call: "заявка"
 
     @classmethod
     def build(
@@ -128,6 +130,7 @@ class QuestionFinder:
             rhetorical_questions=Matcher(
                 compile_pattern(text) for text in q.get("rhetorical_questions", [])
             ),
+            call_reasons=lemmas(q.get("call_reasons", [])),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -171,7 +174,11 @@ class QuestionFinder:
                 if reply:
                     parts += self._closed_with_full_stop(turn, reply, opening)
             else:
-                asked = self._by_cues(turn) or self._unmarked(turn, _reply(turn, call))
+                # The opener's "вы оставляли заявку" states why the manager calls.
+                reason = turn is turns[0] and not self.call_reasons.isdisjoint(turn.tokens.lemmas)
+                asked = self._by_cues(turn) or (
+                    [] if reason else self._unmarked(turn, _reply(turn, call))
+                )
                 parts = [(turn, asked, 0)]
             for where, spans, offset in parts:
                 if not spans:
@@ -309,11 +316,14 @@ class QuestionFinder:
         return [(a, b, turn.span(a, b) + ("?" if b in asked else "")) for a, b in spans]
 
     def _clarifies(self, turn: Turn, first: int, end: int) -> bool:
-        """Whether a sentence is a short list of options after a question ("Рыбалка,
-        дача?", "Квартира или дом?"): no question word, verb, opener or address ("вам"), and
-        a comma or "или"."""
+        """Whether a sentence only clarifies the question before: it opens with "или" ("Или
+        без отделки возьмёте?"), or is a short list of options ("Рыбалка, дача?", "Квартира
+        или дом?") with no question word, verb, opener or address ("вам"), and a comma or
+        "или"."""
         tokens = turn.tokens
         forms = tokens.forms[first:end]
+        if forms[0] == "или":  # "Отделку хотите? Или без отделки возьмёте?"
+            return True
         return (
             len(forms) <= 4
             and forms[0] not in self.clause_openers
@@ -351,11 +361,27 @@ class QuestionFinder:
         легко?"): the manager answers it himself, the client is not asked."""
         forms, lemmas = tokens.forms, tokens.lemmas
         if any(
-            forms[k + 1] in self.rhetorical and lemmas[k] in self.cue_words
+            lemmas[k] in self.cue_words
+            and (
+                forms[k + 1] in self.rhetorical
+                or (forms[k] == "кто" and "не" in forms[k + 1 : k + 3])
+            )
             for k in range(first, end - 1)
         ):
+            return True  # "кто ж знал?", "кто сейчас не хочет свой дом?"
+        if self._answered_at_once(tokens, end):
             return True
         return bool(self.rhetorical_questions.find(tokens, first, end - 1, ordered=False))
+
+    def _answered_at_once(self, tokens: Tokens, end: int) -> bool:
+        """Whether the manager answers the question himself in the next sentence of his turn:
+        a short statement opening with "да"/"нет" or holding "же" ("Зачем сразу всю сумму
+        выкладывать? Проще же частями.")."""
+        after = next(((e, m) for e, m in tokens.stops if e > end), None)
+        if after is None or "?" in after[1] or after[0] - end > _SELF_ANSWER_WORDS:
+            return False
+        said = tokens.forms[end : after[0]]
+        return said[0] in self.answers or not self.rhetorical.isdisjoint(said)
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens

@@ -523,3 +523,38 @@ def test_a_statement_not_addressed_to_the_client_needs_to_stand_alone_without_di
     assert "Участок на горе" not in asked(f"М: {said}", reply)
     assert "Апартаменты от 25 метров" not in asked(f"М: {said}", reply)
     assert "Ну, не первый, наверное" not in asked(f"М: {said}", reply)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Зачем сразу всю сумму выкладывать? Проще же частями.",
+        "Кто сейчас не хочет свой дом? Все хотят.",
+        "Разве это много?",
+        "Знаете, что я вам скажу? Берите сейчас.",
+    ],
+)
+def test_questions_the_manager_answers_himself_ask_nothing(said: str) -> None:
+    assert asked(f"М: {said}", "К: Ну да.") == []
+
+
+def test_a_question_of_who_said_with_if_not_a_secret_still_asks() -> None:
+    assert asked("М: А работаете кем, если не секрет?", "К: Инженером.") == [
+        "А работаете кем, если не секрет?"
+    ]
+
+
+def test_an_alternative_in_its_own_sentence_is_part_of_the_question() -> None:
+    assert asked("М: Отделку хотите? Или без отделки возьмёте?", "К: С отделкой.") == [
+        "Отделку хотите? Или без отделки возьмёте?"
+    ]
+
+
+def test_the_reason_for_the_call_in_an_unpunctuated_opener_is_no_question() -> None:
+    call = (
+        "менеджер: алло добрый день автоцентр север игорь вы оставляли заявку на тест драйв\n"
+        "клиент: да было дело\n"
+        "менеджер: на чём сейчас ездите\n"
+        "клиент: на солярисе"
+    )
+    assert [q.text for q in score(call).questions] == ["на чём сейчас ездите"]
