@@ -18,9 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.engine.errors import ChecklistError
+from app.engine.language import BUILTIN_DIR, Language
 from app.engine.patterns import compile_pattern
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "checklists"
 OTHER = "other"
 
 
@@ -283,7 +283,8 @@ def load_checklist(path: str | Path) -> Checklist:
     checklist, raw = _validate(Checklist, path)
     digest = hashlib.sha256(raw)
     lang_path = path.parent / f"lang_{checklist.language}.yaml"
-    lang, lang_raw = _read_yaml(lang_path)[0], lang_path.read_bytes()
+    language, lang_raw = _validate(Language, lang_path)
+    lang = language.model_dump(by_alias=True)
     digest.update(lang_raw)
     phrases: tuple[ForbiddenPhrase, ...] = ()
     if checklist.forbidden:

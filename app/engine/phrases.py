@@ -27,7 +27,6 @@ _GAP = 1  # one inserted word: "вы меня неправильно понял�
 _FUZZY_CUTOFF = 86.0
 _MIN_FUZZY_LEN = 6
 _MAX_WINDOW = 4
-_SELF = frozenset({"я", "мы"})
 _QUOTING = frozenset(
     ':«"“„'
 )  # marks that open reported words  # the speaker of a verb of saying: his own words, not reported
@@ -48,6 +47,7 @@ class PhraseFinder:
     negations: frozenset[str]
     reporting: frozenset[str]  # lemmas of verbs of saying and thinking: "говорить", "думать"
     conjunctions: frozenset[str]  # forms that open reported words: "что", "будто"
+    speaker_self: frozenset[str]  # "я", "мы" before a verb of saying: the words are his own
     unless: tuple[Matcher | None, ...]  # per phrase: what makes a hit information
     # Spoken forms of the patterns without spaces, grouped by their first two letters:
     # speech-to-text typos rarely hit the first letters, and the grouping keeps each
@@ -78,6 +78,7 @@ class PhraseFinder:
             negations=frozenset(fold(w) for w in lang.get("negations", [])),
             reporting=frozenset(lemma(w) for w in reported.get("verbs", [])),
             conjunctions=frozenset(fold(w) for w in reported.get("conjunctions", [])),
+            speaker_self=frozenset(fold(w) for w in reported.get("speaker_self", [])),
             unless=tuple(
                 Matcher(compile_pattern(p, gap=_GAP) for p in e.unless) if e.unless else None
                 for e in phrases
@@ -150,7 +151,7 @@ class PhraseFinder:
             before = range(max(0, v - 2), v)
             if any(forms[k] in self.negations for k in before):
                 return True
-            own = person(forms[v]) == "1per" or any(forms[k] in _SELF for k in before)
+            own = person(forms[v]) == "1per" or any(forms[k] in self.speaker_self for k in before)
             return not own
         return False
 

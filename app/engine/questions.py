@@ -31,20 +31,12 @@ _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
 
-_ALSO_CONJUNCTIONS = frozenset({"как", "когда"})
-_RELATIVES = frozenset({"где", "куда", "откуда", "когда"})  # may open a clause about a noun
-_COPULA = frozenset({"будет", "будут", "было", "был", "была", "были"})  # "что будет главным"
-_HAVE = frozenset({"вас", "тебя"})
 _CLOSING = frozenset("?!.…")  # marks kept in a question's span
 _STATEMENT_ENDS = frozenset({".", "...", "…"})  # a question written as a statement or cut off
 _YES_NO_WORDS = 8  # a yes/no question written with a full stop is short
 _CUE_REACH = 5  # a question word this near its start: "а на работу вам куда ездить"
 _TOPIC_REPLY = 8  # words of a client's reply that takes up a question's topic
 _SELF_ANSWER_WORDS = 5  # the manager's own answer right after his question is short
-_JOINING = frozenset({"и", "или"})  # join two questions in one sentence
-_OPENERS = frozenset(
-    {"а", "ещё", "еще", "вот"}
-)  # between "и" and the second question word  # "у вас": the predicate of "какой бюджет у вас"
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
 _MIN_SCORE = 2.0  # weak words alone do not make a category
@@ -78,6 +70,12 @@ class QuestionFinder:
     cue_phrases: Matcher
     rhetorical_questions: Matcher  # that list alone, for sentences with a question mark
     call_reasons: frozenset[str]  # lemmas of the opener's reason for the call: "заявка"
+    also_conjunctions: frozenset[str]  # question words that also compare: "как", "когда"
+    relatives: frozenset[str]  # question words that may open a clause about a noun
+    copula: frozenset[str]  # forms of "быть" that are no predicate: "будет"
+    have: frozenset[str]  # "у вас": the predicate of "какой бюджет у вас"
+    joining: frozenset[str]  # "и", "или" join two questions in one sentence
+    second_openers: frozenset[str]  # between the conjunction and the second question word
 
     @classmethod
     def build(
@@ -114,7 +112,7 @@ class QuestionFinder:
             clause_openers=frozenset(q.get("clause_openers", [])),
             particle=q.get("particle", "ли"),
             prepositions=frozenset(q.get("prepositions", [])),
-            tags=lemmas(q.get("tags", [])) | {"алло"},
+            tags=lemmas(q.get("tags", [])),
             cue_words=interrogatives | clause_initial,
             answers=frozenset(fold(w) for w in q.get("answers", [])),
             requests=lemmas(q.get("requests", [])),
@@ -131,6 +129,12 @@ class QuestionFinder:
                 compile_pattern(text) for text in q.get("rhetorical_questions", [])
             ),
             call_reasons=lemmas(q.get("call_reasons", [])),
+            also_conjunctions=lemmas(q.get("also_conjunctions", [])),
+            relatives=lemmas(q.get("relatives", [])),
+            copula=frozenset(fold(w) for w in q.get("copula", [])),
+            have=frozenset(fold(w) for w in q.get("have", [])),
+            joining=frozenset(fold(w) for w in q.get("joining", [])),
+            second_openers=frozenset(fold(w) for w in q.get("second_openers", [])),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -338,15 +342,17 @@ class QuestionFinder:
         with a question word after a first one that asks on its own ("какой район и какой
         бюджет?", "как вас зовут и откуда вы?"); "двушку или трёшку?" stays one."""
         forms, lemmas = tokens.forms, tokens.lemmas
-        if _JOINING.isdisjoint(forms[first + 2 : end - 1]):
+        if self.joining.isdisjoint(forms[first + 2 : end - 1]):
             return [(first, end - 1)]  # most questions: no "и", no "или"
         parts: list[tuple[int, int]] = []
         start = first
         for k in range(first + 2, end - 1):
-            if forms[k] not in _JOINING:
+            if forms[k] not in self.joining:
                 continue
             j = k + 1
-            while j < end - 1 and (forms[j] in self.prepositions or forms[j] in _OPENERS):
+            while j < end - 1 and (
+                forms[j] in self.prepositions or forms[j] in self.second_openers
+            ):
                 j += 1
             head = lemmas[start:k]
             if lemmas[j] in self.interrogatives and not self.cue_words.isdisjoint(head):
@@ -414,7 +420,7 @@ class QuestionFinder:
             return None
         # The second question is at most three words before its predicate.
         for j in range(last - 1, max(first, last - 5), -1):
-            has = forms[j] in _HAVE and forms[j - 1] == "у"
+            has = forms[j] in self.have and forms[j - 1] == "у"
             if not (has or self._closes(forms[j])):
                 continue
             second = range(j + 1, last)
@@ -588,7 +594,7 @@ class QuestionFinder:
         more and neither addresses the client nor has a second-person verb ("а работу где
         нашли", "квартиру где хотите" stay questions)."""
         forms, lemmas = tokens.forms, tokens.lemmas
-        if i == 0 or lemmas[i] not in _RELATIVES or not is_noun(forms[i - 1]):
+        if i == 0 or lemmas[i] not in self.relatives or not is_noun(forms[i - 1]):
             return False
         clause = forms[i + 1 : i + 7]
         return (
@@ -634,14 +640,14 @@ class QuestionFinder:
         if any(person(f) for f in forms[start:i]):
             return False
         rest = [
-            "2per" if f in self.predicates else ("" if f in _COPULA else person(f))
+            "2per" if f in self.predicates else ("" if f in self.copula else person(f))
             for f in forms[i + 1 :]
         ]
         if "1per" in rest or ("3per" in rest and "2per" not in rest):
             return False
         # "как" and "когда" also compare and tell time ("сдавать как гостиницу"): then the
         # question ends the turn or has a second-person verb ("когда готовы проводить").
-        if lemmas[i] in _ALSO_CONJUNCTIONS and rest and "2per" not in rest:
+        if lemmas[i] in self.also_conjunctions and rest and "2per" not in rest:
             return False
         return self.self_words.isdisjoint(lemmas[start:])
 

@@ -123,3 +123,19 @@ def test_spin_checklist_sorts_spin_questions() -> None:
         "implication",
         "need_payoff",
     ]
+
+
+def test_a_misspelt_key_in_the_language_file_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    for name in ("realty_phone.yaml", "forbidden_ru.yaml"):
+        (tmp_path / name).write_bytes((BUILTIN_DIR / name).read_bytes())
+    lang = (BUILTIN_DIR / "lang_ru.yaml").read_text(encoding="utf-8")
+    (tmp_path / "lang_ru.yaml").write_text(
+        lang.replace("  interrogatives:", "  interogatives:"), encoding="utf-8"
+    )
+    line = 1 + lang.splitlines().index(
+        next(x for x in lang.splitlines() if x.startswith("  interrogatives:"))
+    )
+
+    problems = validate_checklist_file(tmp_path / "realty_phone.yaml")
+
+    assert problems == [f"line {line}: questions.interogatives: Extra inputs are not permitted"]
