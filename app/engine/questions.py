@@ -36,6 +36,7 @@ _STATEMENT_ENDS = frozenset({".", "...", "…"})  # a question written as a stat
 _YES_NO_WORDS = 8  # a yes/no question written with a full stop is short
 _CUE_REACH = 5  # a question word this near its start: "а на работу вам куда ездить"
 _TOPIC_REPLY = 8  # words of a client's reply that takes up a question's topic
+_TAKEN_UP_WORDS = 7  # without punctuation, a question answered so is this short
 _SELF_ANSWER_WORDS = 5  # the manager's own answer right after his question is short
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
@@ -243,10 +244,11 @@ class QuestionFinder:
         return found
 
     def _speaks_of_self(self, forms: list[str], lemmas: list[str]) -> bool:
-        """Whether the manager speaks of himself ("я", "мы", "наш"); "у нас" (at our firm) in
-        "вы у нас раньше наблюдались" does not count."""
+        """Whether the manager speaks of himself ("я", "мы", "наш"); "у нас", "к нам" (at our
+        firm) in "вы у нас раньше наблюдались", "вы к нам первый раз" do not count."""
         return any(
-            w in self.self_words and not (forms[k] == "нас" and k > 0 and forms[k - 1] == "у")
+            w in self.self_words
+            and not (forms[k] in ("нас", "нам") and k > 0 and forms[k - 1] in ("у", "к"))
             for k, w in enumerate(lemmas)
         )
 
@@ -266,14 +268,7 @@ class QuestionFinder:
         if len(forms) > _YES_NO_WORDS or forms[0] in self.answers:
             return False
         answered = reply.opens_with(self.answers) or self._echoed(lemmas, reply, True)
-        said = reply.tokens.lemmas
-        took_up = (
-            last
-            and 0 < len(said) <= _TOPIC_REPLY
-            and said[0] not in self.tags
-            and said[0] not in self.clause_openers
-            and "?" not in reply.text
-        )
+        took_up = last and self._takes_up(reply)
         if not (answered or took_up) or not self.requests.isdisjoint(lemmas):
             return False  # most statements: the client only acknowledges or goes on
         persons = {person(f) for f in forms if f not in self.discourse and f not in self.predicates}
@@ -465,9 +460,14 @@ class QuestionFinder:
         if n == 0:
             return []
         first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
+        # "оценим на месте это минут сорок | а семья большая у вас": the clause after the last
+        # "а" is the question.
+        opener = next((k for k in range(n - 2, first, -1) if tokens.forms[k] == "а"), None)
+        if opener is not None and n - opener >= 3:
+            first = opener
         forms, lemmas = tokens.forms[first:], tokens.lemmas[first:]
         persons = persons_of(forms)
-        if "1per" in persons or not self.self_words.isdisjoint(lemmas):
+        if "1per" in persons or self._speaks_of_self(forms, lemmas):
             return []
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
         asks = "или" in forms and (addressed or reply is not None)
@@ -475,8 +475,24 @@ class QuestionFinder:
             if reply.opens_with(self.answers):
                 asks = len(reply.tokens) > 1 or self._has_predicate(forms)
             else:
-                asks = self._echoed(lemmas, reply, addressed)
+                asks = self._echoed(lemmas, reply, addressed) or (
+                    len(forms) <= _TAKEN_UP_WORDS
+                    and self._takes_up(reply)
+                    and (addressed or self._has_predicate(forms))
+                )
         return [(first, n - 1, turn.span(first, n - 1))] if asks else []
+
+    def _takes_up(self, reply: Turn) -> bool:
+        """Whether the client's reply answers in a few words of its own ("дети есть" -
+        "дочка маленькая год"): no acknowledgement, opener, question word or question back."""
+        said = reply.tokens.lemmas
+        return (
+            0 < len(said) <= _TOPIC_REPLY
+            and said[0] not in self.tags
+            and said[0] not in self.clause_openers
+            and self.cue_words.isdisjoint(said)
+            and "?" not in reply.text
+        )
 
     def _has_predicate(self, forms: list[str]) -> bool:
         """Whether words can make a yes/no question: a verb in the present or future or a

@@ -558,3 +558,34 @@ def test_the_reason_for_the_call_in_an_unpunctuated_opener_is_no_question() -> N
         "клиент: на солярисе"
     )
     assert [q.text for q in score(call).questions] == ["на чём сейчас ездите"]
+
+
+@pytest.mark.parametrize(
+    ("manager", "client", "question"),
+    [
+        ("дети есть", "дочка маленькая год", "дети есть"),
+        ("а работаете далеко", "на другом конце города", "а работаете далеко"),
+        ("вероника вы к нам первый раз", "первый", "вероника вы к нам первый раз"),
+        ("вы у нас раньше заказывали", "да пару раз", "вы у нас раньше заказывали"),
+        (
+            "оценим на месте это минут сорок а семья большая у вас",
+            "трое детей поэтому и смотрим побольше",
+            "а семья большая у вас",
+        ),
+    ],
+)
+def test_unpunctuated_yes_no_question_counts_when_the_client_answers_in_words_of_his_own(
+    manager: str, client: str, question: str
+) -> None:
+    call = f"менеджер: добрый день агентство юг\nклиент: да\nменеджер: {manager}\nклиент: {client}"
+    assert [q.text for q in score(call).questions] == [question]
+
+
+@pytest.mark.parametrize("client", ["понятно", "ну посмотрим", "а сколько стоит"])
+def test_unpunctuated_statement_the_client_acknowledges_or_questions_is_no_question(
+    client: str,
+) -> None:
+    call = (
+        f"менеджер: добрый день агентство юг\nклиент: да\nменеджер: дом уже сдан\nклиент: {client}"
+    )
+    assert score(call).questions == ()
