@@ -81,6 +81,7 @@ class Questions(_Strict):
     have: Words
     joining: Words
     second_openers: Words
+    correlatives: dict[str, str] = Field(default_factory=dict)
 
     _v = field_validator("starters", "indirect_after", "not_questions", "rhetorical_questions")(
         _patterns

@@ -77,6 +77,7 @@ class QuestionFinder:
     have: frozenset[str]  # "у вас": the predicate of "какой бюджет у вас"
     joining: frozenset[str]  # "и", "или" join two questions in one sentence
     second_openers: frozenset[str]  # between the conjunction and the second question word
+    correlatives: dict[str, str]  # a question word and the word that answers it at once
 
     @classmethod
     def build(
@@ -136,21 +137,29 @@ class QuestionFinder:
             have=frozenset(fold(w) for w in q.get("have", [])),
             joining=frozenset(fold(w) for w in q.get("joining", [])),
             second_openers=frozenset(fold(w) for w in q.get("second_openers", [])),
+            correlatives={lemma(k): fold(v) for k, v in q.get("correlatives", {}).items()},
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
         """The best-scoring category of each question (words first..last), or `other`.
 
         The turn is matched once; a match counts for the question that holds all its words.
+        A word that two single-word patterns of a category match ("супруги": "супруг",
+        "супруга") counts once.
         """
         if not spans:
             return []
         scores: list[dict[str, float]] = [{} for _ in spans]
+        counted: set[tuple[str, int]] = set()
         # Only a match anchored inside the questions (in order) counts; the rest is not scanned.
         for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
+                    if m.first == m.last:
+                        if (key, m.first) in counted:
+                            break
+                        counted.add((key, m.first))
                     scores[n][key] = scores[n].get(key, 0.0) + weight
                     break
         return [self._best(s) if s else OTHER for s in scores]
@@ -172,15 +181,15 @@ class QuestionFinder:
         found: list[Question] = []
         for turn in turns:
             u = turn.utterance
+            # The opener's "вы оставляли заявку" states why the manager calls: no yes/no
+            # question without a cue there.
+            reason = turn is turns[0] and not self.call_reasons.isdisjoint(turn.tokens.lemmas)
             if punctuated or ends_sentence(u.text):
                 parts = [(turn, self._by_punctuation(turn), 0)]
                 reply = _reply(turn, call)
-                opening = turn is turns[0]
                 if reply:
-                    parts += self._closed_with_full_stop(turn, reply, opening)
+                    parts += self._closed_with_full_stop(turn, reply, reason)
             else:
-                # The opener's "вы оставляли заявку" states why the manager calls.
-                reason = turn is turns[0] and not self.call_reasons.isdisjoint(turn.tokens.lemmas)
                 asked = self._by_cues(turn) or (
                     [] if reason else self._unmarked(turn, _reply(turn, call))
                 )
@@ -195,7 +204,7 @@ class QuestionFinder:
         return found
 
     def _closed_with_full_stop(
-        self, turn: Turn, reply: Turn, opening: bool
+        self, turn: Turn, reply: Turn, reason: bool
     ) -> list[tuple[Turn, list[tuple[int, int, str]], int]]:
         """Questions the transcriber closed with a full stop in a turn the client answers: the
         last sentence, or an earlier one opened by "а" when no "?" follows it ("А вас склон
@@ -204,8 +213,8 @@ class QuestionFinder:
         any comma ("Этаж какой вам нужен.", "А на работу вам куда ездить.") and is a question
         by the rules for speech without punctuation; or it is a yes/no question without one
         ("Семья большая у вас.", an interrupted "А квартиру вы больше под...") as
-        `_yes_no_closed` tells, except in the manager's opening turn, where it states why he
-        calls ("Вы оставляли заявку на сайте." - "Да"). Each: the sentence as its own turn,
+        `_yes_no_closed` tells, except in an opener that states the `reason` for the call ("Вы
+        оставляли заявку на сайте." - "Да"). Each: the sentence as its own turn,
         the question (the whole sentence) and the sentence's character offset in the turn."""
         tokens = turn.tokens
         stops, n = tokens.stops, len(tokens)
@@ -223,7 +232,7 @@ class QuestionFinder:
             forms, lemmas = tokens.forms[start:end], tokens.lemmas[start:end]
             if self.cue_words.isdisjoint(lemmas[:_CUE_REACH]):  # most: no question word
                 if (
-                    opening
+                    reason
                     or not self._yes_no_closed(forms, lemmas, reply, last, alone=not found)
                     or "1per" in persons_of(forms)
                     or self._speaks_of_self(forms, lemmas)
@@ -576,8 +585,10 @@ class QuestionFinder:
                 for j in range(cue + 2, min(cue + 5, len(forms)))
             ):
                 continue
-            # "когда дом сдадут, тогда и ключи выдадим": a correlative, not a question.
-            if lemmas[i] == "когда" and "тогда" in forms[i + 1 : i + 8]:
+            # "когда дом сдадут, тогда и ключи выдадим": a correlative, not a question; so is
+            # "вот почему я его предлагаю потому что…", answered in the same breath.
+            answer = self.correlatives.get(lemmas[i])
+            if answer is not None and answer in forms[i + 1 : i + 8]:
                 continue
             if self._relative_clause(tokens, i):
                 continue

@@ -47,6 +47,9 @@ def categories(*lines: str) -> list[str]:
         ("А что беспокоит?", "expertise"),
         ("Комплектацию какую смотрели?", "expertise"),
         ("А что любите готовить?", "personal"),
+        ("А почему закрыли, если не секрет?", "expertise"),
+        ("А что для супруги самое главное в машине?", "motivation"),
+        ("Что для вас самое важное в лечении: цена, сроки, гарантия?", "motivation"),
         ("Когда хотите переехать?", "expertise"),
     ],
 )
@@ -587,5 +590,14 @@ def test_unpunctuated_statement_the_client_acknowledges_or_questions_is_no_quest
 ) -> None:
     call = (
         f"менеджер: добрый день агентство юг\nклиент: да\nменеджер: дом уже сдан\nклиент: {client}"
+    )
+    assert score(call).questions == ()
+
+
+def test_a_question_word_answered_in_the_same_breath_asks_nothing() -> None:
+    call = (
+        "менеджер: добрый день агентство юг\nклиент: да\n"
+        "менеджер: вот почему я его предлагаю потому что там школа новая прямо во дворе\n"
+        "клиент: понятно"
     )
     assert score(call).questions == ()
