@@ -145,21 +145,23 @@ class QuestionFinder:
 
         The turn is matched once; a match counts for the question that holds all its words.
         A word that two single-word patterns of a category match ("супруги": "супруг",
-        "супруга") counts once.
+        "супруга") counts once, and so does a pattern said twice in a question ("для города
+        или за город").
         """
         if not spans:
             return []
         scores: list[dict[str, float]] = [{} for _ in spans]
-        counted: set[tuple[str, int]] = set()
+        counted: set[tuple[str, int] | tuple[int, str]] = set()
         # Only a match anchored inside the questions (in order) counts; the rest is not scanned.
         for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
-                    if m.first == m.last:
-                        if (key, m.first) in counted:
-                            break
-                        counted.add((key, m.first))
+                    said = (key, m.first) if m.first == m.last else (key, -1 - m.first)
+                    again = (n, m.pattern.text)
+                    if said in counted or again in counted:
+                        break
+                    counted.update((said, again))
                     scores[n][key] = scores[n].get(key, 0.0) + weight
                     break
         return [self._best(s) if s else OTHER for s in scores]
