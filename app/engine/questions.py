@@ -20,6 +20,7 @@ from app.engine.text import (
     Tokens,
     ends_sentence,
     fold,
+    is_given_name,
     is_noun,
     is_verb,
     lemma,
@@ -37,6 +38,7 @@ _YES_NO_WORDS = 8  # a yes/no question written with a full stop is short
 _CUE_REACH = 5  # a question word this near its start: "а на работу вам куда ездить"
 _TOPIC_REPLY = 8  # words of a client's reply that takes up a question's topic
 _TAKEN_UP_WORDS = 7  # without punctuation, a question answered so is this short
+_ANSWER_HEAD = 3  # words of the manager's next turn that take up a glued question
 _SELF_ANSWER_WORDS = 5  # the manager's own answer right after his question is short
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
@@ -78,6 +80,7 @@ class QuestionFinder:
     joining: frozenset[str]  # "и", "или" join two questions in one sentence
     second_openers: frozenset[str]  # between the conjunction and the second question word
     correlatives: dict[str, str]  # a question word and the word that answers it at once
+    numbers: frozenset[str]  # lemmas of spelled-out numbers: "пятьсот", "двадцать"
 
     @classmethod
     def build(
@@ -138,6 +141,7 @@ class QuestionFinder:
             joining=frozenset(fold(w) for w in q.get("joining", [])),
             second_openers=frozenset(fold(w) for w in q.get("second_openers", [])),
             correlatives={lemma(k): fold(v) for k, v in q.get("correlatives", {}).items()},
+            numbers=frozenset(lemma(w) for w in lang.get("numbers", {}).get("units", {})),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -196,6 +200,8 @@ class QuestionFinder:
                     [] if reason else self._unmarked(turn, _reply(turn, call))
                 )
                 parts = [(turn, asked, 0)]
+            if parts[0][1] and self._glued(turn, parts[0][1][-1], call):
+                parts[0] = (turn, parts[0][1][:-1], 0)
             for where, spans, offset in parts:
                 if not spans:
                     continue
@@ -204,6 +210,52 @@ class QuestionFinder:
                     span = _char_span(where.tokens, a, b, offset)
                     found.append(Question(u.index, text, category, span, u.start))
         return found
+
+    def _glued(self, turn: Turn, last: tuple[int, int, str], call: Sequence[Turn]) -> bool:
+        """Whether the question that ends the manager's turn is the client's, glued onto it by
+        diarization, which the manager then answers: the manager's next turn opens by taking
+        up its word or with a number ("… а до скольки вы работаете" / "мы до девяти", "… а
+        приём сколько стоит" / "приём тысяча пятьсот"). In punctuated speech the client speaks
+        in between without answering it ("… А торг там возможен?" / "Ну хоть немного." /
+        "Небольшой торг продавец допускает."), and the question has no question word, address,
+        predicate word, verb in person, given name or number ("В воскресенье в десять?")."""
+        first, end, _ = last
+        tokens = turn.tokens
+        if end != len(tokens) - 1:
+            return False
+        forms, lemmas = tokens.forms[first : end + 1], tokens.lemmas[first : end + 1]
+        at = turn.position + 1
+        nxt = call[at] if at < len(call) else None
+        if nxt is None:
+            return False
+        if nxt.utterance.speaker != turn.utterance.speaker:
+            # punctuated: the client goes on without answering, then the manager answers; the
+            # manager's own questions name a need ("нужен", "удобно"), offer ("добавим") or
+            # call the client by name ("Максим, а фамилия?")
+            if (
+                not ends_sentence(turn.text)
+                or not self.cue_words.isdisjoint(lemmas)
+                or not self.address.isdisjoint(lemmas)
+                or not self.predicates.isdisjoint(forms)
+                or any(map(person, forms))
+                or any(map(is_given_name, forms))
+                or any(w.isdigit() or w in self.numbers for w in lemmas)
+            ):
+                return False
+            if nxt.opens_with(self.answers) or self._echoed(lemmas, nxt, False):
+                return False
+            nxt = call[at + 1] if at + 1 < len(call) else None
+            if nxt is None or nxt.utterance.speaker != turn.utterance.speaker:
+                return False
+        if "?" in nxt.text:
+            return False  # a question again, no answer
+        head = nxt.tokens.lemmas[:_ANSWER_HEAD]
+        words = {
+            w for w in lemmas if len(w) > 3 and w not in self.not_echoes and w not in self.cue_words
+        }
+        return not words.isdisjoint(head) or (
+            not ends_sentence(turn.text) and any(w.isdigit() or w in self.numbers for w in head)
+        )
 
     def _closed_with_full_stop(
         self, turn: Turn, reply: Turn, reason: bool

@@ -603,3 +603,37 @@ def test_a_question_word_answered_in_the_same_breath_asks_nothing() -> None:
         "клиент: понятно"
     )
     assert score(call).questions == ()
+
+
+def test_the_clients_question_glued_onto_the_managers_turn_is_not_his() -> None:
+    call = dialogue(
+        *OPENING,
+        "М: Один собственник, обременений нет. А торг там возможен?",
+        "К: Ну хоть немного, мы же наличными.",
+        "М: Небольшой торг продавец допускает.",
+        "К: Хорошо.",
+    )
+    assert score(call).questions == ()
+
+
+def test_a_glued_question_in_speech_without_punctuation_the_manager_answers_next() -> None:
+    call = (
+        "S1: клиника доктор рядом анна слушаю вас\nS2: мне к терапевту\n"
+        "S1: сегодня есть шесть вечера и семь вам как удобнее а до скольки вы работаете\n"
+        "S1: мы до девяти\nS2: тогда в семь\n"
+        "S1: записала на семь а приём сколько стоит\n"
+        "S1: приём тысяча пятьсот\nS2: хорошо"
+    )
+    said = " ".join(q.text for q in score(call, manager_speaker="S1").questions)
+    assert "до скольки" not in said and "приём сколько стоит" not in said
+
+
+def test_a_managers_proposal_the_client_takes_up_stays_his_question() -> None:
+    call = dialogue(
+        *OPENING, "М: В воскресенье в десять?", "К: Давайте.", "М: В воскресенье жду.", "К: Да."
+    )
+    assert asked_in(call) == ["В воскресенье в десять?"]
+
+
+def asked_in(call: str) -> list[str]:
+    return [q.text for q in score(call).questions]
