@@ -221,32 +221,34 @@ class QuestionFinder:
         predicate word, verb in person, given name or number ("В воскресенье в десять?")."""
         first, end, _ = last
         tokens = turn.tokens
-        if end != len(tokens) - 1:
-            return False
-        forms, lemmas = tokens.forms[first : end + 1], tokens.lemmas[first : end + 1]
         at = turn.position + 1
-        nxt = call[at] if at < len(call) else None
-        if nxt is None:
+        if end != len(tokens.forms) - 1 or at >= len(call):
             return False
-        if nxt.utterance.speaker != turn.utterance.speaker:
-            # punctuated: the client goes on without answering, then the manager answers; the
-            # manager's own questions name a need ("нужен", "удобно"), offer ("добавим") or
-            # call the client by name ("Максим, а фамилия?")
+        nxt = call[at]
+        speaker = turn.utterance.speaker
+        punctuated = ends_sentence(turn.utterance.text)
+        lemmas = tokens.lemmas[first : end + 1]
+        if nxt.utterance.speaker != speaker:
+            # Punctuated: the client goes on without answering, then the manager answers. The
+            # manager's own questions ask with a question word, name a need ("нужен",
+            # "удобно"), offer ("добавим") or call the client by name ("Максим, а фамилия?").
+            if not punctuated or not self.cue_words.isdisjoint(lemmas):
+                return False  # most questions
+            forms = tokens.forms[first : end + 1]
             if (
-                not ends_sentence(turn.text)
-                or not self.cue_words.isdisjoint(lemmas)
-                or not self.address.isdisjoint(lemmas)
+                not self.address.isdisjoint(lemmas)
                 or not self.predicates.isdisjoint(forms)
                 or any(map(person, forms))
                 or any(map(is_given_name, forms))
                 or any(w.isdigit() or w in self.numbers for w in lemmas)
+                or nxt.opens_with(self.answers)
+                or self._echoed(lemmas, nxt, False)
             ):
                 return False
-            if nxt.opens_with(self.answers) or self._echoed(lemmas, nxt, False):
+            at += 1
+            if at >= len(call) or call[at].utterance.speaker != speaker:
                 return False
-            nxt = call[at + 1] if at + 1 < len(call) else None
-            if nxt is None or nxt.utterance.speaker != turn.utterance.speaker:
-                return False
+            nxt = call[at]
         if "?" in nxt.text:
             return False  # a question again, no answer
         head = nxt.tokens.lemmas[:_ANSWER_HEAD]
@@ -254,7 +256,7 @@ class QuestionFinder:
             w for w in lemmas if len(w) > 3 and w not in self.not_echoes and w not in self.cue_words
         }
         return not words.isdisjoint(head) or (
-            not ends_sentence(turn.text) and any(w.isdigit() or w in self.numbers for w in head)
+            not punctuated and any(w.isdigit() or w in self.numbers for w in head)
         )
 
     def _closed_with_full_stop(
@@ -309,6 +311,8 @@ class QuestionFinder:
     def _speaks_of_self(self, forms: list[str], lemmas: list[str]) -> bool:
         """Whether the manager speaks of himself ("я", "мы", "наш"); "у нас", "к нам" (at our
         firm) in "вы у нас раньше наблюдались", "вы к нам первый раз" do not count."""
+        if self.self_words.isdisjoint(lemmas):
+            return False
         return any(
             w in self.self_words
             and not (forms[k] in ("нас", "нам") and k > 0 and forms[k - 1] in ("у", "к"))
@@ -525,9 +529,9 @@ class QuestionFinder:
         first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
         # "оценим на месте это минут сорок | а семья большая у вас": the clause after the last
         # "а" is the question.
-        opener = next((k for k in range(n - 2, first, -1) if tokens.forms[k] == "а"), None)
-        if opener is not None and n - opener >= 3:
-            first = opener
+        tail = tokens.forms[first + 1 : n - 2]
+        if "а" in tail:  # the last "а" with at least three words from it to the end
+            first = n - 3 - tail[::-1].index("а")
         forms, lemmas = tokens.forms[first:], tokens.lemmas[first:]
         persons = persons_of(forms)
         if "1per" in persons or self._speaks_of_self(forms, lemmas):
