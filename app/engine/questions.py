@@ -332,12 +332,12 @@ class QuestionFinder:
         ("Семья большая у вас." - "Трое детей.", not "Понятно.", "И где деньги?"). Else it
         must be the turn's only such sentence, with a verb or predicate word and no digits,
         and the client must answer "да"/"нет" or echo it ("Раньше ипотеку брали." - "Нет")."""
-        if len(forms) > _YES_NO_WORDS or forms[0] in self.answers:
+        if (
+            len(forms) > _YES_NO_WORDS
+            or forms[0] in self.answers
+            or not self.requests.isdisjoint(lemmas)
+        ):
             return False
-        answered = reply.opens_with(self.answers) or self._echoed(lemmas, reply, True)
-        took_up = last and self._takes_up(reply)
-        if not (answered or took_up) or not self.requests.isdisjoint(lemmas):
-            return False  # most statements: the client only acknowledges or goes on
         persons = {person(f) for f in forms if f not in self.discourse and f not in self.predicates}
         if "3per" in persons:
             return False
@@ -346,14 +346,15 @@ class QuestionFinder:
             w in self.address and (k + 1 == len(forms) or forms[k + 1] not in self.discourse)
             for k, w in enumerate(lemmas)
         )
-        if addressed:
-            return True
-        return (
-            answered
-            and alone
+        if not addressed and not (
+            alone
             and not any(map(str.isdigit, forms))
             and any(f in self.predicates or is_verb(f) for f in forms)
-        )
+        ):
+            return False  # most statements: the client's turn is not even split into words
+        if reply.opens_with(self.answers) or self._echoed(lemmas, reply, True):
+            return True
+        return addressed and last and self._takes_up(reply)
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
         """Each sentence ending in "?", or two when "и"/"или" joins a second question word
