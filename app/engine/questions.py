@@ -446,6 +446,8 @@ class QuestionFinder:
         """Whether the manager answers the question himself in the next sentence of his turn:
         a short statement opening with "да"/"нет" or holding "же" ("Зачем сразу всю сумму
         выкладывать? Проще же частями.")."""
+        if end >= len(tokens.forms):
+            return False  # the question ends the turn: the client answers
         after = next(((e, m) for e, m in tokens.stops if e > end), None)
         if after is None or "?" in after[1] or after[0] - end > _SELF_ANSWER_WORDS:
             return False
