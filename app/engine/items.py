@@ -137,7 +137,14 @@ def phrase_any(item: PhraseAnyItem, a: Analysis) -> ItemResult:
 
 
 def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
-    name, company = _compiled(item, lambda: (_matcher(item.name), _matcher(item.company)))
+    name, company, stop = _compiled(
+        item,
+        lambda: (
+            _matcher(item.name),
+            _matcher(item.company),
+            frozenset(item.company_before_name),
+        ),
+    )
     found: dict[str, Evidence] = {}
     for n, turn in enumerate(a.manager_turns[: item.within_first]):
         for part, matcher in (("name", name), ("company", company)):
@@ -149,8 +156,7 @@ def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
         at = _given_name_at(turn) if n == 0 else None
         if "name" not in found and at is not None and item.names_from_dictionary:
             found["name"] = _evidence(turn, note=f"name: {turn.span(at, at)}")
-        if "company" not in found and at is not None and item.company_before_name:
-            stop = _compiled(item.company_before_name, lambda: frozenset(item.company_before_name))
+        if "company" not in found and at is not None and stop:
             said = _company_before(turn, at, stop)
             if said is not None:
                 found["company"] = _evidence(turn, note=f"company: {turn.span(*said)}")
@@ -242,8 +248,8 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
             # "Записала: среда, десять тридцать. Аллергия есть?" books in its own sentence;
             # "Приезжайте в офис. Удобно в пятницу?" asks.
             sentence_end = _sentence_end(turn.tokens, found[0].first)
-            said = has_time(turn, first, sentence_end) and not _sentence_asks(
-                turn.tokens, found[0].first
+            said = has_time(turn, first, sentence_end) and not turn.tokens.in_question(
+                found[0].first
             )
             asked = not said and turn.text.rstrip().endswith("?")
             agreed = client_after is not None and not agreement.isdisjoint(
@@ -258,11 +264,6 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         ):
             return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
     return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
-
-
-def _sentence_asks(tokens: Tokens, i: int) -> bool:
-    """Whether the sentence that holds word `i` ends with a question mark."""
-    return next(("?" in mark for end, mark in tokens.stops if end > i), False)
 
 
 def _sentence_end(tokens: Tokens, i: int) -> int:
