@@ -91,12 +91,13 @@ def file_numbers(spec: str) -> set[int]:
     (`156-`, `-155`, `138-155,160`)."""
     numbers: set[int] = set()
     for part in filter(None, (p.strip() for p in spec.split(","))):
-        m = re.fullmatch(r"(\d*)\s*(-?)\s*(\d*)", part)
-        if not m or not (m.group(1) or m.group(3)) or (not m.group(2) and not m.group(1)):
+        m = re.fullmatch(r"(\d+)|(\d*)\s*-\s*(\d*)", part)
+        if not m or m.group(0) == "-":
             raise ValueError(f"--files: {part!r} is not a number or a range like 156- or 1-155")
-        lo = int(m.group(1) or 1)
-        hi = int(m.group(3) or (10**6 if m.group(2) else lo))
-        numbers.update(range(lo, hi + 1))
+        if m.group(1):
+            numbers.add(int(m.group(1)))
+        else:  # an open end runs to the first or past the last file
+            numbers.update(range(int(m.group(2) or 1), int(m.group(3) or 999) + 1))
     if not numbers:
         raise ValueError("--files: no file numbers given")
     return numbers
