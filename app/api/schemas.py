@@ -67,6 +67,10 @@ class QuestionOut(_Open):
     text: str
     category: str
     start: float | None = None
+    span: list[int] | None = Field(
+        default=None,
+        description="[start, end) character offsets of the question in its utterance's text.",
+    )
 
 
 class ViolationOut(_Open):
@@ -76,6 +80,11 @@ class ViolationOut(_Open):
     replacement: str | None = None
     start: float | None = None
     end: float | None = None
+
+
+class WarningOut(_Open):
+    code: str = Field(examples=["single_speaker", "language_mismatch"])
+    message: str
 
 
 class ScoreOut(_Open):
@@ -91,6 +100,9 @@ class ScoreOut(_Open):
     violations: list[ViolationOut]
     metrics: dict[str, Any]
     format: str
+    warnings: list[WarningOut] = Field(
+        default_factory=list, description="Why the score may mislead, e.g. language_mismatch."
+    )
 
 
 class CallCreated(BaseModel):

@@ -35,6 +35,8 @@ def render_score(console: Console, data: dict[str, Any], title: str | None = Non
     head.append(f"   checklist {data['checklist']['key']} @ {data['checklist']['version']}")
     m = data["manager"]
     head.append(f"\nmanager: {m['speaker']} — {m['reason']}", style="dim")
+    for w in data.get("warnings", []):
+        head.append(f"\nwarning {w['code']}: {w['message']}", style="yellow")
     console.print(head)
 
     items = Table(show_header=True, header_style="bold", box=None, pad_edge=False)

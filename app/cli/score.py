@@ -13,7 +13,14 @@ from rich.progress import track
 
 from app.cli.main import app, examples
 from app.cli.render import render_score
-from app.engine import Checklist, EngineError, get_checklist, load_checklist, score
+from app.engine import (
+    ALL_SPEAKERS,
+    Checklist,
+    EngineError,
+    get_checklist,
+    load_checklist,
+    score,
+)
 
 _SUFFIXES = {".txt", ".vtt", ".srt", ".json", ".text", ".tsv", ".log", ""}
 
@@ -74,12 +81,26 @@ def score_command(
         str, typer.Option("--format", help="auto, or a reader name to force.")
     ] = "auto",
     manager_speaker: Annotated[
-        str | None, typer.Option(help="The manager's speaker label.")
+        str | None,
+        typer.Option(help="The manager's speaker label; '*' scores all speech as the manager's."),
     ] = None,
+    single_speaker: Annotated[
+        bool,
+        typer.Option(
+            "--single-speaker",
+            help="Input without speaker labels: score all speech as the manager's "
+            "(--manager-speaker '*').",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the score as JSON.")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON line per file.")] = False,
 ) -> None:
     """Score transcripts against a checklist; exit code 2 on bad input."""
+    if single_speaker:
+        if manager_speaker not in (None, ALL_SPEAKERS):
+            _fail("--single-speaker and --manager-speaker name different managers; give one")
+            raise typer.Exit(2)
+        manager_speaker = ALL_SPEAKERS
     try:
         rules = resolve_checklist(checklist)
     except EngineError as exc:

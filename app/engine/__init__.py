@@ -12,8 +12,10 @@ from app.engine.model import Transcript, Utterance
 from app.engine.readers import FORMATS, read_transcript
 from app.engine.result import ScoreResult
 from app.engine.scoring import score
+from app.engine.speakers import ALL_SPEAKERS
 
 __all__ = [
+    "ALL_SPEAKERS",
     "FORMATS",
     "Checklist",
     "ChecklistError",

@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.engine.documents import Document, Loc, canonical_version, extend, parse_json, parse_yaml
 from app.engine.errors import ChecklistError, Problem
+from app.engine.language import Language
 from app.engine.patterns import compile_pattern
-from app.engine.resources import DATA_DIR
+from app.engine.resources import BUILTIN_DIR
 
-BUILTIN_DIR = DATA_DIR / "checklists"
 OTHER = "other"
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 # Shared files are named, never given as paths: a pushed document reads only package data.
@@ -100,6 +100,10 @@ class GreetingItem(_Item):
     names_from_dictionary: bool = False
     # A name in quotes in the manager's first turn is the company ("«Балтик Хаус», Артём").
     company_in_quotes: bool = False
+    # Words said right before the manager's given name in the first turn are the company
+    # ("Автоцентр Север, Игорь", "пицца сити анна слушаю"), back to one of these greeting,
+    # role and introduction words (given: the rule is on).
+    company_before_name: list[str] = Field(default_factory=list)
 
     _v = field_validator("name", "company")(_check_patterns)
 
@@ -114,6 +118,8 @@ class BookingItem(_Item):
     # A manager's turn opening with one of these fixes the time the client's answer gave
     # ("Давайте двадцать седьмое, в десять").
     proposals: list[str] = Field(default_factory=list)
+    # A client's time with one of these is no answer to an invitation: "Может, на выходных".
+    hedges: list[str] = Field(default_factory=list)
 
     _v = field_validator("events", "times")(_check_patterns)
 
@@ -157,8 +163,11 @@ class ForbiddenPhrase(_Strict):
     phrase: str
     replacement: str
     match: Patterns
+    # Said in the same sentence, one of these makes a hit information, not the phrase:
+    # "водитель вам позвонит, когда подъедет" is no "вам перезвонят".
+    unless: Patterns
 
-    _v = field_validator("match")(_check_patterns)
+    _v = field_validator("match", "unless")(_check_patterns)
 
     @property
     def patterns(self) -> list[str]:
@@ -293,6 +302,17 @@ def _shared_file(name: str, shared: Iterable[Path]) -> Document:
     raise ChecklistError(f"no file {name!r} beside the checklist or in the package")
 
 
+def _language_data(name: str, shared: Iterable[Path]) -> dict[str, Any]:
+    """A language file, validated by its schema (a misspelt key is an error with its line)."""
+    document = _shared_file(name, shared)
+    try:
+        language = Language.model_validate(document.data)
+    except ValidationError as exc:
+        _raise(document, name, _pydantic_errors(exc))
+        raise  # unreachable: _raise raised
+    return language.model_dump(by_alias=True)
+
+
 def _forbidden_phrases(name: str, shared: Iterable[Path]) -> list[dict[str, Any]]:
     document = _shared_file(name, shared)
     try:
@@ -352,8 +372,10 @@ def read_checklist(
     language = merged.get("language")
     if isinstance(language, str) and re.fullmatch(_LANGUAGE, language):
         try:
-            merged["lang"] = _shared_file(f"lang_{language}.yaml", shared).data
-        except ChecklistError:
+            merged["lang"] = _language_data(f"lang_{language}.yaml", shared)
+        except ChecklistError as exc:
+            if exc.problems:  # the file is there but wrong: its own lines say where
+                raise
             problems.append((("language",), f"no language data for {language!r}"))
     if base is not None:
         merged["extends"] = {"key": base.key, "version": base.version}

@@ -20,7 +20,7 @@ from app.engine.patterns import Matcher, compile_pattern
 from app.engine.prices import Amount
 from app.engine.result import Evidence, ItemResult, Question, Violation
 from app.engine.speech import Turn
-from app.engine.text import Tokens, has_digit, is_given_name
+from app.engine.text import Tokens, has_digit, is_given_name, may_be_given_name, person
 
 # A name in quotes: «Балтик Хаус», "Море и горы", „Бриз“.
 _QUOTED = re.compile(r"«[^»]{2,40}»|\"[^\"]{2,40}\"|„[^“]{2,40}“")
@@ -137,7 +137,14 @@ def phrase_any(item: PhraseAnyItem, a: Analysis) -> ItemResult:
 
 
 def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
-    name, company = _compiled(item, lambda: (_matcher(item.name), _matcher(item.company)))
+    name, company, stop = _compiled(
+        item,
+        lambda: (
+            _matcher(item.name),
+            _matcher(item.company),
+            frozenset(item.company_before_name),
+        ),
+    )
     found: dict[str, Evidence] = {}
     for n, turn in enumerate(a.manager_turns[: item.within_first]):
         for part, matcher in (("name", name), ("company", company)):
@@ -146,14 +153,52 @@ def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
         quoted = _QUOTED.search(turn.text) if n == 0 and item.company_in_quotes else None
         if "company" not in found and quoted:
             found["company"] = _evidence(turn, note=f"company: {quoted.group(0)}")
-        if "name" not in found and n == 0 and item.names_from_dictionary:
-            forms = turn.tokens.forms
-            at = next((i for i, f in enumerate(forms) if is_given_name(f)), None)
-            if at is not None:
-                found["name"] = _evidence(turn, note=f"name: {turn.span(at, at)}")
+        at = _given_name_at(turn) if n == 0 else None
+        if "name" not in found and at is not None and item.names_from_dictionary:
+            found["name"] = _evidence(turn, note=f"name: {turn.span(at, at)}")
+        if "company" not in found and at is not None and stop:
+            said = _company_before(turn, at, stop)
+            if said is not None:
+                found["company"] = _evidence(turn, note=f"company: {turn.span(*said)}")
     missing = [p for p in ("name", "company") if p not in found]
     detail = "introduced self and company" if not missing else "missing: " + ", ".join(missing)
     return _result(item, len(found) / 2, list(found.values()), detail)
+
+
+def _given_name_at(turn: Turn) -> int | None:
+    """The first given name in the turn: one the dictionary takes for a name first, or a
+    capitalised word inside a sentence that may be one ("банка «Ладога», Роман")."""
+    tokens = turn.tokens
+    starts = {0, *(end for end, _ in tokens.stops)}
+    for i, form in enumerate(tokens.forms):
+        if is_given_name(form):
+            return i
+        if (
+            i not in starts
+            and may_be_given_name(form)
+            and turn.text[tokens.spans()[i][0]].isupper()
+        ):
+            return i
+    return None
+
+
+_COMPANY_WORDS = 4  # "клиника эстетической медицины лаура"
+
+
+def _company_before(turn: Turn, at: int, stop: frozenset[str]) -> tuple[int, int] | None:
+    """The first and last word of the company named right before the given name at `at`,
+    skipping role words ("Кайзер Авто, менеджер Антон"), back to a greeting or introduction
+    word (`stop`): up to four words with no verb or digit, or None."""
+    forms = turn.tokens.forms
+    end = at
+    while end > 0 and forms[end - 1] in stop:
+        end -= 1  # role words between the company and the name
+    first = end
+    while first > 0 and end - first < _COMPANY_WORDS and forms[first - 1] not in stop:
+        if person(forms[first - 1]) or forms[first - 1].isdigit():
+            return None
+        first -= 1
+    return (first, end - 1) if first < end else None
 
 
 def booking(item: BookingItem, a: Analysis) -> ItemResult:
@@ -161,7 +206,7 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
     and confirmed, asked by the manager and answered with a time, or fixed in the manager's
     turn after the client's answer. A proposal put as a question counts once the client
     agrees in the next turn."""
-    events, times, regex, agreement, proposals = _compiled(
+    events, times, regex, agreement, proposals, hedges = _compiled(
         item,
         lambda: (
             _matcher(item.events),
@@ -169,16 +214,18 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
             re.compile(item.time_regex, re.IGNORECASE) if item.time_regex else None,
             frozenset(item.agreement),
             frozenset(item.proposals),
+            frozenset(item.hedges),
         ),
     )
 
-    def has_time(turn: Turn | None, first: int = 0) -> bool:
-        """A day or time said in the turn, from word `first` on."""
+    def has_time(turn: Turn | None, first: int = 0, last: int | None = None) -> bool:
+        """A day or time said in the turn, from word `first` on (to word `last`)."""
         if turn is None:
             return False
-        if times.find(turn.tokens, first):
+        if times.find(turn.tokens, first, last):
             return True
-        text = turn.text if first == 0 else turn.span(first, len(turn.tokens) - 1)
+        end = len(turn.tokens) - 1 if last is None else last
+        text = turn.text if first == 0 and last is None else turn.span(first, end)
         return bool(regex and has_digit(text) and regex.search(text))
 
     turns = a.turns  # in order: turns[n].position == n
@@ -198,15 +245,35 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
         fixed = then and then.utterance.speaker == a.manager and then.opens_with(proposals)
         manager_then = then if fixed else None
         if has_time(turn, first):
-            asked = turn.text.rstrip().endswith("?")
+            # "Записала: среда, десять тридцать. Аллергия есть?" books in its own sentence;
+            # "Приезжайте в офис. Удобно в пятницу?" asks.
+            sentence_end = _sentence_end(turn.tokens, found[0].first)
+            said = has_time(turn, first, sentence_end) and not turn.tokens.in_question(
+                found[0].first
+            )
+            asked = not said and turn.text.rstrip().endswith("?")
             agreed = client_after is not None and not agreement.isdisjoint(
                 client_after.tokens.forms
             )
             if not asked or agreed or not agreement:
                 return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
-        elif has_time(before) or has_time(client_after) or has_time(manager_then):
+        elif (
+            has_time(before)
+            or has_time(manager_then)
+            or (has_time(client_after) and not _hedged(client_after, hedges))
+        ):
             return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
     return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
+
+
+def _sentence_end(tokens: Tokens, i: int) -> int:
+    """The last word of the sentence that holds word `i`."""
+    return next((end - 1 for end, _ in tokens.stops if end > i), len(tokens) - 1)
+
+
+def _hedged(turn: Turn | None, hedges: frozenset[str]) -> bool:
+    """Whether the client only maybe names a time: "Может, на выходных. Подумаю."."""
+    return turn is not None and not hedges.isdisjoint(turn.tokens.forms)
 
 
 def _sentence_start(tokens: Tokens, i: int) -> int:

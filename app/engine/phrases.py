@@ -4,13 +4,16 @@ Exact matching runs on lemmas and forms through one pattern index. Speech-to-tex
 and typos ("незнаю", "перезвоните пожже") leave words the dictionary does not know; only
 around such words are short windows compared with rapidfuzz, so the fuzzy step costs
 nothing on clean speech. A negation inside or just before a match cancels it: "вы не
-должны платить" is not "вы должны".
+должны платить" is not "вы должны"; so does a clause that reports words instead of saying
+them ("я же не говорю, что вы обязаны", "юрист сказал, что вы должны"), and a phrase's own
+`unless` patterns in the sentence ("водитель вам позвонит, когда подъедет").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -18,12 +21,15 @@ from app.engine.checklist import ForbiddenPhrase
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import Violation
 from app.engine.speech import Turn
-from app.engine.text import fold
+from app.engine.text import Tokens, fold, lemma, person
 
 _GAP = 1  # one inserted word: "вы меня неправильно поняли"
 _FUZZY_CUTOFF = 86.0
 _MIN_FUZZY_LEN = 6
 _MAX_WINDOW = 4
+_QUOTING = frozenset(
+    ':«"“„'
+)  # marks that open reported words  # the speaker of a verb of saying: his own words, not reported
 _REPEAT_GAP = 2  # words between two hits of one phrase that still make one request
 
 
@@ -39,13 +45,20 @@ class PhraseFinder:
     phrases: tuple[ForbiddenPhrase, ...]
     matcher: Matcher
     negations: frozenset[str]
+    reporting: frozenset[str]  # lemmas of verbs of saying and thinking: "говорить", "думать"
+    conjunctions: frozenset[str]  # forms that open reported words: "что", "будто"
+    speaker_self: frozenset[str]  # "я", "мы" before a verb of saying: the words are his own
+    unless: tuple[Matcher | None, ...]  # per phrase: what makes a hit information
     # Spoken forms of the patterns without spaces, grouped by their first two letters:
     # speech-to-text typos rarely hit the first letters, and the grouping keeps each
     # comparison to a handful of keys.
     fuzzy_keys: dict[str, tuple[list[str], list[int]]]
 
     @classmethod
-    def build(cls, phrases: Sequence[ForbiddenPhrase], negations: Sequence[str]) -> PhraseFinder:
+    def build(cls, phrases: Sequence[ForbiddenPhrase], lang: dict[str, Any]) -> PhraseFinder:
+        """The finder of a phrase list, with the language file's negations and reported
+        speech (`reported_speech`: `verbs`, `conjunctions`)."""
+        reported = lang.get("reported_speech", {})
         patterns, keys, owners = [], [], []
         for n, entry in enumerate(phrases):
             for text in entry.patterns:
@@ -59,7 +72,19 @@ class PhraseFinder:
             group = grouped.setdefault(key[:2], ([], []))
             group[0].append(key)
             group[1].append(owner)
-        return cls(tuple(phrases), Matcher(patterns), frozenset(negations), grouped)
+        return cls(
+            phrases=tuple(phrases),
+            matcher=Matcher(patterns),
+            negations=frozenset(fold(w) for w in lang.get("negations", [])),
+            reporting=frozenset(lemma(w) for w in reported.get("verbs", [])),
+            conjunctions=frozenset(fold(w) for w in reported.get("conjunctions", [])),
+            speaker_self=frozenset(fold(w) for w in reported.get("speaker_self", [])),
+            unless=tuple(
+                Matcher(compile_pattern(p, gap=_GAP) for p in e.unless) if e.unless else None
+                for e in phrases
+            ),
+            fuzzy_keys=grouped,
+        )
 
     def find(self, turns: Sequence[Turn]) -> list[Violation]:
         """Every hit in the given (manager's) turns, one per occurrence."""
@@ -69,6 +94,8 @@ class PhraseFinder:
             hits: list[tuple[int, int, int]] = []
             for m in self.matcher.find(turn.tokens):
                 if self._negated(turn, m.first, m.skipped, m.pattern.words[0].lemmas):
+                    continue
+                if self._reported(turn, m.first) or self._excused(turn, m.first, m.pattern.value):
                     continue
                 if not _overlaps(taken, m.first, m.last):
                     taken.append((m.first, m.last))
@@ -100,6 +127,48 @@ class PhraseFinder:
         if first > 0 and forms[first - 1] in self.negations:
             return True
         return any(forms[i] in self.negations for i in skipped)
+
+    def _reported(self, turn: Turn, first: int) -> bool:
+        """Whether the match follows "что"/"будто", a colon or an opening quote after a verb
+        of saying or thinking that is negated or not the manager's own ("я же не говорю, что
+        вы обязаны", "я вам никогда не скажу «я не знаю»", "клиенты говорят: «вы не правы»");
+        "я вам говорю, что вы должны", "я сказала, что вы должны" are said."""
+        tokens = turn.tokens
+        forms, lemmas = tokens.forms, tokens.lemmas
+        opener = None
+        for k in range(first, max(0, first - 2), -1):
+            if k < first and forms[k] in self.conjunctions:
+                opener = k
+                break
+            if k > 0 and _QUOTING.intersection(_between(tokens, k - 1, k)):
+                opener = k
+                break
+        if opener is None:
+            return False
+        for v in range(opener - 1, max(-1, opener - 4), -1):
+            if lemmas[v] not in self.reporting:
+                continue
+            before = range(max(0, v - 2), v)
+            if any(forms[k] in self.negations for k in before):
+                return True
+            own = person(forms[v]) == "1per" or any(forms[k] in self.speaker_self for k in before)
+            return not own
+        return False
+
+    def _excused(self, turn: Turn, first: int, owner: object) -> bool:
+        """Whether the sentence of the match holds one of its phrase's `unless` patterns."""
+        matcher = self.unless[int(owner)]  # type: ignore[call-overload]
+        if matcher is None:
+            return False
+        tokens = turn.tokens
+        start, end = 0, len(tokens)
+        for stop, _ in tokens.stops:
+            if stop <= first:
+                start = stop
+            else:
+                end = stop
+                break
+        return bool(matcher.find(tokens, start, end - 1, ordered=False))
 
     def _fuzzy(self, turn: Turn, taken: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
         forms = turn.tokens.forms
@@ -134,6 +203,12 @@ class PhraseFinder:
             taken.append((first, last))
             hits.append((first, last, n))
         return hits
+
+
+def _between(tokens: Tokens, a: int, b: int) -> str:
+    """The text between word `a` and word `b`: spaces and marks (":", "«")."""
+    spans = tokens.spans()
+    return tokens.text[spans[a][1] : spans[b][0]]
 
 
 def _overlaps(taken: list[tuple[int, int]], first: int, last: int) -> bool:

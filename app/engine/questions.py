@@ -16,16 +16,30 @@ from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
 from app.engine.result import Question
 from app.engine.speech import Turn
-from app.engine.text import Tokens, ends_sentence, fold, is_noun, lemma, person, persons_of
+from app.engine.text import (
+    Tokens,
+    ends_sentence,
+    fold,
+    is_given_name,
+    is_noun,
+    is_verb,
+    lemma,
+    person,
+    persons_of,
+)
 
 _MERGE_WINDOW = 4  # cues this close belong to one question: "скажите, в каком районе"
 _SHORT_TURN = 12  # words: a turn this short is one clause for the yes/no rule
 _TAIL_WORDS = 8  # else the rule looks at the turn's last words
 
-_ALSO_CONJUNCTIONS = frozenset({"как", "когда"})
-_RELATIVES = frozenset({"где", "куда", "откуда", "когда"})  # may open a clause about a noun
-_COPULA = frozenset({"будет", "будут", "было", "был", "была", "были"})  # "что будет главным"
-_HAVE = frozenset({"вас", "тебя"})  # "у вас": the predicate of "какой бюджет у вас"
+_CLOSING = frozenset("?!.…")  # marks kept in a question's span
+_STATEMENT_ENDS = frozenset({".", "...", "…"})  # a question written as a statement or cut off
+_YES_NO_WORDS = 8  # a yes/no question written with a full stop is short
+_CUE_REACH = 5  # a question word this near its start: "а на работу вам куда ездить"
+_TOPIC_REPLY = 8  # words of a client's reply that takes up a question's topic
+_TAKEN_UP_WORDS = 7  # without punctuation, a question answered so is this short
+_ANSWER_HEAD = 3  # words of the manager's next turn that take up a glued question
+_SELF_ANSWER_WORDS = 5  # the manager's own answer right after his question is short
 
 _WEIGHTS = {"words": 2.0, "weak": 1.0, "phrases": 3.0}
 _MIN_SCORE = 2.0  # weak words alone do not make a category
@@ -58,6 +72,15 @@ class QuestionFinder:
     # one index; each pattern's value names its list.
     cue_phrases: Matcher
     rhetorical_questions: Matcher  # that list alone, for sentences with a question mark
+    call_reasons: frozenset[str]  # lemmas of the opener's reason for the call: "заявка"
+    also_conjunctions: frozenset[str]  # question words that also compare: "как", "когда"
+    relatives: frozenset[str]  # question words that may open a clause about a noun
+    copula: frozenset[str]  # forms of "быть" that are no predicate: "будет"
+    have: frozenset[str]  # "у вас": the predicate of "какой бюджет у вас"
+    joining: frozenset[str]  # "и", "или" join two questions in one sentence
+    second_openers: frozenset[str]  # between the conjunction and the second question word
+    correlatives: dict[str, str]  # a question word and the word that answers it at once
+    numbers: frozenset[str]  # lemmas of spelled-out numbers: "пятьсот", "двадцать"
 
     @classmethod
     def build(
@@ -94,7 +117,7 @@ class QuestionFinder:
             clause_openers=frozenset(q.get("clause_openers", [])),
             particle=q.get("particle", "ли"),
             prepositions=frozenset(q.get("prepositions", [])),
-            tags=lemmas(q.get("tags", [])) | {"алло"},
+            tags=lemmas(q.get("tags", [])),
             cue_words=interrogatives | clause_initial,
             answers=frozenset(fold(w) for w in q.get("answers", [])),
             requests=lemmas(q.get("requests", [])),
@@ -110,21 +133,39 @@ class QuestionFinder:
             rhetorical_questions=Matcher(
                 compile_pattern(text) for text in q.get("rhetorical_questions", [])
             ),
+            call_reasons=lemmas(q.get("call_reasons", [])),
+            also_conjunctions=lemmas(q.get("also_conjunctions", [])),
+            relatives=lemmas(q.get("relatives", [])),
+            copula=frozenset(fold(w) for w in q.get("copula", [])),
+            have=frozenset(fold(w) for w in q.get("have", [])),
+            joining=frozenset(fold(w) for w in q.get("joining", [])),
+            second_openers=frozenset(fold(w) for w in q.get("second_openers", [])),
+            correlatives={lemma(k): fold(v) for k, v in q.get("correlatives", {}).items()},
+            numbers=frozenset(lemma(w) for w in lang.get("numbers", {}).get("units", {})),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
         """The best-scoring category of each question (words first..last), or `other`.
 
         The turn is matched once; a match counts for the question that holds all its words.
+        A word that two single-word patterns of a category match ("супруги": "супруг",
+        "супруга") counts once, and so does a pattern said twice in a question ("для города
+        или за город").
         """
         if not spans:
             return []
         scores: list[dict[str, float]] = [{} for _ in spans]
+        counted: set[tuple[str, int] | tuple[int, str]] = set()
         # Only a match anchored inside the questions (in order) counts; the rest is not scanned.
         for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
                     key, weight = cast(tuple[str, float], m.pattern.value)
+                    said = (key, m.first) if m.first == m.last else (key, -1 - m.first)
+                    again = (n, m.pattern.text)
+                    if said in counted or again in counted:
+                        break
+                    counted.update((said, again))
                     scores[n][key] = scores[n].get(key, 0.0) + weight
                     break
         return [self._best(s) if s else OTHER for s in scores]
@@ -146,44 +187,179 @@ class QuestionFinder:
         found: list[Question] = []
         for turn in turns:
             u = turn.utterance
+            # The opener's "вы оставляли заявку" states why the manager calls: no yes/no
+            # question without a cue there.
+            reason = turn is turns[0] and not self.call_reasons.isdisjoint(turn.tokens.lemmas)
             if punctuated or ends_sentence(u.text):
-                parts = [(turn, self._by_punctuation(turn))]
-                if _reply(turn, call) and (closed := self._closed_with_full_stop(turn)):
-                    parts.append(closed)
+                parts = [(turn, self._by_punctuation(turn), 0)]
+                reply = _reply(turn, call)
+                if reply:
+                    parts += self._closed_with_full_stop(turn, reply, reason)
             else:
-                parts = [(turn, self._by_cues(turn) or self._unmarked(turn, _reply(turn, call)))]
-            for where, spans in parts:
+                asked = self._by_cues(turn) or (
+                    [] if reason else self._unmarked(turn, _reply(turn, call))
+                )
+                parts = [(turn, asked, 0)]
+            if parts[0][1] and self._glued(turn, parts[0][1][-1], call):
+                parts[0] = (turn, parts[0][1][:-1], 0)
+            for where, spans, offset in parts:
                 if not spans:
                     continue
                 categories = self.classify(where.tokens, [(a, b) for a, b, _ in spans])
-                for (_, _, text), category in zip(spans, categories, strict=True):
-                    found.append(Question(u.index, text, category, u.start))
+                for (a, b, text), category in zip(spans, categories, strict=True):
+                    span = _char_span(where.tokens, a, b, offset)
+                    found.append(Question(u.index, text, category, span, u.start))
         return found
 
-    def _closed_with_full_stop(self, turn: Turn) -> tuple[Turn, list[tuple[int, int, str]]] | None:
-        """A question the transcriber closed with a full stop ("Этаж какой вам нужен.", "А
-        переезжаете откуда."), as the last sentence of a turn the client answers: short,
-        with a question word at its start (or after its topic) before any comma, the manager
-        not speaking of himself, and a question by the rules for speech without punctuation.
-        The sentence, as its own turn, and the question: the whole sentence."""
+    def _glued(self, turn: Turn, last: tuple[int, int, str], call: Sequence[Turn]) -> bool:
+        """Whether the question that ends the manager's turn is the client's, glued onto it by
+        diarization, which the manager then answers: the manager's next turn opens by taking
+        up its word or with a number ("… а до скольки вы работаете" / "мы до девяти", "… а
+        приём сколько стоит" / "приём тысяча пятьсот"). In punctuated speech the client speaks
+        in between without answering it ("… А торг там возможен?" / "Ну хоть немного." /
+        "Небольшой торг продавец допускает."), and the question has no question word, address,
+        predicate word, verb in person, given name or number ("В воскресенье в десять?")."""
+        first, end, _ = last
+        tokens = turn.tokens
+        at = turn.position + 1
+        if end != len(tokens.forms) - 1 or at >= len(call):
+            return False
+        nxt = call[at]
+        speaker = turn.utterance.speaker
+        punctuated = ends_sentence(turn.utterance.text)
+        lemmas = tokens.lemmas[first : end + 1]
+        if nxt.utterance.speaker != speaker:
+            # Punctuated: the client goes on without answering, then the manager answers. The
+            # manager's own questions ask with a question word, name a need ("нужен",
+            # "удобно"), offer ("добавим") or call the client by name ("Максим, а фамилия?").
+            if not punctuated or not self.cue_words.isdisjoint(lemmas):
+                return False  # most questions
+            forms = tokens.forms[first : end + 1]
+            if (
+                not self.address.isdisjoint(lemmas)
+                or not self.predicates.isdisjoint(forms)
+                or any(map(person, forms))
+                or any(map(is_given_name, forms))
+                or any(w.isdigit() or w in self.numbers for w in lemmas)
+                or nxt.opens_with(self.answers)
+                or self._echoed(lemmas, nxt, False)
+            ):
+                return False
+            at += 1
+            if at >= len(call) or call[at].utterance.speaker != speaker:
+                return False
+            nxt = call[at]
+        if "?" in nxt.text:
+            return False  # a question again, no answer
+        head = nxt.tokens.lemmas[:_ANSWER_HEAD]
+        words = {
+            w for w in lemmas if len(w) > 3 and w not in self.not_echoes and w not in self.cue_words
+        }
+        return not words.isdisjoint(head) or (
+            not punctuated and any(w.isdigit() or w in self.numbers for w in head)
+        )
+
+    def _closed_with_full_stop(
+        self, turn: Turn, reply: Turn, reason: bool
+    ) -> list[tuple[Turn, list[tuple[int, int, str]], int]]:
+        """Questions the transcriber closed with a full stop in a turn the client answers: the
+        last sentence, or an earlier one opened by "а" when no "?" follows it ("А вас склон
+        не смущает. Участок на горе." - "Нет"). Such a sentence is short, the manager does not
+        speak of himself, and it has a question word at its start (or after its topic) before
+        any comma ("Этаж какой вам нужен.", "А на работу вам куда ездить.") and is a question
+        by the rules for speech without punctuation; or it is a yes/no question without one
+        ("Семья большая у вас.", an interrupted "А квартиру вы больше под...") as
+        `_yes_no_closed` tells, except in an opener that states the `reason` for the call ("Вы
+        оставляли заявку на сайте." - "Да"). Each: the sentence as its own turn,
+        the question (the whole sentence) and the sentence's character offset in the turn."""
         tokens = turn.tokens
         stops, n = tokens.stops, len(tokens)
-        if not stops or stops[-1] != (n, "."):
-            return None
-        first = stops[-2][0] if len(stops) > 1 else 0
-        lemmas = tokens.lemmas[first:]
-        if not 2 <= n - first <= _SHORT_TURN or self.cue_words.isdisjoint(lemmas[:4]):
-            return None  # most sentences: no question word near the start
-        # After a comma a question word opens a clause of a statement: "…, где был рынок".
-        text = turn.span(first, n - 1)
-        if self.cue_words.isdisjoint(lemmas[: len(text.split(",", 1)[0].split())]):
-            return None
-        if "1per" in persons_of(tokens.forms[first:]) or not self.self_words.isdisjoint(lemmas):
-            return None
-        sentence = Turn(turn.position, replace(turn.utterance, text=text))
-        return (sentence, [(0, n - first - 1, text)]) if self._by_cues(sentence) else None
+        found: list[tuple[Turn, list[tuple[int, int, str]], int]] = []
+        first = 0
+        for at, (end, mark) in enumerate(stops):
+            start, first = first, end
+            last = end == n
+            if mark not in _STATEMENT_ENDS or not 2 <= end - start <= _SHORT_TURN:
+                continue
+            if not last and (
+                tokens.forms[start] != "а" or any("?" in m for _, m in stops[at + 1 :])
+            ):
+                continue
+            forms, lemmas = tokens.forms[start:end], tokens.lemmas[start:end]
+            if self.cue_words.isdisjoint(lemmas[:_CUE_REACH]):  # most: no question word
+                if (
+                    reason
+                    or not self._yes_no_closed(forms, lemmas, reply, last, alone=not found)
+                    or "1per" in persons_of(forms)
+                    or self._speaks_of_self(forms, lemmas)
+                ):
+                    continue
+                text = turn.span(start, end - 1)
+                sentence = Turn(turn.position, replace(turn.utterance, text=text))
+            else:
+                if "1per" in persons_of(forms) or not self.self_words.isdisjoint(lemmas):
+                    continue
+                text = turn.span(start, end - 1)
+                sentence = Turn(turn.position, replace(turn.utterance, text=text))
+                # After a comma a question word opens a clause of a statement: "…, где был рынок".
+                head = len(text.split(",", 1)[0].split())
+                if self.cue_words.isdisjoint(lemmas[:head]) or not self._by_cues(sentence):
+                    continue
+            found.append((sentence, [(0, end - start - 1, text)], tokens.spans()[start][0]))
+        return found
+
+    def _speaks_of_self(self, forms: list[str], lemmas: list[str]) -> bool:
+        """Whether the manager speaks of himself ("я", "мы", "наш"); "у нас", "к нам" (at our
+        firm) in "вы у нас раньше наблюдались", "вы к нам первый раз" do not count."""
+        if self.self_words.isdisjoint(lemmas):
+            return False
+        return any(
+            w in self.self_words
+            and not (forms[k] in ("нас", "нам") and k > 0 and forms[k - 1] in ("у", "к"))
+            for k, w in enumerate(lemmas)
+        )
+
+    def _yes_no_closed(
+        self, forms: list[str], lemmas: list[str], reply: Turn, last: bool, alone: bool
+    ) -> bool:
+        """Whether a short sentence without a question word, closed with a full stop, asks
+        yes or no. It asks for nothing ("пришлите"), does not open with "да"/"нет" (it answers
+        the client then: "Да, вы не ошибаетесь.") and has no third-person verb in the present
+        ("Дом сдаётся в этом году."). Addressed to the client ("у вас", "вы", a second-person
+        verb other than "смотрите", "знаете"), it asks when the client answers "да"/"нет",
+        echoes it ("Машина у вас своя." - "Своя.") or, after the turn's last sentence, takes
+        up the topic in a few words that are no acknowledgement, no question and no "ну …"
+        ("Семья большая у вас." - "Трое детей.", not "Понятно.", "И где деньги?"). Else it
+        must be the turn's only such sentence, with a verb or predicate word and no digits,
+        and the client must answer "да"/"нет" or echo it ("Раньше ипотеку брали." - "Нет")."""
+        if (
+            len(forms) > _YES_NO_WORDS
+            or forms[0] in self.answers
+            or not self.requests.isdisjoint(lemmas)
+        ):
+            return False
+        persons = {person(f) for f in forms if f not in self.discourse and f not in self.predicates}
+        if "3per" in persons:
+            return False
+        # "Вы знаете, дом уже сдан": "вы" of a discourse verb addresses no question.
+        addressed = "2per" in persons or any(
+            w in self.address and (k + 1 == len(forms) or forms[k + 1] not in self.discourse)
+            for k, w in enumerate(lemmas)
+        )
+        if not addressed and not (
+            alone
+            and not any(map(str.isdigit, forms))
+            and any(f in self.predicates or is_verb(f) for f in forms)
+        ):
+            return False  # most statements: the client's turn is not even split into words
+        if reply.opens_with(self.answers) or self._echoed(lemmas, reply, True):
+            return True
+        return addressed and last and self._takes_up(reply)
 
     def _by_punctuation(self, turn: Turn) -> list[tuple[int, int, str]]:
+        """Each sentence ending in "?", or two when "и"/"или" joins a second question word
+        ("сколько у вас детей и сколько им лет?"); a list that only clarifies the question
+        before ("чем заняты в выходные? Рыбалка, дача?") belongs to it."""
         if "?" not in turn.text:
             return []  # no question mark, no question: most turns of a call
         tokens = turn.tokens
@@ -196,11 +372,57 @@ class QuestionFinder:
                 and not self.tags.issuperset(tokens.lemmas[first:end])
                 and not self._rhetorical(tokens, first, end)
             ):
-                spans.append((first, end - 1))
+                if spans and spans[-1][1] == first - 1 and self._clarifies(turn, first, end):
+                    spans[-1] = (spans[-1][0], end - 1)
+                else:
+                    spans += self._joined(tokens, first, end)
             if end > first:
                 first = end
         # The words as written, from the first to the last, commas kept.
-        return [(a, b, turn.span(a, b) + "?") for a, b in spans]
+        asked = {end - 1 for end, mark in tokens.stops if "?" in mark}
+        return [(a, b, turn.span(a, b) + ("?" if b in asked else "")) for a, b in spans]
+
+    def _clarifies(self, turn: Turn, first: int, end: int) -> bool:
+        """Whether a sentence only clarifies the question before: it opens with "или" ("Или
+        без отделки возьмёте?"), or is a short list of options ("Рыбалка, дача?", "Квартира
+        или дом?") with no question word, verb, opener or address ("вам"), and a comma or
+        "или"."""
+        tokens = turn.tokens
+        forms = tokens.forms[first:end]
+        if forms[0] == "или":  # "Отделку хотите? Или без отделки возьмёте?"
+            return True
+        return (
+            len(forms) <= 4
+            and forms[0] not in self.clause_openers
+            and self.cue_words.isdisjoint(tokens.lemmas[first:end])
+            and self.address.isdisjoint(tokens.lemmas[first:end])
+            and not any(map(person, forms))
+            and ("или" in forms or "," in turn.span(first, end - 1))
+        )
+
+    def _joined(self, tokens: Tokens, first: int, end: int) -> list[tuple[int, int]]:
+        """The words of a question sentence, split where "и" or "или" opens a second question
+        with a question word after a first one that asks on its own ("какой район и какой
+        бюджет?", "как вас зовут и откуда вы?"); "двушку или трёшку?" stays one."""
+        forms, lemmas = tokens.forms, tokens.lemmas
+        if self.joining.isdisjoint(forms[first + 2 : end - 1]):
+            return [(first, end - 1)]  # most questions: no "и", no "или"
+        parts: list[tuple[int, int]] = []
+        start = first
+        for k in range(first + 2, end - 1):
+            if forms[k] not in self.joining:
+                continue
+            j = k + 1
+            while j < end - 1 and (
+                forms[j] in self.prepositions or forms[j] in self.second_openers
+            ):
+                j += 1
+            head = lemmas[start:k]
+            if lemmas[j] in self.interrogatives and not self.cue_words.isdisjoint(head):
+                parts.append((start, k - 1))
+                start = k + 1
+        parts.append((start, end - 1))
+        return parts
 
     def _rhetorical(self, tokens: Tokens, first: int, end: int) -> bool:
         """Whether a question word is followed by a rhetorical particle ("кто же не хочет
@@ -208,11 +430,29 @@ class QuestionFinder:
         легко?"): the manager answers it himself, the client is not asked."""
         forms, lemmas = tokens.forms, tokens.lemmas
         if any(
-            forms[k + 1] in self.rhetorical and lemmas[k] in self.cue_words
+            lemmas[k] in self.cue_words
+            and (
+                forms[k + 1] in self.rhetorical
+                or (forms[k] == "кто" and "не" in forms[k + 1 : k + 3])
+            )
             for k in range(first, end - 1)
         ):
+            return True  # "кто ж знал?", "кто сейчас не хочет свой дом?"
+        if self._answered_at_once(tokens, end):
             return True
         return bool(self.rhetorical_questions.find(tokens, first, end - 1, ordered=False))
+
+    def _answered_at_once(self, tokens: Tokens, end: int) -> bool:
+        """Whether the manager answers the question himself in the next sentence of his turn:
+        a short statement opening with "да"/"нет" or holding "же" ("Зачем сразу всю сумму
+        выкладывать? Проще же частями.")."""
+        if end >= len(tokens.forms):
+            return False  # the question ends the turn: the client answers
+        after = next(((e, m) for e, m in tokens.stops if e > end), None)
+        if after is None or "?" in after[1] or after[0] - end > _SELF_ANSWER_WORDS:
+            return False
+        said = tokens.forms[end : after[0]]
+        return said[0] in self.answers or not self.rhetorical.isdisjoint(said)
 
     def _by_cues(self, turn: Turn) -> list[tuple[int, int, str]]:
         tokens = turn.tokens
@@ -245,7 +485,7 @@ class QuestionFinder:
             return None
         # The second question is at most three words before its predicate.
         for j in range(last - 1, max(first, last - 5), -1):
-            has = forms[j] in _HAVE and forms[j - 1] == "у"
+            has = forms[j] in self.have and forms[j - 1] == "у"
             if not (has or self._closes(forms[j])):
                 continue
             second = range(j + 1, last)
@@ -290,9 +530,14 @@ class QuestionFinder:
         if n == 0:
             return []
         first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
+        # "оценим на месте это минут сорок | а семья большая у вас": the clause after the last
+        # "а" is the question.
+        tail = tokens.forms[first + 1 : n - 2]
+        if "а" in tail:  # the last "а" with at least three words from it to the end
+            first = n - 3 - tail[::-1].index("а")
         forms, lemmas = tokens.forms[first:], tokens.lemmas[first:]
         persons = persons_of(forms)
-        if "1per" in persons or not self.self_words.isdisjoint(lemmas):
+        if "1per" in persons or self._speaks_of_self(forms, lemmas):
             return []
         addressed = "2per" in persons or not self.address.isdisjoint(lemmas)
         asks = "или" in forms and (addressed or reply is not None)
@@ -300,8 +545,24 @@ class QuestionFinder:
             if reply.opens_with(self.answers):
                 asks = len(reply.tokens) > 1 or self._has_predicate(forms)
             else:
-                asks = self._echoed(lemmas, reply, addressed)
+                asks = self._echoed(lemmas, reply, addressed) or (
+                    len(forms) <= _TAKEN_UP_WORDS
+                    and self._takes_up(reply)
+                    and (addressed or self._has_predicate(forms))
+                )
         return [(first, n - 1, turn.span(first, n - 1))] if asks else []
+
+    def _takes_up(self, reply: Turn) -> bool:
+        """Whether the client's reply answers in a few words of its own ("дети есть" -
+        "дочка маленькая год"): no acknowledgement, opener, question word or question back."""
+        said = reply.tokens.lemmas
+        return (
+            0 < len(said) <= _TOPIC_REPLY
+            and said[0] not in self.tags
+            and said[0] not in self.clause_openers
+            and self.cue_words.isdisjoint(said)
+            and "?" not in reply.text
+        )
 
     def _has_predicate(self, forms: list[str]) -> bool:
         """Whether words can make a yes/no question: a verb in the present or future or a
@@ -385,8 +646,10 @@ class QuestionFinder:
                 for j in range(cue + 2, min(cue + 5, len(forms)))
             ):
                 continue
-            # "когда дом сдадут, тогда и ключи выдадим": a correlative, not a question.
-            if lemmas[i] == "когда" and "тогда" in forms[i + 1 : i + 8]:
+            # "когда дом сдадут, тогда и ключи выдадим": a correlative, not a question; so is
+            # "вот почему я его предлагаю потому что…", answered in the same breath.
+            answer = self.correlatives.get(lemmas[i])
+            if answer is not None and answer in forms[i + 1 : i + 8]:
                 continue
             if self._relative_clause(tokens, i):
                 continue
@@ -419,7 +682,7 @@ class QuestionFinder:
         more and neither addresses the client nor has a second-person verb ("а работу где
         нашли", "квартиру где хотите" stay questions)."""
         forms, lemmas = tokens.forms, tokens.lemmas
-        if i == 0 or lemmas[i] not in _RELATIVES or not is_noun(forms[i - 1]):
+        if i == 0 or lemmas[i] not in self.relatives or not is_noun(forms[i - 1]):
             return False
         clause = forms[i + 1 : i + 7]
         return (
@@ -465,16 +728,25 @@ class QuestionFinder:
         if any(person(f) for f in forms[start:i]):
             return False
         rest = [
-            "2per" if f in self.predicates else ("" if f in _COPULA else person(f))
+            "2per" if f in self.predicates else ("" if f in self.copula else person(f))
             for f in forms[i + 1 :]
         ]
         if "1per" in rest or ("3per" in rest and "2per" not in rest):
             return False
         # "как" and "когда" also compare and tell time ("сдавать как гостиницу"): then the
         # question ends the turn or has a second-person verb ("когда готовы проводить").
-        if lemmas[i] in _ALSO_CONJUNCTIONS and rest and "2per" not in rest:
+        if lemmas[i] in self.also_conjunctions and rest and "2per" not in rest:
             return False
         return self.self_words.isdisjoint(lemmas[start:])
+
+
+def _char_span(tokens: Tokens, first: int, last: int, offset: int) -> tuple[int, int]:
+    """[start, end) of words first..last in the text, with the marks that close them ("?")."""
+    spans, text = tokens.spans(), tokens.text
+    end = spans[last][1]
+    while end < len(text) and text[end] in _CLOSING:
+        end += 1
+    return offset + spans[first][0], offset + end
 
 
 def _reply(turn: Turn, call: Sequence[Turn]) -> Turn | None:

@@ -15,3 +15,5 @@ _PACKAGED = _PACKAGE / "_data"
 
 DATA_DIR = _PACKAGED if _PACKAGED.is_dir() else _PACKAGE.parent
 """The folder holding `checklists/`, `migrations/` and `alembic.ini`."""
+BUILTIN_DIR = DATA_DIR / "checklists"
+"""The built-in checklists with their language data and shared phrase lists."""

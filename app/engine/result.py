@@ -28,9 +28,13 @@ class Evidence(NamedTuple):
 
 
 class Question(NamedTuple):
+    """A question the manager asked; `span` is [start, end) of its characters in the text of
+    its utterance, so that two questions of one utterance are told apart."""
+
     utterance: int
     text: str
     category: str
+    span: tuple[int, int]
     start: float | None = None
 
 
@@ -67,9 +71,20 @@ class ItemResult:
 
 @dataclass(frozen=True, slots=True)
 class ManagerChoice:
+    """Whose speech is scored. `weak`: inferred without any greeting cue (who asks more,
+    who speaks first), so the choice may be wrong."""
+
     speaker: str
     inferred: bool
     reason: str
+    weak: bool = False
+
+
+class Caveat(NamedTuple):
+    """Why a score may mislead (`code` for programs, `message` for people), in `warnings`."""
+
+    code: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +101,7 @@ class ScoreResult:
     question_counts: dict[str, int]
     violations: tuple[Violation, ...]
     metrics: dict[str, Any]
+    warnings: tuple[Caveat, ...]
     transcript: Transcript = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,7 +117,13 @@ class ScoreResult:
             },
             "items": [i.to_dict() for i in self.items],
             "questions": [
-                {"utterance": q.utterance, "text": q.text, "category": q.category, "start": q.start}
+                {
+                    "utterance": q.utterance,
+                    "text": q.text,
+                    "category": q.category,
+                    "span": list(q.span),
+                    "start": q.start,
+                }
                 for q in self.questions
             ],
             "question_counts": dict(self.question_counts),
@@ -117,4 +139,5 @@ class ScoreResult:
                 for v in self.violations
             ],
             "metrics": dict(self.metrics),
+            "warnings": [w._asdict() for w in self.warnings],
         }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from app.engine.caveats import caveats
 from app.engine.checklist import OTHER, Checklist, get_checklist
 from app.engine.items import EVALUATORS, Analysis
 from app.engine.model import Transcript
@@ -14,7 +15,7 @@ from app.engine.prices import PriceFinder
 from app.engine.questions import QuestionFinder
 from app.engine.readers import read_transcript
 from app.engine.result import ScoreResult
-from app.engine.speakers import choose_manager
+from app.engine.speakers import ALL_SPEAKERS, choose_manager
 from app.engine.speech import Turn, prepare
 
 _PUNCTUATED_SHARE = 0.3  # below this share of punctuated turns, speech-to-text stripped it
@@ -40,7 +41,7 @@ def _compile(checklist: Checklist) -> _Compiled:
         lang = checklist.lang
         compiled = _COMPILED[key] = _Compiled(
             QuestionFinder.build(checklist.categories, lang, checklist.other_questions),
-            PhraseFinder.build(checklist.forbidden_phrases, lang.get("negations", [])),
+            PhraseFinder.build(checklist.forbidden_phrases, lang),
             PriceFinder.build(lang),
         )
     return compiled
@@ -55,6 +56,9 @@ def score(
 ) -> ScoreResult:
     """Score one call against a checklist (a built-in key or a loaded Checklist).
 
+    `manager_speaker` names the manager's label; "*" scores all speech as the manager's (input
+    without speaker labels), with a `single_speaker` warning.
+
     Raises TranscriptError, NoManagerError or ChecklistError, each with a `.reason`.
     """
     if isinstance(checklist, str):
@@ -62,7 +66,11 @@ def score(
     if not isinstance(transcript, Transcript):
         transcript = read_transcript(transcript, format)
     compiled = _compile(checklist)
-    turns = prepare(transcript.utterances)
+    utterances = transcript.utterances
+    if manager_speaker is not None and manager_speaker.strip() == ALL_SPEAKERS:
+        manager_speaker = ALL_SPEAKERS
+        utterances = tuple(replace(u, speaker=ALL_SPEAKERS) for u in utterances)
+    turns = prepare(utterances)
     manager = choose_manager(turns, checklist.lang, manager_speaker)
     mine = [t for t in turns if t.utterance.speaker == manager.speaker]
     punctuated = sum(1 for t in mine if _has_punctuation(t.text)) >= _PUNCTUATED_SHARE * len(mine)
@@ -99,6 +107,7 @@ def score(
         question_counts=counts,
         violations=tuple(analysis.violations),
         metrics=analysis.metrics,
+        warnings=tuple(caveats(turns, manager, checklist.lang)),
         transcript=transcript,
     )
 

@@ -15,6 +15,13 @@ from app.engine.speech import Turn
 from app.engine.text import fold, is_given_name, lemma
 
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
+# `manager_speaker` that takes all speech for the manager's: input without speaker labels.
+ALL_SPEAKERS = "*"
+_NO_LABELS = (
+    "the transcript has no speaker labels, so the manager's speech cannot be told apart; "
+    "send a diarized transcript or one with speaker prefixes, or score all speech as the "
+    "manager's with manager_speaker '*' (CLI: --single-speaker)"
+)
 
 
 def _label_words(label: str) -> set[str]:
@@ -24,7 +31,12 @@ def _label_words(label: str) -> set[str]:
 def choose_manager(
     turns: Sequence[Turn], lang: dict[str, Any], manager_speaker: str | None = None
 ) -> ManagerChoice:
-    """Pick the manager's speaker label and say why; raises NoManagerError."""
+    """Pick the manager's speaker label and say why; raises NoManagerError.
+
+    `manager_speaker` "*" (`ALL_SPEAKERS`) takes every turn for the manager's: the caller has
+    relabelled them all "*" (see `score`)."""
+    if manager_speaker == ALL_SPEAKERS:
+        return ManagerChoice(ALL_SPEAKERS, False, "all speech is taken as the manager's")
     speakers = list(dict.fromkeys(t.utterance.speaker for t in turns if t.utterance.speaker))
     if manager_speaker is not None:
         wanted = fold(manager_speaker.strip())
@@ -37,10 +49,7 @@ def choose_manager(
             field="manager_speaker",
         )
     if not speakers:
-        raise NoManagerError(
-            "the transcript has no speaker labels, so the manager's speech cannot be told "
-            "apart; send a diarized transcript or one with speaker prefixes"
-        )
+        raise NoManagerError(_NO_LABELS)
     if len(speakers) == 1:
         return ManagerChoice(speakers[0], True, "the only speaker in the transcript")
 
@@ -64,6 +73,12 @@ _CUE_KINDS = {
     "names the company": ("company", 2.0),
     "offers help": ("service", 2.0),
 }
+
+
+_NAMED_WITH = frozenset({"names the company", "offers help"})
+
+# Without any greeting cue, a lead this large (asks every question and speaks first) is clear.
+_CLEAR_MARGIN = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +139,10 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
             if m.pattern.value == "offers help" or not turn.tokens.in_question(m.first)
         ]
         kinds_said = {str(m.pattern.value) for m in matches}
+        # "клиника здоровье регистратура марина", "автомир восток максим слушаю": a given
+        # name said with the company or an offer of help introduces the speaker.
+        if not kinds_said.isdisjoint(_NAMED_WITH) and any(map(is_given_name, turn.tokens.forms)):
+            kinds_said.add("introduces self")
         if sum(seen.values()) == 1:  # "Отдел продаж «Юг», Эльвира, здравствуйте."
             opens_with_company = "names the company" in kinds_said and (
                 "introduces self" in kinds_said or any(map(is_given_name, turn.tokens.forms))
@@ -142,9 +161,15 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
     if opens_with_company:
         score[first] += 2.0
     best = max(speakers, key=lambda s: (score[s], -speakers.index(s)))
+    runner_up = max(score[s] for s in speakers if s != best)
     reasons = list(evidence[best])
     if asked:
         reasons.append(f"asks {questions[best]} of {asked} questions")
     if best == first:
         reasons.append("speaks first")
-    return ManagerChoice(best, True, "; ".join(reasons) or "no cue; the first speaker is taken")
+    return ManagerChoice(
+        best,
+        True,
+        "; ".join(reasons) or "no cue; the first speaker is taken",
+        weak=not evidence[best] and score[best] - runner_up < _CLEAR_MARGIN,
+    )

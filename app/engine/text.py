@@ -139,12 +139,33 @@ def is_noun(form: str) -> bool:
     return _remember(_nouns, form, lambda f: _is_russian(f) and "NOUN" in _morph().parse(f)[0].tag)
 
 
+_verbs: dict[str, bool] = {}
+
+
+def is_verb(form: str) -> bool:
+    """Whether the dictionary's best parse of the form is a finite verb, past tense too
+    ("брали", "открывали")."""
+    return _remember(_verbs, form, lambda f: _is_russian(f) and "VERB" in _morph().parse(f)[0].tag)
+
+
 _names: dict[str, bool] = {}
 
 
 def is_given_name(form: str) -> bool:
     """Whether the dictionary takes the form for a person's first name ("ольга", "игорь")."""
     return _remember(_names, form, lambda f: _is_russian(f) and "Name" in _morph().parse(f)[0].tag)
+
+
+def may_be_given_name(form: str) -> bool:
+    """Whether any parse of the form is a first name ("роман" is first a novel)."""
+    return _remember(
+        _maybe_names,
+        form,
+        lambda f: _is_russian(f) and any("Name" in p.tag for p in _morph().parse(f)),
+    )
+
+
+_maybe_names: dict[str, bool] = {}
 
 
 def first_form(text: str) -> str | None:

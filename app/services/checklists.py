@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.db import checklists as db
 from app.engine import Checklist, ChecklistError, list_checklists
-from app.engine.checklist import BUILTIN_DIR, builtin_keys, get_checklist, parse_checklist
+from app.engine.checklist import builtin_keys, get_checklist, parse_checklist
+from app.engine.resources import BUILTIN_DIR
 from app.services.errors import (
     Conflict,
     FieldError,

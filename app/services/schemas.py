@@ -117,7 +117,9 @@ class ScoreIn(BaseModel):
     )
     format: FormatName = Field(default="auto", description="Reader to use; `auto` detects it.")
     manager_speaker: Label | None = Field(
-        default=None, description="Speaker label of the manager; inferred when absent."
+        default=None,
+        description="Speaker label of the manager; inferred when absent. `*` scores all "
+        "speech as the manager's (input without speaker labels).",
     )
     checklist: ChecklistKey | None = Field(
         default=None,

@@ -165,6 +165,32 @@ def test_dry_run_scoring_stores_nothing(
     assert session.scalar(select(func.count()).select_from(Call)) == before
 
 
+def test_dry_run_scores_speech_without_speakers_as_the_managers_with_a_star(
+    client: TestClient,
+) -> None:
+    transcript = "добрый день агентство юг меня зовут анна\nкакой район вы рассматриваете"
+    refused = client.post("/v1/score", json={"transcript": transcript})
+    scored = client.post("/v1/score", json={"transcript": transcript, "manager_speaker": "*"})
+
+    assert refused.status_code == 422
+    assert "manager_speaker '*'" in refused.json()["errors"][0]["reason"]
+    assert scored.status_code == 200
+    assert scored.json()["manager"]["speaker"] == "*"
+    assert scored.json()["warnings"][0]["code"] == "single_speaker"
+
+
+def test_a_call_without_speakers_is_stored_with_a_star_manager(
+    client: TestClient, make_call: Any
+) -> None:
+    body = make_call(transcript="добрый день какой район вы смотрите", manager_speaker="*")
+    response = client.post("/v1/calls", json=body)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["score"]["manager"]["speaker"] == "*"
+    stored = client.get(response.headers["location"]).json()
+    assert stored["score"]["warnings"][0]["code"] == "single_speaker"
+
+
 def test_checklists_are_listed_and_shown(client: TestClient) -> None:
     listed = client.get("/v1/checklists").json()
     keys = [c["key"] for c in listed]

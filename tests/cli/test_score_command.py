@@ -74,6 +74,8 @@ def test_folder_with_jsonl_gives_one_line_per_file_and_reports_the_bad_one(tmp_p
         (CALL.encode(), ["--format", "docx"], "unknown transcript format"),
         (CALL.encode(), ["--checklist", "nope"], "unknown checklist"),
         (b"one two three", [], "no speaker labels"),
+        (b"one two three", [], "--single-speaker"),
+        (CALL.encode(), ["--single-speaker", "--manager-speaker", "Клиент"], "give one"),
     ],
 )
 def test_bad_input_exits_2_with_a_one_line_reason(
@@ -85,6 +87,28 @@ def test_bad_input_exits_2_with_a_one_line_reason(
     assert result.exit_code == 2
     assert reason in result.stderr.lower()
     assert "Traceback" not in result.output
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "stt_samples"
+
+
+@pytest.mark.parametrize("flag", [["--single-speaker"], ["--manager-speaker", "*"]])
+def test_input_without_speakers_scores_as_the_managers_speech_with_the_flag(
+    flag: list[str],
+) -> None:
+    result = runner.invoke(app, ["score", str(SAMPLES / "sample.srt"), "--json", *flag])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["manager"]["speaker"] == "*"
+    assert [w["code"] for w in data["warnings"]] == ["single_speaker", "language_mismatch"]
+
+
+def test_the_summary_prints_the_warnings() -> None:
+    path = SAMPLES / "whisperx_aligned_call.json"
+    result = runner.invoke(app, ["score", str(path), "--single-speaker"])
+    assert result.exit_code == 0, result.output
+    assert "warning single_speaker" in result.stdout
+    assert "warning language_mismatch" in result.stdout
 
 
 def test_standard_input_through_the_console_script() -> None:

@@ -13,8 +13,9 @@ from app.engine import (
     load_checklist,
     score,
 )
-from app.engine.checklist import BUILTIN_DIR, parse_checklist, validate_checklist_file
+from app.engine.checklist import parse_checklist, validate_checklist_file
 from app.engine.documents import canonical_version
+from app.engine.resources import BUILTIN_DIR
 
 
 def test_builtin_checklists_are_the_three_of_the_method() -> None:
@@ -189,3 +190,19 @@ def test_dropping_what_the_base_does_not_have_names_it_with_its_line() -> None:
     assert [str(p) for p in caught.value.problems] == [
         "line 5: drop.items.0: the base has no item 'nope'"
     ]
+
+
+def test_a_misspelt_key_in_the_language_file_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    for name in ("realty_phone.yaml", "forbidden_ru.yaml"):
+        (tmp_path / name).write_bytes((BUILTIN_DIR / name).read_bytes())
+    lang = (BUILTIN_DIR / "lang_ru.yaml").read_text(encoding="utf-8")
+    (tmp_path / "lang_ru.yaml").write_text(
+        lang.replace("  interrogatives:", "  interogatives:"), encoding="utf-8"
+    )
+    line = 1 + lang.splitlines().index(
+        next(x for x in lang.splitlines() if x.startswith("  interrogatives:"))
+    )
+
+    problems = validate_checklist_file(tmp_path / "realty_phone.yaml")
+
+    assert problems == [f"line {line}: questions.interogatives: Extra inputs are not permitted"]

@@ -183,3 +183,93 @@ def test_we_will_see_by_monday_books_nothing() -> None:
     result = score(dialogue("М: Посмотрим, что можно сделать к понедельнику.", "К: Хорошо."))
 
     assert not item(result, "viewing_booked").passed
+
+
+# --- other trades: brand-only greetings, appointments and test drives, small prices ----------
+
+
+@pytest.mark.parametrize(
+    ("opener", "company"),
+    [
+        ("Автоцентр Север, Игорь, добрый день.", "Автоцентр Север"),
+        ("Добрый день, Кайзер Авто, менеджер Антон.", "Кайзер Авто"),
+        ("да добрый вечер пицца сити анна слушаю вас", "пицца сити"),
+        ("Да, Семейный доктор, Галина, добрый день.", "Семейный доктор"),
+    ],
+)
+def test_a_company_without_a_keyword_said_before_the_managers_name_is_a_full_greeting(
+    opener: str, company: str
+) -> None:
+    got = item(score(dialogue(f"М: {opener}", "К: Здравствуйте.")), "greeting")
+    assert got.passed
+    assert [e.note for e in got.evidence][1] == f"company: {company}"
+
+
+def test_a_greeting_addressing_the_client_by_name_names_no_company() -> None:
+    got = item(score(dialogue("М: Добрый день, Валентина Петровна?", "К: Да.")), "greeting")
+    assert not got.passed
+
+
+def test_a_name_the_dictionary_reads_first_as_a_noun_counts_when_capitalised() -> None:
+    opener = "М: Здравствуйте, служба поддержки банка «Ладога», Роман."
+    assert item(score(dialogue(opener, "К: Здравствуйте.")), "greeting").passed
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Приём у Игоря Петровича стоит две тысячи восемьсот рублей.",
+        "УЗИ брюшной полости 3 500 рублей.",
+        "Итого две тысячи триста сорок рублей, доставка бесплатная.",
+        "Обслуживание сто девяносто девять рублей в месяц.",
+        "МРТ колена стоит четыре тысячи двести.",
+    ],
+)
+def test_a_small_exact_price_with_the_currency_or_a_price_word_loses_the_point(said: str) -> None:
+    got = item(score(dialogue("М: Добрый день.", "К: Сколько?", f"М: {said}")), "no_exact_price")
+    assert not got.passed
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Гарантия пять лет или сто пятьдесят тысяч километров.",
+        "Пробег шестьдесят две тысячи, один хозяин.",
+        "Импланты от сорока до семидесяти тысяч за зуб.",
+        "Ставки от семи до девяти процентов.",
+    ],
+)
+def test_distances_ranges_and_rates_are_not_exact_prices(said: str) -> None:
+    got = item(score(dialogue("М: Добрый день.", "К: Сколько?", f"М: {said}")), "no_exact_price")
+    assert got.passed
+
+
+@pytest.mark.parametrize(
+    "booked",
+    [
+        "Записала: среда, десять тридцать, доктор Алиев. Аллергия на препараты есть?",
+        "Тогда приходите в пятницу в отделение на Кирова, к пяти часам.",
+        "Тест-драйв в субботу в одиннадцать, я вас записал.",
+        "в четверг в четырнадцать ноль ноль к доктору морозовой",
+    ],
+)
+def test_an_appointment_test_drive_or_branch_meeting_with_a_time_is_booked(booked: str) -> None:
+    got = item(
+        score(dialogue("М: Добрый день.", "К: Да.", f"М: {booked}", "К: Нет.")), "viewing_booked"
+    )
+    assert got.passed
+
+
+def test_a_client_who_only_maybe_names_a_day_books_nothing() -> None:
+    got = item(
+        score(
+            dialogue(
+                "М: Добрый день.",
+                "К: Да.",
+                "М: Приедете посмотреть?",
+                "К: Может, на выходных. Подумаю.",
+            )
+        ),
+        "viewing_booked",
+    )
+    assert not got.passed

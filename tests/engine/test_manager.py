@@ -109,3 +109,30 @@ def test_who_opens_with_the_company_and_a_name_is_the_manager_though_the_client_
     )
 
     assert score(text).manager.speaker == "Эльвира"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # The client names the clinic first and asks; the manager gives the clinic and her name.
+        "channel_1: алло это клиника здоровье я сдавала анализы где результаты\n"
+        "channel_2: здравствуйте клиника здоровье регистратура марина подскажите фамилию\n"
+        "channel_1: кузнецова а почему так долго\n"
+        "channel_2: анализы какого числа сдавали\n"
+        "channel_1: во вторник а когда будут\n",
+        # The client asks more; the manager gives a name and offers help ("слушаю").
+        "SPEAKER_00: алло это салон где хавал продают\n"
+        "SPEAKER_01: да добрый день автомир восток максим слушаю\n"
+        "SPEAKER_00: у вас джолион есть в наличии\n"
+        "SPEAKER_01: есть в наличии три цвета\n"
+        "SPEAKER_00: а какие цвета\n"
+        "SPEAKER_01: белый серый и синий вы сейчас на чём ездите\n"
+        "SPEAKER_00: а скидки какие есть\n",
+    ],
+)
+def test_a_given_name_with_the_company_or_an_offer_of_help_finds_the_manager_who_answers(
+    call: str,
+) -> None:
+    manager = score(call).manager
+    assert manager.speaker in ("channel_2", "SPEAKER_01")
+    assert "introduces self" in manager.reason

@@ -38,6 +38,21 @@ def categories(*lines: str) -> list[str]:
         ("А работаете где?", "personal"),
         ("Ну а по деньгам как?", "expertise"),
         ("То есть вас будет шестеро?", "expertise"),
+        # past experience with the product and the need in other trades (issue 13)
+        ("Раньше ипотеку брали?", "expertise"),
+        ("А что в прошлый раз не устроило?", "expertise"),
+        ("Вы у нас уже заказывали?", "expertise"),
+        ("А «Поло» чем не устраивал?", "expertise"),
+        ("Какой лимит по карте вам удобен?", "expertise"),
+        ("А что беспокоит?", "expertise"),
+        ("Комплектацию какую смотрели?", "expertise"),
+        ("Клаустрофобии нет у вас?", "expertise"),
+        ("А что любите готовить?", "personal"),
+        ("А почему закрыли, если не секрет?", "expertise"),
+        ("А что для супруги самое главное в машине?", "motivation"),
+        ("Рассматриваете больше для города или за город ездить?", "expertise"),
+        ("В каком районе живёте?", "personal"),
+        ("Что для вас самое важное в лечении: цена, сроки, гарантия?", "motivation"),
         ("Когда хотите переехать?", "expertise"),
     ],
 )
@@ -403,3 +418,223 @@ def test_asr_question_word_after_a_noun_that_asks_the_client_stays_a_question(
     question: str,
 ) -> None:
     assert score(dialogue(f"М: {question}", "К: в центре")).questions
+
+
+# --- speech-to-text punctuation: questions closed with a full stop, joined, clarified --------
+
+
+OPENING = ("М: Добрый день, агентство «Юг», Анна.", "К: Здравствуйте.")
+
+
+def asked(*lines: str) -> list[str]:
+    """The manager's questions after an opening turn (where a statement is no question)."""
+    return [q.text for q in score(dialogue(*OPENING, *lines)).questions]
+
+
+def test_yes_no_question_closed_with_a_full_stop_counts_when_the_client_answers() -> None:
+    assert asked("М: Хорошо. Машина у вас своя.", "К: Да, своя.") == ["Машина у вас своя"]
+
+
+def test_yes_no_question_closed_with_a_full_stop_counts_when_the_client_takes_up_the_topic() -> (
+    None
+):
+    result = score(dialogue(*OPENING, "М: Понятно. Семья большая у вас.", "К: Трое детей."))
+    assert [(q.text, q.category) for q in result.questions] == [("Семья большая у вас", "personal")]
+
+
+def test_a_statement_the_client_only_acknowledges_is_no_question() -> None:
+    assert asked("М: Квартира у вас будет с ремонтом.", "К: Понятно, спасибо.") == []
+
+
+def test_a_statement_the_client_answers_with_a_question_is_no_question() -> None:
+    assert asked("М: Вы не должны ничего оплачивать, это гарантия.", "К: И где деньги?") == []
+
+
+def test_the_reason_for_the_call_in_the_managers_opening_turn_is_no_question() -> None:
+    call = dialogue("М: Здравствуйте, агентство «Юг», Анна. Вы оставляли заявку на сайте.",
+                    "К: Да, было дело.")  # fmt: skip
+    assert score(call).questions == ()
+
+
+def test_an_interrupted_question_counts() -> None:
+    assert asked("М: А квартиру вы больше под...", "К: Под себя, жить.") == [
+        "А квартиру вы больше под"
+    ]
+
+
+def test_an_earlier_sentence_opened_by_a_counts_when_the_client_answers_it() -> None:
+    assert asked("М: Хорошо. А вас склон не смущает. Участок на горе.", "К: Нет, нормально.") == [
+        "А вас склон не смущает"
+    ]
+
+
+def test_two_questions_joined_by_i_in_one_sentence_each_count_with_their_spans() -> None:
+    text = "Ясно. Сколько у вас детей и сколько им лет?"
+    result = score(dialogue(f"М: {text}", "К: Двое, пять и семь."))
+    assert [(q.text, q.span) for q in result.questions] == [
+        ("Сколько у вас детей", (6, 25)),
+        ("сколько им лет?", (28, 43)),
+    ]
+    assert [text[a:b] for a, b in (q.span for q in result.questions)] == [
+        "Сколько у вас детей",
+        "сколько им лет?",
+    ]
+
+
+def test_alternatives_joined_by_ili_are_one_question() -> None:
+    assert asked("М: Вам двушку или трёшку?", "К: Двушку.") == ["Вам двушку или трёшку?"]
+
+
+def test_a_clarifying_list_after_a_question_is_part_of_it() -> None:
+    result = score(dialogue("М: А чем заняты в выходные? Рыбалка, дача?", "К: Дача."))
+    assert [(q.text, q.category) for q in result.questions] == [
+        ("А чем заняты в выходные? Рыбалка, дача?", "personal")
+    ]
+
+
+def test_every_question_carries_its_span_within_the_utterance_text() -> None:
+    result = score(dialogue("М: Добрый день! Какой район вы рассматриваете? А бюджет?"))
+    text = result.transcript.utterances[0].text
+    assert [text[a:b] for a, b in (q.span for q in result.questions)] == [
+        "Какой район вы рассматриваете?",
+        "А бюджет?",
+    ]
+    assert result.to_dict()["questions"][1]["span"] == [44, 53]
+
+
+def test_a_statement_like_question_about_the_past_counts_when_the_client_answers_no() -> None:
+    result = score(dialogue(*OPENING, "М: Отлично. Раньше ипотеку брали.", "К: Нет, первый раз."))
+    assert [(q.text, q.category) for q in result.questions] == [
+        ("Раньше ипотеку брали", "expertise")
+    ]
+
+
+def test_at_our_firm_does_not_make_the_manager_speak_of_himself() -> None:
+    assert asked("М: Наталья, вы у нас раньше наблюдались.", "К: Да, два года назад.") == [
+        "Наталья, вы у нас раньше наблюдались"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [
+        ("Апартаменты от 25 метров.", "К: Да."),
+        ("Ну, не первый, наверное.", "К: Да."),
+        ("А вас склон не смущает. Участок на горе.", "К: Нет, нормально."),
+    ],
+)
+def test_a_statement_not_addressed_to_the_client_needs_to_stand_alone_without_digits(
+    said: str, reply: str
+) -> None:
+    assert "Участок на горе" not in asked(f"М: {said}", reply)
+    assert "Апартаменты от 25 метров" not in asked(f"М: {said}", reply)
+    assert "Ну, не первый, наверное" not in asked(f"М: {said}", reply)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Зачем сразу всю сумму выкладывать? Проще же частями.",
+        "Кто сейчас не хочет свой дом? Все хотят.",
+        "Разве это много?",
+        "Знаете, что я вам скажу? Берите сейчас.",
+    ],
+)
+def test_questions_the_manager_answers_himself_ask_nothing(said: str) -> None:
+    assert asked(f"М: {said}", "К: Ну да.") == []
+
+
+def test_a_question_of_who_said_with_if_not_a_secret_still_asks() -> None:
+    assert asked("М: А работаете кем, если не секрет?", "К: Инженером.") == [
+        "А работаете кем, если не секрет?"
+    ]
+
+
+def test_an_alternative_in_its_own_sentence_is_part_of_the_question() -> None:
+    assert asked("М: Отделку хотите? Или без отделки возьмёте?", "К: С отделкой.") == [
+        "Отделку хотите? Или без отделки возьмёте?"
+    ]
+
+
+def test_the_reason_for_the_call_in_an_unpunctuated_opener_is_no_question() -> None:
+    call = (
+        "менеджер: алло добрый день автоцентр север игорь вы оставляли заявку на тест драйв\n"
+        "клиент: да было дело\n"
+        "менеджер: на чём сейчас ездите\n"
+        "клиент: на солярисе"
+    )
+    assert [q.text for q in score(call).questions] == ["на чём сейчас ездите"]
+
+
+@pytest.mark.parametrize(
+    ("manager", "client", "question"),
+    [
+        ("дети есть", "дочка маленькая год", "дети есть"),
+        ("а работаете далеко", "на другом конце города", "а работаете далеко"),
+        ("вероника вы к нам первый раз", "первый", "вероника вы к нам первый раз"),
+        ("вы у нас раньше заказывали", "да пару раз", "вы у нас раньше заказывали"),
+        (
+            "оценим на месте это минут сорок а семья большая у вас",
+            "трое детей поэтому и смотрим побольше",
+            "а семья большая у вас",
+        ),
+    ],
+)
+def test_unpunctuated_yes_no_question_counts_when_the_client_answers_in_words_of_his_own(
+    manager: str, client: str, question: str
+) -> None:
+    call = f"менеджер: добрый день агентство юг\nклиент: да\nменеджер: {manager}\nклиент: {client}"
+    assert [q.text for q in score(call).questions] == [question]
+
+
+@pytest.mark.parametrize("client", ["понятно", "ну посмотрим", "а сколько стоит"])
+def test_unpunctuated_statement_the_client_acknowledges_or_questions_is_no_question(
+    client: str,
+) -> None:
+    call = (
+        f"менеджер: добрый день агентство юг\nклиент: да\nменеджер: дом уже сдан\nклиент: {client}"
+    )
+    assert score(call).questions == ()
+
+
+def test_a_question_word_answered_in_the_same_breath_asks_nothing() -> None:
+    call = (
+        "менеджер: добрый день агентство юг\nклиент: да\n"
+        "менеджер: вот почему я его предлагаю потому что там школа новая прямо во дворе\n"
+        "клиент: понятно"
+    )
+    assert score(call).questions == ()
+
+
+def test_the_clients_question_glued_onto_the_managers_turn_is_not_his() -> None:
+    call = dialogue(
+        *OPENING,
+        "М: Один собственник, обременений нет. А торг там возможен?",
+        "К: Ну хоть немного, мы же наличными.",
+        "М: Небольшой торг продавец допускает.",
+        "К: Хорошо.",
+    )
+    assert score(call).questions == ()
+
+
+def test_a_glued_question_in_speech_without_punctuation_the_manager_answers_next() -> None:
+    call = (
+        "S1: клиника доктор рядом анна слушаю вас\nS2: мне к терапевту\n"
+        "S1: сегодня есть шесть вечера и семь вам как удобнее а до скольки вы работаете\n"
+        "S1: мы до девяти\nS2: тогда в семь\n"
+        "S1: записала на семь а приём сколько стоит\n"
+        "S1: приём тысяча пятьсот\nS2: хорошо"
+    )
+    said = " ".join(q.text for q in score(call, manager_speaker="S1").questions)
+    assert "до скольки" not in said and "приём сколько стоит" not in said
+
+
+def test_a_managers_proposal_the_client_takes_up_stays_his_question() -> None:
+    call = dialogue(
+        *OPENING, "М: В воскресенье в десять?", "К: Давайте.", "М: В воскресенье жду.", "К: Да."
+    )
+    assert asked_in(call) == ["В воскресенье в десять?"]
+
+
+def asked_in(call: str) -> list[str]:
+    return [q.text for q in score(call).questions]

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from app.engine.language import speaker_roles
 from app.engine.model import Utterance
 
 _TIME = r"\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?"
@@ -49,15 +50,6 @@ _LINE = re.compile(
 
 _CUE_LABEL = re.compile(rf"({_LABEL})\s*:(?![/\d])\s*(.*)", re.DOTALL)
 
-_KNOWN_ROLES = frozenset(
-    (
-        *("менеджер", "клиент", "м", "к", "оператор", "продавец", "покупатель"),
-        *("консультант", "сотрудник", "специалист", "агент", "риелтор", "риэлтор"),
-        *("абонент", "звонящий", "собеседник", "администратор", "диспетчер", "эксперт"),
-        *("manager", "client", "customer", "agent", "operator", "caller", "callee"),
-        *("seller", "buyer", "rep", "representative", "sales", "support", "user", "assistant"),
-    )
-)
 _NUMBERED_ROLE = re.compile(
     r"(?:speaker|спикер|говорящий|участник|spk|channel|канал|голос)[ _]?\d{1,3}",
     re.IGNORECASE,
@@ -77,7 +69,7 @@ def parse_time(value: str) -> float:
 def is_known_role(label: str) -> bool:
     """True for role names that are speakers even if they occur once."""
     key = label.casefold()
-    return key in _KNOWN_ROLES or _NUMBERED_ROLE.fullmatch(key) is not None
+    return key in speaker_roles() or _NUMBERED_ROLE.fullmatch(key) is not None
 
 
 def split_label(line: str) -> tuple[str | None, str]:
