@@ -17,7 +17,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
-from app.engine import Checklist, EngineError, get_checklist
+from app.engine import Checklist
+from app.services import checklists
 from app.services.calls import summary
 from app.services.errors import NotFound
 from app.services.report_format import GRADE_LABELS, num, offset_label
@@ -69,11 +70,13 @@ class Line:
 
 
 def load_call(session: Session, call_id: int) -> dict[str, Any]:
-    """What the page shows of a stored call: summary, score and every utterance."""
+    """What the page shows of a stored call: summary, score, every utterance, and the
+    checklist version it was scored with (`rules`: titles and colours of its categories)."""
     call = repo.get_call(session, call_id)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
-    return {**summary(call), "score": call.score, "utterances": call.utterances}
+    rules = checklists.of_call(session, call.checklist_key, call.checklist_version)
+    return {**summary(call), "score": call.score, "utterances": call.utterances, "rules": rules}
 
 
 def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, Category]:
@@ -88,13 +91,6 @@ def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, Cate
         found[key] = Category(key, key, PALETTE[len(found) % len(PALETTE)])
     found[OTHER] = Category(OTHER, OTHER_TITLE, OTHER_COLOR)
     return found
-
-
-def _checklist(key: str) -> Checklist | None:
-    try:
-        return get_checklist(key)
-    except EngineError:  # a checklist gone since: keys stand in for titles
-        return None
 
 
 def _place(text: str, hit: dict[str, Any], words: str, after: int) -> tuple[int, int] | None:
@@ -202,7 +198,7 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
     """Everything the template shows, as plain values."""
     score = call["score"]
     seen = {q["category"] for q in score.get("questions", [])}
-    checklist = _checklist(call["checklist"]["key"])
+    checklist: Checklist | None = call["rules"]
     categories = categories_of(checklist, seen)
     counts = score.get("question_counts", {})
     started = call["started_at"]

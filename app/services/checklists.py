@@ -176,6 +176,12 @@ def detail(session: Session, key: str, version: str | None = None) -> dict[str, 
     return checklist.to_dict()
 
 
+def of_call(session: Session, key: str, version: str) -> Checklist | None:
+    """The checklist a stored call was scored with, else the key's latest (a call scored
+    before versions were stored), else None (a checklist never stored here)."""
+    return _stored(session, key, version) or _stored(session, key)
+
+
 def versions(session: Session, key: str) -> dict[str, Any]:
     """A checklist's versions, newest (the latest) first; NotFound for an unknown key."""
     rows = db.versions(session, key)

@@ -74,3 +74,54 @@ def test_an_unknown_call_is_a_404_problem(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "no call with id 987654321"
+
+
+CLINIC = """\
+key: clinic_intake_page
+title: Запись в клинику
+language: ru
+grades: {green: 80, yellow: 50}
+categories:
+  symptoms:
+    title: Вопросы о симптомах
+    color: "#0d9488"
+    words: [болеть, боль, температура, симптом]
+  history:
+    title: Вопросы об истории болезни
+    words: [раньше, лечиться, аллергия]
+items:
+  - {key: symptom_questions, title: Расспросил о симптомах, kind: question_count,
+     category: symptoms, target: 2, points: 60}
+  - {key: history_questions, title: Расспросил об истории, kind: question_count,
+     category: history, target: 1, points: 40}
+"""
+CLINIC_CALL = (
+    "Менеджер: Добрый день, клиника «Здоровье», меня зовут Анна.\n"
+    "Клиент: Здравствуйте, хочу записаться к терапевту.\n"
+    "Менеджер: Что у вас болит?\n"
+    "Клиент: Голова.\n"
+    "Менеджер: Вы раньше лечились у нас?\n"
+    "Клиент: Нет."
+)
+
+
+def test_the_page_shows_the_categories_of_the_checklist_version_the_call_was_scored_with(
+    client: TestClient, make_call: Any
+) -> None:
+    yaml = {"Content-Type": "application/yaml"}
+    assert client.post("/v1/checklists", content=CLINIC.encode(), headers=yaml).status_code == 201
+    call_id = _stored(client, make_call, transcript=CLINIC_CALL, checklist="clinic_intake_page")
+    renamed = CLINIC.replace("Вопросы о симптомах", "Симптомы").replace("#0d9488", "#000000")
+    assert client.post("/v1/checklists", content=renamed.encode(), headers=yaml).status_code == 201
+
+    html = client.get(f"/calls/{call_id}").text
+
+    assert "чек-лист «Запись в клинику»" in html
+    assert (
+        '<span class="cat" style="background:#0d9488">Вопросы о симптомах</span>'
+        '<span class="q" data-category="symptoms"'
+    ) in html
+    assert (  # no colour of its own: the palette's second, as the second category
+        '<span class="cat" style="background:#db2777">Вопросы об истории болезни</span>'
+    ) in html
+    assert "Симптомы" not in html and "#000000" not in html

@@ -43,6 +43,7 @@ def _call(violations: list[dict[str, Any]]) -> dict[str, Any]:
         "started_at": datetime(2026, 3, 2, 10, tzinfo=UTC),
         "duration_s": None,
         "checklist": {"key": "realty_phone", "version": "x"},
+        "rules": get_checklist("realty_phone"),
         "utterances": [{"index": 0, "speaker": "Менеджер", "text": said, "start": 3.0}],
         "score": {
             "total": 40.0,
