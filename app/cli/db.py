@@ -107,7 +107,9 @@ def _embedded_only(command: str) -> None:
         raise typer.Exit(2)
 
 
-@db_app.command("status")
+@db_app.command(
+    "status", epilog=examples("callqa db status", "CALLQA_DATA_DIR=/srv/callqa callqa db status")
+)
 def status_command() -> None:
     """Say whether the embedded PostgreSQL runs, its data folder and URL; exit 0 if it runs,
     3 if stopped."""
@@ -122,7 +124,7 @@ def status_command() -> None:
     print(f"url: {url}")
 
 
-@db_app.command("stop")
+@db_app.command("stop", epilog=examples("callqa db stop"))
 def stop_command() -> None:
     """Stop the embedded PostgreSQL (stop `callqa serve` first: it starts the server again)."""
     _embedded_only("stop")
