@@ -59,8 +59,8 @@ def allowed_methods(routes: Sequence[BaseRoute], path: str) -> set[str]:
 
 
 class RequestGuard:
-    """Answers methods a known path does not take, and refuses non-JSON and oversized bodies on
-    /v1, before the app sees them."""
+    """Answers methods a known path does not take, and refuses bodies neither JSON nor (on
+    YAML_PATHS) YAML, and oversized ones, on /v1, before the app sees them."""
 
     def __init__(
         self,
