@@ -115,8 +115,9 @@ class CallViolation(Base):
     end_s: Mapped[float | None] = mapped_column(Float)
 
 
-_SUMS = ["calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other"]
-_SUMS += ["violations"]
+# Question counts are a map by the checklist's own category keys (`other` included), added
+# key by key on conflict like item_passed; `questions` is their total.
+_SUMS = ["calls", "total_sum", "questions", "violations", "question_counts"]
 
 
 class ManagerRollup(Base):
@@ -146,10 +147,8 @@ class ManagerRollup(Base):
     slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     calls: Mapped[int] = mapped_column(Integer)
     total_sum: Mapped[float] = mapped_column(Float)
-    q_expertise: Mapped[int] = mapped_column(Integer)
-    q_personal: Mapped[int] = mapped_column(Integer)
-    q_motivation: Mapped[int] = mapped_column(Integer)
-    q_other: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
 
@@ -180,10 +179,8 @@ class ManagerRollupDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     calls: Mapped[int] = mapped_column(Integer)
     total_sum: Mapped[float] = mapped_column(Float)
-    q_expertise: Mapped[int] = mapped_column(Integer)
-    q_personal: Mapped[int] = mapped_column(Integer)
-    q_motivation: Mapped[int] = mapped_column(Integer)
-    q_other: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
 

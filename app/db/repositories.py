@@ -70,16 +70,17 @@ SUMMARY_COLUMNS = (
 )
 
 
-_SUMS: tuple[str, ...] = ("calls", "total_sum", "q_expertise", "q_personal", "q_motivation")
-_SUMS += ("q_other", "violations")
+_SUMS = ("calls", "total_sum", "questions", "violations")
+# {key: count} maps (questions by category, passes by item), added key by key.
+_MAPS = ("question_counts", "item_passed")
 
 
 def _add_on_conflict(stmt: Any, table: Table, key: Sequence[str]) -> Any:
-    """ON CONFLICT: add the new sums and item counts to the row's, inside PostgreSQL, so
+    """ON CONFLICT: add the new sums and counts to the row's, inside PostgreSQL, so
     concurrent ingests never lose an increment."""
     ex = stmt.excluded
     added = {name: table.c[name] + ex[name] for name in _SUMS}
-    added["item_passed"] = func.jsonb_add_counts(table.c.item_passed, ex.item_passed)
+    added |= {name: func.jsonb_add_counts(table.c[name], ex[name]) for name in _MAPS}
     return stmt.on_conflict_do_update(index_elements=list(key), set_=added)
 
 
@@ -99,9 +100,9 @@ def _upsert_day_rollups_statement() -> Any:
             Date()
         ),
         *(bindparam(name, type_=Float() if name == "total_sum" else Integer()) for name in _SUMS),
-        bindparam("item_passed", type_=JSONB()),
+        *(bindparam(name, type_=JSONB()) for name in _MAPS),
     ]
-    columns = [*_DAY_KEY, *_SUMS, "item_passed"]
+    columns = [*_DAY_KEY, *_SUMS, *_MAPS]
     stmt = insert(DAY_ROLLUP).from_select(columns, select(*values).select_from(DAY_ZONE))
     return _add_on_conflict(stmt, DAY_ROLLUP, _DAY_KEY)
 
@@ -295,14 +296,16 @@ _INSERT_ONE_VIOLATIONS = _insert_children_sql(VIOLATION)
 
 def _upsert_one_rollup_sql(table: str, key: Sequence[str], period: str) -> str:
     """The call's sums added into its slot, or its local day (in the zone stored with them)."""
-    sums = ", ".join(f"%({name})s" for name in _SUMS)
-    added = ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _SUMS)
+    names = ", ".join((*_SUMS, *_MAPS))
+    values = ", ".join(f"%({name})s" for name in (*_SUMS, *_MAPS))
+    added = [f"{name} = r.{name} + excluded.{name}" for name in _SUMS]
+    added += [f"{name} = jsonb_add_counts(r.{name}, excluded.{name})" for name in _MAPS]
     return f"""
-INSERT INTO {table} AS r ({", ".join(key)}, {", ".join(_SUMS)}, item_passed)
-SELECT %(manager_id)s, %(team_id)s, %(checklist_key)s, {period}, {sums}, %(item_passed)s
+INSERT INTO {table} AS r ({", ".join(key)}, {names})
+SELECT %(manager_id)s, %(team_id)s, %(checklist_key)s, {period}, {values}
 FROM day_rollup_zone AS z JOIN {_NEW_CALL}
 ON CONFLICT ({", ".join(key)}) DO UPDATE
-SET {added}, item_passed = jsonb_add_counts(r.item_passed, excluded.item_passed)
+SET {", ".join(added)}
 """
 
 
@@ -332,7 +335,7 @@ def store_call(
     server CPU and ~0.7 ms less latency per call than the set-based path of a batch.
     """
     call = {c: Jsonb(row[c], json_text) if c in _JSONB_COLUMNS else row[c] for c in _CALL_COLUMNS}
-    sums = {**rollup, "item_passed": Jsonb(rollup["item_passed"], json_text)}
+    sums = rollup | {name: Jsonb(rollup[name], json_text) for name in _MAPS}
     raw = session.connection().connection.driver_connection
     assert raw is not None  # a checked-out connection always has its psycopg connection
     try:
@@ -354,23 +357,27 @@ def store_call(
     return None if found is None else int(found[0])
 
 
-# The day rows of a zone, from the slots (exact: every real zone's midnight is a slot
-# boundary). Each day's slot item counts are expanded and re-summed key by key within the day:
-# ~4x faster than folding them with jsonb_add_counts, or than one global expansion.
-_REBUILD_DAYS = text(
-    f"""
-INSERT INTO manager_rollup_day
-SELECT manager_id, team_id, checklist_key, (slot_start AT TIME ZONE CAST(:zone AS text))::date,
-    {", ".join(f"sum({c})" for c in _SUMS)},
-    (
+def _summed_map(column: str) -> str:
+    """SQL re-summing a {key: count} column key by key within each group."""
+    return f"""(
         SELECT coalesce(jsonb_object_agg(kv.key, kv.n), '{{}}'::jsonb)
         FROM (
             SELECT pair.key, sum(pair.value::bigint) AS n
-            FROM unnest(array_agg(item_passed)) AS slot(items)
-            CROSS JOIN jsonb_each_text(slot.items) AS pair
+            FROM unnest(array_agg({column})) AS slot(counts)
+            CROSS JOIN jsonb_each_text(slot.counts) AS pair
             GROUP BY pair.key
         ) AS kv
-    )
+    )"""
+
+
+# The day rows of a zone, from the slots (exact: every real zone's midnight is a slot
+# boundary). Each day's slot counts are expanded and re-summed key by key within the day:
+# ~4x faster than folding them with jsonb_add_counts, or than one global expansion.
+_REBUILD_DAYS = text(
+    f"""
+INSERT INTO manager_rollup_day ({", ".join((*_DAY_KEY, *_SUMS, *_MAPS))})
+SELECT manager_id, team_id, checklist_key, (slot_start AT TIME ZONE CAST(:zone AS text))::date,
+    {", ".join(f"sum({c})" for c in _SUMS)}, {", ".join(_summed_map(c) for c in _MAPS)}
 FROM manager_rollup
 GROUP BY 1, 2, 3, 4
 """

@@ -43,6 +43,8 @@ Patterns = Annotated[list[str], Field(default_factory=list)]
 
 class Category(_Strict):
     title: str
+    # How reports and charts draw the category (a CSS hex colour); a palette colour if unset.
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
     words: Patterns
     weak: Patterns
     phrases: Patterns

@@ -16,11 +16,8 @@ from app.db.repositories import CallKey
 from app.services.schemas import CallIn
 
 ROLLUP_SLOT = timedelta(minutes=15)
-QUESTION_COLUMNS = {
-    "expertise": "q_expertise",
-    "personal": "q_personal",
-    "motivation": "q_motivation",
-}
+# Roll-up columns that are {key: count} maps (by category key, by item key).
+COUNT_MAPS = ("question_counts", "item_passed")
 _ROLLUP_KEY = ("manager_id", "team_id", "checklist_key", "slot_start")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -141,6 +138,7 @@ def violation_rows(call_id: int, scored: ScoredCall) -> list[dict[str, Any]]:
 def rollup_delta(scored: ScoredCall) -> dict[str, Any]:
     """What one call adds to its manager's 15-minute slot."""
     score = scored.score
+    counts = {c: int(n) for c, n in (score.get("question_counts") or {}).items()}
     delta: dict[str, Any] = {
         "manager_id": scored.call.manager_id,
         "team_id": scored.call.team_id or "",
@@ -148,16 +146,11 @@ def rollup_delta(scored: ScoredCall) -> dict[str, Any]:
         "slot_start": slot_start(scored.call.started_at),
         "calls": 1,
         "total_sum": float(score["total"]),
-        "q_expertise": 0,
-        "q_personal": 0,
-        "q_motivation": 0,
-        "q_other": 0,
+        "questions": sum(counts.values()),
         "violations": len(score.get("violations", [])),
+        "question_counts": counts,
         "item_passed": {i["key"]: int(bool(i["passed"])) for i in score.get("items", [])},
     }
-    # Categories beyond the three of the method (other checklists) count as "other".
-    for category, n in (score.get("question_counts") or {}).items():
-        delta[QUESTION_COLUMNS.get(category, "q_other")] += int(n)
     return delta
 
 
@@ -186,10 +179,11 @@ def merge_rollups(deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = tuple(d[k] for k in _ROLLUP_KEY)
         into = merged.get(key)
         if into is None:
-            merged[key] = {**d, "item_passed": dict(d["item_passed"])}
+            merged[key] = {**d, **{name: dict(d[name]) for name in COUNT_MAPS}}
             continue
-        for name in ("calls", "total_sum", "violations", "q_other", *QUESTION_COLUMNS.values()):
+        for name in ("calls", "total_sum", "questions", "violations"):
             into[name] += d[name]
-        for item, n in d["item_passed"].items():
-            into["item_passed"][item] = into["item_passed"].get(item, 0) + n
+        for name in COUNT_MAPS:
+            for k, n in d[name].items():
+                into[name][k] = into[name].get(k, 0) + n
     return list(merged.values())

@@ -183,3 +183,74 @@ def test_the_violation_rollup_migration_files_stored_hits_under_local_days_and_r
         finally:
             engine.dispose()
             get_settings.cache_clear()
+
+
+# A slot or day row as the old schema held it (its columns in their order).
+OLD_ROLLUP_ROW = (
+    "INSERT INTO {table} VALUES ('m-old', '', :checklist, :at, 2, 150.0, :e, :p, :m, :o, 1,"
+    " '{{\"greeting\": 2}}')"
+)
+NEW_COLUMNS = "SELECT checklist_key, calls, questions, question_counts, item_passed FROM {table}"
+
+
+def test_the_category_migration_moves_question_columns_into_a_map_and_back(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("question_counts", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_11_23_1500")
+            with engine.begin() as conn:
+                for checklist, e, p, m, o in (
+                    ("realty_phone", 3, 1, 2, 4),
+                    ("spin_classic", 0, 0, 0, 7),
+                ):
+                    params = {"checklist": checklist, "e": e, "p": p, "m": m, "o": o}
+                    for table, at in (
+                        ("manager_rollup", "2026-03-02T10:00:00Z"),
+                        ("manager_rollup_day", "2026-03-02"),
+                    ):
+                        row = text(OLD_ROLLUP_ROW.format(table=table))
+                        conn.execute(row, params | {"at": at})
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                for table in ("manager_rollup", "manager_rollup_day"):
+                    rows = conn.execute(text(NEW_COLUMNS.format(table=table))).all()
+                    assert sorted(rows) == [
+                        (
+                            "realty_phone",
+                            2,
+                            10,
+                            {"expertise": 3, "personal": 1, "motivation": 2, "other": 4},
+                            {"greeting": 2},
+                        ),
+                        ("spin_classic", 2, 7, {"other": 7}, {"greeting": 2}),
+                    ]
+
+            migrate.downgrade(engine, "2026_11_23_1500")
+
+            # The columns stand in their old order again: older code inserts by position.
+            with engine.connect() as conn:
+                for table in ("manager_rollup", "manager_rollup_day"):
+                    result = conn.execute(text(f"SELECT * FROM {table} ORDER BY checklist_key"))
+                    assert list(result.keys())[4:] == [
+                        "calls",
+                        "total_sum",
+                        "q_expertise",
+                        "q_personal",
+                        "q_motivation",
+                        "q_other",
+                        "violations",
+                        "item_passed",
+                    ]
+                    assert [tuple(r)[4:] for r in result] == [
+                        (2, 150.0, 3, 1, 2, 4, 1, {"greeting": 2}),
+                        (2, 150.0, 0, 0, 0, 7, 1, {"greeting": 2}),
+                    ]
+            assert "ix_manager_rollup_day_team_id_day_covering" in _indexes(
+                engine, "manager_rollup_day"
+            )
+        finally:
+            engine.dispose()

@@ -54,10 +54,8 @@ def test_two_calls_in_one_slot_add_up_in_one_row(session: Session, make_call: An
     assert row.team_id == "t-north"
     assert row.total_sum == a["total"] + b["total"]
     counts = {k: a["question_counts"][k] + b["question_counts"][k] for k in a["question_counts"]}
-    assert row.q_expertise == counts["expertise"]
-    assert row.q_personal == counts["personal"]
-    assert row.q_motivation == counts["motivation"]
-    assert row.q_other == counts["other"]
+    assert row.question_counts == counts
+    assert row.questions == sum(counts.values())
     assert row.violations == len(a["violations"]) + len(b["violations"])
     passed = {
         i["key"]: int(i["passed"]) + int(j["passed"])
@@ -90,16 +88,17 @@ def test_merging_deltas_of_one_batch_sums_counts_per_slot() -> None:
         "slot_start": slot,
         "calls": 1,
         "total_sum": 10.0,
-        "q_expertise": 1,
-        "q_personal": 0,
-        "q_motivation": 0,
-        "q_other": 2,
+        "questions": 3,
         "violations": 1,
     }
     merged = records.merge_rollups(
-        [{**base, "item_passed": {"a": 1, "b": 0}}, {**base, "item_passed": {"a": 1, "c": 1}}]
+        [
+            {**base, "question_counts": {"x": 1, "other": 2}, "item_passed": {"a": 1, "b": 0}},
+            {**base, "question_counts": {"y": 1, "other": 2}, "item_passed": {"a": 1, "c": 1}},
+        ]
     )
     assert merged == [
-        {**base, "calls": 2, "total_sum": 20.0, "q_expertise": 2, "q_other": 4, "violations": 2}
+        {**base, "calls": 2, "total_sum": 20.0, "questions": 6, "violations": 2}
+        | {"question_counts": {"x": 1, "y": 1, "other": 4}}
         | {"item_passed": {"a": 2, "b": 0, "c": 1}}
     ]
