@@ -8,6 +8,10 @@ included), added on conflict with `jsonb_add_counts` like `item_passed`. The old
 into the map without loss and come back out of it on the way down; the covering indexes are
 rebuilt with the new columns.
 
+`jsonb_sum_counts`, the aggregate of `jsonb_add_counts`, lets one INSERT ... SELECT ... GROUP BY
+sum the maps of the calls of one write that share a roll-up row, so roll-up deltas are summed
+in one place, inside PostgreSQL, for a single call and a batch alike.
+
 Revision ID: 2026_12_02_1600
 Revises: 2026_11_23_1500
 Create Date: 2026-12-02 16:00:00 UTC
@@ -51,6 +55,10 @@ def _drop_covering(table: str, time: str) -> None:
 
 
 def upgrade() -> None:
+    op.execute(
+        "CREATE AGGREGATE jsonb_sum_counts(jsonb)"
+        " (SFUNC = jsonb_add_counts, STYPE = jsonb, INITCOND = '{}')"
+    )
     for table, time in TABLES:
         _drop_covering(table, time)
         op.add_column(table, sa.Column("questions", sa.Integer()))
@@ -103,3 +111,4 @@ UPDATE {table} SET
         for column in (*OLD, "violations", "item_passed"):
             op.alter_column(table, column, nullable=False)
         _covering(table, time, ["calls", "total_sum", *OLD, "violations"])
+    op.execute("DROP AGGREGATE jsonb_sum_counts(jsonb)")
