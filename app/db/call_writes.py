@@ -1,5 +1,6 @@
-"""The one write path of scored calls: a call, its questions and violations, and what it adds
-to the roll-ups, for a single ingest, a batch chunk and rescoring alike.
+"""The one write path of scored calls: a call, its score under its checklist version, its
+questions and violations, and what it adds to the roll-ups, for a single ingest and a batch
+chunk alike; rescoring adds a version's scores (`add_scores`) and deltas (`add_to_rollups`).
 
 A call's roll-up delta is typed (`RollupDelta`, built from the score by services.records) and
 written one way: rows of one write that share a roll-up key are summed inside PostgreSQL (GROUP
@@ -75,6 +76,14 @@ SELECT * FROM unnest(%(call_id)s::bigint[], {arrays})
 """
 
 
+# The score of each new call under the version it was ingested with (its JSON is call.score).
+_INSERT_SCORES = """
+INSERT INTO call_score (call_id, checklist_key, checklist_version, total, grade)
+SELECT * FROM unnest(
+    %(call_id)s::bigint[], %(checklist_key)s::text[], %(checklist_version)s::text[],
+    %(total)s::float8[], %(grade)s::text[]
+)
+"""
 _QUESTION_COLUMNS = tuple(_child_columns(QUESTION))
 _VIOLATION_COLUMNS = tuple(_child_columns(VIOLATION))
 _INSERT_QUESTIONS = _insert_children_sql(QUESTION)
@@ -87,6 +96,7 @@ _DELTAS = """unnest(
     %(violations)s::integer[], %(question_counts)s::jsonb[], %(item_passed)s::jsonb[]
 ) AS d(manager_id, team_id, checklist_key, slot_start, total, questions, violations,
     question_counts, item_passed)"""
+_SCORE_COLUMNS = ("checklist_key", "checklist_version", "total", "grade")
 _SUMS = ("calls", "total_sum", "questions", "violations")
 _MAPS = ("question_counts", "item_passed")
 # The zone as a scalar subquery (run once): joined, the never-analysed one-row table is
@@ -201,14 +211,49 @@ def _pipeline(session: Session, children: list[tuple[str, Any]], deltas: dict[st
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
+_ADD_SCORES = """
+INSERT INTO call_score (call_id, checklist_key, checklist_version, total, grade, score)
+SELECT * FROM unnest(
+    %(call_id)s::bigint[], %(checklist_key)s::text[], %(checklist_version)s::text[],
+    %(total)s::float8[], %(grade)s::text[], %(score)s::jsonb[]
+)
+ORDER BY 1
+ON CONFLICT DO NOTHING
+RETURNING call_id
+"""
+
+
+def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
+    """Add scores of calls under a checklist version (call_id, checklist_key,
+    checklist_version, total, grade, score); the calls that had none under it, the only ones
+    whose roll-up deltas may then be added: so a call is never counted twice for a version."""
+    if not rows:
+        return set()
+    params = _arrays(rows, ("call_id", *_SCORE_COLUMNS))
+    params["score"] = [Jsonb(r["score"], json_text) for r in rows]
+    raw = session.connection().connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its psycopg connection
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(_ADD_SCORES, params)
+            return {int(r[0]) for r in cursor.fetchall()}
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(_ADD_SCORES, None, exc, psycopg.Error) from exc
+
+
 def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, int]:
-    """Store the calls whose (source, external_id) is new with their questions, violations
-    and roll-up deltas; the ids of those stored (a call stored before gets nothing written)."""
+    """Store the calls whose (source, external_id) is new with their score row, questions,
+    violations and roll-up deltas; the ids of those stored (a call stored before gets nothing
+    written)."""
     ids = insert_calls(session, [c.call for c in calls])
     stored = [(ids[c.key], c) for c in calls if c.key in ids]
     if not stored:
         return ids
-    children = []
+    scores = {
+        "call_id": [call_id for call_id, _ in stored],
+        **_arrays((c.call for _, c in stored), _SCORE_COLUMNS),
+    }
+    children = [(_INSERT_SCORES, scores)]
     for statement, kind, columns in (
         (_INSERT_QUESTIONS, "questions", _QUESTION_COLUMNS),
         (_INSERT_VIOLATIONS, "violations", _VIOLATION_COLUMNS),

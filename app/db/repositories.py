@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, defer
 
-from app.db.models import Call, CallQuestion, CallViolation
+from app.db.models import Call, CallQuestion, CallScore, CallViolation
 from app.db.scope import CALL, DAY_ROLLUP, DAY_ZONE, VIOLATION_DAY, VIOLATION_MONTH
 
 CallKey = tuple[str, str]
@@ -153,6 +153,16 @@ def get_call(session: Session, call_id: int) -> Call | None:
     """One call with everything stored about it but its utterances (`get_utterances`)."""
     stmt = select(Call).options(defer(Call.utterances)).where(Call.id == call_id)
     return session.execute(stmt).scalar_one_or_none()
+
+
+def get_scores(session: Session, call_id: int) -> Sequence[CallScore]:
+    """A call's scores, one per checklist version, oldest first."""
+    stmt = (
+        select(CallScore)
+        .where(CallScore.call_id == call_id)
+        .order_by(CallScore.scored_at, CallScore.checklist_key, CallScore.checklist_version)
+    )
+    return session.scalars(stmt).all()
 
 
 def get_utterances(

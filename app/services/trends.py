@@ -334,7 +334,7 @@ def team_leaderboard(
     if not q.team_exists(session, team_id):
         raise NotFound(f"no calls are stored for team {team_id!r}")
     scope = rollup_scope(win, q.day_zone(session), team_id=team_id, checklist=checklist)
-    categories = shown_categories(session, scope)[1]
+    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     _check_sort(sort, categories)
     rows = q.by_manager(session, scope, categories.keys)
     names = call_stats.latest_calls(session, [r.manager_id for r in rows])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.models import (
     Call,
     CallQuestion,
+    CallScore,
     CallViolation,
     ManagerRollup,
     ManagerRollupDay,
@@ -203,6 +204,7 @@ def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, 
     """Everything stored for a manager's calls, ids and the manager left out."""
     calls = select(Call.id).where(Call.manager_id == manager_id)
     children = {
+        "scores": (CallScore, ("checklist_key", "checklist_version", "total", "grade", "score")),
         "questions": (CallQuestion, ("utterance", "category", "text", "start_s")),
         "violations": (
             CallViolation,

@@ -17,7 +17,7 @@ from app.db.session import make_engine
 from app.engine.resources import DATA_DIR
 from app.settings import get_settings
 
-TABLES = {"call", "call_question", "call_violation", "manager_rollup"}
+TABLES = {"call", "call_score", "call_question", "call_violation", "manager_rollup"}
 TABLES |= {
     "manager_rollup_day",
     "day_rollup_zone",
@@ -252,5 +252,34 @@ def test_the_category_migration_moves_question_columns_into_a_map_and_back(
             assert "ix_manager_rollup_day_team_id_day_covering" in _indexes(
                 engine, "manager_rollup_day"
             )
+        finally:
+            engine.dispose()
+
+
+def test_the_call_score_migration_files_every_call_under_its_own_version_and_reverts(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("call_scores", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_12_02_1600")
+            with engine.begin() as conn:
+                params = {"id": "old-1", "team": None, "at": "2026-03-01T10:00:00Z"}
+                call_id = conn.execute(text(CALL_ROW), params).scalar_one()
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                scores = conn.execute(
+                    text(
+                        "SELECT organisation_id, call_id, checklist_key, checklist_version,"
+                        " total, grade, score FROM call_score"
+                    )
+                ).all()
+            assert scores == [("default", call_id, "realty_phone", "1", 50.0, "red", None)]
+
+            migrate.downgrade(engine, "2026_12_02_1600")
+
+            assert "call_score" not in _tables(engine)
         finally:
             engine.dispose()
