@@ -13,7 +13,7 @@ its transaction): one round trip whether the write holds one call or fifty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,45 +58,69 @@ class CallRows:
 _SQL_TYPES = {int: "integer", str: "text", float: "float8"}
 
 
+def _recordset(alias: str, columns: dict[str, str]) -> str:
+    """Rows sent as one jsonb array of objects: one orjson dump instead of an array parameter
+    per column, whose element-by-element dumping cost ~2 ms of CPU per call of a batch."""
+    typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    return f"jsonb_to_recordset(%({alias})s) AS {alias}({typed})"
+
+
 def _child_columns(table: Table) -> dict[str, str]:
-    """A child table's own columns (no id, no call_id) with their SQL types."""
+    """A child table's columns but its id, with their SQL types."""
     return {
-        c.name: _SQL_TYPES[c.type.python_type]
+        c.name: "bigint" if c.name == "call_id" else _SQL_TYPES[c.type.python_type]
         for c in table.columns
-        if c.name not in ("id", "call_id")
+        if c.name != "id"
     }
 
 
-def _insert_children_sql(table: Table) -> str:
+def _insert_rows_sql(table: Table) -> str:
     columns = _child_columns(table)
-    arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in columns.items())
-    return f"""
-INSERT INTO {table.name} (call_id, {", ".join(columns)})
-SELECT * FROM unnest(%(call_id)s::bigint[], {arrays})
-"""
+    names = ", ".join(columns)
+    return f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {_recordset('x', columns)}"
 
 
 # The score of each new call under the version it was ingested with (its JSON is call.score).
-_INSERT_SCORES = """
-INSERT INTO call_score (call_id, checklist_key, checklist_version, total, grade)
-SELECT * FROM unnest(
-    %(call_id)s::bigint[], %(checklist_key)s::text[], %(checklist_version)s::text[],
-    %(total)s::float8[], %(grade)s::text[]
-)
+_SCORE_COLUMNS = {
+    "call_id": "bigint",
+    "checklist_key": "text",
+    "checklist_version": "text",
+    "total": "float8",
+    "grade": "text",
+}
+_INSERT_SCORES = f"""
+INSERT INTO call_score ({", ".join(_SCORE_COLUMNS)})
+SELECT {", ".join(_SCORE_COLUMNS)} FROM {_recordset("x", _SCORE_COLUMNS)}
 """
-_QUESTION_COLUMNS = tuple(_child_columns(QUESTION))
-_VIOLATION_COLUMNS = tuple(_child_columns(VIOLATION))
-_INSERT_QUESTIONS = _insert_children_sql(QUESTION)
-_INSERT_VIOLATIONS = _insert_children_sql(VIOLATION)
+_INSERT_QUESTIONS = _insert_rows_sql(QUESTION)
+_INSERT_VIOLATIONS = _insert_rows_sql(VIOLATION)
 
-# The deltas of one write, one row per call.
-_DELTAS = """unnest(
-    %(manager_id)s::text[], %(team_id)s::text[], %(checklist_key)s::text[],
-    %(slot_start)s::timestamptz[], %(total)s::float8[], %(questions)s::integer[],
-    %(violations)s::integer[], %(question_counts)s::jsonb[], %(item_passed)s::jsonb[]
-) AS d(manager_id, team_id, checklist_key, slot_start, total, questions, violations,
-    question_counts, item_passed)"""
-_SCORE_COLUMNS = ("checklist_key", "checklist_version", "total", "grade")
+# The deltas of one write, one row per call; their phrase hits, one row per (call, phrase).
+_DELTAS = _recordset(
+    "d",
+    {
+        "manager_id": "text",
+        "team_id": "text",
+        "checklist_key": "text",
+        "slot_start": "timestamptz",
+        "total": "float8",
+        "questions": "integer",
+        "violations": "integer",
+        "question_counts": "jsonb",
+        "item_passed": "jsonb",
+    },
+)
+_HITS = _recordset(
+    "hit",
+    {
+        "manager_id": "text",
+        "team_id": "text",
+        "checklist_key": "text",
+        "slot_start": "timestamptz",
+        "phrase": "text",
+        "said": "integer",
+    },
+)
 _SUMS = ("calls", "total_sum", "questions", "violations")
 _MAPS = ("question_counts", "item_passed")
 # The zone as a scalar subquery (run once): joined, the never-analysed one-row table is
@@ -130,10 +154,7 @@ def _upsert_hits_sql(table: str, period: str) -> str:
     return f"""
 INSERT INTO {table} AS r ({period}, manager_id, team_id, checklist_key, phrase, said)
 SELECT {value}, hit.manager_id, hit.team_id, hit.checklist_key, hit.phrase, sum(hit.said)
-FROM unnest(
-    %(hit_manager_id)s::text[], %(hit_team_id)s::text[], %(hit_checklist_key)s::text[],
-    %(hit_slot_start)s::timestamptz[], %(phrase)s::text[], %(said)s::integer[]
-) AS hit(manager_id, team_id, checklist_key, slot_start, phrase, said)
+FROM {_HITS}
 GROUP BY 2, 3, 4, 1, 5
 ORDER BY 2, 3, 4, 1, 5
 ON CONFLICT ({period}, manager_id, team_id, checklist_key, phrase)
@@ -142,64 +163,62 @@ DO UPDATE SET said = r.said + excluded.said
 
 
 _UPSERT_SLOTS = _upsert_rollups_sql("manager_rollup", "slot_start", "d.slot_start")
-_UPSERT_DAYS = _upsert_rollups_sql(
-    "manager_rollup_day", "day", f"(d.slot_start AT TIME ZONE {_ZONE})::date"
-)
+_LOCAL_DAY = f"(d.slot_start AT TIME ZONE {_ZONE})::date"
+_UPSERT_DAYS = _upsert_rollups_sql("manager_rollup_day", "day", _LOCAL_DAY)
 _UPSERT_HIT_DAYS = _upsert_hits_sql("violation_rollup_day", "day")
 _UPSERT_HIT_MONTHS = _upsert_hits_sql("violation_rollup_month", "month")
 
 
-def _arrays(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> dict[str, list[Any]]:
-    """Rows as one list per column, for `unnest`."""
-    out: dict[str, list[Any]] = {c: [] for c in columns}
-    for row in rows:
-        for c in columns:
-            out[c].append(row[c])
-    return out
+def _json(rows: list[dict[str, Any]]) -> Jsonb:
+    return Jsonb(rows, json_text)
 
 
-def _children(stored: Sequence[tuple[int, CallRows]], kind: str, columns: Sequence[str]) -> Any:
-    rows = [(call_id, r) for call_id, c in stored for r in getattr(c, kind)]
-    if not rows:
-        return None
-    params = _arrays((r for _, r in rows), columns)
-    return params | {"call_id": [call_id for call_id, _ in rows]}
-
-
-def _deltas(deltas: Sequence[RollupDelta]) -> dict[str, list[Any]]:
-    """The deltas as unnest arrays: one row per call, and one per (call, phrase) hit."""
-    out: dict[str, list[Any]] = {
-        "manager_id": [d.manager_id for d in deltas],
-        "team_id": [d.team_id for d in deltas],
-        "checklist_key": [d.checklist_key for d in deltas],
-        "slot_start": [d.slot_start for d in deltas],
-        "total": [d.total for d in deltas],
-        "questions": [sum(d.question_counts.values()) for d in deltas],
-        "violations": [d.violations for d in deltas],
-        "question_counts": [Jsonb(d.question_counts, json_text) for d in deltas],
-        "item_passed": [Jsonb(d.item_passed, json_text) for d in deltas],
-    }
-    hits = [(d, phrase, n) for d in deltas for phrase, n in d.phrases.items()]
-    out["hit_manager_id"] = [d.manager_id for d, _, _ in hits]
-    out["hit_team_id"] = [d.team_id for d, _, _ in hits]
-    out["hit_checklist_key"] = [d.checklist_key for d, _, _ in hits]
-    out["hit_slot_start"] = [d.slot_start for d, _, _ in hits]
-    out["phrase"] = [phrase for _, phrase, _ in hits]
-    out["said"] = [n for _, _, n in hits]
-    return out
+def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str, Jsonb]]]:
+    """The roll-up upserts of some deltas, in lock order: slots, days, then (if any call said
+    a forbidden phrase) the phrase hits per day and month."""
+    rows = [
+        {
+            "manager_id": d.manager_id,
+            "team_id": d.team_id,
+            "checklist_key": d.checklist_key,
+            "slot_start": d.slot_start,
+            "total": d.total,
+            "questions": sum(d.question_counts.values()),
+            "violations": d.violations,
+            "question_counts": d.question_counts,
+            "item_passed": d.item_passed,
+        }
+        for d in deltas
+    ]
+    hits = [
+        {
+            "manager_id": d.manager_id,
+            "team_id": d.team_id,
+            "checklist_key": d.checklist_key,
+            "slot_start": d.slot_start,
+            "phrase": phrase,
+            "said": n,
+        }
+        for d in deltas
+        for phrase, n in d.phrases.items()
+    ]
+    statements = [(_UPSERT_SLOTS, {"d": _json(rows)}), (_UPSERT_DAYS, {"d": _json(rows)})]
+    if hits:
+        statements += [(_UPSERT_HIT_DAYS, {"hit": _json(hits)})]
+        statements += [(_UPSERT_HIT_MONTHS, {"hit": _json(hits)})]
+    return statements
 
 
 def add_to_rollups(session: Session, deltas: Sequence[RollupDelta]) -> None:
     """Add deltas into the slots, their local days and the phrase hits per day and month, in
     that order and each in key order, in one round trip."""
     if deltas:
-        _pipeline(session, [], _deltas(deltas))
+        _pipeline(session, _delta_statements(deltas))
 
 
-def _pipeline(session: Session, children: list[tuple[str, Any]], deltas: dict[str, Any]) -> None:
-    statements = [*children, (_UPSERT_SLOTS, deltas), (_UPSERT_DAYS, deltas)]
-    if deltas["phrase"]:
-        statements += [(_UPSERT_HIT_DAYS, deltas), (_UPSERT_HIT_MONTHS, deltas)]
+def _pipeline(session: Session, statements: list[tuple[str, dict[str, Jsonb]]]) -> None:
+    """Statements as one round trip on the session's connection (in its transaction);
+    psycopg errors re-raised as SQLAlchemy's."""
     raw = session.connection().connection.driver_connection
     assert raw is not None  # a checked-out connection always has its psycopg connection
     statement = ""
@@ -211,13 +230,11 @@ def _pipeline(session: Session, children: list[tuple[str, Any]], deltas: dict[st
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
-_ADD_SCORES = """
-INSERT INTO call_score (call_id, checklist_key, checklist_version, total, grade, score)
-SELECT * FROM unnest(
-    %(call_id)s::bigint[], %(checklist_key)s::text[], %(checklist_version)s::text[],
-    %(total)s::float8[], %(grade)s::text[], %(score)s::jsonb[]
-)
-ORDER BY 1
+_ADD_SCORES = f"""
+INSERT INTO call_score ({", ".join(_SCORE_COLUMNS)}, score)
+SELECT {", ".join(_SCORE_COLUMNS)}, score
+FROM {_recordset("x", _SCORE_COLUMNS | {"score": "jsonb"})}
+ORDER BY call_id
 ON CONFLICT DO NOTHING
 RETURNING call_id
 """
@@ -229,8 +246,7 @@ def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
     whose roll-up deltas may then be added: so a call is never counted twice for a version."""
     if not rows:
         return set()
-    params = _arrays(rows, ("call_id", *_SCORE_COLUMNS))
-    params["score"] = [Jsonb(r["score"], json_text) for r in rows]
+    params = {"x": _json([{c: r[c] for c in (*_SCORE_COLUMNS, "score")} for r in rows])}
     raw = session.connection().connection.driver_connection
     assert raw is not None  # a checked-out connection always has its psycopg connection
     try:
@@ -249,17 +265,15 @@ def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, in
     stored = [(ids[c.key], c) for c in calls if c.key in ids]
     if not stored:
         return ids
-    scores = {
-        "call_id": [call_id for call_id, _ in stored],
-        **_arrays((c.call for _, c in stored), _SCORE_COLUMNS),
-    }
-    children = [(_INSERT_SCORES, scores)]
-    for statement, kind, columns in (
-        (_INSERT_QUESTIONS, "questions", _QUESTION_COLUMNS),
-        (_INSERT_VIOLATIONS, "violations", _VIOLATION_COLUMNS),
-    ):
-        params = _children(stored, kind, columns)
-        if params is not None:
-            children.append((statement, params))
-    _pipeline(session, children, _deltas([c.delta for _, c in stored]))
+    scores = [
+        {c: call_id if c == "call_id" else rows.call[c] for c in _SCORE_COLUMNS}
+        for call_id, rows in stored
+    ]
+    statements = [(_INSERT_SCORES, {"x": _json(scores)})]
+    for statement, kind in ((_INSERT_QUESTIONS, "questions"), (_INSERT_VIOLATIONS, "violations")):
+        children = [{"call_id": call_id, **r} for call_id, c in stored for r in getattr(c, kind)]
+        if children:
+            statements.append((statement, {"x": _json(children)}))
+    statements += _delta_statements([c.delta for _, c in stored])
+    _pipeline(session, statements)
     return ids
