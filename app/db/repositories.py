@@ -165,6 +165,31 @@ def get_scores(session: Session, call_id: int) -> Sequence[CallScore]:
     return session.scalars(stmt).all()
 
 
+def rescore_inputs(
+    session: Session, call_ids: Sequence[int], checklist_key: str, version: str
+) -> Sequence[Any]:
+    """(id, transcript, format, manager, done) of the stored calls among `call_ids`: what
+    scoring them again needs (`manager`: the score's manager choice), and whether they
+    already have a score under the version."""
+    done = (
+        select(CallScore.call_id)
+        .where(
+            CallScore.call_id == Call.id,
+            CallScore.checklist_key == checklist_key,
+            CallScore.checklist_version == version,
+        )
+        .exists()
+    )
+    stmt = select(
+        Call.id,
+        Call.transcript,
+        Call.format,
+        Call.score["manager"].label("manager"),
+        done.label("done"),
+    ).where(Call.id.in_(list(call_ids)))
+    return session.execute(stmt.order_by(Call.id)).all()
+
+
 def get_utterances(
     session: Session, call_id: int, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int] | None:

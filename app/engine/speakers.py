@@ -17,6 +17,10 @@ from app.engine.text import fold, is_given_name, lemma
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
 
 
+GIVEN = "given by the caller"
+"""The reason of a manager the caller named (a stored score keeps it for rescoring)."""
+
+
 def _label_words(label: str) -> set[str]:
     return set(_LABEL_WORD.findall(fold(label)))
 
@@ -30,7 +34,7 @@ def choose_manager(
         wanted = fold(manager_speaker.strip())
         for label in speakers:
             if fold(label) == wanted:
-                return ManagerChoice(label, False, "given by the caller")
+                return ManagerChoice(label, False, GIVEN)
         raise NoManagerError(
             f"speaker {manager_speaker!r} is not in the transcript; its speakers are: "
             + (", ".join(speakers) or "none"),
