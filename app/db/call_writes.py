@@ -202,7 +202,8 @@ def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str
         for d in deltas
         for phrase, n in d.phrases.items()
     ]
-    statements = [(_UPSERT_SLOTS, {"d": _json(rows)}), (_UPSERT_DAYS, {"d": _json(rows)})]
+    per_call = {"d": _json(rows)}
+    statements = [(_UPSERT_SLOTS, per_call), (_UPSERT_DAYS, per_call)]
     if hits:
         statements += [(_UPSERT_HIT_DAYS, {"hit": _json(hits)})]
         statements += [(_UPSERT_HIT_MONTHS, {"hit": _json(hits)})]
@@ -216,11 +217,17 @@ def add_to_rollups(session: Session, deltas: Sequence[RollupDelta]) -> None:
         _pipeline(session, _delta_statements(deltas))
 
 
+def _raw(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection of the session's (its transaction's) connection."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its psycopg connection
+    return raw  # type: ignore[no-any-return]
+
+
 def _pipeline(session: Session, statements: list[tuple[str, dict[str, Jsonb]]]) -> None:
     """Statements as one round trip on the session's connection (in its transaction);
     psycopg errors re-raised as SQLAlchemy's."""
-    raw = session.connection().connection.driver_connection
-    assert raw is not None  # a checked-out connection always has its psycopg connection
+    raw = _raw(session)
     statement = ""
     try:
         with raw.pipeline(), raw.cursor() as cursor:  # sent and answered together on exit
@@ -247,10 +254,8 @@ def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
     if not rows:
         return set()
     params = {"x": _json([{c: r[c] for c in (*_SCORE_COLUMNS, "score")} for r in rows])}
-    raw = session.connection().connection.driver_connection
-    assert raw is not None  # a checked-out connection always has its psycopg connection
     try:
-        with raw.cursor() as cursor:
+        with _raw(session).cursor() as cursor:
             cursor.execute(_ADD_SCORES, params)
             return {int(r[0]) for r in cursor.fetchall()}
     except psycopg.Error as exc:
