@@ -7,13 +7,14 @@ CLI and tests can set the environment (or pass a `Settings`) before anything con
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import make_url
 
 _DRIVER = "postgresql+psycopg"
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
         description="Where the embedded PostgreSQL keeps its data.",
     )
     max_body_mb: float = Field(default=10, gt=0, description="Largest request body, in MB.")
+    body_timeout_s: float = Field(
+        default=10,
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a whole request, headers and body, from its "
+        "first byte; later it gets 408 and the connection is closed.",
+    )
     timezone: str = Field(default="UTC", description="IANA zone for naive times and buckets.")
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
@@ -112,6 +120,27 @@ class Settings(BaseSettings):
     max_words: int = Field(
         default=60_000, ge=1, description="Longest transcript accepted, in words (else 413)."
     )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="Where users reach the service (https://callqa.example.com); pages link "
+        "absolutely from it, so a saved report still opens its calls. Unset: relative links.",
+    )
+
+    metrics_allow: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDRs, comma-separated, that may read /metrics besides "
+        "loopback (e.g. the Prometheus server: 10.0.0.5,10.1.0.0/16).",
+    )
+    log_requests: bool = Field(default=True, description="One log line per request.")
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -154,6 +183,11 @@ class Settings(BaseSettings):
     def max_body_bytes(self) -> int:
         """The body limit in bytes (MB = 2**20 bytes)."""
         return int(self.max_body_mb * 1024 * 1024)
+
+    @property
+    def base_url(self) -> str:
+        """The public URL without its trailing slash, or "" for relative links."""
+        return str(self.public_url).rstrip("/") if self.public_url else ""
 
     @property
     def zone(self) -> ZoneInfo:

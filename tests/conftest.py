@@ -30,6 +30,7 @@ from app.api.deps import Transactions, get_transactions
 from app.db import migrate
 from app.db.embedded import start_scratch_server, with_database
 from app.db.session import SessionScope, make_engine
+from app.services.checklists import store_builtins
 from app.settings import Settings, normalise_database_url
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ def scratch_database(server_url: str, name: str, *, migrated: bool = True) -> It
     if migrated:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         migrate.upgrade(engine)
+        with Session(engine) as session, session.begin():
+            store_builtins(session)  # as `callqa serve` does
         engine.dispose()
     try:
         yield url

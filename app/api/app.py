@@ -1,8 +1,11 @@
-"""The FastAPI app factory (`uvicorn --factory app.api.app:create_app`)."""
+"""The FastAPI app factory; `callqa serve` runs it with the connection limits of
+app.api.protocol (`uvicorn --factory app.api.app:create_app --http
+app.api.protocol:GuardedHttpProtocol` by hand)."""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -12,17 +15,34 @@ import anyio
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.api.docs import OPENAPI_TAGS
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
-from app.api.routers import calls, health, managers, scoring, teams, violations
+from app.api.observe import RequestObserver
+from app.api.routers import (
+    calls,
+    checklists,
+    health,
+    managers,
+    metrics,
+    pages,
+    scoring,
+    teams,
+    violations,
+)
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
+from app.metrics import worker_exited
+from app.services.checklists import store_builtins
 from app.services.scoring import warm_up
 from app.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
 DESCRIPTION = """Scores sales-call transcripts against checklists, explains every point, and
 keeps per-manager trends. Every error is RFC 9457 `application/problem+json`."""
 
@@ -34,6 +54,17 @@ def _version() -> str:
         return "0.0.0"
 
 
+def _start(database: Database) -> None:
+    """Store the built-in checklists (a database that is down, or a lock held elsewhere,
+    only delays that to their first use) and warm the engine up."""
+    try:
+        with database.session_scope() as session:
+            store_builtins(session, lock_timeout_ms=2000)
+    except SQLAlchemyError as exc:
+        log.warning("built-in checklists not stored at start: %s", exc.__class__.__name__)
+    warm_up()
+
+
 def _problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """OpenAPI whose error responses are documented as problem+json with the Problem schema."""
 
@@ -41,7 +72,11 @@ def _problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
         )
         problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
         for operations in schema.get("paths", {}).values():
@@ -75,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
         ),
     )
+    database.count_connections_in_use()
     liveness = Liveness(settings.liveness_stall_s)
 
     @asynccontextmanager
@@ -82,23 +118,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Units of work run in this pool; the rest of the requests wait in the event loop.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.probe_threads = anyio.CapacityLimiter(PROBE_THREADS)
-        await to_thread.run_sync(warm_up)
+        await to_thread.run_sync(_start, database)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(liveness.heartbeat)
             yield
             tasks.cancel_scope.cancel()
         database.dispose()
+        worker_exited(os.getpid())
 
-    app = FastAPI(title="callqa", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc load their scripts from callqa, not from a CDN.
+    app = FastAPIOffline(
+        title="callqa",
+        version=_version(),
+        description=DESCRIPTION,
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.db = database
     app.state.liveness = liveness
     register_error_handlers(app)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (calls, scoring, health):
+    routers = (
+        calls,
+        scoring,
+        checklists,
+        health,
+        metrics,
+        managers,
+        teams,
+        violations,
+        pages,
+    )
+    for module in routers:
         app.include_router(module.router)
-    app.include_router(managers.router)
-    app.include_router(teams.router)
-    app.include_router(violations.router)
+    # The guard matches paths itself: the app's docs routes and every router's own routes.
+    routes = [*app.routes, *(route for module in routers for route in module.router.routes)]
+    app.add_middleware(RequestGuard, routes=routes, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestObserver,
+        templates=lambda: app.openapi()["paths"],
+        log_requests=settings.log_requests,
+    )
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app

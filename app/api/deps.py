@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.api.liveness import Liveness
 from app.db.session import Database, SessionScope
+from app.metrics import DB_POOL_CHECKOUT_SECONDS, DB_POOL_TIMEOUTS
 from app.settings import Settings
 
 P = ParamSpec("P")
@@ -63,8 +64,8 @@ class Transactions:
         """CPU work (rendering, scoring) in the pool, counted by the liveness monitor."""
         if self.liveness is None:
             return await to_thread.run_sync(work)
-        with self.liveness.task():
-            return await to_thread.run_sync(work)
+        with self.liveness.task(work) as counted:
+            return await to_thread.run_sync(counted)
 
     async def probe(self, work: Callable[[Session], T], deadline_s: float) -> T | None:
         """`work(session)` for a health probe: in threads of its own (never queued behind
@@ -81,8 +82,11 @@ class Transactions:
     def _in_scope(self, work: Callable[[Session], T]) -> T:
         try:
             with self.scope() as session:
+                with DB_POOL_CHECKOUT_SECONDS.time():
+                    session.connection()  # the pool wait, measured on its own
                 result = work(session)
         except PoolTimeout:
+            DB_POOL_TIMEOUTS.inc()
             if self.liveness is not None:
                 self.liveness.pool_checkout_failed()
             raise
@@ -97,14 +101,17 @@ def get_database(request: Request) -> Database:
     return db
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_transactions(request: Request) -> Transactions:
-    """The app's transaction runner (tests override it with one on their own session)."""
+async def get_transactions(request: Request) -> Transactions:
+    """The app's transaction runner (tests override it with one on their own session).
+
+    Dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, where it
+    would queue behind the units of work it is meant to start."""
     state = request.app.state
     return Transactions(get_database(request).session_scope, state.liveness, state.probe_threads)
 

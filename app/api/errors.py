@@ -19,6 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.observe import current_request_id
 from app.db.session import is_transient
 from app.services.errors import (
     BadRequest,
@@ -132,13 +133,24 @@ def _from_validation(exc: RequestValidationError) -> CallqaError:
     return InvalidInput("the request has invalid fields", errors=field_errors(errors))
 
 
+def _unreadable_body(cause: BaseException | None) -> CallqaError | None:
+    """FastAPI's bare 400 for a body json.loads raised on, with the reason it hides."""
+    if isinstance(cause, UnicodeDecodeError):
+        byte = cause.object[cause.start : cause.start + 1].hex()
+        reason = f"byte 0x{byte} at offset {cause.start} is not valid {cause.encoding.upper()}"
+    elif isinstance(cause, RecursionError):
+        reason = "nested too deeply for the JSON parser (about 1,000 levels)"
+    else:
+        return None
+    return BadRequest("the body cannot be read as JSON", errors=[{"pointer": "", "reason": reason}])
+
+
 def _from_http(exc: StarletteHTTPException) -> CallqaError:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = "no such resource"
-    elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        detail = f"this resource does not accept that method (allowed: {allowed})"
+    elif exc.status_code == 400 and (unreadable := _unreadable_body(exc.__cause__)):
+        return unreadable
     error = error_for_status(exc.status_code, detail)
     error.headers.update(exc.headers or {})
     return error
@@ -164,6 +176,10 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     else:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         error = CallqaError("an unexpected error occurred; it has been logged")
+        # Starlette sends this answer outside the middleware that adds the request id.
+        if rid := current_request_id():
+            error.headers["X-Request-ID"] = rid
+    request.state.problem = error.slug  # the reason a rejected call is counted under
     return problem_response(error, request.url.path)
 
 

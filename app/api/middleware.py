@@ -1,34 +1,77 @@
-"""A pure ASGI guard for request bodies: JSON only (415) and no larger than the limit (413).
+"""A pure ASGI guard in front of the routes: method (405, OPTIONS), then for /v1 bodies JSON
+only (YAML too where a route takes a YAML document: a checklist), else 415; and no larger than
+the limit (413).
 
 It runs before FastAPI reads anything, so an oversized upload is refused from its
-Content-Length, or the moment the streamed bytes pass the limit, without buffering the rest.
+Content-Length, or the moment the streamed bytes pass the limit, without buffering the rest;
+and a method the path does not take is 405 before its body is judged. Starlette's own 405
+names the methods of the first route on the path only (POST for /v1/calls, not GET).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, problem_response
+from app.api.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem_response,
+)
 from app.services.errors import CallqaError
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_YAML = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+YAML_PATHS = frozenset({"/v1/checklists"})
+"""The routes whose body may be a YAML document."""
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_yaml(content_type: str | None) -> bool:
+    """application/yaml (or its older names), parameters ignored."""
+    return _media(content_type) in _YAML
 
 
 def is_json(content_type: str | None) -> bool:
     """application/json or any application/*+json, parameters (charset) ignored."""
-    if not content_type:
-        return False
-    media = content_type.split(";", 1)[0].strip().lower()
-    main, _, sub = media.partition("/")
+    main, _, sub = _media(content_type).partition("/")
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
-class RequestGuard:
-    """Refuses non-JSON and oversized bodies on /v1 before the app sees them."""
+def allowed_methods(routes: Sequence[BaseRoute], path: str) -> set[str]:
+    """Every method some route takes at `path` (OPTIONS included), or none for an unknown path."""
+    methods = {
+        method
+        for route in routes
+        if isinstance(route, Route) and route.methods and route.path_regex.match(path)
+        for method in route.methods
+    }
+    return methods | {"OPTIONS"} if methods else methods
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, prefix: str = "/v1/") -> None:
+
+class RequestGuard:
+    """Answers methods a known path does not take, and refuses non-JSON and oversized bodies on
+    /v1, before the app sees them."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: Sequence[BaseRoute],
+        max_body_bytes: int,
+        prefix: str = "/v1/",
+    ) -> None:
         self.app = app
+        self.routes = routes
         self.max_body_bytes = max_body_bytes
         self.prefix = prefix
 
@@ -39,7 +82,22 @@ class RequestGuard:
         mb = self.max_body_bytes / (1024 * 1024)
         return PayloadTooLarge(f"the body exceeds the limit of {mb:g} MB (CALLQA_MAX_BODY_MB)")
 
+    async def _other_method(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer OPTIONS (204) or a method the path does not take (405); True if answered."""
+        allowed = allowed_methods(self.routes, scope["path"])
+        if not allowed or scope["method"] in allowed - {"OPTIONS"}:
+            return False
+        allow = {"Allow": ", ".join(sorted(allowed))}
+        if scope["method"] == "OPTIONS":
+            await Response(status_code=204, headers=allow)(scope, receive, send)
+            return True
+        detail = f"{scope['path']} does not accept {scope['method']} (allowed: {allow['Allow']})"
+        await self._refuse(MethodNotAllowed(detail, headers=allow), scope, receive, send)
+        return True
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and await self._other_method(scope, receive, send):
+            return
         if (
             scope["type"] != "http"
             or scope["method"] not in _BODY_METHODS
@@ -48,9 +106,12 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not is_json(headers.get("content-type")):
-            got = headers.get("content-type") or "none"
-            error = UnsupportedMediaType(f"send the body as application/json (got {got})")
+        content_type = headers.get("content-type")
+        takes_yaml = scope["path"] in YAML_PATHS
+        if not (is_json(content_type) or (takes_yaml and is_yaml(content_type))):
+            wanted = "application/json or application/yaml" if takes_yaml else "application/json"
+            got = content_type or "none"
+            error = UnsupportedMediaType(f"send the body as {wanted} (got {got})")
             await self._refuse(error, scope, receive, send)
             return
         length = headers.get("content-length")

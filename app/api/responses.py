@@ -14,7 +14,7 @@ _DESCRIPTIONS = {
     404: "Unknown call or checklist.",
     409: "The external_id was stored with different content.",
     413: "Body larger than CALLQA_MAX_BODY_MB.",
-    415: "Body is not application/json.",
+    415: "Body is not application/json (or, for a checklist, application/yaml).",
     422: "Invalid fields, each named by a JSON pointer.",
     503: "Database unavailable or not migrated; retry after Retry-After seconds.",
 }

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
-from app.services.schemas import CallIn, ScoreIn
+from app.services.schemas import CallIn, ChecklistKey, ChecklistVersion, ScoreIn
 
 __all__ = ["CallIn", "ScoreIn"]
 
@@ -27,6 +27,7 @@ class _Open(BaseModel):
 class FieldErrorOut(BaseModel):
     pointer: str | None = Field(default=None, description="JSON pointer into the body.")
     parameter: str | None = Field(default=None, description="Query or path parameter.")
+    line: int | None = Field(default=None, description="Line of a YAML body (1-based).")
     reason: str
 
 
@@ -186,8 +187,34 @@ class CallPageOut(BaseModel):
 
 class ChecklistSummary(BaseModel):
     key: str
-    version: str | int
+    version: str
     title: str
+
+
+class ChecklistAssignmentIn(BaseModel):
+    """The checklist a team (or every team) is scored with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checklist: ChecklistKey = Field(description="A stored checklist key.")
+    version: ChecklistVersion | None = Field(
+        default=None, description="A version to pin; null follows the latest."
+    )
+
+
+class ChecklistAssignmentOut(ChecklistAssignmentIn):
+    team_id: str | None = Field(description="null for the default of every team.")
+
+
+class ChecklistVersionOut(BaseModel):
+    version: str
+    title: str
+    pushed_at: datetime
+
+
+class ChecklistVersionsOut(BaseModel):
+    key: str
+    versions: list[ChecklistVersionOut] = Field(description="The latest first.")
 
 
 class Health(BaseModel):

@@ -1,25 +1,30 @@
-"""`callqa checklists list|show|validate`."""
+"""`callqa checklists list|show|validate|push`."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.cli import scope
 from app.cli.main import app, examples
 from app.engine import EngineError, get_checklist, list_checklists
 from app.engine.checklist import validate_checklist_file
+from app.services import checklists
+from app.services.errors import CallqaError
 
 checklists_app = typer.Typer(
-    help="List, show and validate checklists.",
+    help="List, show, validate and push checklists.",
     no_args_is_help=True,
     epilog=examples(
         "callqa checklists list",
         "callqa checklists show realty_phone",
         "callqa checklists validate my_checklist.yaml",
+        "callqa checklists push my_checklist.yaml",
     ),
 )
 app.add_typer(checklists_app, name="checklists")
@@ -56,3 +61,30 @@ def validate_command(path: Annotated[str, typer.Argument(help="A checklist YAML 
     if problems:
         raise typer.Exit(2)
     print(f"{path}: valid")
+
+
+@checklists_app.command(
+    "push",
+    epilog=examples(
+        "callqa checklists push my_checklist.yaml",
+        "callqa checklists push team_never_say.yaml   # extends: realty_phone",
+    ),
+)
+def push_command(
+    path: Annotated[Path, typer.Argument(help="A checklist file: YAML, or JSON (.json).")],
+) -> None:
+    """Store a checklist as a version in the database (as POST /v1/checklists); prints its
+    key and version. Exit 2 with every mistake and its line if it is not valid."""
+    try:
+        document = path.read_bytes()
+    except OSError as exc:
+        scope.err.print(f"[red]callqa: {path}: cannot be read ({exc.strerror})[/red]")
+        raise typer.Exit(2) from None
+    media: checklists.Media = "json" if path.suffix.lower() == ".json" else "yaml"
+    try:
+        with scope.cli_database(upgrade=True) as database, database.session_scope() as session:
+            pushed, created = checklists.push(session, document, media)
+    except CallqaError as exc:
+        raise scope.fail(exc) from None
+    print(f"{pushed['key']} {pushed['version']}")
+    scope.err.print("new version" if created else "stored before; now the latest again")

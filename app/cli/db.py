@@ -1,4 +1,5 @@
-"""`callqa db upgrade|downgrade|current`: Alembic's command API on the configured database."""
+"""`callqa db upgrade|downgrade|current`: Alembic's command API on the configured database;
+`callqa db status|stop`: the embedded PostgreSQL, which outlives `callqa serve` by design."""
 
 from __future__ import annotations
 
@@ -11,17 +12,29 @@ from sqlalchemy import Engine, make_url
 
 from app.cli.main import app, examples
 from app.db import migrate
-from app.db.embedded import resolve_database_url
+from app.db.embedded import (
+    embedded_pid,
+    embedded_url,
+    pgdata_dir,
+    resolve_database_url,
+    stop_embedded,
+)
 from app.db.session import make_engine
 from app.settings import get_settings
 
 db_app = typer.Typer(
-    help="Migrate the database schema (Alembic).",
+    help="Migrate the database schema (Alembic); see or stop the embedded PostgreSQL.",
     no_args_is_help=True,
-    epilog=examples("callqa db current", "callqa db upgrade", "callqa db downgrade -1"),
+    epilog=examples(
+        "callqa db current",
+        "callqa db upgrade",
+        "callqa db status",
+        "callqa db stop",
+    ),
 )
 app.add_typer(db_app, name="db")
 _err = Console(stderr=True)
+EXIT_STOPPED = 3  # as `pg_ctl status`: the server is not running
 
 
 def shown_url(url: str) -> str:
@@ -80,3 +93,41 @@ def current_command() -> None:
     head = migrate.head_revision()
     state = "up to date" if current == head else "behind: run `callqa db upgrade`"
     print(f"{current or 'base'} (head {head}, {state})")
+
+
+def _embedded_only(command: str) -> None:
+    """`status` and `stop` concern the embedded server; a configured one is not ours to run."""
+    url = get_settings().database_url
+    if url:
+        _err.print(
+            f"callqa db {command}: CALLQA_DATABASE_URL is set ({shown_url(url)}); callqa does "
+            "not run that server, so there is no embedded one to report on or stop",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
+
+@db_app.command("status")
+def status_command() -> None:
+    """Say whether the embedded PostgreSQL runs, its data folder and URL; exit 0 if it runs,
+    3 if stopped."""
+    _embedded_only("status")
+    data_dir = get_settings().data_dir
+    url = embedded_url(data_dir)
+    print(f"data folder: {pgdata_dir(data_dir)}")
+    if url is None:
+        print("embedded PostgreSQL: stopped (`callqa serve` starts it)")
+        raise typer.Exit(EXIT_STOPPED)
+    print(f"embedded PostgreSQL: running (pid {embedded_pid(data_dir)})")
+    print(f"url: {url}")
+
+
+@db_app.command("stop")
+def stop_command() -> None:
+    """Stop the embedded PostgreSQL (stop `callqa serve` first: it starts the server again)."""
+    _embedded_only("stop")
+    data_dir = get_settings().data_dir
+    if stop_embedded(data_dir):
+        print(f"embedded PostgreSQL stopped (data folder {pgdata_dir(data_dir)})")
+    else:
+        print("embedded PostgreSQL was not running")

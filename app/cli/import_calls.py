@@ -166,7 +166,10 @@ def import_command(
     manager_id: Annotated[str, typer.Option(help="The manager every call belongs to.")],
     team_id: Annotated[str | None, typer.Option(help="The manager's team.")] = None,
     manager_name: Annotated[str | None, typer.Option(help="Display name.")] = None,
-    checklist: Annotated[str, typer.Option(help="Checklist to score with.")] = "realty_phone",
+    checklist: Annotated[
+        str | None,
+        typer.Option(help="Checklist to score with; default: the team's, else the default one."),
+    ] = None,
     started_at_from_filename: Annotated[
         bool,
         typer.Option(

@@ -26,6 +26,10 @@ class ReportFormat(StrEnum):
     csv = "csv"
 
 
+class CsvDialect(StrEnum):
+    excel = "excel"
+
+
 class Bucket(StrEnum):
     day = "day"
     week = "week"
@@ -38,12 +42,14 @@ def _iso(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def render(report: dict[str, Any], fmt: ReportFormat, base_url: str) -> bytes:
-    """The report in the chosen format, as bytes to write."""
+def render(
+    report: dict[str, Any], fmt: ReportFormat, base_url: str, *, excel: bool = False
+) -> bytes:
+    """The report in the chosen format, as bytes to write (`excel`: CSV for Russian Excel)."""
     if fmt is ReportFormat.html:
         return render_report_html(report, base_url=base_url).encode("utf-8")
     if fmt is ReportFormat.csv:
-        return reports.report_csv(report)
+        return reports.report_csv(report, excel=excel)
     return (json.dumps(report, ensure_ascii=False, indent=2, default=_iso) + "\n").encode()
 
 
@@ -52,6 +58,7 @@ def render(report: dict[str, Any], fmt: ReportFormat, base_url: str) -> bytes:
     epilog=examples(
         "callqa report anna --compare-before 2026-10-01 -o anna.html",
         "callqa report anna --from 2026-09-01 --bucket day --format csv -o anna.csv",
+        "callqa report anna --format csv --dialect excel -o anna.csv",
     ),
 )
 def report_command(
@@ -75,8 +82,16 @@ def report_command(
     output: Annotated[
         str, typer.Option("-o", "--output", help="File to write; '-' for standard output.")
     ] = "-",
+    dialect: Annotated[
+        CsvDialect | None,
+        typer.Option(help="With --format csv: excel for Russian Excel (';', decimal comma)."),
+    ] = None,
     base_url: Annotated[
-        str, typer.Option(help="Prefix of call links in HTML, e.g. http://callqa:8000.")
+        str,
+        typer.Option(
+            help="Prefix of call links in HTML, e.g. http://callqa:8000 (default: "
+            "CALLQA_PUBLIC_URL)."
+        ),
     ] = "",
 ) -> None:
     """Write a manager's trainer report (default: the last 90 days, weekly)."""
@@ -97,7 +112,8 @@ def report_command(
             )
     except CallqaError as exc:
         raise scope.fail(exc) from None
-    data = render(report, fmt, base_url)
+    excel = dialect is CsvDialect.excel
+    data = render(report, fmt, base_url.rstrip("/") or settings.base_url, excel=excel)
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

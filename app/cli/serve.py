@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import logging
+import logging.config
 import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.cli.db import shown_url
 from app.cli.main import app, examples
 from app.db import migrate
-from app.db.embedded import pgdata_dir, start_embedded
+from app.db.embedded import keep_running, pgdata_dir, start_embedded
 from app.db.session import make_engine
+from app.logs import logging_config
+from app.metrics import MULTIPROC_ENV
+from app.services.checklists import store_builtins
 from app.settings import get_settings
 
 _err = Console(stderr=True)
+# uvicorn's supervisor kills a worker that does not answer its ping in time, and the ping is
+# answered only once the new process has imported callqa: its default 5 s is too short on a
+# busy 2-core machine, where that kill-and-respawn repeats. A hung worker waits longer too.
+_WORKER_PING_TIMEOUT_S = 60
 _M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
 
 
@@ -28,6 +40,24 @@ def _limit_malloc_arenas(arenas: int) -> None:
     """Apply MALLOC_ARENA_MAX to this process too (workers read it from the environment)."""
     with contextlib.suppress(OSError):  # not glibc (macOS, musl): nothing to tune
         ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)
+
+
+def _share_metrics(workers: int) -> Path | None:
+    """Workers sum their metrics in PROMETHEUS_MULTIPROC_DIR, which must start without values
+    (an earlier run's would be added to this one's): the metric files (*.db) of the folder set
+    are removed; with several workers and none set, a new temporary folder is made (returned,
+    to be removed at the end)."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for left in Path(given).glob("*.db"):
+            left.unlink(missing_ok=True)
+        return None
+    if workers == 1:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="callqa-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
 
 
 @app.command(
@@ -40,16 +70,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (one JSON line: id, route, status, ms).")
+    ] = True,
     timeout_graceful_shutdown: Annotated[
         int,
         typer.Option(min=1, help="Seconds in-flight requests get after SIGTERM before the exit."),
     ] = 10,
 ) -> None:
-    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL."""
+    """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that it starts
+    again if it dies, and that keeps running after serve exits (`callqa db stop`)."""
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s: %(message)s")
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # its INFO is a debugging trace
+    log_config = logging_config(settings.log_level)
+    logging.config.dictConfig(log_config)
     if settings.database_url:
         url = settings.database_url
         _err.print(f"database: {shown_url(url)}", soft_wrap=True)
@@ -63,6 +96,9 @@ def serve(
         migrate.upgrade(engine)
         if migrate.use_day_zone(engine, settings.timezone):
             _err.print(f"day roll-ups rebuilt in {settings.timezone}")
+        with Session(engine) as session, session.begin():
+            stored = store_builtins(session)
+        _err.print(f"built-in checklists: {stored} new version(s) stored")
         with engine.connect() as conn:
             revision = migrate.current_revision(conn)
     except OperationalError as exc:
@@ -72,18 +108,34 @@ def serve(
         engine.dispose()
     _err.print(f"migrations applied: schema at revision {revision}")
     os.environ["CALLQA_DATABASE_URL"] = url
+    os.environ["CALLQA_LOG_REQUESTS"] = str(access_log).lower()
+    made = _share_metrics(workers)
     # glibc gives each thread its own malloc arena; with request threads handling 20 KB
     # transcripts that fragments memory and doubles RSS. Two arenas keep a worker small.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     _limit_malloc_arenas(int(os.environ["MALLOC_ARENA_MAX"]))
     get_settings.cache_clear()
-    uvicorn.run(
-        "app.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=access_log,
-        timeout_graceful_shutdown=timeout_graceful_shutdown,
-    )
+    stop_watching = threading.Event()
+    if not settings.database_url:
+        watchdog = threading.Thread(
+            target=keep_running, args=(settings.data_dir, stop_watching), daemon=True
+        )
+        watchdog.start()
+    try:
+        uvicorn.run(
+            "app.api.app:create_app",
+            factory=True,
+            http="app.api.protocol:GuardedHttpProtocol",
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=log_config,
+            log_level=settings.log_level,
+            access_log=False,  # the app logs each request itself (app.api.observe)
+            timeout_graceful_shutdown=timeout_graceful_shutdown,
+            timeout_worker_healthcheck=_WORKER_PING_TIMEOUT_S,
+        )
+    finally:
+        stop_watching.set()
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)

@@ -7,11 +7,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.db import repositories
 from app.engine.resources import DATA_DIR
+
+# Two `callqa serve` starting at once both migrate: they take turns on this transaction-level
+# advisory lock, so the second finds the schema at head (or the day zone set) and does nothing.
+_MIGRATION_LOCK = int.from_bytes(b"callqa-m", "big") >> 1  # any fixed bigint
 
 
 def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
@@ -24,9 +28,15 @@ def alembic_config(connection: Connection | None = None, *, url: str | None = No
     return cfg
 
 
+def _take_turns(conn: Connection | Session) -> None:
+    """Wait for any other callqa process migrating this database; held until commit."""
+    conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database behind `engine` up to `revision`."""
     with engine.begin() as conn:
+        _take_turns(conn)
         command.upgrade(alembic_config(conn), revision)
 
 
@@ -35,12 +45,14 @@ def use_day_zone(engine: Engine, zone: str) -> bool:
     the slots, and their phrase hits from the stored hits, when they are in another one (~18 s
     a million calls, ~5 s of it the phrase hits); True if rebuilt."""
     with Session(engine) as session, session.begin():
+        _take_turns(session)
         return repositories.set_day_zone(session, zone)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database behind `engine` down to `revision` (`base` drops everything)."""
     with engine.begin() as conn:
+        _take_turns(conn)
         command.downgrade(alembic_config(conn), revision)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -46,6 +47,7 @@ class Call(Base):
         CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),
         Index("ix_call_team_id_started_at", "team_id", "started_at", "id"),
         Index("ix_call_started_at", "started_at", "id"),
+        Index("ix_call_external_id", "external_id"),  # find a call by the platform's id
         # Index-only scans for trends and reports (migration 2026-11-23-1300).
         Index(
             "ix_call_manager_id_started_at_covering",
@@ -284,3 +286,51 @@ class DayRollupZone(Base):
 
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     zone: Mapped[str] = mapped_column(Text)
+
+
+class ChecklistVersion(Base):
+    """One immutable checklist version: its resolved document, named by the SHA-256 of its
+    canonical JSON, and the text it was pushed as. The latest pushed is the key's default."""
+
+    __tablename__ = "checklist_version"
+    __table_args__ = (
+        Index(
+            "ix_checklist_version_organisation_id_key_pushed_at",
+            "organisation_id",
+            "key",
+            "pushed_at",
+        ),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(Text, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    source: Mapped[str] = mapped_column(Text)
+    pushed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+
+
+class ChecklistAssignment(Base):
+    """The checklist a team ('' for the default of all teams) is scored with: pinned to a
+    version, or following the latest when `checklist_version` is NULL."""
+
+    __tablename__ = "checklist_assignment"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["organisation_id", "checklist_key", "checklist_version"],
+            [ChecklistVersion.organisation_id, ChecklistVersion.key, ChecklistVersion.version],
+            name="fk_checklist_assignment_version",
+        ),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    team_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_key: Mapped[str] = mapped_column(Text)
+    checklist_version: Mapped[str | None] = mapped_column(Text)

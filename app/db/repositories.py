@@ -220,11 +220,17 @@ def list_calls(
     team_id: str | None = None,
     started_from: datetime | None = None,
     started_to: datetime | None = None,
+    external_id: str | None = None,
+    source: str | None = None,
     after: tuple[datetime, int] | None = None,
     limit: int = 100,
 ) -> Sequence[Any]:
     """Calls newest first, keyset-paginated on (started_at, id) after the cursor `after`."""
     stmt = select(*SUMMARY_COLUMNS)
+    if external_id is not None:
+        stmt = stmt.where(Call.external_id == external_id)
+    if source is not None:
+        stmt = stmt.where(Call.source == source)
     if manager_id is not None:
         stmt = stmt.where(Call.manager_id == manager_id)
     if team_id is not None:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.metrics import DB_POOL_IN_USE
 
 
 def json_text(value: Any) -> str:
@@ -91,6 +93,7 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout_s,
+        hide_parameters=True,  # a logged database error must not carry a transcript
         json_serializer=json_text,
         json_deserializer=orjson.loads,
         connect_args={
@@ -125,6 +128,11 @@ class Database:
             raise
         finally:
             session.close()
+
+    def count_connections_in_use(self) -> None:
+        """Keep the pool's checked-out connections in the metrics (the API's database)."""
+        event.listen(self.engine, "checkout", lambda *_: DB_POOL_IN_USE.inc())
+        event.listen(self.engine, "checkin", lambda *_: DB_POOL_IN_USE.dec())
 
     def dispose(self) -> None:
         """Close every pooled connection."""

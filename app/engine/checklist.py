@@ -1,28 +1,33 @@
-"""Checklists: their schema, loading from YAML, validation with line numbers, versions.
+"""Checklists: their schema, loading from YAML or JSON, validation with line numbers, versions.
 
-A checklist names its language (whose data file lies beside it, `lang_<code>.yaml`), its
-forbidden-phrase list, its question categories with lexicons, and its items. The version
-is a content hash of every file it is built from, so a stored score says exactly which
-rules produced it.
+A checklist names its language (whose data file, `lang_<code>.yaml`, lies beside it or in the
+package), its shared forbidden-phrase list and phrases of its own, its question categories with
+lexicons, and its items; it may extend another (`extends`, see app.engine.documents). Loading
+resolves all of that into one self-contained document whose SHA-256 is the version, so a stored
+score says exactly which rules produced it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from app.engine.errors import ChecklistError
+from app.engine.documents import Document, Loc, canonical_version, extend, parse_json, parse_yaml
+from app.engine.errors import ChecklistError, Problem
 from app.engine.patterns import compile_pattern
 from app.engine.resources import DATA_DIR
 
 BUILTIN_DIR = DATA_DIR / "checklists"
 OTHER = "other"
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Shared files are named, never given as paths: a pushed document reads only package data.
+_FILE_NAME = r"^[a-z0-9_]+\.yaml$"
+_LANGUAGE = r"^[a-z]{2,8}$"
 
 
 class _Strict(BaseModel):
@@ -43,7 +48,8 @@ Patterns = Annotated[list[str], Field(default_factory=list)]
 
 class Category(_Strict):
     title: str
-    # How reports and charts draw the category (a CSS hex colour); a palette colour if unset.
+    # How reports, charts and the call page draw the category (a CSS hex colour); unset, a
+    # palette colour by category order.
     color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
     words: Patterns
     weak: Patterns
@@ -139,6 +145,14 @@ class Grades(_Strict):
     green: Annotated[float, Field(ge=0, le=100)]
     yellow: Annotated[float, Field(ge=0, le=100)]
 
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> Self:
+        if self.green < self.yellow:
+            raise ValueError(
+                f"inverted grade bands: green ({self.green:g}) is below yellow ({self.yellow:g})"
+            )
+        return self
+
 
 class ForbiddenPhrase(_Strict):
     phrase: str
@@ -157,13 +171,32 @@ class ForbiddenList(_Strict):
     phrases: list[ForbiddenPhrase]
 
 
+class ChecklistRef(_Strict):
+    """A checklist version: the base an extending checklist was resolved against."""
+
+    key: str
+    version: str
+
+
+class Drop(_Strict):
+    """What an extending checklist removes from its base (see app.engine.documents.extend)."""
+
+    items: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    forbidden: list[str] = Field(default_factory=list)
+    words: dict[str, list[str]] = Field(default_factory=dict)
+    other_questions: list[str] = Field(default_factory=list)
+
+
 class Checklist(_Strict):
     """A validated checklist with its language data and forbidden phrases attached."""
 
-    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    key: Annotated[str, Field(pattern=KEY_PATTERN, max_length=64)]
     title: str
-    language: str
-    forbidden: str | None = None
+    language: Annotated[str, Field(pattern=_LANGUAGE)]
+    # A shared phrase list (a file name in the package); `forbidden_phrases` add to it.
+    forbidden: Annotated[str, Field(pattern=_FILE_NAME)] | None = None
+    extends: ChecklistRef | None = None
     grades: Grades
     categories: dict[str, Category] = Field(default_factory=dict)
     # Questions none of the categories should claim though they name a topic ("когда сможете
@@ -171,9 +204,9 @@ class Checklist(_Strict):
     # for `other`, which wins ties.
     other_questions: Patterns
     items: Annotated[list[Item], Field(min_length=1)]
+    forbidden_phrases: tuple[ForbiddenPhrase, ...] = ()
     # Filled by the loader, not written in YAML.
     version: str = ""
-    forbidden_phrases: tuple[ForbiddenPhrase, ...] = ()
     lang: dict[str, Any] = Field(default_factory=dict)
 
     _v = field_validator("other_questions")(_check_patterns)
@@ -189,45 +222,32 @@ class Checklist(_Strict):
         data["max_points"] = self.max_points
         return data
 
+    def document(self) -> dict[str, Any]:
+        """The resolved document: self-contained, as stored; its SHA-256 is the version.
 
-def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
-    """The 1-based line of the YAML node at a pydantic error location."""
-    for part in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-            if child is None:
-                continue  # a discriminator tag such as 'greeting', or a missing key
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            child = node.value[part]
-        else:
-            continue
-        node = child
-    return int(node.start_mark.line) + 1
+        Categories are a list (each with its `key`): their order decides ties, and neither
+        canonical JSON (sorted keys) nor PostgreSQL's jsonb keeps the order of an object.
+        """
+        data = self.model_dump(mode="json", exclude={"version"})
+        data["categories"] = [{"key": k, **c} for k, c in data["categories"].items()]
+        return data
 
-
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None, bytes]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ChecklistError(f"{path}: cannot be read ({exc.strerror})") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-        return yaml.safe_load(text), yaml.compose(text), raw
-    except UnicodeDecodeError as exc:
-        raise ChecklistError(f"{path}: not UTF-8 text") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        problem = f"{where}invalid YAML ({getattr(exc, 'problem', exc)})"
-        raise ChecklistError(f"{path}: {problem}", problems=[problem]) from exc
+    @classmethod
+    def from_document(cls, document: dict[str, Any], version: str) -> Checklist:
+        """A checklist from its stored resolved document."""
+        categories = {
+            c["key"]: {k: v for k, v in c.items() if k != "key"} for c in document["categories"]
+        }
+        return cls.model_validate({**document, "categories": categories, "version": version})
 
 
-def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[int | str, ...], str]]:
+Bases = Callable[[str], Checklist | None]
+"""Finds the latest version of a base checklist by key, or None when there is none."""
+
+
+def _semantic_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     """Mistakes a schema cannot see: unknown categories, repeated keys, reserved names."""
-    problems: list[tuple[tuple[int | str, ...], str]] = []
+    problems: list[tuple[Loc, str]] = []
     categories = data.get("categories") or {}
     if isinstance(categories, dict) and OTHER in categories:
         problems.append(
@@ -239,53 +259,140 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[int | str, ...]
         if not isinstance(item, dict):
             continue
         key = item.get("key")
-        if key in seen:
+        if isinstance(key, str) and key in seen:
             problems.append((("items", n, "key"), f"item key {key!r} is used twice"))
-        seen.add(key)
+        seen.add(str(key))
         category = item.get("category")
-        if item.get("kind") == "question_count" and category not in categories:
+        known = (
+            isinstance(category, str) and isinstance(categories, dict) and category in categories
+        )
+        if item.get("kind") == "question_count" and not known:
             problems.append((("items", n, "category"), f"unknown category {category!r}"))
     return problems
 
 
-def _validate(model: type[BaseModel], path: Path) -> tuple[Any, bytes]:
-    data, node, raw = _read_yaml(path)
-    if not isinstance(data, dict) or node is None:
-        raise ChecklistError(f"{path}: line 1: expected a mapping at the top level")
-    errors: list[tuple[tuple[int | str, ...], str]] = []
-    result = None
+def _raise(document: Document, source: str, errors: Iterable[tuple[Loc, str]]) -> None:
+    problems = []
+    for loc, reason in errors:
+        line, pointer = document.locate(loc)
+        problems.append(Problem(line, loc, reason, pointer))
+    if problems:
+        problems.sort(key=lambda p: p.line or 0)
+        raise ChecklistError(f"{source}: " + "; ".join(map(str, problems)), problems=problems)
+
+
+def _pydantic_errors(exc: ValidationError, prefix: Loc = ()) -> list[tuple[Loc, str]]:
+    return [((*prefix, *e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+
+
+def _shared_file(name: str, shared: Iterable[Path]) -> Document:
+    """A language or phrase file: beside the checklist first, then the package's."""
+    for directory in shared:
+        path = directory / name
+        if path.is_file():
+            return parse_yaml(path.read_bytes(), str(path))
+    raise ChecklistError(f"no file {name!r} beside the checklist or in the package")
+
+
+def _forbidden_phrases(name: str, shared: Iterable[Path]) -> list[dict[str, Any]]:
+    document = _shared_file(name, shared)
     try:
-        result = model.model_validate(data)
+        phrases = ForbiddenList.model_validate(document.data).phrases
     except ValidationError as exc:
-        errors += [(tuple(e["loc"]), e["msg"]) for e in exc.errors()]
-    if model is Checklist:
-        errors += _semantic_problems(data)
-    if errors:
-        errors.sort(key=lambda e: _line_of(node, e[0]))
-        problems = [
-            f"line {_line_of(node, loc)}: {'.'.join(str(p) for p in loc) or '(top)'}: {msg}"
-            for loc, msg in errors
-        ]
-        raise ChecklistError(f"{path}: " + "; ".join(problems), problems=problems)
-    return result, raw
+        _raise(document, name, _pydantic_errors(exc))
+        raise  # unreachable: _raise raised
+    return [p.model_dump(mode="json") for p in phrases]
+
+
+def _base(document: Document, bases: Bases) -> tuple[Checklist | None, dict[str, Any], list[Any]]:
+    """The base named by `extends` and the validated `drop`, with their problems."""
+    data = document.data
+    extends, drop = data.pop("extends", None), data.pop("drop", None)
+    problems: list[tuple[Loc, str]] = []
+    base = None
+    if isinstance(extends, str):
+        base = bases(extends)
+        if base is None:
+            problems.append((("extends",), f"unknown base checklist {extends!r}"))
+    elif extends is not None:
+        problems.append((("extends",), "must be the key of a checklist"))
+    try:
+        dropped = Drop.model_validate(drop or {}).model_dump()
+    except ValidationError as exc:
+        problems += _pydantic_errors(exc, ("drop",))
+        dropped = Drop().model_dump()
+    if drop is not None and extends is None:
+        problems.append((("drop",), "needs `extends`: there is nothing to drop from"))
+    return base, dropped, problems
+
+
+def read_checklist(
+    document: Document, *, bases: Bases, shared: Iterable[Path], source: str = "checklist"
+) -> Checklist:
+    """Resolve and validate a parsed document: its base merged in (pinned at its current
+    version), its shared phrase list and language data attached, its version computed.
+
+    Raises ChecklistError whose `problems` name the line (YAML) or pointer of each mistake.
+    """
+    shared = list(dict.fromkeys(shared))
+    document.data = dict(document.data)
+    base, drop, problems = _base(document, bases)
+    _raise(document, source, problems)
+    resolved = base.model_dump(mode="json", exclude={"version"}) if base else {}
+    name = document.data.get("forbidden")
+    missing: list[tuple[Loc, str]] = []
+    if isinstance(name, str) and re.fullmatch(_FILE_NAME, name):
+        try:
+            resolved["forbidden_phrases"] = _forbidden_phrases(name, shared)
+        except ChecklistError as exc:
+            if exc.problems:
+                raise
+            missing.append((("forbidden",), f"no phrase list {name!r} found"))
+    problems = missing + extend(resolved, document, drop)
+    merged = document.data
+    language = merged.get("language")
+    if isinstance(language, str) and re.fullmatch(_LANGUAGE, language):
+        try:
+            merged["lang"] = _shared_file(f"lang_{language}.yaml", shared).data
+        except ChecklistError:
+            problems.append((("language",), f"no language data for {language!r}"))
+    if base is not None:
+        merged["extends"] = {"key": base.key, "version": base.version}
+    checklist = None
+    try:
+        checklist = Checklist.model_validate(merged)
+    except ValidationError as exc:
+        problems += _pydantic_errors(exc)
+    _raise(document, source, problems + _semantic_problems(merged))
+    assert checklist is not None
+    return checklist.model_copy(update={"version": canonical_version(checklist.document())})
+
+
+def parse_checklist(
+    text: str | bytes, *, json: bool = False, bases: Bases, shared: Iterable[Path] = ()
+) -> Checklist:
+    """A checklist from the text of a YAML (or JSON) document, with the package's data."""
+    document = parse_json(text) if json else parse_yaml(text)
+    return read_checklist(document, bases=bases, shared=[*shared, BUILTIN_DIR])
+
+
+def _builtin_base(key: str) -> Checklist | None:
+    return get_checklist(key) if key in builtin_keys() else None
 
 
 def load_checklist(path: str | Path) -> Checklist:
-    """Load and validate a checklist file with the language and phrase files beside it."""
+    """Load a checklist file; its base is a built-in, its shared files lie beside it or in
+    the package."""
     path = Path(path)
-    checklist: Checklist
-    checklist, raw = _validate(Checklist, path)
-    digest = hashlib.sha256(raw)
-    lang_path = path.parent / f"lang_{checklist.language}.yaml"
-    lang, lang_raw = _read_yaml(lang_path)[0], lang_path.read_bytes()
-    digest.update(lang_raw)
-    phrases: tuple[ForbiddenPhrase, ...] = ()
-    if checklist.forbidden:
-        forbidden, forbidden_raw = _validate(ForbiddenList, path.parent / checklist.forbidden)
-        digest.update(forbidden_raw)
-        phrases = tuple(forbidden.phrases)
-    return checklist.model_copy(
-        update={"version": digest.hexdigest()[:12], "forbidden_phrases": phrases, "lang": lang}
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ChecklistError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return read_checklist(
+        parse_yaml(raw, str(path)),
+        bases=_builtin_base,
+        shared=(path.parent, BUILTIN_DIR),
+        source=str(path),
     )
 
 
@@ -294,12 +401,12 @@ def validate_checklist_file(path: str | Path) -> list[str]:
     try:
         load_checklist(path)
     except ChecklistError as exc:
-        return exc.problems or [exc.reason]
+        return [str(p) for p in exc.problems] or [exc.reason]
     return []
 
 
 def builtin_keys(directory: Path = BUILTIN_DIR) -> list[str]:
-    """Keys of the built-in checklists: every YAML file with a `key` and `items`."""
+    """Keys of the built-in checklists: every YAML file but language and phrase data."""
     keys = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name.startswith(("lang_", "forbidden_")):

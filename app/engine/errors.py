@@ -4,6 +4,10 @@ They carry no HTTP status: the API and the CLI map them (the API through its one
 exception family, the CLI to exit code 2).
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 
 class EngineError(Exception):
     """Base of every error the engine raises on bad input."""
@@ -22,11 +26,27 @@ class NoManagerError(EngineError):
     """No speaker in the transcript could be taken for the manager."""
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One mistake in a checklist document: its line (None in JSON), where, and why."""
+
+    line: int | None
+    where: tuple[int | str, ...]
+    reason: str
+    pointer: str = ""
+
+    def __str__(self) -> str:
+        place = f"line {self.line}: " if self.line is not None else ""
+        if self.where:
+            place += ".".join(str(p) for p in self.where) + ": "
+        return place + self.reason
+
+
 class ChecklistError(EngineError):
-    """A checklist file or key is invalid or unknown; `problems` lists each mistake."""
+    """A checklist document or key is invalid or unknown; `problems` lists each mistake."""
 
     def __init__(
-        self, reason: str, *, field: str | None = None, problems: list[str] | None = None
+        self, reason: str, *, field: str | None = None, problems: list[Problem] | None = None
     ) -> None:
         super().__init__(reason, field=field)
         self.problems = problems or []

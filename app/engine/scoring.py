@@ -28,18 +28,22 @@ class _Compiled:
 
 
 _COMPILED: dict[tuple[str, str], _Compiled] = {}
+_MAX_COMPILED = 64  # checklist versions pushed over time must not pile up in memory
 
 
 def _compile(checklist: Checklist) -> _Compiled:
     key = (checklist.key, checklist.version)
-    if key not in _COMPILED:
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if len(_COMPILED) >= _MAX_COMPILED:
+            _COMPILED.clear()
         lang = checklist.lang
-        _COMPILED[key] = _Compiled(
+        compiled = _COMPILED[key] = _Compiled(
             QuestionFinder.build(checklist.categories, lang, checklist.other_questions),
             PhraseFinder.build(checklist.forbidden_phrases, lang.get("negations", [])),
             PriceFinder.build(lang),
         )
-    return _COMPILED[key]
+    return compiled
 
 
 def score(

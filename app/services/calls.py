@@ -147,16 +147,21 @@ def list_calls(
     team_id: str | None = None,
     started_from: datetime | None = None,
     started_to: datetime | None = None,
+    external_id: str | None = None,
+    source: str | None = None,
     limit: int = 100,
     cursor: str | None = None,
 ) -> CallPage:
-    """Calls newest first; `from` inclusive, `to` exclusive."""
+    """Calls newest first; `from` inclusive, `to` exclusive; `external_id` (with `source`)
+    finds a call by the platform's own id."""
     rows = repo.list_calls(
         session,
         manager_id=manager_id,
         team_id=team_id,
         started_from=_aware(started_from, zone),
         started_to=_aware(started_to, zone),
+        external_id=external_id,
+        source=source,
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
     )

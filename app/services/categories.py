@@ -18,10 +18,11 @@ from app.engine.checklist import OTHER
 
 log = logging.getLogger(__name__)
 
-# Colours of categories whose checklist names none, in order; `other` is always grey.
-PALETTE = ("#2563eb", "#db2777", "#16a34a", "#ea580c", "#7c3aed", "#0891b2", "#ca8a04")
-OTHER_COLOR = "#9ca3af"
-OTHER_TITLE = "Прочие"
+# Categories without a colour of their own take these, by their order in the checklist
+# (reports and the call page alike); `other` is always grey.
+PALETTE = ("#2563eb", "#db2777", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#be123c")
+OTHER_TITLE = "Прочие вопросы"
+OTHER_COLOR = "#6b7280"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,12 @@ from typing import ClassVar, Self, TypedDict
 
 
 class FieldError(TypedDict, total=False):
-    """One invalid field: a JSON pointer into the body, or a query/path parameter name."""
+    """One invalid field: a JSON pointer into the body, or a query/path parameter name; and
+    the line, in a YAML body."""
 
     pointer: str
     parameter: str
+    line: int
     reason: str
 
 
@@ -82,6 +84,12 @@ class MethodNotAllowed(CallqaError):
     slug = "method-not-allowed"
 
 
+class RequestTimeout(CallqaError):
+    status = 408
+    title = "Request not received in time"
+    slug = "request-timeout"
+
+
 class Conflict(CallqaError):
     status = 409
     title = "Conflict"
@@ -98,6 +106,12 @@ class UnsupportedMediaType(CallqaError):
     status = 415
     title = "Unsupported media type"
     slug = "unsupported-media-type"
+
+
+class HeadersTooLarge(CallqaError):
+    status = 431
+    title = "Request header fields too large"
+    slug = "headers-too-large"
 
 
 class InvalidInput(CallqaError):
@@ -123,9 +137,11 @@ _BY_STATUS: dict[int, type[CallqaError]] = {
         BadRequest,
         NotFound,
         MethodNotAllowed,
+        RequestTimeout,
         Conflict,
         PayloadTooLarge,
         UnsupportedMediaType,
+        HeadersTooLarge,
         InvalidInput,
         ServiceUnavailable,
     )

@@ -26,7 +26,9 @@ from app.db import call_writes
 from app.db import repositories as repo
 from app.db.repositories import CallKey
 from app.db.session import SessionScope, is_transient
+from app.engine import Checklist
 from app.services import records
+from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, Conflict, InvalidInput, ServiceUnavailable
 from app.services.records import ScoredCall
 from app.services.schemas import CallIn
@@ -63,9 +65,9 @@ class IngestedCall:
     score: dict[str, Any]
 
 
-def score_call(call: CallIn, max_words: int | None = None) -> ScoredCall:
+def score_call(call: CallIn, checklist: Checklist, max_words: int | None = None) -> ScoredCall:
     """Score a validated call; raises the family member that says why it cannot be."""
-    result = score_request(call, max_words)
+    result = score_request(call, checklist, max_words)
     return ScoredCall(
         call=call,
         content_hash=call.content_hash(),
@@ -98,8 +100,9 @@ def _store_each(
             with session.begin_nested():
                 ids.update(_store(session, [scored]))
         except (DataError, IntegrityError) as exc:
-            log.warning("call %s refused by the database: %s", scored.key, exc.orig)
+            # Not exc.orig: its DETAIL can quote the whole row, transcript included.
             failed[scored.key] = _refused(exc)
+            log.warning("call %s: %s", scored.key, failed[scored.key].detail)
     return ids
 
 
@@ -172,6 +175,30 @@ def _store_chunk(
     return stored_before
 
 
+def _checklists(
+    scope: SessionScope,
+    items: Sequence[CallIn | CallqaError],
+    chunk: Sequence[int],
+    outcomes: dict[int, ItemOutcome],
+) -> dict[int, Checklist]:
+    """The checklist of each call of a chunk, found in a short transaction of its own (the
+    calls are then scored with none open); an item whose checklist is unknown gets its error,
+    so does an item that failed validation."""
+    found: dict[int, Checklist] = {}
+    with scope() as session:
+        finder = ChecklistFinder(session)
+        for index in chunk:
+            item = items[index]
+            if isinstance(item, CallqaError):
+                outcomes[index] = ItemOutcome(index, item.status, error=item)
+                continue
+            try:
+                found[index] = finder.for_request(item)
+            except CallqaError as exc:
+                outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
+    return found
+
+
 def _busy(index: int, key: CallKey) -> ItemOutcome:
     error = ServiceUnavailable("the database was too busy to store this call in time; retry it")
     return ItemOutcome(index, error.status, key[1], error=error)
@@ -196,14 +223,15 @@ def ingest_many(
     first_failure: dict[CallKey, ItemOutcome] = {}
     order = sorted(range(len(items)), key=lambda i: _key(items[i]))  # stable: first wins
     for start in range(0, len(order), CHUNK):
+        chunk = order[start : start + CHUNK]
+        checklists = _checklists(scope, items, chunk, outcomes)
         fresh: list[tuple[int, ScoredCall]] = []
-        for index in order[start : start + CHUNK]:
+        for index in chunk:
             item = items[index]
-            if isinstance(item, CallqaError):
-                outcomes[index] = ItemOutcome(index, item.status, error=item)
+            if isinstance(item, CallqaError) or index in outcomes:
                 continue
             try:
-                scored = score_call(item, max_words)
+                scored = score_call(item, checklists[index], max_words)
             except CallqaError as exc:
                 outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
                 continue
@@ -233,7 +261,7 @@ def ingest_call(session: Session, call: CallIn, max_words: int | None = None) ->
     Written the same way as a batch (`call_writes.store_calls`); a call already stored is
     answered from the database: the same content is a 200, other content a 409.
     """
-    scored = score_call(call, max_words)
+    scored = score_call(call, ChecklistFinder(session).for_request(call), max_words)
     try:
         call_id = _store(session, [scored]).get(scored.key)
     except (DataError, IntegrityError) as exc:

@@ -55,10 +55,16 @@ def signed(value: float | None, better_when_lower: bool = False, neutral: bool =
     return f"<td class='delta {cls}'>{arrow}{sign}{shown}</td>"
 
 
+def call_page_link(base_url: str, call_id: int, utterance: int | None = None) -> str:
+    """The call page (GET /calls/{id}), at one utterance's anchor when given."""
+    anchor = "" if utterance is None else f"#u{utterance}"
+    return escape(f"{base_url}/calls/{call_id}{anchor}")
+
+
 def calls_table(title: str, calls: list[dict[str, Any]], base_url: str) -> str:
     """Best or worst calls: link, external id, start with its offset, score and grade."""
     rows = "".join(
-        f"<tr><td><a href='{escape(base_url + c['link'])}'>#{c['id']}</a>"
+        f"<tr><td><a href='{call_page_link(base_url, c['id'])}'>#{c['id']}</a>"
         f"<br><small>{escape(c['external_id'])}</small></td>"
         f"<td>{c['started_at']:%d.%m.%Y %H:%M}"
         f"<br><small>{offset_label(c['started_at'])}</small></td>"

@@ -16,6 +16,7 @@ from app.services.report_format import (
     BAND_COLORS,
     BUCKET_LABELS,
     GRADE_LABELS,
+    call_page_link,
     calls_table,
     data_table,
     date_label,
@@ -141,8 +142,9 @@ def _coaching(report: dict[str, Any], base_url: str) -> str:
     for p in phrases:
         examples = "".join(
             f"<li><q>{_highlight(e['text'] or e['matched'], e['matched'])}</q> "
-            f"<a href='{escape(base_url + e['link'])}'>звонок #{e['call_id']}, реплика "
-            f"{e['utterance']}</a> · {date_label(e['started_at'])}</li>"
+            f"<a href='{call_page_link(base_url, e['call_id'], e['utterance'])}'>"
+            f"звонок #{e['call_id']}, реплика {e['utterance'] + 1}</a> · "
+            f"{date_label(e['started_at'])}</li>"
             for e in p["examples"]
         )
         cards.append(

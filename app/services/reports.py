@@ -225,13 +225,21 @@ def manager_report(
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
-def report_csv(report: dict[str, Any]) -> bytes:
-    """The series, one row per period, UTF-8 with a BOM so Excel reads Cyrillic keys right;
-    one column per question category of the report's checklist."""
+class RussianExcel(csv.excel):
+    """Excel under Russian regional settings: the comma is the decimal mark, `;` separates."""
+
+    delimiter = ";"
+
+
+def report_csv(report: dict[str, Any], *, excel: bool = False) -> bytes:
+    """The series, one row per period, UTF-8 with a BOM so Excel reads Cyrillic keys right; one
+    column per question category of the report's checklist. `excel` writes `;` between fields
+    and decimal commas, which Russian Excel opens as numbers."""
     items = sorted({k for row in report["series"] for k in row["item_pass_rate"]})
     categories = [c["key"] for c in report["categories"]]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, dialect=RussianExcel if excel else csv.excel, lineterminator="\r\n")
+    cell = _decimal_comma if excel else _cell
     writer.writerow(
         [
             "period_start",
@@ -248,11 +256,11 @@ def report_csv(report: dict[str, Any]) -> bytes:
             [
                 row["period_start"].date().isoformat(),
                 row["calls"],
-                _cell(row["avg_total"]),
-                *(_cell(row["avg_questions"][c]) for c in categories),
-                _cell(row["avg_questions_total"]),
-                _cell(row["violations_per_call"]),
-                *(_cell(row["item_pass_rate"].get(k)) for k in items),
+                cell(row["avg_total"]),
+                *(cell(row["avg_questions"][c]) for c in categories),
+                cell(row["avg_questions_total"]),
+                cell(row["violations_per_call"]),
+                *(cell(row["item_pass_rate"].get(k)) for k in items),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -260,3 +268,7 @@ def report_csv(report: dict[str, Any]) -> bytes:
 
 def _cell(value: float | None) -> str:
     return "" if value is None else str(value)
+
+
+def _decimal_comma(value: float | None) -> str:
+    return _cell(value).replace(".", ",")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -16,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -28,6 +31,7 @@ METADATA_MAX_BYTES = 16 * 1024
 _MAX_OFFSET = timedelta(hours=18)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+_BARE_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _storable_text(value: str) -> str:
@@ -37,10 +41,43 @@ def _storable_text(value: str) -> str:
     return value
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
-"""An identifier from the caller's world: a call, a manager, a team, a source."""
+def _copyable(value: str) -> str:
+    """Control characters and edge spaces do not survive being copied into a URL or a filter."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters (tabs, line breaks and the like)")
+    if value != value.strip():
+        raise ValueError("must not begin or end with a space")
+    return value
+
+
+def _path_segment(value: str) -> str:
+    """Manager and team ids come back as path segments (/v1/managers/{id}/trends): a slash or
+    backslash splits them or is rewritten by proxies, and URL normalisation removes `.` and
+    `..`. Any other text, Cyrillic and inner spaces included, is fine."""
+    if "/" in value or "\\" in value:
+        raise ValueError("must not contain '/' or '\\' (it is used in URL paths)")
+    if value in {".", ".."}:
+        raise ValueError("must not be '.' or '..' (it is used in URL paths)")
+    return value
+
+
+Id = Annotated[
+    str,
+    Field(min_length=1, max_length=200),
+    AfterValidator(_storable_text),
+    AfterValidator(_copyable),
+]
+"""An identifier from the caller's world: a call (`callqa import` uses relative file paths,
+which no URL path carries: calls are addressed by callqa's own id)."""
+SegmentId = Annotated[Id, AfterValidator(_path_segment)]
+"""An identifier that is a path segment of later URLs (a manager, a team), or a name held to
+the same rule (a source: a platform or tenant)."""
 Label = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
 ChecklistKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+ChecklistVersion = Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")]
+# A call sent without `checklist` before checklists were data was scored with this one; its
+# content hash says so still, so retries of such calls stay 200s.
+_CHECKLIST_BEFORE_ASSIGNMENTS = "realty_phone"
 FormatName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
 Transcript = str | dict[str, Any] | list[Any]
 
@@ -56,7 +93,18 @@ def check_started_at(value: datetime) -> datetime:
     return value
 
 
-StartedAt = Annotated[AwareDatetime, AfterValidator(check_started_at)]
+def _not_a_number(value: object) -> object:
+    """Pydantic would read 1700000000 or "1700000000" as Unix time; ours are ISO 8601 only."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and _BARE_NUMBER.fullmatch(value.strip())
+    ):
+        raise ValueError("must be an ISO 8601 date and time with a UTC offset, not a number")
+    return value
+
+
+StartedAt = Annotated[
+    AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(check_started_at)
+]
 
 
 class ScoreIn(BaseModel):
@@ -71,7 +119,15 @@ class ScoreIn(BaseModel):
     manager_speaker: Label | None = Field(
         default=None, description="Speaker label of the manager; inferred when absent."
     )
-    checklist: ChecklistKey = Field(default="realty_phone", description="Checklist key.")
+    checklist: ChecklistKey | None = Field(
+        default=None,
+        description="Checklist key; without it, the team's checklist, else the default one "
+        "(`PUT /v1/checklists/default`), else realty_phone.",
+    )
+    checklist_version: ChecklistVersion | None = Field(
+        default=None, description="Version of the checklist; without it, the latest."
+    )
+    team_id: SegmentId | None = Field(default=None, description="The manager's team.")
 
 
 class CallIn(ScoreIn):
@@ -96,10 +152,11 @@ class CallIn(ScoreIn):
     )
 
     external_id: Id = Field(description="The platform's id of the call, unique per source.")
-    source: Id = Field(default="default", description="The platform or tenant sending the call.")
-    manager_id: Id
+    source: SegmentId = Field(
+        default="default", description="The platform or tenant sending the call."
+    )
+    manager_id: SegmentId
     manager_name: Label | None = None
-    team_id: Id | None = None
     started_at: StartedAt = Field(description="ISO 8601 with a UTC offset; echoed as given.")
     duration_s: float | None = Field(default=None, ge=0, le=7 * 24 * 3600, allow_inf_nan=False)
     metadata: dict[str, Any] | None = Field(
@@ -122,5 +179,9 @@ class CallIn(ScoreIn):
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical request content: equal hashes mean the same call resent."""
-        canonical = orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        content = self.model_dump(mode="json")
+        content["checklist"] = content["checklist"] or _CHECKLIST_BEFORE_ASSIGNMENTS
+        if content["checklist_version"] is None:
+            del content["checklist_version"]
+        canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(canonical).hexdigest()

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.engine import (
-    ChecklistError,
+    Checklist,
     EngineError,
     NoManagerError,
     TranscriptError,
-    get_checklist,
     list_checklists,
     score,
 )
-from app.services.errors import (
-    CallqaError,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    UnparseableTranscript,
-)
+from app.metrics import SCORING_SECONDS
+from app.services.checklists import ChecklistFinder
+from app.services.errors import CallqaError, InvalidInput, PayloadTooLarge, UnparseableTranscript
 from app.services.jsonsafe import json_problem, text_problem
 from app.services.schemas import ScoreIn
 
@@ -39,9 +36,7 @@ _WARM_UP_CALL = (
 )
 
 
-def _engine_error(exc: EngineError, request: ScoreIn) -> CallqaError:
-    if isinstance(exc, ChecklistError):
-        return NotFound.at("/checklist", exc.reason, f"unknown checklist {request.checklist!r}")
+def _engine_error(exc: EngineError) -> CallqaError:
     if isinstance(exc, NoManagerError):
         return InvalidInput.at("/manager_speaker", exc.reason)
     if isinstance(exc, TranscriptError) and exc.field in ("format", "manager_speaker"):
@@ -74,7 +69,7 @@ def word_count(transcript: Any) -> int:
     return count
 
 
-def score_request(request: ScoreIn, max_words: int | None = None) -> Any:
+def score_request(request: ScoreIn, checklist: Checklist, max_words: int | None = None) -> Any:
     """Score a transcript; raise the family member that says why it cannot be scored.
 
     A transcript of more than `max_words` words (CALLQA_MAX_WORDS) is refused before the
@@ -86,14 +81,15 @@ def score_request(request: ScoreIn, max_words: int | None = None) -> Any:
             "(CALLQA_MAX_WORDS)",
         )
     try:
-        result = score(
-            request.transcript,
-            request.checklist,
-            format=request.format,
-            manager_speaker=request.manager_speaker,
-        )
+        with SCORING_SECONDS.time():
+            result = score(
+                request.transcript,
+                checklist,
+                format=request.format,
+                manager_speaker=request.manager_speaker,
+            )
     except EngineError as exc:
-        raise _engine_error(exc, request) from exc
+        raise _engine_error(exc) from exc
     problem = _storage_problem(request.transcript)
     if problem:
         raise UnparseableTranscript.at("/transcript", problem)
@@ -107,22 +103,8 @@ def warm_up() -> None:
         score(_WARM_UP_CALL, checklist)
 
 
-def dry_run(request: ScoreIn, max_words: int | None = None) -> dict[str, Any]:
+def dry_run(session: Session, request: ScoreIn, max_words: int | None = None) -> dict[str, Any]:
     """The `callqa score --json` object for a transcript, nothing stored."""
-    result: dict[str, Any] = score_request(request, max_words).to_dict()
+    checklist = ChecklistFinder(session).for_request(request)
+    result: dict[str, Any] = score_request(request, checklist, max_words).to_dict()
     return result
-
-
-def checklist_summaries() -> list[dict[str, Any]]:
-    """Key, version and title of every built-in checklist."""
-    return [{"key": c.key, "version": c.version, "title": c.title} for c in list_checklists()]
-
-
-def checklist_detail(key: str) -> dict[str, Any]:
-    """One checklist as the engine describes it; NotFound for an unknown key."""
-    try:
-        checklist = get_checklist(key)
-    except ChecklistError as exc:
-        raise NotFound(f"unknown checklist {key!r}") from exc
-    detail: dict[str, Any] = checklist.to_dict()
-    return detail

@@ -13,6 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 from app.api.middleware import RequestGuard
 
 PROBLEM = "application/problem+json"
+JSON = "application/json"
 
 
 def _problem(response: Any, status: int) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def test_a_streamed_body_is_cut_off_at_the_limit_without_a_content_length() -> N
     async def never_called(scope: Scope, receive: Receive, send: Send) -> None:
         raise AssertionError("the app must not see an oversized body")
 
-    guard = RequestGuard(never_called, max_body_bytes=10 * 1024 * 1024)
+    guard = RequestGuard(never_called, routes=[], max_body_bytes=10 * 1024 * 1024)
     scope = {
         "type": "http",
         "method": "POST",
@@ -199,4 +200,86 @@ def test_unknown_routes_and_methods_are_problems_too(client: TestClient) -> None
     _problem(client.get("/v2/nothing"), 404)
     response = client.delete("/v1/calls")
     _problem(response, 405)
-    assert "POST" in response.headers["allow"]
+    assert response.headers["allow"] == "GET, OPTIONS, POST"
+
+
+def test_a_put_with_a_body_is_405_naming_the_methods_not_415(client: TestClient) -> None:
+    response = client.put("/v1/calls/1", content=b"hello", headers={"content-type": "text/plain"})
+    body = _problem(response, 405)
+    assert response.headers["allow"] == "GET, OPTIONS"
+    assert "GET, OPTIONS" in body["detail"]
+
+
+def test_options_lists_every_method_of_the_path(client: TestClient) -> None:
+    response = client.options("/v1/calls")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, OPTIONS, POST"
+
+
+@pytest.mark.parametrize("started_at", [1700000000, 1700000000.5, "1700000000", "9999999999"])
+def test_a_started_at_that_is_a_bare_number_is_422_not_unix_time(
+    client: TestClient, make_call: Any, started_at: object
+) -> None:
+    response = client.post("/v1/calls", json=make_call(started_at=started_at))
+    body = _problem(response, 422)
+    assert _pointers(body) == ["/started_at"]
+    assert "not a number" in body["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("manager_id", "sales/anna", "'/'"),
+        ("team_id", "north\\south", "'/'"),
+        ("source", "pbx/1", "'/'"),
+        ("manager_id", "..", "'..'"),
+        ("manager_id", ".", "'..'"),
+        ("team_id", "north\tsouth", "control characters"),
+        ("team_id", "north\nsouth", "control characters"),
+        ("source", "pbx\x7f", "control characters"),
+        ("external_id", "pbx-1\r\n", "control characters"),
+        ("manager_id", " anna", "space"),
+        ("external_id", "pbx-1 ", "space"),
+        ("manager_id", "anna ", "space"),
+    ],
+)
+def test_an_id_that_cannot_be_used_in_a_later_url_is_422_naming_the_field(
+    client: TestClient, make_call: Any, field: str, value: str, reason: str
+) -> None:
+    response = client.post("/v1/calls", json=make_call(**{field: value}))
+    body = _problem(response, 422)
+    assert _pointers(body) == [f"/{field}"]
+    assert reason in body["errors"][0]["reason"]
+
+
+def test_cyrillic_spaced_and_dotted_ids_are_accepted_and_usable_in_urls(
+    client: TestClient, make_call: Any
+) -> None:
+    call = make_call(manager_id="Анна Петрова", team_id="отдел.продаж", source="АТС-1")
+    assert client.post("/v1/calls", json=call).status_code == 201
+    # No URL path carries a call's external_id, and `callqa import` makes it a relative path.
+    assert client.post("/v1/calls", json=make_call(external_id="week1/call.txt")).status_code == 201
+    trends = client.get("/v1/managers/Анна Петрова/trends", params={"bucket": "week"})
+    assert trends.status_code == 200, trends.text
+
+
+def test_a_body_that_is_not_utf8_is_400_with_the_offending_byte(client: TestClient) -> None:
+    content = b'{"external_id": "\xff\xfe"}'
+    response = client.post("/v1/calls", content=content, headers={"content-type": JSON})
+    body = _problem(response, 400)
+    reason = "byte 0xff at offset 17 is not valid UTF-8"
+    assert body["errors"] == [{"pointer": "", "reason": reason}]
+
+
+def test_json_nested_beyond_the_parser_is_400_with_a_reason(client: TestClient) -> None:
+    content = b'{"metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = client.post("/v1/calls", content=content, headers={"content-type": JSON})
+    body = _problem(response, 400)
+    assert _pointers(body) == [""]
+    assert "nested too deeply" in body["errors"][0]["reason"]
+
+
+def test_invalid_json_is_400_with_the_reason_and_position(client: TestClient) -> None:
+    response = client.post("/v1/calls", content=b'{"a": tru}', headers={"content-type": JSON})
+    body = _problem(response, 400)
+    assert body["errors"] == [{"pointer": "", "reason": "Expecting value at character 6"}]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -144,7 +145,7 @@ def test_a_request_that_gets_no_pooled_connection_in_time_answers_503(
 def test_healthz_fails_while_requests_wait_and_no_thread_finishes_and_recovers_after(
     database: str, make_call: Any
 ) -> None:
-    settings = {"worker_threads": 1, "liveness_stall_s": 1, "db_lock_timeout_ms": 4000}
+    settings = {"worker_threads": 1, "liveness_stall_s": 1, "db_lock_timeout_ms": 20_000}
     with _client(database, **settings) as client:
         assert client.post("/v1/calls", json=make_call(manager_id="m-hot")).status_code == 201
         assert client.get("/healthz").status_code == 200
@@ -158,8 +159,11 @@ def test_healthz_fails_while_requests_wait_and_no_thread_finishes_and_recovers_a
             workers = [threading.Thread(target=post) for _ in range(2)]
             for worker in workers:
                 worker.start()
-            time.sleep(1.6)
+            deadline = time.monotonic() + 15
             stalled = client.get("/healthz")
+            while stalled.status_code == 200 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                stalled = client.get("/healthz")
         for worker in workers:
             worker.join(timeout=15)
         recovered = client.get("/healthz")
@@ -198,10 +202,8 @@ def _postgres_pids(pgdata: Path) -> list[int]:
     return [postmaster, *map(int, children)]
 
 
-def test_readyz_answers_503_within_two_seconds_while_postgresql_is_frozen(
-    tmp_path: Path,
-) -> None:
-    pgdata = tmp_path / "pgdata"
+def test_readyz_answers_503_within_two_seconds_while_postgresql_is_frozen() -> None:
+    pgdata = Path(tempfile.mkdtemp(prefix="callqa-frozen-")) / "pgdata"
     uri, stop = start_scratch_server(pgdata)
     try:
         url = normalise_database_url(uri)

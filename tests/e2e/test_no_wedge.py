@@ -60,7 +60,7 @@ class Served:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # two workers on a loaded 2-core machine
         while True:
             assert self.process.poll() is None, self.log_path.read_text()
             try:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,44 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db.embedded import stop_embedded
-
-ROOT = Path(__file__).resolve().parents[2]
-CALLQA = Path(sys.executable).parent / "callqa"
+from tests.e2e.conftest import callqa_serve, embedded_env
 
 
 @pytest.fixture
-def served(tmp_path: Path, unused_port: int) -> Iterator[tuple[str, Path]]:
+def served(data_dir: Path, tmp_path: Path, unused_port: int) -> Iterator[tuple[str, Path]]:
     """`callqa serve` as a process on the embedded default; yields (base URL, its log)."""
-    data_dir = tmp_path / "data"
     log_path = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if k != "CALLQA_DATABASE_URL"}
-    env["CALLQA_DATA_DIR"] = str(data_dir)
-    base_url = f"http://127.0.0.1:{unused_port}"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(CALLQA), "serve", "--port", str(unused_port)],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
-            yield base_url, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
-            stop_embedded(data_dir)  # the embedded server outlives callqa by design
+    with callqa_serve(embedded_env(data_dir), unused_port, log_path):
+        yield f"http://127.0.0.1:{unused_port}", log_path
 
 
 def test_serve_on_the_embedded_default_scores_and_stores_a_posted_call(

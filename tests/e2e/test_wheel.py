@@ -137,3 +137,16 @@ def test_the_installed_wheel_serves_on_a_database_it_migrates_itself(
     ready = served_from_wheel.get("/readyz")
 
     assert ready.status_code == 200, ready.text
+
+
+def test_the_installed_wheel_serves_the_call_page_and_the_docs_assets(
+    served_from_wheel: httpx.Client, make_call: Any
+) -> None:
+    stored = served_from_wheel.post("/v1/calls", json=make_call())
+    assert stored.status_code == 201, stored.text
+
+    page = served_from_wheel.get(f"/calls/{stored.json()['id']}")
+    script = served_from_wheel.get("/static-offline-docs/swagger-ui-bundle.js")
+
+    assert page.status_code == 200 and "<h2>Расшифровка</h2>" in page.text
+    assert script.status_code == 200 and len(script.content) > 100_000

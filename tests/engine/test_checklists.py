@@ -1,11 +1,20 @@
 """Specs: built-in checklists, versions, and validation naming the line of each mistake."""
 
+import json
 from pathlib import Path
 
 import pytest
 
-from app.engine import ChecklistError, get_checklist, list_checklists, load_checklist, score
-from app.engine.checklist import BUILTIN_DIR, validate_checklist_file
+from app.engine import (
+    Checklist,
+    ChecklistError,
+    get_checklist,
+    list_checklists,
+    load_checklist,
+    score,
+)
+from app.engine.checklist import BUILTIN_DIR, parse_checklist, validate_checklist_file
+from app.engine.documents import canonical_version
 
 
 def test_builtin_checklists_are_the_three_of_the_method() -> None:
@@ -122,4 +131,61 @@ def test_spin_checklist_sorts_spin_questions() -> None:
         "problem",
         "implication",
         "need_payoff",
+    ]
+
+
+def test_a_checklist_outside_the_package_takes_language_and_phrases_from_the_package(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "realty_phone.yaml"
+    path.write_bytes((BUILTIN_DIR / "realty_phone.yaml").read_bytes())
+
+    assert load_checklist(path).version == get_checklist("realty_phone").version
+
+
+def test_a_stored_document_rebuilds_the_checklist_with_its_categories_in_order() -> None:
+    spin = get_checklist("spin_classic")
+    stored = json.loads(json.dumps(spin.document(), sort_keys=True))  # as jsonb gives it back
+
+    again = Checklist.from_document(stored, spin.version)
+
+    assert list(again.categories) == list(spin.categories)
+    assert canonical_version(again.document()) == spin.version
+    reordered = spin.model_copy(update={"categories": dict(reversed(spin.categories.items()))})
+    assert canonical_version(reordered.document()) != spin.version
+
+
+def _extend(text: str) -> Checklist:
+    return parse_checklist(
+        text, bases=lambda key: get_checklist(key) if key == "realty_phone" else None
+    )
+
+
+def test_extends_adds_and_drops_words_of_a_category_and_overrides_an_item_by_key() -> None:
+    base = get_checklist("realty_phone")
+    ours = _extend(
+        "key: ours\ntitle: Ours\nextends: realty_phone\n"
+        "drop: {words: {expertise: [ипотека]}, forbidden: [вы должны]}\n"
+        "categories:\n  expertise: {words: [коворкинг]}\n"
+        "  investment: {title: Инвестиционные вопросы, words: [доходность]}\n"
+        "items:\n  - {key: expertise_questions, title: Экспертные, kind: question_count,"
+        " category: expertise, target: 5, points: 20}\n"
+    )
+
+    assert ours.categories["expertise"].words[-1] == "коворкинг"
+    assert "ипотека" not in ours.categories["expertise"].words
+    assert list(ours.categories) == [*base.categories, "investment"]
+    assert [i.key for i in ours.items] == [i.key for i in base.items]
+    assert ours.items[2].target == 5  # type: ignore[union-attr]
+    phrases = [p.phrase for p in ours.forbidden_phrases]
+    assert phrases == [p.phrase for p in base.forbidden_phrases if p.phrase != "вы должны"]
+    assert ours.extends is not None and ours.extends.version == base.version
+
+
+def test_dropping_what_the_base_does_not_have_names_it_with_its_line() -> None:
+    with pytest.raises(ChecklistError) as caught:
+        _extend("key: ours\ntitle: Ours\nextends: realty_phone\ndrop:\n  items: [nope]\n")
+
+    assert [str(p) for p in caught.value.problems] == [
+        "line 5: drop.items.0: the base has no item 'nope'"
     ]

@@ -23,6 +23,8 @@ TABLES |= {
     "day_rollup_zone",
     "violation_rollup_day",
     "violation_rollup_month",
+    "checklist_version",
+    "checklist_assignment",
 }
 
 
@@ -199,7 +201,7 @@ def test_the_category_migration_moves_question_columns_into_a_map_and_back(
     with make_scratch_database("question_counts", migrated=False) as url:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         try:
-            migrate.upgrade(engine, "2026_11_23_1500")
+            migrate.upgrade(engine, "2026_12_02_1650")
             with engine.begin() as conn:
                 for checklist, e, p, m, o in (
                     ("realty_phone", 3, 1, 2, 4),
@@ -229,7 +231,7 @@ def test_the_category_migration_moves_question_columns_into_a_map_and_back(
                         ("spin_classic", 2, 7, {"other": 7}, {"greeting": 2}),
                     ]
 
-            migrate.downgrade(engine, "2026_11_23_1500")
+            migrate.downgrade(engine, "2026_12_02_1650")
 
             # The columns stand in their old order again: older code inserts by position.
             with engine.connect() as conn:
@@ -262,7 +264,7 @@ def test_the_call_score_migration_files_every_call_under_its_own_version_and_rev
     with make_scratch_database("call_scores", migrated=False) as url:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         try:
-            migrate.upgrade(engine, "2026_12_02_1600")
+            migrate.upgrade(engine, "2026_12_02_1700")
             with engine.begin() as conn:
                 params = {"id": "old-1", "team": None, "at": "2026-03-01T10:00:00Z"}
                 call_id = conn.execute(text(CALL_ROW), params).scalar_one()
@@ -278,8 +280,46 @@ def test_the_call_score_migration_files_every_call_under_its_own_version_and_rev
                 ).all()
             assert scores == [("default", call_id, "realty_phone", "1", 50.0, "red", None)]
 
-            migrate.downgrade(engine, "2026_12_02_1600")
+            migrate.downgrade(engine, "2026_12_02_1700")
 
             assert "call_score" not in _tables(engine)
+        finally:
+            engine.dispose()
+
+
+def test_the_checklist_migration_goes_down_and_up_with_versions_stored(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("checklist_versions") as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            with engine.connect() as conn:
+                stored = conn.execute(text("SELECT key FROM checklist_version")).scalars().all()
+            assert set(stored) == {"realty_phone", "spin_classic", "complaint"}
+
+            migrate.downgrade(engine, "2026_11_23_1500")
+
+            assert {"checklist_version", "checklist_assignment"}.isdisjoint(_tables(engine))
+
+            migrate.upgrade(engine)
+
+            assert {"checklist_version", "checklist_assignment"} <= _tables(engine)
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist_version (key, version, title, document, source)"
+                        " VALUES ('x', 'v1', 'X', '{}', '')"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist_assignment (team_id, checklist_key,"
+                        " checklist_version) VALUES ('', 'x', 'v1')"
+                    )
+                )
+                organisation = conn.execute(
+                    text("SELECT organisation_id FROM checklist_assignment")
+                ).scalar_one()
+            assert organisation == "default"
         finally:
             engine.dispose()

@@ -215,3 +215,16 @@ def test_import_of_nothing_exits_2(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "no transcript files found" in result.stderr
+
+
+def test_report_csv_for_russian_excel(scenario: list[dict[str, Any]]) -> None:
+    week = ["--from", "2026-01-05", "--to", "2026-01-11"]
+    result = runner.invoke(
+        app, ["report", "m-olga", *week, "--format", "csv", "--dialect", "excel"]
+    )
+
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.lstrip("\ufeff").splitlines()
+    assert header.startswith("period_start;calls;avg_total;")
+    average = sum(c["score"]["total"] for c in scenario if c["week"] == 0) / 5
+    assert row.split(";")[2] == str(round(average, 2)).replace(".", ",")

@@ -1,23 +1,19 @@
 """The HTML report as a browser shows it: Debian's headless Chromium renders the page, says
 nothing on its console, draws every chart with a real size, and writes a screenshot and a PDF.
-
-Needs /usr/bin/chromium (`apt-get update && apt-get install -y chromium`); the test fails,
-rather than skips, when it is missing.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.chromium import chromium, console
 from tests.trends.conftest import TRAINING_DAY
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Measures every chart after layout and records script errors; only the test's copy has it,
 # the product page carries no JavaScript at all.
 MEASURE = """<script>
@@ -33,31 +29,6 @@ window.addEventListener('load', () => {
   document.body.appendChild(pre);
 });
 </script>"""
-
-
-def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM.exists(), "install Chromium: apt-get update && apt-get install -y chromium"
-    command = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
-
-
-def _console(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 
 
 def test_the_html_report_renders_in_chromium_with_every_chart_drawn(
@@ -78,7 +49,7 @@ def test_the_html_report_renders_in_chromium_with_every_chart_drawn(
     measured.write_text(response.text.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
     screenshot, pdf = tmp_path / "report.png", tmp_path / "report.pdf"
 
-    shot = _chromium(
+    shot = chromium(
         tmp_path / "profile",
         "--enable-logging=stderr",
         "--v=0",
@@ -86,12 +57,12 @@ def test_the_html_report_renders_in_chromium_with_every_chart_drawn(
         "--window-size=1280,2400",
         page.as_uri(),
     )
-    printed = _chromium(
+    printed = chromium(
         tmp_path / "profile", "--enable-logging=stderr", f"--print-to-pdf={pdf}", page.as_uri()
     )
-    dom = _chromium(tmp_path / "profile", "--dump-dom", measured.as_uri()).stdout
+    dom = chromium(tmp_path / "profile", "--dump-dom", measured.as_uri()).stdout
 
-    assert _console(shot.stderr) == [] and _console(printed.stderr) == []
+    assert console(shot.stderr) == [] and console(printed.stderr) == []
     assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 50_000
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
     assert 'data-errors="' not in dom

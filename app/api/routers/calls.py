@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.api.deps import SettingsDep, TxDep
 from app.api.errors import InvalidInput, field_errors
+from app.api.observe import count_call
 from app.api.responses import json_response, problems
 from app.api.schemas import (
     BatchIn,
@@ -109,6 +110,8 @@ async def create_calls(batch: BatchIn, tx: TxDep, settings: SettingsDep) -> Batc
     """
     outcomes = await tx.run_scoped(_ingest_batch, batch.calls, settings.max_words)
     items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
+    for outcome in outcomes:
+        count_call(outcome.status, outcome.error.slug if outcome.error else None)
     return BatchOut(
         created=sum(o.status == 201 for o in outcomes),
         existing=sum(o.status == 200 for o in outcomes),
@@ -153,10 +156,15 @@ async def list_calls(
         Query(alias="from", description="Inclusive; naive times are in CALLQA_TIMEZONE."),
     ] = None,
     started_to: Annotated[datetime | None, Query(alias="to", description="Exclusive.")] = None,
+    external_id: Annotated[
+        Id | None, Query(description="The platform's id of the call (one per source).")
+    ] = None,
+    source: Annotated[Id | None, Query(description="The platform that sent the call.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CallPageOut:
-    """Call summaries, newest first, with keyset pagination."""
+    """Call summaries, newest first, with keyset pagination; `external_id` (and `source`)
+    finds a call by the platform's own id."""
     page = await tx.run(
         call_service.list_calls,
         zone=settings.zone,
@@ -164,6 +172,8 @@ async def list_calls(
         team_id=team_id,
         started_from=started_from,
         started_to=started_to,
+        external_id=external_id,
+        source=source,
         limit=limit,
         cursor=cursor,
     )

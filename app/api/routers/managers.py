@@ -98,6 +98,10 @@ async def manager_report(
     checklist: ChecklistQuery = None,
     tz: TzQuery = None,
     format: Annotated[Literal["json", "html", "csv"], Query()] = "json",
+    dialect: Annotated[
+        Literal["excel"] | None,
+        Query(description="With format=csv: `excel` for Russian Excel (`;`, decimal comma)."),
+    ] = None,
 ) -> Response:
     """The trainer report: summary, trends, item pass rates, phrases to replace, best and
     worst calls, and with `compare_before` the periods before and after side by side."""
@@ -114,11 +118,12 @@ async def manager_report(
         max_buckets=settings.max_buckets,
     )
     if format == "html":
-        return HTMLResponse(await tx.in_thread(partial(render_report_html, report)))
+        page = partial(render_report_html, report, base_url=settings.base_url)
+        return HTMLResponse(await tx.in_thread(page))
     if format == "csv":
         disposition = f'attachment; filename="{_filename(manager_id, "csv")}"'
         return Response(
-            await tx.in_thread(partial(reports.report_csv, report)),
+            await tx.in_thread(partial(reports.report_csv, report, excel=dialect == "excel")),
             media_type=reports.CSV_MEDIA_TYPE,
             headers={"Content-Disposition": disposition},
         )

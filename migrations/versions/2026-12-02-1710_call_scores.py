@@ -6,9 +6,9 @@ the access issue does not re-key it. A row's `score` is the JSON of a version ad
 ingest; for the version a call was ingested with it is NULL, since that JSON is `call.score`
 (~20 KB a call, not stored twice). Back-filled here with every stored call's own version.
 
-Revision ID: 2026_12_02_1700
-Revises: 2026_12_02_1600
-Create Date: 2026-12-02 17:00:00 UTC
+Revision ID: 2026_12_02_1710
+Revises: 2026_12_02_1700
+Create Date: 2026-12-02 17:10:00 UTC
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "2026_12_02_1700"
-down_revision: str | None = "2026_12_02_1600"
+revision: str = "2026_12_02_1710"
+down_revision: str | None = "2026_12_02_1700"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

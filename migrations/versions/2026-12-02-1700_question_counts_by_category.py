@@ -12,9 +12,9 @@ rebuilt with the new columns.
 sum the maps of the calls of one write that share a roll-up row, so roll-up deltas are summed
 in one place, inside PostgreSQL, for a single call and a batch alike.
 
-Revision ID: 2026_12_02_1600
-Revises: 2026_11_23_1500
-Create Date: 2026-12-02 16:00:00 UTC
+Revision ID: 2026_12_02_1700
+Revises: 2026_12_02_1650
+Create Date: 2026-12-02 17:00:00 UTC
 """
 
 from collections.abc import Sequence
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "2026_12_02_1600"
-down_revision: str | None = "2026_11_23_1500"
+revision: str = "2026_12_02_1700"
+down_revision: str | None = "2026_12_02_1650"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,43 @@
+"""GET /metrics: Prometheus text format, for loopback peers and CALLQA_METRICS_ALLOW only.
+
+Anyone else gets 404, not 403: the endpoint is not part of the public API, and a scanner
+learns nothing from it. Behind a reverse proxy the peer is the proxy (uvicorn trusts
+X-Forwarded-For from loopback only), so keep /metrics off the proxied routes.
+"""
+
+from __future__ import annotations
+
+from ipaddress import ip_address
+
+from fastapi import APIRouter, Request, Response
+
+from app.api.deps import SettingsDep
+from app.api.responses import problems
+from app.metrics import CONTENT_TYPE, render
+from app.services.errors import NotFound
+from app.settings import Settings
+
+router = APIRouter(tags=["operations"])
+
+
+def may_read_metrics(peer: str | None, settings: Settings) -> bool:
+    """Whether the peer address is loopback or inside one of CALLQA_METRICS_ALLOW."""
+    try:
+        address = ip_address(peer or "")
+    except ValueError:  # not an IP (a Unix socket, a test client)
+        return False
+    return address.is_loopback or any(address in net for net in settings.metrics_allow)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    include_in_schema=False,
+    responses={200: {"content": {CONTENT_TYPE: {}}}, **problems(404)},
+)
+async def metrics(request: Request, settings: SettingsDep) -> Response:
+    """Request, ingest, scoring, pool and thread-pool metrics of every worker (rendered in
+    the event loop: a scrape never queues behind requests for a thread)."""
+    if not may_read_metrics(request.client.host if request.client else None, settings):
+        raise NotFound("no such resource")
+    return Response(render(), media_type=CONTENT_TYPE)

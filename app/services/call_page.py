@@ -1,0 +1,238 @@
+"""The call page: one stored call laid out for a trainer, rendered from Jinja2 templates.
+
+Everything a reader needs is on the page itself (inline CSS, no script, no fetched asset), so it
+reads the same on screen, on paper and saved as a file. The view built here holds plain text
+only; the templates escape it (autoescape on), so no HTML is ever assembled by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from app.db import repositories as repo
+from app.engine import Checklist, EngineError, get_checklist
+from app.services.calls import summary
+from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE
+from app.services.errors import NotFound
+from app.services.report_format import GRADE_LABELS, num, offset_label
+
+OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    key: str
+    title: str
+    color: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A question or a forbidden phrase at [start, end) of an utterance's text."""
+
+    start: int
+    end: int
+    category: str | None = None
+    replacement: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A run of an utterance's text under the same marks; `label` opens a question,
+    `replacement` follows the last piece of a struck phrase."""
+
+    text: str
+    category: Category | None
+    label: str | None
+    struck: bool
+    replacement: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    index: int
+    speaker: str
+    manager: bool
+    time: str
+    pieces: list[Piece]
+    unplaced: list[tuple[str, str]]  # forbidden phrases whose words were not found in the text
+
+
+def load_call(session: Session, call_id: int) -> dict[str, Any]:
+    """What the page shows of a stored call: summary, score and every utterance."""
+    call = repo.get_call(session, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    return {**summary(call), "score": call.score, "utterances": call.utterances}
+
+
+def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, Category]:
+    """Title and colour of every question category: the checklist's, then keys only the
+    score knows (a checklist changed since), then the questions no category claimed."""
+    found: dict[str, Category] = {}
+    defined = checklist.categories if checklist else {}
+    for n, (key, category) in enumerate(defined.items()):
+        color = category.color or PALETTE[n % len(PALETTE)]
+        found[key] = Category(key, category.title, color)
+    for key in sorted(seen - found.keys() - {OTHER}):
+        found[key] = Category(key, key, PALETTE[len(found) % len(PALETTE)])
+    found[OTHER] = Category(OTHER, OTHER_TITLE, OTHER_COLOR)
+    return found
+
+
+def _checklist(key: str) -> Checklist | None:
+    try:
+        return get_checklist(key)
+    except EngineError:  # a checklist gone since: keys stand in for titles
+        return None
+
+
+def _place(text: str, hit: dict[str, Any], words: str, after: int) -> tuple[int, int] | None:
+    """Where a question or phrase lies in its utterance: its `span` when the engine gave
+    one, else the first occurrence of its words at or after `after`."""
+    span = hit.get("span")
+    if isinstance(span, list) and len(span) == 2 and 0 <= span[0] < span[1] <= len(text):
+        return span[0], span[1]
+    if not words:
+        return None
+    at = text.find(words, after)
+    if at < 0:
+        at = text.lower().find(words.lower(), after)
+    return None if at < 0 else (at, at + len(words))
+
+
+def _pieces(text: str, marks: list[Mark], categories: dict[str, Category]) -> list[Piece]:
+    cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
+    pieces = []
+    for start, end in pairwise(cuts):
+        question = next((m for m in marks if m.category and m.start <= start < m.end), None)
+        phrase = next(
+            (m for m in marks if m.replacement is not None and m.start <= start < m.end), None
+        )
+        category = categories[question.category] if question and question.category else None
+        pieces.append(
+            Piece(
+                text=text[start:end],
+                category=category,
+                label=category.title if question and category and question.start == start else None,
+                struck=phrase is not None,
+                replacement=phrase.replacement if phrase and phrase.end == end else None,
+            )
+        )
+    return pieces
+
+
+def clock(seconds: float | None) -> str:
+    """A time in the call as 1:05 or 1:02:05; empty when the transcript has none."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _marks(
+    score: dict[str, Any], texts: dict[int, str]
+) -> tuple[dict[int, list[Mark]], dict[int, list[tuple[str, str]]]]:
+    """The marks of each utterance, and the forbidden phrases whose words were not found."""
+    marks: dict[int, list[Mark]] = {}
+    unplaced: dict[int, list[tuple[str, str]]] = {}
+    for q in score.get("questions", []):
+        text = texts.get(q["utterance"], "")
+        whole = (0, len(text))  # a question not found is shown as the whole utterance
+        start, end = _place(text, q, q["text"], 0) or whole
+        marks.setdefault(q["utterance"], []).append(Mark(start, end, category=q["category"]))
+    searched: dict[tuple[int, str], int] = {}  # where the next search of the same words starts
+    for v in score.get("violations", []):
+        n, words = v["utterance"], v["matched"]
+        found = _place(texts.get(n, ""), v, words, searched.get((n, words), 0))
+        if found is None:
+            unplaced.setdefault(n, []).append((words, v["replacement"]))
+            continue
+        searched[n, words] = found[1]
+        marks.setdefault(n, []).append(Mark(*found, replacement=v["replacement"]))
+    return marks, unplaced
+
+
+def _lines(call: dict[str, Any], categories: dict[str, Category]) -> list[Line]:
+    score = call["score"]
+    marks, unplaced = _marks(score, {u["index"]: u["text"] for u in call["utterances"]})
+    manager = score["manager"]["speaker"]
+    return [
+        Line(
+            index=u["index"],
+            speaker=u["speaker"],
+            manager=u["speaker"] == manager,
+            time=clock(u.get("start")),
+            pieces=_pieces(u["text"], marks.get(u["index"], []), categories),
+            unplaced=unplaced.get(u["index"], []),
+        )
+        for u in call["utterances"]
+    ]
+
+
+def _metrics(score: dict[str, Any], duration_s: float | None) -> list[tuple[str, str, int | None]]:
+    """(value, label, utterance it points at) for the metric tiles."""
+    m = score.get("metrics", {})
+    share = m.get("manager_talk_share")
+    per_minute = m.get("questions_per_minute")
+    return [
+        ("—" if share is None else f"{round(100 * share)} %", "доля речи менеджера", None),
+        (
+            str(m.get("longest_monologue_words", "—")),
+            "слов в самом длинном монологе",
+            m.get("longest_monologue_utterance"),
+        ),
+        (num(per_minute, 1), "вопросов в минуту", None),
+        (clock(duration_s or m.get("duration_s")) or "—", "длительность", None),
+    ]
+
+
+def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
+    """Everything the template shows, as plain values."""
+    score = call["score"]
+    seen = {q["category"] for q in score.get("questions", [])}
+    checklist = _checklist(call["checklist"]["key"])
+    categories = categories_of(checklist, seen)
+    counts = score.get("question_counts", {})
+    started = call["started_at"]
+    return {
+        "call": call,
+        "report_link": f"{base_url}/v1/managers/{quote(call['manager_id'], safe='')}/report"
+        "?format=html",
+        "checklist_title": checklist.title if checklist else call["checklist"]["key"],
+        "started": f"{started:%d.%m.%Y %H:%M} ({offset_label(started)})",
+        "total": num(score["total"], 1),
+        "grade": score["grade"],
+        "grade_label": GRADE_LABELS.get(score["grade"], score["grade"]),
+        "categories": [(c, counts.get(c.key, 0)) for c in categories.values()],
+        "items": score.get("items", []),
+        "violations": score.get("violations", []),
+        "metrics": _metrics(score, call.get("duration_s")),
+        "lines": _lines(call, categories),
+        "num": num,
+    }
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    """The package's templates (app/templates), escaping every value."""
+    return Environment(
+        loader=PackageLoader("app", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_call_page(call: dict[str, Any], base_url: str = "") -> str:
+    """The whole HTML page of a call; `base_url` makes its links absolute."""
+    return templates().get_template("call_page.html").render(page_view(call, base_url))

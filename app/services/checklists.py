@@ -1,0 +1,216 @@
+"""Checklists as data: push versions, list and show them, assign them, find a request's one.
+
+A version is immutable, so its resolved `Checklist` is cached per process by (key, version);
+which version is the latest, and which checklist a team uses, is always read from PostgreSQL
+(two replicas must agree). Built-ins are stored on start and, should that not have happened
+(a CLI import, a database that was down), the first time one is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import checklists as db
+from app.engine import Checklist, ChecklistError, list_checklists
+from app.engine.checklist import BUILTIN_DIR, builtin_keys, get_checklist, parse_checklist
+from app.services.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+)
+from app.services.jsonsafe import json_problem
+from app.services.schemas import ScoreIn
+
+DEFAULT_CHECKLIST = "realty_phone"
+"""The checklist of a call when neither it, its team nor the default names one."""
+MAX_DOCUMENT_BYTES = 1024 * 1024
+# `PUT /v1/checklists/default` sets the default assignment: no checklist may be called so.
+_RESERVED_KEYS = frozenset({"default"})
+_CACHE_SIZE = 256
+_cache: dict[tuple[str, str], Checklist] = {}
+
+Media = Literal["yaml", "json"]
+
+
+def _checklist(key: str, version: str, document: dict[str, Any]) -> Checklist:
+    """The resolved checklist of a stored version, from the cache or its document."""
+    found = _cache.get((key, version))
+    if found is None:
+        found = Checklist.from_document(document, version)
+        if len(_cache) >= _CACHE_SIZE:  # versions loaded one-off must not pile up
+            _cache.clear()
+        _cache[(key, version)] = found
+    return found
+
+
+def _store_builtin(session: Session, checklist: Checklist) -> bool:
+    source = (BUILTIN_DIR / f"{checklist.key}.yaml").read_text(encoding="utf-8")
+    return db.insert_version(
+        session, checklist.key, checklist.version, checklist.title, checklist.document(), source
+    )
+
+
+def store_builtins(session: Session, *, lock_timeout_ms: int | None = None) -> int:
+    """Store the package's built-in checklists (idempotent); how many versions were new.
+    With `lock_timeout_ms`, give up (an error) rather than wait longer for a row lock."""
+    if lock_timeout_ms is not None:
+        db.limit_lock_wait(session, lock_timeout_ms)
+    return sum(_store_builtin(session, c) for c in list_checklists())
+
+
+def _stored(session: Session, key: str, version: str | None = None) -> Checklist | None:
+    """A stored version (the latest when None); a built-in not stored yet is stored now."""
+    row = db.get_version(session, key, version)
+    if row is not None:
+        return _checklist(key, row.version, row.document)
+    if version is None and key in builtin_keys():
+        builtin = get_checklist(key)
+        _store_builtin(session, builtin)
+        return builtin
+    return None
+
+
+def _not_found(key: str, version: str | None) -> NotFound:
+    if version is None:
+        return NotFound(f"unknown checklist {key!r}")
+    return NotFound(f"checklist {key!r} has no version {version!r}")
+
+
+class ChecklistFinder:
+    """Finds the checklist of each request of one unit of work (a call, a batch): the one
+    it names, else its team's, else the default; one query per distinct ask."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._found: dict[tuple[str | None, str | None, str | None], Checklist] = {}
+
+    def for_request(self, request: ScoreIn) -> Checklist:
+        """The checklist to score `request` with; NotFound naming the field otherwise."""
+        ask = (request.checklist, request.checklist_version, request.team_id)
+        if ask not in self._found:
+            self._found[ask] = self._find(*ask)
+        return self._found[ask]
+
+    def _find(self, key: str | None, version: str | None, team_id: str | None) -> Checklist:
+        key, wanted, stored = db.resolve(self.session, key, version, team_id, DEFAULT_CHECKLIST)
+        found = None
+        if stored is not None:  # just seen in the database: the cache may answer
+            found = _cache.get((key, stored)) or _stored(self.session, key, stored)
+        elif wanted is None:
+            found = _stored(self.session, key)  # a built-in not stored yet is stored now
+        if found is None:
+            error = _not_found(key, wanted)
+            pointer = "/checklist_version" if wanted else "/checklist"
+            raise NotFound.at(pointer, error.detail)
+        return found
+
+
+def _invalid(exc: ChecklistError) -> InvalidInput:
+    errors: list[FieldError] = []
+    for problem in exc.problems:
+        error: FieldError = {"pointer": problem.pointer, "reason": problem.reason}
+        if problem.line is not None:
+            error["line"] = problem.line
+        errors.append(error)
+    return InvalidInput(
+        "the checklist is not valid", errors=errors or [{"pointer": "", "reason": exc.reason}]
+    )
+
+
+def summary(checklist: Checklist) -> dict[str, Any]:
+    """Key, version, title and base of a checklist version."""
+    base = checklist.extends
+    return {
+        "key": checklist.key,
+        "version": checklist.version,
+        "title": checklist.title,
+        "extends": base.model_dump() if base else None,
+    }
+
+
+def push(session: Session, body: bytes, media: Media) -> tuple[dict[str, Any], bool]:
+    """Store a checklist document (YAML or JSON) as a version; True when it is new. The same
+    content pushed again is the same version, made the latest again."""
+    if len(body) > MAX_DOCUMENT_BYTES:
+        mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
+        raise PayloadTooLarge(f"the checklist is {len(body):,} bytes; at most {mb} MB")
+    try:
+        checklist = parse_checklist(
+            body, json=media == "json", bases=lambda key: _stored(session, key)
+        )
+    except ChecklistError as exc:
+        raise _invalid(exc) from exc
+    if checklist.key in _RESERVED_KEYS:
+        raise InvalidInput.at("/key", f"{checklist.key!r} is reserved")
+    document = checklist.document()
+    problem = json_problem(document, max_depth=64)
+    if problem:
+        raise InvalidInput.at(problem[0] or "", problem[1])
+    source = body.decode("utf-8-sig")
+    created = db.insert_version(
+        session, checklist.key, checklist.version, checklist.title, document, source
+    )
+    if not created:
+        db.make_latest(session, checklist.key, checklist.version)
+    return summary(checklist), created
+
+
+def latest(session: Session) -> list[dict[str, Any]]:
+    """Key, version and title of the latest version of every stored checklist."""
+    return [
+        {"key": r.key, "version": r.version, "title": r.title} for r in db.latest_versions(session)
+    ]
+
+
+def detail(session: Session, key: str, version: str | None = None) -> dict[str, Any]:
+    """A checklist version (the latest when None) as the engine defines it; NotFound else."""
+    checklist = _stored(session, key, version)
+    if checklist is None:
+        raise _not_found(key, version)
+    return checklist.to_dict()
+
+
+def versions(session: Session, key: str) -> dict[str, Any]:
+    """A checklist's versions, newest (the latest) first; NotFound for an unknown key."""
+    rows = db.versions(session, key)
+    if not rows:
+        if _stored(session, key) is None:
+            raise _not_found(key, None)
+        rows = db.versions(session, key)
+    return {
+        "key": key,
+        "versions": [
+            {"version": r.version, "title": r.title, "pushed_at": r.pushed_at} for r in rows
+        ],
+    }
+
+
+def delete_version(session: Session, key: str, version: str) -> None:
+    """Delete a version nothing uses; Conflict while stored calls or an assignment do."""
+    if not db.lock_version(session, key, version):
+        raise _not_found(key, version)
+    scored, teams = db.version_users(session, key, version)
+    if scored:
+        raise Conflict(f"stored calls were scored with {key!r} version {version!r}")
+    if teams:
+        who = ", ".join("the default" if t == db.DEFAULT_TEAM else f"team {t!r}" for t in teams)
+        raise Conflict(f"{key!r} version {version!r} is assigned to {who}")
+    db.delete_version(session, key, version)
+
+
+def assign(session: Session, team_id: str | None, key: str, version: str | None) -> dict[str, Any]:
+    """Give a team (None: every team without its own) a checklist, pinned to a version or
+    following the latest (None)."""
+    pointer = "/checklist" if version is None else "/version"
+    if _stored(session, key, version) is None:
+        raise NotFound.at(pointer, _not_found(key, version).detail)
+    try:
+        db.assign(session, team_id or db.DEFAULT_TEAM, key, version)
+    except IntegrityError as exc:  # the version was deleted meanwhile
+        raise NotFound.at(pointer, _not_found(key, version).detail) from exc
+    return {"team_id": team_id, "checklist": key, "version": version}
