@@ -140,15 +140,14 @@ JOIN p ON p.n = h.n
 """
 # The local day of the configured zone, as ingest files a call in manager_rollup_day.
 SEED_DAY_ROLLUPS = """
-INSERT INTO manager_rollup_day
+INSERT INTO manager_rollup_day (manager_id, team_id, checklist_key, day, calls, total_sum,
+    questions, violations, question_counts, item_passed)
 SELECT manager_id, coalesce(team_id, ''), checklist_key,
     (started_at AT TIME ZONE CAST(:zone AS text))::date AS day,
     count(*), sum(total),
-    sum((score -> 'question_counts' ->> 'expertise')::int),
-    sum((score -> 'question_counts' ->> 'personal')::int),
-    sum((score -> 'question_counts' ->> 'motivation')::int),
-    sum((score -> 'question_counts' ->> 'other')::int),
+    {questions},
     sum((score ->> 'violations_n')::int),
+    {question_counts},
     jsonb_build_object({items})
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4
@@ -174,15 +173,14 @@ GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 """
 SEED_ROLLUPS = """
-INSERT INTO manager_rollup
+INSERT INTO manager_rollup (manager_id, team_id, checklist_key, slot_start, calls, total_sum,
+    questions, violations, question_counts, item_passed)
 SELECT manager_id, coalesce(team_id, ''), checklist_key,
     to_timestamp(floor(extract(epoch FROM started_at) / 900) * 900) AS slot,
     count(*), sum(total),
-    sum((score -> 'question_counts' ->> 'expertise')::int),
-    sum((score -> 'question_counts' ->> 'personal')::int),
-    sum((score -> 'question_counts' ->> 'motivation')::int),
-    sum((score -> 'question_counts' ->> 'other')::int),
+    {questions},
     sum((score ->> 'violations_n')::int),
+    {question_counts},
     jsonb_build_object({items})
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4
@@ -194,8 +192,22 @@ DAY_TABLES = ("manager_rollup_day", "violation_rollup_day", "violation_rollup_mo
 ITEMS = tuple(re.findall(r"'(\w+)', \(random\(\)", SEED_CALLS))
 
 
+# The question categories seeded above, summed into the roll-ups' map and total.
+CATEGORIES = ("expertise", "personal", "motivation", "other")
+
+
 def _items_sql() -> str:
     return ", ".join(f"'{k}', sum((score -> 'items_passed' ->> '{k}')::int)" for k in ITEMS)
+
+
+def _questions_sql() -> dict[str, str]:
+    """The roll-ups' `questions` and `question_counts` of a group of seeded calls."""
+    asked = {c: f"sum((score -> 'question_counts' ->> '{c}')::int)" for c in CATEGORIES}
+    pairs = ", ".join(f"'{c}', {n}" for c, n in asked.items())
+    return {
+        "questions": " + ".join(asked.values()),
+        "question_counts": f"jsonb_build_object({pairs})",
+    }
 
 
 def _vacuum(db: Database, table: str = "") -> None:
@@ -219,7 +231,7 @@ def _seed_days(db: Database, zone: str) -> None:
     emptied: tuple[str, dict[str, Any]] = (f"TRUNCATE {', '.join(DAY_TABLES)}", {})
     # Empty, so in any zone: the rows inserted next are in this one.
     zoned = ("UPDATE day_rollup_zone SET zone = :zone", {"zone": zone})
-    seeded = (SEED_DAY_ROLLUPS.format(items=_items_sql()), {"zone": zone})
+    seeded = (SEED_DAY_ROLLUPS.format(items=_items_sql(), **_questions_sql()), {"zone": zone})
     _run_step(db, f"day roll-ups in {zone}", [emptied, zoned, seeded])
     hits = [(SEED_VIOLATION_DAYS, {"zone": zone}), (SEED_VIOLATION_MONTHS, {"zone": zone})]
     _run_step(db, f"violation day and month roll-ups in {zone}", hits)
@@ -233,7 +245,7 @@ def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
     _run_step(db, "calls", [(SEED_CALLS, sizes | {"first_day": first_day})])
     phrases = {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]}
     _run_step(db, "violations", [(SEED_VIOLATIONS, phrases)])
-    _run_step(db, "roll-ups", [(SEED_ROLLUPS.format(items=_items_sql()), {})])
+    _run_step(db, "roll-ups", [(SEED_ROLLUPS.format(items=_items_sql(), **_questions_sql()), {})])
     _seed_days(db, args.timezone)
     _vacuum(db)
     return time.perf_counter() - started

@@ -160,11 +160,24 @@ class CallSummary(BaseModel):
     grade: str
 
 
+class ScoreVersion(BaseModel):
+    """The figures of a call under one checklist version."""
+
+    checklist: ChecklistRef
+    total: float
+    grade: str
+    scored_at: datetime
+
+
 class CallDetail(CallSummary):
+    """A call with its newest score; `scores` lists every checklist version it is scored
+    under, oldest first."""
+
     format: str
     metadata: dict[str, Any]
     created_at: datetime
     score: ScoreOut
+    scores: list[ScoreVersion]
     utterances: list[dict[str, Any]] = Field(description="The first 500 parsed utterances.")
     utterances_total: int
     utterances_next: str | None = Field(description="URL of the next page, if any.")

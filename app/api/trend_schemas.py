@@ -47,11 +47,23 @@ ChecklistQuery = Annotated[
 ]
 
 
-class QuestionAverages(BaseModel):
-    expertise: float | None
-    personal: float | None
-    motivation: float | None
-    other: float | None
+QuestionAverages = Annotated[
+    dict[str, float | None],
+    Field(description="Questions per call by category key of the checklist, and `other`."),
+]
+
+
+class CategoryOut(BaseModel):
+    """A question category of the checklist shown, in its order; `other` last."""
+
+    key: str
+    title: str
+    color: str = Field(description="CSS hex colour reports draw it in.")
+
+
+class GradeBands(BaseModel):
+    green: float = Field(description="Lowest total graded green.")
+    yellow: float = Field(description="Lowest total graded yellow.")
 
 
 class Figures(BaseModel):
@@ -73,6 +85,7 @@ class TrendsOut(BaseModel):
     manager_id: str
     bucket: str
     checklist: str | None
+    categories: list[CategoryOut]
     from_: datetime = Field(alias="from")
     to: datetime = Field(description="Exclusive end.")
     tz: str
@@ -108,6 +121,7 @@ class LeaderboardOut(BaseModel):
     team_id: str
     sort: str
     checklist: str | None
+    categories: list[CategoryOut]
     from_: datetime = Field(alias="from")
     to: datetime
     tz: str
@@ -203,6 +217,8 @@ class ReportOut(BaseModel):
     manager_id: str
     manager_name: str | None
     checklist: str | None
+    categories: list[CategoryOut]
+    grade_bands: GradeBands | None
     bucket: str
     from_: datetime = Field(alias="from")
     to: datetime

@@ -8,13 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from app.services.categories import categories_of
+
 _GRADE_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
-_CATEGORY_STYLE = {
-    "expertise": "cyan",
-    "personal": "magenta",
-    "motivation": "green",
-    "other": "dim",
-}
 
 
 def _time(seconds: float | None) -> str:
@@ -51,11 +47,14 @@ def render_score(console: Console, data: dict[str, Any], title: str | None = Non
         )
     console.print(items)
 
+    # The checklist's own colours; `other` dim.
+    styles = {c.key: c.color for c in categories_of(data["checklist"]["key"]).shown}
+    styles["other"] = "dim"
     counts = ", ".join(f"{k} {v}" for k, v in data["question_counts"].items())
     console.print(Text(f"\nQuestions ({len(data['questions'])}): {counts}", style="bold"))
     for q in data["questions"]:
         line = Text(f"  #{q['utterance']:<4}{_time(q['start']):>6} ")
-        line.append(f"{q['category']:<11}", style=_CATEGORY_STYLE.get(q["category"], "blue"))
+        line.append(f"{q['category']:<11}", style=styles.get(q["category"], "blue"))
         line.append(q["text"])
         console.print(line)
 

@@ -1,4 +1,5 @@
-"""Tables: scored calls, their questions and violations, and per-manager roll-ups.
+"""Tables: scored calls, their scores per checklist version, their questions and violations,
+and per-manager roll-ups.
 
 The models mirror migrations/versions; Alembic owns the schema. One roll-up is keyed by a
 15-minute UTC slot because every real UTC offset is a multiple of 15 minutes, so day, week and
@@ -82,6 +83,33 @@ class Call(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class CallScore(Base):
+    """A call's score under one checklist version: one row per version it was scored with.
+
+    `score` is the JSON of a version added after ingest; NULL for the version the call was
+    ingested with, whose JSON is `Call.score` (not stored twice)."""
+
+    __tablename__ = "call_score"
+    __table_args__ = (CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),)
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    call_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
+    )
+    checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+    grade: Mapped[str] = mapped_column(Text)
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The moment of the write, not of its transaction: versions added in one transaction
+    # still order.
+    scored_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+
+
 class CallQuestion(Base):
     """One question the manager asked, for aggregation by category."""
 
@@ -117,8 +145,9 @@ class CallViolation(Base):
     end_s: Mapped[float | None] = mapped_column(Float)
 
 
-_SUMS = ["calls", "total_sum", "q_expertise", "q_personal", "q_motivation", "q_other"]
-_SUMS += ["violations"]
+# Question counts are a map by the checklist's own category keys (`other` included), added
+# key by key on conflict like item_passed; `questions` is their total.
+_SUMS = ["calls", "total_sum", "questions", "violations", "question_counts"]
 
 
 class ManagerRollup(Base):
@@ -148,10 +177,8 @@ class ManagerRollup(Base):
     slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     calls: Mapped[int] = mapped_column(Integer)
     total_sum: Mapped[float] = mapped_column(Float)
-    q_expertise: Mapped[int] = mapped_column(Integer)
-    q_personal: Mapped[int] = mapped_column(Integer)
-    q_motivation: Mapped[int] = mapped_column(Integer)
-    q_other: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
 
@@ -182,10 +209,8 @@ class ManagerRollupDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     calls: Mapped[int] = mapped_column(Integer)
     total_sum: Mapped[float] = mapped_column(Float)
-    q_expertise: Mapped[int] = mapped_column(Integer)
-    q_personal: Mapped[int] = mapped_column(Integer)
-    q_motivation: Mapped[int] = mapped_column(Integer)
-    q_other: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
 

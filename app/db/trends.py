@@ -56,12 +56,14 @@ from app.db.scope import (
     where_days,
 )
 
-SUM_COLUMNS: tuple[str, ...] = ("calls", "total_sum", "q_expertise", "q_personal")
-SUM_COLUMNS += ("q_motivation", "q_other", "violations")
+SUM_COLUMNS = ("calls", "total_sum", "questions", "violations")
 _r = ROLLUP
 
 Items = tuple[str | None, list[str]]
 """(checklist, sorted item keys) of the newest roll-up row, from `newest_items`."""
+Categories = Sequence[str]
+"""Category keys whose question counts are summed one by one, as q_0..n (the rest of
+`questions` is `other`)."""
 
 
 def _table(daily: bool) -> Table:
@@ -78,9 +80,18 @@ def _time(daily: bool) -> ColumnElement[Any]:
     return DAY_ROLLUP.c.day if daily else ROLLUP.c.slot_start
 
 
-def _sums(t: Table, n_keys: int) -> list[Any]:
-    """Summed roll-up columns, item pass counts as item_0..n, and whether any row is mixed."""
+def _counts(t: Table, n_categories: int) -> list[Any]:
+    """Summed roll-up columns, then the question counts of categories as q_0..n."""
     out: list[Any] = [func.sum(t.c[name]).label(name) for name in SUM_COLUMNS]
+    for i in range(n_categories):
+        asked = t.c.question_counts.op("->>", return_type=Text)(bind(f"category_{i}", Text()))
+        out.append(func.sum(cast(asked, Integer)).label(f"q_{i}"))
+    return out
+
+
+def _sums(t: Table, n_keys: int, n_categories: int) -> list[Any]:
+    """`_counts`, item pass counts as item_0..n, and whether any row is mixed."""
+    out = _counts(t, n_categories)
     for i in range(n_keys):
         passed = t.c.item_passed.op("->>", return_type=Text)(bind(f"key_{i}", Text()))
         out.append(func.sum(cast(passed, Integer)).label(f"item_{i}"))
@@ -94,9 +105,14 @@ def _sums(t: Table, n_keys: int) -> list[Any]:
     return out
 
 
-def _item_params(items: Items) -> dict[str, Any]:
+def _category_params(categories: Categories) -> dict[str, Any]:
+    return {f"category_{i}": key for i, key in enumerate(categories)}
+
+
+def _item_params(items: Items, categories: Categories) -> dict[str, Any]:
     checklist, keys = items
     params: dict[str, Any] = {f"key_{i}": key for i, key in enumerate(keys)}
+    params |= _category_params(categories)
     return params | {"newest_checklist": checklist or "", "known_keys": list(keys)}
 
 
@@ -158,7 +174,9 @@ def newest_items(session: Session, scope: Scope) -> Items:
 
 
 @lru_cache(maxsize=64)
-def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int, daily: bool) -> Select[Any]:
+def _series_stmt(
+    bucket: Bucket, shape: Shape, n_keys: int, n_categories: int, daily: bool
+) -> Select[Any]:
     step: ColumnElement[Any] = literal_column(f"interval '1 {bucket}'")
     bounds = select(
         func.generate_series(
@@ -168,7 +186,10 @@ def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int, daily: bool) -> Sele
         ).label("period")
     ).subquery("periods")
     sums = (
-        select(_row_period(bucket, daily).label("period"), *_sums(_table(daily), n_keys))
+        select(
+            _row_period(bucket, daily).label("period"),
+            *_sums(_table(daily), n_keys, n_categories),
+        )
         .where(*_where(daily, shape))
         .group_by(literal_column("1"))
         .subquery("sums")
@@ -182,24 +203,33 @@ def _series_stmt(bucket: Bucket, shape: Shape, n_keys: int, daily: bool) -> Sele
 
 
 def series(
-    session: Session, scope: Scope, *, bucket: Bucket, tz: str, last: datetime, items: Items
+    session: Session,
+    scope: Scope,
+    *,
+    bucket: Bucket,
+    tz: str,
+    last: datetime,
+    items: Items,
+    categories: Categories,
 ) -> Sequence[Row[Any]]:
     """One row of sums per bucket, from the bucket of `scope.start` to that of `last`; empty
     buckets are there with NULL sums (generate_series LEFT JOIN the sums)."""
-    stmt = _series_stmt(bucket, scope.shape, len(items[1]), scope.days is not None)
-    params = params_of(scope) | _item_params(items) | {"tz": tz, "first": scope.start}
+    n_categories, daily = len(categories), scope.days is not None
+    stmt = _series_stmt(bucket, scope.shape, len(items[1]), n_categories, daily)
+    params = params_of(scope) | _item_params(items, categories) | {"tz": tz, "first": scope.start}
     return session.execute(stmt, params | {"last": last}).all()
 
 
 @lru_cache(maxsize=32)
-def _totals_stmt(shape: Shape, n_keys: int, daily: bool) -> Select[Any]:
-    return select(*_sums(_table(daily), n_keys)).where(*_where(daily, shape))
+def _totals_stmt(shape: Shape, n_keys: int, n_categories: int, daily: bool) -> Select[Any]:
+    return select(*_sums(_table(daily), n_keys, n_categories)).where(*_where(daily, shape))
 
 
-def totals(session: Session, scope: Scope, items: Items) -> Row[Any]:
+def totals(session: Session, scope: Scope, items: Items, categories: Categories) -> Row[Any]:
     """The sums over the whole scope (one row; NULL sums when it is empty)."""
-    stmt = _totals_stmt(scope.shape, len(items[1]), scope.days is not None)
-    return session.execute(stmt, params_of(scope) | _item_params(items)).one()
+    stmt = _totals_stmt(scope.shape, len(items[1]), len(categories), scope.days is not None)
+    params = params_of(scope) | _item_params(items, categories)
+    return session.execute(stmt, params).one()
 
 
 def _expanded_items(scope: Scope, *group: Any) -> Select[Any]:
@@ -236,16 +266,16 @@ def item_counts(session: Session, scope: Scope) -> Sequence[Row[Any]]:
 
 
 @lru_cache(maxsize=16)
-def _by_manager_stmt(shape: Shape, daily: bool) -> Select[Any]:
+def _by_manager_stmt(shape: Shape, n_categories: int, daily: bool) -> Select[Any]:
     t = _table(daily)
-    sums = [func.sum(t.c[name]).label(name) for name in SUM_COLUMNS]
+    sums = _counts(t, n_categories)
     return select(t.c.manager_id, *sums).where(*_where(daily, shape)).group_by(t.c.manager_id)
 
 
-def by_manager(session: Session, scope: Scope) -> Sequence[Row[Any]]:
+def by_manager(session: Session, scope: Scope, categories: Categories) -> Sequence[Row[Any]]:
     """Roll-up sums per manager within the scope (a team's leaderboard)."""
-    stmt = _by_manager_stmt(scope.shape, scope.days is not None)
-    return session.execute(stmt, params_of(scope)).all()
+    stmt = _by_manager_stmt(scope.shape, len(categories), scope.days is not None)
+    return session.execute(stmt, params_of(scope) | _category_params(categories)).all()
 
 
 def managers_overview(session: Session) -> Sequence[Row[Any]]:

@@ -48,7 +48,8 @@ Patterns = Annotated[list[str], Field(default_factory=list)]
 
 class Category(_Strict):
     title: str
-    # How the call page marks this category's questions; unset, a palette by category order.
+    # How reports, charts and the call page draw the category (a CSS hex colour); unset, a
+    # palette colour by category order.
     color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
     words: Patterns
     weak: Patterns

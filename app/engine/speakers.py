@@ -24,6 +24,10 @@ _NO_LABELS = (
 )
 
 
+GIVEN = "given by the caller"
+"""The reason of a manager the caller named (a stored score keeps it for rescoring)."""
+
+
 def _label_words(label: str) -> set[str]:
     return set(_LABEL_WORD.findall(fold(label)))
 
@@ -42,7 +46,7 @@ def choose_manager(
         wanted = fold(manager_speaker.strip())
         for label in speakers:
             if fold(label) == wanted:
-                return ManagerChoice(label, False, "given by the caller")
+                return ManagerChoice(label, False, GIVEN)
         raise NoManagerError(
             f"speaker {manager_speaker!r} is not in the transcript; its speakers are: "
             + (", ".join(speakers) or "none"),

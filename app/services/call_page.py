@@ -20,14 +20,11 @@ from app.db import repositories as repo
 from app.engine import Checklist
 from app.services import checklists
 from app.services.calls import summary
+from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE
 from app.services.errors import NotFound
 from app.services.report_format import GRADE_LABELS, num, offset_label
 
-# Categories without a colour of their own take these, by their order in the checklist.
-PALETTE = ("#2563eb", "#db2777", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#be123c")
 OTHER = "other"
-OTHER_TITLE = "Прочие вопросы"
-OTHER_COLOR = "#6b7280"
 
 
 @dataclass(frozen=True, slots=True)

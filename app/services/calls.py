@@ -96,18 +96,35 @@ def get_utterances(session: Session, call_id: int, offset: int, limit: int) -> d
 
 
 def get_call(session: Session, call_id: int) -> dict[str, Any]:
-    """A stored call with its transcript, score, metadata and the first UTTERANCE_PAGE
-    utterances (`utterances_next` links the rest)."""
+    """A stored call with its transcript, its newest score (and the versions it is scored
+    under), metadata and the first UTTERANCE_PAGE utterances (`utterances_next` links the
+    rest)."""
     call = repo.get_call(session, call_id)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
     page = get_utterances(session, call_id, 0, UTTERANCE_PAGE)
+    scores = repo.get_scores(session, call_id)
+    latest = scores[-1] if scores else None
+    shown = summary(call)
+    if latest is not None:  # the newest version's figures
+        checklist = {"key": latest.checklist_key, "version": latest.checklist_version}
+        shown |= {"checklist": checklist, "total": latest.total, "grade": latest.grade}
     return {
-        **summary(call),
+        **shown,
         "format": call.format,
         "metadata": call.meta,
         "created_at": call.created_at,
-        "score": call.score,
+        # A NULL score is the version the call was ingested with: its JSON is the call's.
+        "score": call.score if latest is None or latest.score is None else latest.score,
+        "scores": [
+            {
+                "checklist": {"key": s.checklist_key, "version": s.checklist_version},
+                "total": s.total,
+                "grade": s.grade,
+                "scored_at": s.scored_at,
+            }
+            for s in scores
+        ],
         "utterances": page["items"],
         "utterances_total": page["total"],
         "utterances_next": page["next"],

@@ -3,12 +3,11 @@
 A batch of up to a thousand is scored (CPU) and written set-based a chunk at a time, each
 chunk in a transaction of its own (opened by the caller's session scope, which commits) with a
 SAVEPOINT around its bulk writes; if the database refuses a bulk write, each of its items is
-retried in its own SAVEPOINT, so one bad item never takes the good ones down. The roll-ups of
-the calls a chunk stored (slots, days, phrase hits per day and month) are upserted in the same
-transaction. A single call is written with the same rows in one round trip, its latency being
-what the platform waits for. Either way no call is ever committed without its questions,
-violations and roll-ups, and no transaction is open while calls are scored. This module only
-flushes; the scope commits.
+retried in its own SAVEPOINT, so one bad item never takes the good ones down. A single call is
+written the same way, as a chunk of one (`call_writes.store_calls`: the calls' INSERT, then
+their questions, violations and roll-up deltas in one round trip). No call is ever committed
+without its questions, violations and roll-ups, and no transaction is open while calls are
+scored. This module only flushes; the scope commits.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from app.db import call_writes
 from app.db import repositories as repo
 from app.db.repositories import CallKey
 from app.db.session import SessionScope, is_transient
@@ -71,20 +71,16 @@ def score_call(call: CallIn, checklist: Checklist, max_words: int | None = None)
     return ScoredCall(
         call=call,
         content_hash=call.content_hash(),
+        result=result,
         score=result.to_dict(),
         utterances=records.utterance_rows(result.transcript.utterances),
     )
 
 
 def _store(session: Session, batch: Sequence[ScoredCall]) -> dict[CallKey, int]:
-    """Insert new calls and, for exactly those inserted, their questions and violations."""
-    ids = repo.insert_calls(session, [records.call_row(s) for s in batch])
-    stored = [(ids[s.key], s) for s in batch if s.key in ids]
-    repo.insert_questions(session, [r for cid, s in stored for r in records.question_rows(cid, s)])
-    repo.insert_violations(
-        session, [r for cid, s in stored for r in records.violation_rows(cid, s)]
-    )
-    return ids
+    """Insert new calls and, for exactly those inserted, their questions, violations and
+    roll-up deltas (the one write path)."""
+    return call_writes.store_calls(session, [records.call_rows(s) for s in batch])
 
 
 def _refused(exc: DBAPIError) -> CallqaError:
@@ -167,22 +163,15 @@ def _store_chunk(
 ) -> list[tuple[int, CallKey, str]]:
     """Store one chunk with its roll-ups (one transaction); the items found stored before."""
     ids, failed = _store_all(session, [s for _, s in fresh])
-    deltas: list[dict[str, Any]] = []
-    hits: list[dict[str, Any]] = []
     stored_before: list[tuple[int, CallKey, str]] = []
     for index, scored in fresh:
         key = scored.key
         if key in ids:
-            deltas.append(records.rollup_delta(scored))
-            hits += records.phrase_hits(scored)
             outcomes[index] = ItemOutcome(index, 201, key[1], ids[key])
         elif key in failed:
             outcomes[index] = ItemOutcome(index, failed[key].status, key[1], error=failed[key])
         else:  # stored before, or by a concurrent request that won the race
             stored_before.append((index, key, scored.content_hash))
-    # Same transaction as the calls: a call is never committed without its roll-ups.
-    repo.upsert_rollups(session, records.merge_rollups(deltas))
-    repo.upsert_violation_rollups(session, hits)
     return stored_before
 
 
@@ -269,20 +258,12 @@ def ingest_many(
 def ingest_call(session: Session, call: CallIn, max_words: int | None = None) -> IngestedCall:
     """Ingest one call; raise its error, or answer with the new or the already stored call.
 
-    One round trip writes the call with everything that goes with it (`repo.store_call`);
-    a call already stored is answered from the database: the same content is a 200, other
-    content a 409.
+    Written the same way as a batch (`call_writes.store_calls`); a call already stored is
+    answered from the database: the same content is a 200, other content a 409.
     """
     scored = score_call(call, ChecklistFinder(session).for_request(call), max_words)
     try:
-        call_id = repo.store_call(
-            session,
-            records.call_row(scored),
-            records.question_rows(0, scored),  # 0: the pipeline takes the id from the new row
-            records.violation_rows(0, scored),
-            records.rollup_delta(scored),
-            records.phrase_hits(scored),
-        )
+        call_id = _store(session, [scored]).get(scored.key)
     except (DataError, IntegrityError) as exc:
         raise _refused(exc) from exc
     if call_id is not None:

@@ -12,16 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from app.db.call_writes import CallRows, RollupDelta
 from app.db.repositories import CallKey
+from app.engine.result import ScoreResult
 from app.services.schemas import CallIn
 
 ROLLUP_SLOT = timedelta(minutes=15)
-QUESTION_COLUMNS = {
-    "expertise": "q_expertise",
-    "personal": "q_personal",
-    "motivation": "q_motivation",
-}
-_ROLLUP_KEY = ("manager_id", "team_id", "checklist_key", "slot_start")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -31,7 +27,8 @@ class ScoredCall:
 
     call: CallIn
     content_hash: str
-    score: dict[str, Any]
+    result: ScoreResult
+    score: dict[str, Any]  # the result's JSON contract, stored with the call
     utterances: list[dict[str, Any]]
 
     @property
@@ -95,23 +92,17 @@ def call_row(scored: ScoredCall) -> dict[str, Any]:
     }
 
 
-def question_rows(call_id: int, scored: ScoredCall) -> list[dict[str, Any]]:
-    """One `call_question` row per question in the score."""
+def question_rows(result: ScoreResult) -> list[dict[str, Any]]:
+    """One `call_question` row per question the manager asked (call_id added on write)."""
     return [
-        {
-            "call_id": call_id,
-            "utterance": q["utterance"],
-            "category": q["category"],
-            "text": q["text"],
-            "start_s": q.get("start"),
-        }
-        for q in scored.score.get("questions", [])
+        {"utterance": q.utterance, "category": q.category, "text": q.text, "start_s": q.start}
+        for q in result.questions
     ]
 
 
 def _texts_by_index(scored: ScoredCall) -> dict[int, str]:
     """Utterance text per index, preferring the manager's turn where two share an index."""
-    manager = (scored.score.get("manager") or {}).get("speaker")
+    manager = scored.result.manager.speaker
     texts: dict[int, str] = {}
     for u in scored.utterances:
         if u["index"] not in texts or u["speaker"] == manager:
@@ -119,77 +110,48 @@ def _texts_by_index(scored: ScoredCall) -> dict[int, str]:
     return texts
 
 
-def violation_rows(call_id: int, scored: ScoredCall) -> list[dict[str, Any]]:
+def violation_rows(scored: ScoredCall) -> list[dict[str, Any]]:
     """One `call_violation` row per forbidden-phrase hit, with its utterance's text."""
-    violations = scored.score.get("violations", [])
+    violations = scored.result.violations
     texts = _texts_by_index(scored) if violations else {}
     return [
         {
-            "call_id": call_id,
-            "utterance": v["utterance"],
-            "phrase": v["phrase"],
-            "matched": v["matched"],
-            "replacement": v.get("replacement"),
-            "utterance_text": texts.get(v["utterance"]),
-            "start_s": v.get("start"),
-            "end_s": v.get("end"),
+            "utterance": v.utterance,
+            "phrase": v.phrase,
+            "matched": v.matched,
+            "replacement": v.replacement,
+            "utterance_text": texts.get(v.utterance),
+            "start_s": v.start,
+            "end_s": v.end,
         }
         for v in violations
     ]
 
 
-def rollup_delta(scored: ScoredCall) -> dict[str, Any]:
-    """What one call adds to its manager's 15-minute slot."""
-    score = scored.score
-    delta: dict[str, Any] = {
-        "manager_id": scored.call.manager_id,
-        "team_id": scored.call.team_id or "",
-        "checklist_key": score["checklist"]["key"],
-        "slot_start": slot_start(scored.call.started_at),
-        "calls": 1,
-        "total_sum": float(score["total"]),
-        "q_expertise": 0,
-        "q_personal": 0,
-        "q_motivation": 0,
-        "q_other": 0,
-        "violations": len(score.get("violations", [])),
-        "item_passed": {i["key"]: int(bool(i["passed"])) for i in score.get("items", [])},
-    }
-    # Categories beyond the three of the method (other checklists) count as "other".
-    for category, n in (score.get("question_counts") or {}).items():
-        delta[QUESTION_COLUMNS.get(category, "q_other")] += int(n)
-    return delta
+def rollup_delta(
+    result: ScoreResult, manager_id: str, team_id: str | None, started_at: datetime
+) -> RollupDelta:
+    """What one call scored `result` adds to the roll-ups: the only place their rules live."""
+    return RollupDelta(
+        manager_id=manager_id,
+        team_id=team_id or "",
+        checklist_key=result.checklist_key,
+        slot_start=slot_start(started_at),
+        total=float(result.total),
+        question_counts={c: int(n) for c, n in result.question_counts.items()},
+        violations=len(result.violations),
+        item_passed={i.key: int(i.passed) for i in result.items},
+        phrases=dict(Counter(v.phrase for v in result.violations)),
+    )
 
 
-def phrase_hits(scored: ScoredCall) -> list[dict[str, Any]]:
-    """What one call adds to the violation day roll-up: its hits per phrase. The call's start,
-    not its day: the day follows in the database, in the zone stored with the day rows."""
-    said = Counter(v["phrase"] for v in scored.score.get("violations", []))
-    call = scored.call
-    return [
-        {
-            "manager_id": call.manager_id,
-            "team_id": call.team_id or "",
-            "checklist_key": scored.score["checklist"]["key"],
-            "started_at": call.started_at,
-            "phrase": phrase,
-            "said": n,
-        }
-        for phrase, n in said.items()
-    ]
-
-
-def merge_rollups(deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sum deltas that share a slot: one upsert may not touch the same row twice."""
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for d in deltas:
-        key = tuple(d[k] for k in _ROLLUP_KEY)
-        into = merged.get(key)
-        if into is None:
-            merged[key] = {**d, "item_passed": dict(d["item_passed"])}
-            continue
-        for name in ("calls", "total_sum", "violations", "q_other", *QUESTION_COLUMNS.values()):
-            into[name] += d[name]
-        for item, n in d["item_passed"].items():
-            into["item_passed"][item] = into["item_passed"].get(item, 0) + n
-    return list(merged.values())
+def call_rows(scored: ScoredCall) -> CallRows:
+    """Everything an ingest writes for one call."""
+    c = scored.call
+    return CallRows(
+        key=scored.key,
+        call=call_row(scored),
+        questions=question_rows(scored.result),
+        violations=violation_rows(scored),
+        delta=rollup_delta(scored.result, c.manager_id, c.team_id, c.started_at),
+    )

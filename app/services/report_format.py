@@ -10,21 +10,11 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-CATEGORY_LABELS = {
-    "expertise": ("Экспертные", "#2563eb"),
-    "personal": ("Личные", "#db2777"),
-    "motivation": ("Мотивационные", "#16a34a"),
-    "other": ("Прочие", "#9ca3af"),
-}
 GRADE_LABELS = {"green": "зелёная", "yellow": "жёлтая", "red": "красная"}
 BUCKET_LABELS = {"day": "День", "week": "Неделя (начало)", "month": "Месяц"}
 _MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
-# Grade zones of the default checklist (seed 001's traffic light): red < 60 <= yellow < 80.
-GRADE_BANDS = (
-    (0.0, 60.0, "#fee2e2", "красная зона < 60"),
-    (60.0, 80.0, "#fef9c3", "жёлтая 60–80"),
-    (80.0, 100.0, "#dcfce7", "зелёная ≥ 80"),
-)
+# Background of the red, yellow and green zones of the score chart (thresholds: the checklist's).
+BAND_COLORS = ("#fee2e2", "#fef9c3", "#dcfce7")
 
 
 def date_label(moment: datetime) -> str:
@@ -90,17 +80,16 @@ def calls_table(title: str, calls: list[dict[str, Any]], base_url: str) -> str:
 
 def data_table(report: dict[str, Any]) -> str:
     """The series as a table, for print and for readers who want the numbers."""
+    categories = report["categories"]
     rows = "".join(
         f"<tr><td>{date_label(p['period_start'])}</td><td class='num'>{p['calls']}</td>"
         f"<td class='num'>{num(p['avg_total'])}</td>"
         f"<td class='num'>{num(p['avg_questions_total'])}</td>"
-        + "".join(f"<td class='num'>{num(p['avg_questions'][c])}</td>" for c in CATEGORY_LABELS)
+        + "".join(f"<td class='num'>{num(p['avg_questions'][c['key']])}</td>" for c in categories)
         + f"<td class='num'>{num(p['violations_per_call'])}</td></tr>"
         for p in report["series"]
     )
-    heads = "".join(
-        f"<th class='num'>{label.lower()}</th>" for label, _ in CATEGORY_LABELS.values()
-    )
+    heads = "".join(f"<th class='num'>{escape(c['title'])}</th>" for c in categories)
     return (
         "<section class='data'><h2>Данные по периодам</h2>"
         "<p class='note'>Средние на один звонок; пустой период — звонков не было.</p>"

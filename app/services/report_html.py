@@ -10,13 +10,11 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from app.engine import EngineError, get_checklist
 from app.services import charts
 from app.services.report_css import CSS
 from app.services.report_format import (
+    BAND_COLORS,
     BUCKET_LABELS,
-    CATEGORY_LABELS,
-    GRADE_BANDS,
     GRADE_LABELS,
     call_page_link,
     calls_table,
@@ -41,7 +39,12 @@ def _header(report: dict[str, Any]) -> str:
     )
 
 
-def _kpis(summary: dict[str, Any]) -> str:
+def _category_label(category: dict[str, Any]) -> str:
+    """A category's title in its colour."""
+    return f"<span style='color:{escape(category['color'])}'>{escape(category['title'])}</span>"
+
+
+def _kpis(summary: dict[str, Any], categories: list[dict[str, Any]]) -> str:
     q = summary["avg_questions"]
     grades = summary["grades"]
     calls = max(summary["calls"], 1)
@@ -50,11 +53,7 @@ def _kpis(summary: dict[str, Any]) -> str:
         for g in GRADE_LABELS
         if grades[g]
     )
-    split = " · ".join(
-        f"<span style='color:{CATEGORY_LABELS[c][1]}'>{CATEGORY_LABELS[c][0].lower()} "
-        f"{num(q[c])}</span>"
-        for c in ("expertise", "personal", "motivation")
-    )
+    split = " · ".join(f"{_category_label(c)} {num(q[c['key']])}" for c in categories)
     legend = " · ".join(f"{GRADE_LABELS[g]}: {grades[g]}" for g in GRADE_LABELS)
     return (
         "<section class='kpis'>"
@@ -86,13 +85,14 @@ def _comparison(report: dict[str, Any]) -> str:
             signed(delta["avg_questions_total"]),
         ),
     ]
-    for c in ("expertise", "personal", "motivation"):
+    for c in report["categories"]:
+        key = c["key"]
         rows.append(
             (
-                f"— {CATEGORY_LABELS[c][0].lower()}",
-                before["avg_questions"][c],
-                after["avg_questions"][c],
-                signed(delta["avg_questions"][c]),
+                f"— {_category_label(c)}",
+                before["avg_questions"][key],
+                after["avg_questions"][key],
+                signed(delta["avg_questions"][key]),
             )
         )
     rows.append(
@@ -174,17 +174,16 @@ def _marker(report: dict[str, Any]) -> tuple[float, str] | None:
     return None
 
 
-def _bands(checklist: str | None) -> tuple[tuple[float, float, str, str], ...]:
-    """The grade zones of the report's checklist (the default one's when unfiltered)."""
-    try:
-        grades = get_checklist(checklist or "realty_phone").grades
-    except EngineError:
-        return GRADE_BANDS
-    green, yellow = grades.green, grades.yellow
+def _bands(report: dict[str, Any]) -> tuple[tuple[float, float, str, str], ...]:
+    """The grade zones of the report's checklist; none when it has no checklist."""
+    grades = report.get("grade_bands")
+    if grades is None:
+        return ()
+    green, yellow = grades["green"], grades["yellow"]
     return (
-        (0.0, yellow, GRADE_BANDS[0][2], f"красная зона < {num(yellow)}"),
-        (yellow, green, GRADE_BANDS[1][2], f"жёлтая {num(yellow)}–{num(green)}"),
-        (green, 100.0, GRADE_BANDS[2][2], f"зелёная ≥ {num(green)}"),
+        (0.0, yellow, BAND_COLORS[0], f"красная зона < {num(yellow)}"),
+        (yellow, green, BAND_COLORS[1], f"жёлтая {num(yellow)}–{num(green)}"),
+        (green, 100.0, BAND_COLORS[2], f"зелёная ≥ {num(green)}"),
     )
 
 
@@ -199,12 +198,12 @@ def _charts(report: dict[str, Any]) -> str:
         title="Средний балл звонка",
         y_label="балл (0–100)",
         x_label=x_label,
-        bands=_bands(report["checklist"]),
+        bands=_bands(report),
         marker=marker,
     )
     stacks = [
-        (label, color, [p["avg_questions"][c] for p in series])
-        for c, (label, color) in CATEGORY_LABELS.items()
+        (c["title"], c["color"], [p["avg_questions"][c["key"]] for p in series])
+        for c in report["categories"]
     ]
     bars = charts.stacked_bars(
         labels,
@@ -248,7 +247,7 @@ def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>Отчёт тренера — {who}</title><style>{CSS}</style></head><body><main>"
         + _header(report)
-        + _kpis(report["summary"])
+        + _kpis(report["summary"], report["categories"])
         + _comparison(report)
         + _coaching(report, base)
         + _charts(report)

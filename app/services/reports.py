@@ -22,11 +22,11 @@ from app.db import call_stats
 from app.db.scope import Bucket, Scope
 from app.db.trends import day_zone as day_zone_of
 from app.engine import EngineError, list_checklists
+from app.services.categories import Categories
 from app.services.periods import Window, moment_param
 from app.services.phrases import call_link, phrase_stats
 from app.services.records import with_offset
 from app.services.trends import (
-    CATEGORIES,
     Bound,
     ItemCounts,
     Sums,
@@ -35,23 +35,22 @@ from app.services.trends import (
     resolve_window,
     rollup_scope,
     series,
+    shown_categories,
     totals,
     window_echo,
 )
 
 log = logging.getLogger(__name__)
 GRADES = ("green", "yellow", "red")
-DEFAULT_CHECKLIST = "realty_phone"
 EXAMPLES_PER_PHRASE = 2
 
 
 @lru_cache(maxsize=8)
 def item_titles(checklist: str | None) -> dict[str, str]:
-    """Item key -> title, in checklist order: the report's checklist (else the default) first,
-    then the items only other built-in checklists have."""
-    first = checklist or DEFAULT_CHECKLIST
+    """Item key -> title, in checklist order: the report's checklist first, then the items
+    only other built-in checklists have."""
     try:
-        ordered = sorted(list_checklists(), key=lambda c: c.key != first)
+        ordered = sorted(list_checklists(), key=lambda c: c.key != checklist)
     except EngineError:  # a broken checklist file must not take reports down: keys as titles
         log.exception("cannot load the built-in checklists for item titles")
         return {}
@@ -109,11 +108,19 @@ class Part:
         }
 
 
-def part(session: Session, scope: Scope) -> Part:
+def part(session: Session, scope: Scope, categories: Categories) -> Part:
     """The sums, item counts and grade counts of a scope."""
-    sums, items = totals(session, scope)
+    sums, items = totals(session, scope, categories)
     grades = call_stats.grade_counts(session, scope) if sums.calls else {}
     return Part(sums, items, grades)
+
+
+def _grade_bands(categories: Categories) -> dict[str, float] | None:
+    """The lowest totals of the green and yellow grades of the checklist shown."""
+    if categories.grades is None:
+        return None
+    green, yellow = categories.grades
+    return {"green": green, "yellow": yellow}
 
 
 def _diff(after: float | None, before: float | None, digits: int) -> float | None:
@@ -129,7 +136,8 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         "calls": after["calls"] - before["calls"],
         "avg_total": _diff(after["avg_total"], before["avg_total"], 2),
         "avg_questions": {
-            c: _diff(after["avg_questions"][c], before["avg_questions"][c], 2) for c in CATEGORIES
+            c: _diff(after["avg_questions"][c], before["avg_questions"].get(c), 2)
+            for c in after["avg_questions"]
         },
         "avg_questions_total": _diff(
             after["avg_questions_total"], before["avg_questions_total"], 2
@@ -186,24 +194,27 @@ def manager_report(
     require_manager(session, manager_id)
     day_zone = day_zone_of(session)
     scope = rollup_scope(win, day_zone, manager_id=manager_id, checklist=checklist)
+    newest, categories = shown_categories(session, scope)
     latest = call_stats.latest_calls(session, [manager_id]).get(manager_id)
     halves = win.split(cut) if cut is not None else None
     if halves is None:
-        whole = part(session, scope)
+        whole = part(session, scope, categories)
     else:
         before, after = (rollup_scope(h, day_zone, manager_id, None, checklist) for h in halves)
-        parts = (part(session, before), part(session, after))
+        parts = (part(session, before, categories), part(session, after, categories))
         whole = parts[0] + parts[1]
     return {
         "manager_id": manager_id,
         "manager_name": latest.manager_name if latest else None,
         "checklist": checklist,
+        "categories": categories.to_list(),
+        "grade_bands": _grade_bands(categories),
         "bucket": bucket,
         **window_echo(win),
         "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
         "summary": whole.shown(),
-        "series": series(session, scope, win, bucket),
-        "item_pass_rates": item_rates(whole.items, checklist),
+        "series": series(session, scope, win, bucket, newest, categories),
+        "item_pass_rates": item_rates(whole.items, categories.checklist),
         "top_phrases": phrase_stats(session, scope, limit=phrases, examples=EXAMPLES_PER_PHRASE),
         "best_calls": _ranked(session, scope, best=True, limit=calls),
         "worst_calls": _ranked(session, scope, best=False, limit=calls),
@@ -221,9 +232,11 @@ class RussianExcel(csv.excel):
 
 
 def report_csv(report: dict[str, Any], *, excel: bool = False) -> bytes:
-    """The series, one row per period, UTF-8 with a BOM so Excel reads Cyrillic keys right;
-    `excel` writes `;` between fields and decimal commas, which Russian Excel opens as numbers."""
+    """The series, one row per period, UTF-8 with a BOM so Excel reads Cyrillic keys right; one
+    column per question category of the report's checklist. `excel` writes `;` between fields
+    and decimal commas, which Russian Excel opens as numbers."""
     items = sorted({k for row in report["series"] for k in row["item_pass_rate"]})
+    categories = [c["key"] for c in report["categories"]]
     out = io.StringIO()
     writer = csv.writer(out, dialect=RussianExcel if excel else csv.excel, lineterminator="\r\n")
     cell = _decimal_comma if excel else _cell
@@ -232,7 +245,7 @@ def report_csv(report: dict[str, Any], *, excel: bool = False) -> bytes:
             "period_start",
             "calls",
             "avg_total",
-            *(f"avg_{c}" for c in CATEGORIES),
+            *(f"avg_{c}" for c in categories),
             "avg_questions_total",
             "violations_per_call",
             *(f"pass_rate_{k}" for k in items),
@@ -244,7 +257,7 @@ def report_csv(report: dict[str, Any], *, excel: bool = False) -> bytes:
                 row["period_start"].date().isoformat(),
                 row["calls"],
                 cell(row["avg_total"]),
-                *(cell(row["avg_questions"][c]) for c in CATEGORIES),
+                *(cell(row["avg_questions"][c]) for c in categories),
                 cell(row["avg_questions_total"]),
                 cell(row["violations_per_call"]),
                 *(cell(row["item_pass_rate"].get(k)) for k in items),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session
 from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
+from app.engine.checklist import OTHER
+from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
 from app.services.periods import Window, check_buckets, invalid, window, zone_of
 from app.services.records import with_offset
 
-CATEGORIES = ("expertise", "personal", "motivation", "other")
-SortKey = Literal[
-    "avg_total", "expertise", "personal", "motivation", "questions", "violations_per_call", "calls"
-]
+SORT_FIGURES = ("avg_total", "questions", "violations_per_call", "calls")
 Bound = str | date | datetime | None
 
 
@@ -37,7 +36,8 @@ def rounded(value: float | None, digits: int = 2) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Sums:
-    """Additive roll-up figures of some set of calls."""
+    """Additive roll-up figures of some set of calls; `questions` by category key of the
+    checklist shown, `other` last (questions of other checklists' categories count there)."""
 
     calls: int
     total_sum: float
@@ -45,25 +45,29 @@ class Sums:
     violations: int
 
     @classmethod
-    def of_values(cls, values: Sequence[Any]) -> Sums:
-        """From sums in `SUM_COLUMNS` order (calls, total_sum, q_expertise, q_personal,
-        q_motivation, q_other, violations); NULLs of an empty period are 0."""
-        calls, total, qe, qp, qm, qo, violations = values
-        questions = {"expertise": qe or 0, "personal": qp or 0, "motivation": qm or 0}
-        questions["other"] = qo or 0
-        return cls(calls or 0, float(total or 0), questions, violations or 0)
+    def of_values(cls, values: Sequence[Any], categories: Categories) -> Sums:
+        """From sums in `SUM_COLUMNS` order (calls, total_sum, questions, violations), then
+        one per category key; NULLs of an empty period are 0."""
+        calls, total, asked, violations, *counts = values
+        questions = {c: int(n or 0) for c, n in zip(categories.keys, counts, strict=True)}
+        questions[OTHER] = int(asked or 0) - sum(questions.values())
+        return cls(int(calls or 0), float(total or 0), questions, int(violations or 0))
 
     @classmethod
-    def of(cls, row: Any) -> Sums:
-        """From a row (or mapping) with the roll-up column names (calls, total_sum, q_*,
-        violations); NULL sums of an empty period are 0."""
-        m = row if isinstance(row, dict) else row._asdict()
-        questions = {c: int(m[f"q_{c}"] or 0) for c in CATEGORIES}
-        calls, violations = int(m["calls"] or 0), int(m["violations"] or 0)
-        return cls(calls, float(m["total_sum"] or 0), questions, violations)
+    def of(cls, row: Any, categories: Categories) -> Sums:
+        """From a row with the roll-up sums by name and the category counts as q_0..n."""
+        m = row._asdict()
+        names = [*q.SUM_COLUMNS, *(f"q_{i}" for i in range(len(categories.keys)))]
+        return cls.of_values([m[name] for name in names], categories)
+
+    @classmethod
+    def none(cls, categories: Categories) -> Sums:
+        """The sums of no calls."""
+        return cls(0, 0.0, dict.fromkeys(categories.all_keys, 0), 0)
 
     def __add__(self, other: Sums) -> Sums:
-        questions = {c: self.questions[c] + other.questions[c] for c in CATEGORIES}
+        keys = dict.fromkeys([*self.questions, *other.questions])
+        questions = {c: self.questions.get(c, 0) + other.questions.get(c, 0) for c in keys}
         return Sums(
             self.calls + other.calls,
             self.total_sum + other.total_sum,
@@ -95,14 +99,14 @@ class Sums:
             return {
                 "calls": 0,
                 "avg_total": None,
-                "avg_questions": dict.fromkeys(CATEGORIES),
+                "avg_questions": dict.fromkeys(q),
                 "avg_questions_total": None,
                 "violations_per_call": None,
             }
         return {
             "calls": n,
             "avg_total": round(self.total_sum / n, 2),
-            "avg_questions": {c: ratio(q[c], n, 2) for c in CATEGORIES},
+            "avg_questions": {c: ratio(k, n, 2) for c, k in q.items()},
             "avg_questions_total": ratio(sum(q.values()), n, 2),
             "violations_per_call": ratio(self.violations, n, 2),
         }
@@ -155,6 +159,13 @@ def rollup_scope(
     return Scope(win.start, win.end, manager_id, team_id, checklist, days)
 
 
+def shown_categories(session: Session, scope: Scope) -> tuple[q.Items, Categories]:
+    """The newest roll-up row's (checklist, item keys), and the categories shown: those of
+    the scope's checklist, else of the newest row's."""
+    newest = q.newest_items(session, scope)
+    return newest, categories_of(scope.checklist or newest[0])
+
+
 def window_echo(win: Window) -> dict[str, Any]:
     """How a response states the window it covers (local times, `to` exclusive)."""
     return {"from": win.local(win.start), "to": win.local(win.end), "tz": win.tz}
@@ -172,30 +183,42 @@ def _row_items(row: dict[str, Any], keys: list[str]) -> ItemCounts:
     return {key: (int(row[f"item_{i}"] or 0), calls) for i, key in enumerate(keys)}
 
 
-def totals(session: Session, scope: Scope) -> tuple[Sums, ItemCounts]:
+def totals(session: Session, scope: Scope, categories: Categories) -> tuple[Sums, ItemCounts]:
     """The scope's sums and (passed, calls) per checklist item."""
     items = q.newest_items(session, scope)
-    row = q.totals(session, scope, items)._asdict()
-    if row["mixed"]:
+    row = q.totals(session, scope, items, categories.keys)
+    if row.mixed:
         counts = {r.key: (int(r.passed), int(r.calls)) for r in q.item_counts(session, scope)}
     else:
-        counts = _row_items(row, items[1])
-    return Sums.of(row), counts
+        counts = _row_items(row._asdict(), items[1])
+    return Sums.of(row, categories), counts
 
 
 def series(
-    session: Session, scope: Scope, win: Window, bucket: Bucket, newest: q.Items | None = None
+    session: Session,
+    scope: Scope,
+    win: Window,
+    bucket: Bucket,
+    newest: q.Items,
+    categories: Categories,
 ) -> list[dict[str, Any]]:
     """One entry per bucket of the window, empty buckets with calls 0 and null averages."""
-    newest = newest or q.newest_items(session, scope)
     try:
-        rows = q.series(session, scope, bucket=bucket, tz=win.tz, last=win.last, items=newest)
+        rows = q.series(
+            session,
+            scope,
+            bucket=bucket,
+            tz=win.tz,
+            last=win.last,
+            items=newest,
+            categories=categories.keys,
+        )
         found = cast(Sequence[tuple[Any, ...]], rows)  # plain tuples: sliced by position below
     except DataError as exc:  # a zone Python knows and PostgreSQL does not ("localtime")
         raise invalid("tz", f"the database does not know the time zone {win.tz!r}") from exc
-    # Rows are (period, *SUM_COLUMNS, item_0..n, mixed); read by position, since a year of
-    # day buckets is 365 rows and per-row name lookups cost more than the query's own work.
-    n_sums, keys = len(q.SUM_COLUMNS), newest[1]
+    # Rows are (period, *SUM_COLUMNS, q_0..m, item_0..n, mixed); read by position, since a
+    # year of day buckets is 365 rows and per-row name lookups cost more than the query's work.
+    n_sums, keys = len(q.SUM_COLUMNS) + len(categories.keys), newest[1]
     rates: dict[datetime, dict[str, float | None]] = {}
     if any(row[-1] for row in found):  # checklists with other items: count key by key
         for r in q.item_counts_by_period(session, scope, bucket=bucket, tz=win.tz):
@@ -208,18 +231,16 @@ def series(
                 passed = row[first : first + len(keys)]
                 rates[row[0]] = {k: ratio(p or 0, n, 4) for k, p in zip(keys, passed, strict=True)}
     zone, points = win.zone, []
+    empty = Sums.none(categories).figures()
     for row in found:
         point = {"period_start": row[0].replace(tzinfo=zone)}
         if row[1]:
-            point.update(Sums.of_values(row[1 : 1 + n_sums]).figures())
+            point.update(Sums.of_values(row[1 : 1 + n_sums], categories).figures())
         else:  # a fresh nested dict: points must not share one
-            point.update(_EMPTY, avg_questions=dict.fromkeys(CATEGORIES))
+            point.update(empty, avg_questions=dict.fromkeys(categories.all_keys))
         point["item_pass_rate"] = rates.get(row[0], {})
         points.append(point)
     return points
-
-
-_EMPTY = Sums(0, 0.0, dict.fromkeys(CATEGORIES, 0), 0).figures()
 
 
 def manager_trends(
@@ -238,15 +259,16 @@ def manager_trends(
     roll-ups for whole days of their zone, else the slots)."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     scope = rollup_scope(win, q.day_zone(session), manager_id=manager_id, checklist=checklist)
-    newest = q.newest_items(session, scope)
+    newest, categories = shown_categories(session, scope)
     if newest[0] is None:  # nothing in the window: a 404 only if the manager has no calls at all
         require_manager(session, manager_id)
     return {
         "manager_id": manager_id,
         "bucket": bucket,
         "checklist": checklist,
+        "categories": categories.to_list(),
         **window_echo(win),
-        "series": series(session, scope, win, bucket, newest),
+        "series": series(session, scope, win, bucket, newest, categories),
     }
 
 
@@ -277,20 +299,27 @@ def list_managers(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def _sort_value(sums: Sums, key: SortKey) -> float:
+def _sort_value(sums: Sums, key: str) -> float:
     """The unrounded figure a leaderboard ranks by (rounding must not create ties)."""
     exact = sums.exact()
-    if key in ("expertise", "personal", "motivation"):
+    if key in sums.questions:
         return float(exact["avg_questions"][key])
     field = {"questions": "avg_questions_total"}.get(key, key)
     return float(exact[field])
+
+
+def _check_sort(sort: str, categories: Categories) -> None:
+    """422 unless `sort` is a figure or a category key of the checklist shown."""
+    allowed = (*SORT_FIGURES, *categories.all_keys)
+    if sort not in allowed:
+        raise invalid("sort", f"expected one of {', '.join(allowed)}")
 
 
 def team_leaderboard(
     session: Session,
     team_id: str,
     *,
-    sort: SortKey = "avg_total",
+    sort: str = "avg_total",
     start: Bound = None,
     end: Bound = None,
     checklist: str | None = None,
@@ -298,17 +327,20 @@ def team_leaderboard(
     default_tz: str = "UTC",
     max_buckets: int = 1000,
 ) -> dict[str, Any]:
-    """The team's managers ranked by one figure; fewer violations per call ranks higher. The
-    window is bounded like a monthly series (at most `max_buckets` months)."""
+    """The team's managers ranked by one figure, or by questions of one category of the
+    checklist shown; fewer violations per call ranks higher. The window is bounded like a
+    monthly series (at most `max_buckets` months)."""
     win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
     if not q.team_exists(session, team_id):
         raise NotFound(f"no calls are stored for team {team_id!r}")
     scope = rollup_scope(win, q.day_zone(session), team_id=team_id, checklist=checklist)
-    rows = q.by_manager(session, scope)
+    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
+    _check_sort(sort, categories)
+    rows = q.by_manager(session, scope, categories.keys)
     names = call_stats.latest_calls(session, [r.manager_id for r in rows])
     sign = 1 if sort == "violations_per_call" else -1
     ranked = sorted(
-        ((r.manager_id, Sums.of(r)) for r in rows),
+        ((r.manager_id, Sums.of(r, categories)) for r in rows),
         key=lambda e: (sign * _sort_value(e[1], sort), -e[1].calls, e[0]),
     )
     entries = [
@@ -324,6 +356,7 @@ def team_leaderboard(
         "team_id": team_id,
         "sort": sort,
         "checklist": checklist,
+        "categories": categories.to_list(),
         **window_echo(win),
         "managers": entries,
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.db.models import (
     Call,
     CallQuestion,
+    CallScore,
     CallViolation,
     ManagerRollup,
     ManagerRollupDay,
@@ -203,6 +204,7 @@ def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, 
     """Everything stored for a manager's calls, ids and the manager left out."""
     calls = select(Call.id).where(Call.manager_id == manager_id)
     children = {
+        "scores": (CallScore, ("checklist_key", "checklist_version", "total", "grade", "score")),
         "questions": (CallQuestion, ("utterance", "category", "text", "start_s")),
         "violations": (
             CallViolation,
@@ -215,17 +217,20 @@ def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, 
             select(*(getattr(model, c) for c in columns)).where(model.call_id.in_(calls))
         )
         found[name] = sorted(tuple(r) for r in rows)
-    sums = ("calls", "total_sum", "q_expertise", "q_personal", "q_other", "violations")
+    sums = ("calls", "total_sum", "questions", "violations")
     for name, model, key in (
         ("slots", ManagerRollup, "slot_start"),
         ("days", ManagerRollupDay, "day"),
     ):
         rows = session.execute(
             select(
-                getattr(model, key), *(getattr(model, c) for c in sums), model.item_passed
+                getattr(model, key),
+                *(getattr(model, c) for c in sums),
+                model.question_counts,
+                model.item_passed,
             ).where(model.manager_id == manager_id)
         )
-        found[name] = sorted((*r[:-1], sorted(r[-1].items())) for r in rows)
+        found[name] = sorted((*r[:-2], sorted(r[-2].items()), sorted(r[-1].items())) for r in rows)
     for name, model, key in (
         ("phrase days", ViolationRollupDay, "day"),
         ("phrase months", ViolationRollupMonth, "month"),

@@ -17,7 +17,7 @@ from app.db.session import make_engine
 from app.engine.resources import DATA_DIR
 from app.settings import get_settings
 
-TABLES = {"call", "call_question", "call_violation", "manager_rollup"}
+TABLES = {"call", "call_score", "call_question", "call_violation", "manager_rollup"}
 TABLES |= {
     "manager_rollup_day",
     "day_rollup_zone",
@@ -185,6 +185,106 @@ def test_the_violation_rollup_migration_files_stored_hits_under_local_days_and_r
         finally:
             engine.dispose()
             get_settings.cache_clear()
+
+
+# A slot or day row as the old schema held it (its columns in their order).
+OLD_ROLLUP_ROW = (
+    "INSERT INTO {table} VALUES ('m-old', '', :checklist, :at, 2, 150.0, :e, :p, :m, :o, 1,"
+    " '{{\"greeting\": 2}}')"
+)
+NEW_COLUMNS = "SELECT checklist_key, calls, questions, question_counts, item_passed FROM {table}"
+
+
+def test_the_category_migration_moves_question_columns_into_a_map_and_back(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("question_counts", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_12_02_1650")
+            with engine.begin() as conn:
+                for checklist, e, p, m, o in (
+                    ("realty_phone", 3, 1, 2, 4),
+                    ("spin_classic", 0, 0, 0, 7),
+                ):
+                    params = {"checklist": checklist, "e": e, "p": p, "m": m, "o": o}
+                    for table, at in (
+                        ("manager_rollup", "2026-03-02T10:00:00Z"),
+                        ("manager_rollup_day", "2026-03-02"),
+                    ):
+                        row = text(OLD_ROLLUP_ROW.format(table=table))
+                        conn.execute(row, params | {"at": at})
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                for table in ("manager_rollup", "manager_rollup_day"):
+                    rows = conn.execute(text(NEW_COLUMNS.format(table=table))).all()
+                    assert sorted(rows) == [
+                        (
+                            "realty_phone",
+                            2,
+                            10,
+                            {"expertise": 3, "personal": 1, "motivation": 2, "other": 4},
+                            {"greeting": 2},
+                        ),
+                        ("spin_classic", 2, 7, {"other": 7}, {"greeting": 2}),
+                    ]
+
+            migrate.downgrade(engine, "2026_12_02_1650")
+
+            # The columns stand in their old order again: older code inserts by position.
+            with engine.connect() as conn:
+                for table in ("manager_rollup", "manager_rollup_day"):
+                    result = conn.execute(text(f"SELECT * FROM {table} ORDER BY checklist_key"))
+                    assert list(result.keys())[4:] == [
+                        "calls",
+                        "total_sum",
+                        "q_expertise",
+                        "q_personal",
+                        "q_motivation",
+                        "q_other",
+                        "violations",
+                        "item_passed",
+                    ]
+                    assert [tuple(r)[4:] for r in result] == [
+                        (2, 150.0, 3, 1, 2, 4, 1, {"greeting": 2}),
+                        (2, 150.0, 0, 0, 0, 7, 1, {"greeting": 2}),
+                    ]
+            assert "ix_manager_rollup_day_team_id_day_covering" in _indexes(
+                engine, "manager_rollup_day"
+            )
+        finally:
+            engine.dispose()
+
+
+def test_the_call_score_migration_files_every_call_under_its_own_version_and_reverts(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("call_scores", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_12_02_1700")
+            with engine.begin() as conn:
+                params = {"id": "old-1", "team": None, "at": "2026-03-01T10:00:00Z"}
+                call_id = conn.execute(text(CALL_ROW), params).scalar_one()
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                scores = conn.execute(
+                    text(
+                        "SELECT organisation_id, call_id, checklist_key, checklist_version,"
+                        " total, grade, score FROM call_score"
+                    )
+                ).all()
+            assert scores == [("default", call_id, "realty_phone", "1", 50.0, "red", None)]
+
+            migrate.downgrade(engine, "2026_12_02_1700")
+
+            assert "call_score" not in _tables(engine)
+        finally:
+            engine.dispose()
 
 
 def test_the_checklist_migration_goes_down_and_up_with_versions_stored(

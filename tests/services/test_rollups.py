@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import ManagerRollup
+from app.db import call_writes
+from app.db.call_writes import RollupDelta
+from app.db.models import ManagerRollup, ViolationRollupDay
 from app.services import ingest, records
 from app.services.schemas import CallIn
 
@@ -54,10 +56,8 @@ def test_two_calls_in_one_slot_add_up_in_one_row(session: Session, make_call: An
     assert row.team_id == "t-north"
     assert row.total_sum == a["total"] + b["total"]
     counts = {k: a["question_counts"][k] + b["question_counts"][k] for k in a["question_counts"]}
-    assert row.q_expertise == counts["expertise"]
-    assert row.q_personal == counts["personal"]
-    assert row.q_motivation == counts["motivation"]
-    assert row.q_other == counts["other"]
+    assert row.question_counts == counts
+    assert row.questions == sum(counts.values())
     assert row.violations == len(a["violations"]) + len(b["violations"])
     passed = {
         i["key"]: int(i["passed"]) + int(j["passed"])
@@ -81,25 +81,22 @@ def test_calls_in_different_slots_get_different_rows(session: Session, make_call
     assert [r.slot_start.minute for r in _rows(session, "m-slots")] == [0, 15]
 
 
-def test_merging_deltas_of_one_batch_sums_counts_per_slot() -> None:
+def test_deltas_of_one_write_that_share_a_slot_are_summed_key_by_key(session: Session) -> None:
     slot = datetime(2026, 1, 1, tzinfo=UTC)
-    base = {
-        "manager_id": "m",
-        "team_id": "",
-        "checklist_key": "c",
-        "slot_start": slot,
-        "calls": 1,
-        "total_sum": 10.0,
-        "q_expertise": 1,
-        "q_personal": 0,
-        "q_motivation": 0,
-        "q_other": 2,
-        "violations": 1,
-    }
-    merged = records.merge_rollups(
-        [{**base, "item_passed": {"a": 1, "b": 0}}, {**base, "item_passed": {"a": 1, "c": 1}}]
-    )
-    assert merged == [
-        {**base, "calls": 2, "total_sum": 20.0, "q_expertise": 2, "q_other": 4, "violations": 2}
-        | {"item_passed": {"a": 2, "b": 0, "c": 1}}
-    ]
+    base = {"manager_id": "m-merge", "team_id": "", "checklist_key": "c", "slot_start": slot}
+    call_writes.add_to_rollups(
+        session,
+        [
+            RollupDelta(**base, total=10.0, question_counts={"x": 1, "other": 2}, violations=1,
+                        item_passed={"a": 1, "b": 0}, phrases={"p": 1}),
+            RollupDelta(**base, total=12.5, question_counts={"y": 1, "other": 2}, violations=2,
+                        item_passed={"a": 1, "c": 1}, phrases={"p": 2}),
+        ],
+    )  # fmt: skip
+
+    [row] = _rows(session, "m-merge")
+    assert (row.calls, row.total_sum, row.questions, row.violations) == (2, 22.5, 6, 3)
+    assert row.question_counts == {"x": 1, "y": 1, "other": 4}
+    assert row.item_passed == {"a": 2, "b": 0, "c": 1}
+    said = select(ViolationRollupDay.said).where(ViolationRollupDay.manager_id == "m-merge")
+    assert session.scalars(said).all() == [3]

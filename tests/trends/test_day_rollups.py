@@ -125,7 +125,12 @@ def test_calls_of_one_batch_in_different_slots_of_one_day_add_up_in_one_day_row(
     [row] = _day_rows(session, "m-day")
     assert (row.day, row.team_id, row.calls) == (date(2026, 3, 2), "", 3)
     assert row.total_sum == sum(s["total"] for s in scores)
-    assert row.q_expertise == sum(s["question_counts"]["expertise"] for s in scores)
+    asked: dict[str, int] = {}
+    for s in scores:
+        for category, n in s["question_counts"].items():
+            asked[category] = asked.get(category, 0) + n
+    assert row.question_counts == asked
+    assert row.questions == sum(asked.values())
     assert row.violations == sum(len(s["violations"]) for s in scores)
     passed: dict[str, int] = {}
     for item in (i for s in scores for i in s["items"]):

@@ -17,7 +17,6 @@ from app.api.trend_schemas import (
     TzQuery,
 )
 from app.services import trends
-from app.services.trends import SortKey
 
 router = APIRouter(prefix="/v1/teams", tags=["trends"])
 
@@ -32,8 +31,13 @@ async def team_leaderboard(
     tx: TxDep,
     settings: SettingsDep,
     sort: Annotated[
-        SortKey,
-        Query(description="Figure to rank by; higher ranks first, except violations_per_call."),
+        str,
+        Query(
+            max_length=64,
+            description="Figure to rank by: avg_total, questions, violations_per_call, calls, "
+            "or a question category key of the checklist (questions of that kind per call). "
+            "Higher ranks first, except violations_per_call.",
+        ),
     ] = "avg_total",
     start: FromQuery = None,
     end: ToQuery = None,
