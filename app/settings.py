@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Most buckets (days, weeks, months) one trend, report or leaderboard covers.",
     )
+    job_stalled_s: float = Field(
+        default=30,
+        gt=0,
+        description="A job part whose worker sent no heartbeat this long is run again.",
+    )
     max_words: int = Field(
         default=60_000, ge=1, description="Longest transcript accepted, in words (else 413)."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from app.db.base import Base
+from app.db.base import Base, is_ours
 from app.db.embedded import resolve_database_url
 from app.settings import get_settings
 
@@ -26,6 +26,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=is_ours,
         compare_type=True,
         transaction_per_migration=True,
     )

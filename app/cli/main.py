@@ -52,6 +52,7 @@ def main() -> None:
 from app.cli import checklists as _checklists  # noqa: E402, F401
 from app.cli import db as _db  # noqa: E402, F401
 from app.cli import import_calls as _import_calls  # noqa: E402, F401
+from app.cli import jobs as _jobs  # noqa: E402, F401
 from app.cli import report as _report  # noqa: E402, F401
 from app.cli import score as _score  # noqa: E402, F401
 from app.cli import serve as _serve  # noqa: E402, F401

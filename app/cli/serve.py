@@ -7,6 +7,8 @@ import ctypes
 import logging.config
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -77,6 +79,12 @@ def serve(
         int,
         typer.Option(min=1, help="Seconds in-flight requests get after SIGTERM before the exit."),
     ] = 10,
+    job_workers: Annotated[
+        int,
+        typer.Option(
+            min=0, help="`callqa worker` processes to start beside the API (0: run them elsewhere)."
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that it starts
     again if it dies, and that keeps running after serve exits (`callqa db stop`)."""
@@ -121,6 +129,10 @@ def serve(
             target=keep_running, args=(settings.data_dir, stop_watching), daemon=True
         )
         watchdog.start()
+    # Background jobs (rescoring) never run in a request worker: child processes of their own.
+    job_processes = [
+        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"]) for _ in range(job_workers)
+    ]
     try:
         uvicorn.run(
             "app.api.app:create_app",
@@ -137,5 +149,12 @@ def serve(
         )
     finally:
         stop_watching.set()
+        for process in job_processes:
+            process.terminate()
+        for process in job_processes:
+            try:
+                process.wait(timeout=timeout_graceful_shutdown)
+            except subprocess.TimeoutExpired:
+                process.kill()
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)

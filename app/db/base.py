@@ -18,3 +18,12 @@ class Base(DeclarativeBase):
     """Base of every table; migrations, not `create_all`, build the schema."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+QUEUE_PREFIX = "procrastinate_"
+
+
+def is_ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: compare and autogenerate callqa's own tables only, not the
+    job queue's (procrastinate's schema, applied by migration 2026-12-02-1800)."""
+    return not (type_ == "table" and name is not None and name.startswith(QUEUE_PREFIX))

@@ -334,3 +334,36 @@ class ChecklistAssignment(Base):
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)
     checklist_key: Mapped[str] = mapped_column(Text)
     checklist_version: Mapped[str | None] = mapped_column(Text)
+
+
+class Job(Base):
+    """Background work a user asked for (a rescoring), with its status and progress; its parts
+    run as procrastinate jobs (migration 2026-12-02-1800 holds the queue's schema)."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
+            name="status",
+        ),
+        Index("ix_job_id", "id", unique=True),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'queued'"))
+    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    skipped: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    parts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    parts_done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

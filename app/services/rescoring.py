@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.db import call_writes
 from app.db import repositories as repo
-from app.engine import EngineError, get_checklist, score
+from app.engine import Checklist, EngineError, score
 from app.engine.speakers import GIVEN
-from app.services.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +30,10 @@ class RescoreCounts:
     skipped: int
 
 
-def rescore_calls(session: Session, call_ids: Sequence[int], checklist: str) -> RescoreCounts:
-    """Score the stored transcripts of `call_ids` under the current version of `checklist`
-    and add the scores; the counts of what became of them."""
-    try:
-        rules = get_checklist(checklist)
-    except EngineError as exc:
-        raise NotFound(f"unknown checklist {checklist!r}") from exc
+def rescore_calls(session: Session, call_ids: Sequence[int], rules: Checklist) -> RescoreCounts:
+    """Score the stored transcripts of `call_ids` under a checklist version (stored or
+    built-in, as `services.checklists` resolves it) and add the scores; the counts of what
+    became of them."""
     wanted = set(call_ids)
     rows = repo.rescore_inputs(session, sorted(wanted), rules.key, rules.version)
     skipped, already, new = len(wanted) - len(rows), 0, []

@@ -1,0 +1,186 @@
+"""Queries of background jobs: callqa's `job` rows and the procrastinate queue they feed.
+
+A job's parts are put on the queue with procrastinate's own SQL function, in the caller's
+transaction: a job is queued if and only if the transaction that created it commits (the same
+holds for anything else enqueued beside a write, such as webhook events).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, func, select, text, update
+from sqlalchemy.orm import Session
+
+from app.db.models import Job
+from app.db.session import json_text
+
+ACTIVE = ("queued", "running")
+
+_ENQUEUE = text(
+    """
+SELECT procrastinate_defer_jobs_v1(ARRAY[
+    ROW(:queue, :task, 0, :lock, NULL, CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1
+])
+"""
+)
+
+
+def enqueue(
+    session: Session, queue: str, task: str, args: dict[str, Any], lock: str | None = None
+) -> None:
+    """Put one task on the queue, in the session's transaction; tasks sharing `lock` run one
+    after another."""
+    session.execute(_ENQUEUE, {"queue": queue, "task": task, "lock": lock, "args": json_text(args)})
+
+
+def create_job(session: Session, kind: str, params: dict[str, Any], total: int, parts: int) -> Job:
+    """A new job row (queued, or succeeded at once when there is nothing to do)."""
+    job = Job(
+        kind=kind,
+        params=params,
+        total=total,
+        parts=parts,
+        status="queued" if parts else "succeeded",
+        finished_at=None if parts else func.now(),
+    )
+    session.add(job)
+    session.flush()
+    session.refresh(job)
+    return job
+
+
+def get_job(session: Session, job_id: int) -> Job | None:
+    """One job by id."""
+    return session.execute(select(Job).where(Job.id == job_id)).scalar_one_or_none()
+
+
+def cancel_job(session: Session, job_id: int) -> bool:
+    """Mark a queued or running job cancelled; its parts stop at their next chunk. False if
+    it had already ended."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .values(status="cancelled", finished_at=func.now())
+        .returning(Job.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def job_status(session: Session, job_id: int) -> str | None:
+    """The status of a job (read at each chunk, so a cancel is seen)."""
+    return session.execute(select(Job.status).where(Job.id == job_id)).scalar_one_or_none()
+
+
+def add_progress(session: Session, job_id: int, done: int, skipped: int) -> None:
+    """Count calls a part has finished; the first progress marks the job running."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            done=Job.done + done,
+            skipped=Job.skipped + skipped,
+            status=case((Job.status == "queued", "running"), else_=Job.status),
+            started_at=func.coalesce(Job.started_at, func.now()),
+        )
+    )
+
+
+def finish_part(session: Session, job_id: int) -> None:
+    """One part is done; the last one to finish ends the job (unless it was cancelled)."""
+    session.execute(
+        text(
+            """
+UPDATE job SET parts_done = parts_done + 1,
+    status = CASE WHEN parts_done + 1 >= parts AND status IN ('queued', 'running')
+                  THEN 'succeeded' ELSE status END,
+    started_at = coalesce(started_at, now()),
+    finished_at = CASE WHEN parts_done + 1 >= parts THEN coalesce(finished_at, now())
+                       ELSE finished_at END
+WHERE id = :id
+"""
+        ),
+        {"id": job_id},
+    )
+
+
+def fail_job(session: Session, job_id: int, error: str) -> None:
+    """A part failed for good: the job failed, with the reason."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .values(status="failed", error=error[:2000], finished_at=func.now())
+    )
+
+
+def queue_depth(session: Session) -> list[Any]:
+    """Per queue: tasks waiting and the age in seconds of the oldest (for /metrics)."""
+    return list(
+        session.execute(
+            text(
+                """
+SELECT queue_name, count(*) AS waiting,
+    coalesce(extract(epoch FROM now() - min(e.at)), 0) AS oldest_s
+FROM procrastinate_jobs j
+LEFT JOIN LATERAL (
+    SELECT min(at) AS at FROM procrastinate_events WHERE job_id = j.id AND type = 'deferred'
+) e ON true
+WHERE j.status = 'todo'
+GROUP BY queue_name
+"""
+            )
+        )
+    )
+
+
+def _call_filters(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The WHERE of the calls a rescoring covers (window, team, manager), as SQL and values."""
+    clauses, values = ["TRUE"], {}
+    for name, condition in (
+        ("from", "c.started_at >= :from"),
+        ("to", "c.started_at < :to"),
+        ("team_id", "c.team_id = :team_id"),
+        ("manager_id", "c.manager_id = :manager_id"),
+    ):
+        if params.get(name) is not None:
+            clauses.append(condition)
+            values[name] = params[name]
+    return " AND ".join(clauses), values
+
+
+def call_id_ranges(
+    session: Session, params: dict[str, Any], part_size: int
+) -> list[tuple[int, int, int]]:
+    """The calls a rescoring covers as id ranges of at most `part_size` calls each:
+    (lowest id, highest id, calls)."""
+    where, values = _call_filters(params)
+    rows = session.execute(
+        text(
+            f"""
+SELECT min(id), max(id), count(*)
+FROM (SELECT c.id, (row_number() OVER (ORDER BY c.id) - 1) / :size AS part
+      FROM call AS c WHERE {where}) AS numbered
+GROUP BY part ORDER BY part
+"""
+        ),
+        {**values, "size": part_size},
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def calls_to_rescore(
+    session: Session, params: dict[str, Any], after: int, high: int, limit: int
+) -> list[int]:
+    """The next `limit` ids in (after, high] of the calls a rescoring covers."""
+    where, values = _call_filters(params)
+    rows = session.execute(
+        text(
+            f"""
+SELECT c.id FROM call AS c
+WHERE {where} AND c.id > :after AND c.id <= :high
+ORDER BY c.id LIMIT :limit
+"""
+        ),
+        {**values, "after": after, "high": high, "limit": limit},
+    )
+    return [int(r[0]) for r in rows]

@@ -1,0 +1,141 @@
+"""Background jobs as a user sees them: start a rescoring, read its progress, cancel it; and
+the work of one part, as the job worker runs it.
+
+A rescoring covers the calls of a window (and optionally one team or manager) and scores each
+again under a checklist version, adding that version's score beside the ones the call has. It
+is split into parts of at most PART_SIZE calls (by id range), each a task on the job queue, so
+several worker processes share it. A part works CHUNK calls at a time and only on calls that
+lack a score under that version: stopped anywhere (a cancel, a killed worker), it resumes
+without counting or storing any call twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db import jobs as db
+from app.db.models import Job
+from app.db.session import SessionScope
+from app.services import rescoring
+from app.services.checklists import ChecklistFinder
+from app.services.errors import Conflict, NotFound
+from app.services.schemas import ScoreIn
+
+RESCORE = "rescore"
+"""The job kind, the queue and the task of rescoring parts."""
+RESCORE_TASK = "callqa.rescore_part"
+PART_SIZE = 5000
+CHUNK = 200
+
+
+@dataclass(frozen=True, slots=True)
+class RescoreRequest:
+    """What to rescore: a checklist (at a version, else its latest) and which calls."""
+
+    checklist: str
+    version: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    team_id: str | None = None
+    manager_id: str | None = None
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    """A job as `GET /v1/jobs/{id}` shows it."""
+    return {
+        "job_id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "params": job.params,
+        "total": job.total,
+        "done": job.done,
+        "skipped": job.skipped,
+        "error": job.error,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def start_rescore(session: Session, request: RescoreRequest) -> dict[str, Any]:
+    """Create a rescoring job and queue its parts, in the caller's transaction; a window with
+    no calls gives a job that has already succeeded with total 0."""
+    asked = ScoreIn(transcript=".", checklist=request.checklist, checklist_version=request.version)
+    checklist = ChecklistFinder(session).for_request(asked)  # NotFound names the field
+    params = {
+        "checklist": checklist.key,
+        "version": checklist.version,
+        "from": _aware(request.start),
+        "to": _aware(request.end),
+        "team_id": request.team_id,
+        "manager_id": request.manager_id,
+    }
+    ranges = db.call_id_ranges(session, params, PART_SIZE)
+    total = sum(n for _, _, n in ranges)
+    job = db.create_job(session, RESCORE, _jsonable(params), total, len(ranges))
+    for low, high, _ in ranges:
+        args = {"job_id": job.id, "low": low, "high": high}
+        db.enqueue(session, RESCORE, RESCORE_TASK, args)
+    return job_view(job)
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+def get_job(session: Session, job_id: int) -> dict[str, Any]:
+    """A job's status and progress; NotFound for an unknown id."""
+    job = db.get_job(session, job_id)
+    if job is None:
+        raise NotFound(f"no job with id {job_id}")
+    return job_view(job)
+
+
+def cancel_job(session: Session, job_id: int) -> dict[str, Any]:
+    """Cancel a queued or running job (its parts stop at their next chunk; what they stored
+    stays); Conflict when it has already ended."""
+    job = db.get_job(session, job_id)
+    if job is None:
+        raise NotFound(f"no job with id {job_id}")
+    if not db.cancel_job(session, job_id):
+        raise Conflict(f"job {job_id} has already ended ({job.status})")
+    session.refresh(job)
+    return job_view(job)
+
+
+def run_rescore_part(scope: SessionScope, job_id: int, low: int, high: int) -> None:
+    """Rescore the calls with ids in [low, high] of a job, CHUNK at a time, each chunk read,
+    scored and stored in transactions of its own; stops when the job is cancelled."""
+    with scope() as session:
+        job = db.get_job(session, job_id)
+        if job is None or job.status not in db.ACTIVE:
+            return
+        params = dict(job.params)
+        checklist = ChecklistFinder(session).for_request(
+            ScoreIn(
+                transcript=".", checklist=params["checklist"], checklist_version=params["version"]
+            )
+        )
+    after = low - 1
+    while True:
+        with scope() as session:
+            if db.job_status(session, job_id) not in db.ACTIVE:
+                return
+            ids = db.calls_to_rescore(session, params, after, high, CHUNK)
+        if not ids:
+            break
+        after = ids[-1]
+        with scope() as session:
+            counts = rescoring.rescore_calls(session, ids, checklist)
+            # Calls scored under the version before (a resumed part) were counted then.
+            db.add_progress(session, job_id, counts.scored, counts.skipped)
+    with scope() as session:
+        db.finish_part(session, job_id)

@@ -1,0 +1,82 @@
+"""The job worker: runs the queued parts of background jobs (rescoring; later webhooks and
+maintenance) from the PostgreSQL-backed procrastinate queue.
+
+An entry point like the API and the CLI: tasks are thin, each opening the database scope and
+calling its service. `callqa worker` runs one (on any host that reaches the database);
+`callqa serve` starts one as a child process. Scoring is CPU work, so a worker runs its tasks
+in threads of one process and scales by processes: several workers share the queue safely.
+Parts left `doing` by a worker that died are retried once its heartbeat is stale; a part is
+idempotent (it only scores calls that lack the version's score), so nothing counts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import make_url
+
+from app.db.session import Database, Timeouts
+from app.services import jobs
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUES = (jobs.RESCORE,)
+# A worker's database work: short statements, but scoring a chunk happens between them.
+_TIMEOUTS = Timeouts(lock_ms=10_000, statement_ms=60_000, idle_in_transaction_ms=60_000)
+
+
+def _conninfo(url: str) -> str:
+    """libpq's form of a SQLAlchemy URL (procrastinate connects with psycopg directly)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def build(url: str, settings: Settings) -> procrastinate.App:
+    """The queue app with callqa's tasks, bound to the database at `url`."""
+    database = Database.from_url(url, pool_size=4, max_overflow=4, timeouts=_TIMEOUTS)
+    queue = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=4)
+    )
+
+    @queue.task(name=jobs.RESCORE_TASK, queue=jobs.RESCORE)
+    def rescore_part(job_id: int, low: int, high: int) -> None:
+        jobs.run_rescore_part(database.session_scope, job_id, low, high)
+
+    del rescore_part  # registered on the app by the decorator
+    return queue
+
+
+async def _retry_stalled(queue: procrastinate.App, stalled_s: float) -> None:
+    """Put back on the queue the parts of workers that stopped sending heartbeats."""
+    while True:
+        stalled = await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s)
+        for job in stalled:
+            try:
+                await queue.job_manager.retry_job(job)
+            except AlreadyEnqueued:  # another worker got to it first
+                continue
+            log.warning("retried part %s of a stopped worker", job.id)
+        await asyncio.sleep(stalled_s / 2)
+
+
+async def run(url: str, settings: Settings, *, concurrency: int, **options: Any) -> None:
+    """Work the queues until cancelled (SIGINT/SIGTERM end it after the running parts)."""
+    queue = build(url, settings)
+    async with queue.open_async():
+        stalled_s = settings.job_stalled_s
+        retrier = asyncio.create_task(_retry_stalled(queue, stalled_s))
+        try:
+            await queue.run_worker_async(
+                queues=list(QUEUES),
+                concurrency=concurrency,
+                update_heartbeat_interval=stalled_s / 4,  # several beats before "stalled"
+                stalled_worker_timeout=stalled_s,
+                delete_jobs="successful",
+                **options,
+            )
+        finally:
+            retrier.cancel()
