@@ -4,8 +4,8 @@ With several workers, `callqa serve` points PROMETHEUS_MULTIPROC_DIR at a fresh 
 the workers start: each worker's values then live in files there, and a scrape of any worker
 sums them (gauges: over the live workers). Without it, values stay in the process.
 
-Not measured yet, because they do not exist yet: the job queue (depth, age of the oldest job)
-and webhook deliveries by outcome (issue 15). Their metrics belong here when they land.
+Not measured yet: the job queue (depth and age of the oldest part, from procrastinate_jobs)
+and webhook deliveries by outcome, which do not exist yet (issue 15). Both belong here.
 """
 
 from __future__ import annotations

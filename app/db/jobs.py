@@ -113,26 +113,6 @@ def fail_job(session: Session, job_id: int, error: str) -> None:
     )
 
 
-def queue_depth(session: Session) -> list[Any]:
-    """Per queue: tasks waiting and the age in seconds of the oldest (for /metrics)."""
-    return list(
-        session.execute(
-            text(
-                """
-SELECT queue_name, count(*) AS waiting,
-    coalesce(extract(epoch FROM now() - min(e.at)), 0) AS oldest_s
-FROM procrastinate_jobs j
-LEFT JOIN LATERAL (
-    SELECT min(at) AS at FROM procrastinate_events WHERE job_id = j.id AND type = 'deferred'
-) e ON true
-WHERE j.status = 'todo'
-GROUP BY queue_name
-"""
-            )
-        )
-    )
-
-
 def _call_filters(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The WHERE of the calls a rescoring covers (window, team, manager), as SQL and values."""
     clauses, values = ["TRUE"], {}

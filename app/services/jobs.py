@@ -113,7 +113,17 @@ def cancel_job(session: Session, job_id: int) -> dict[str, Any]:
 
 def run_rescore_part(scope: SessionScope, job_id: int, low: int, high: int) -> None:
     """Rescore the calls with ids in [low, high] of a job, CHUNK at a time, each chunk read,
-    scored and stored in transactions of its own; stops when the job is cancelled."""
+    scored and stored in a transaction of its own; stops when the job is cancelled. A part
+    that fails marks the job failed with the reason (what it stored stays)."""
+    try:
+        _rescore_part(scope, job_id, low, high)
+    except Exception as exc:
+        with scope() as session:
+            db.fail_job(session, job_id, f"{exc.__class__.__name__}: {exc}")
+        raise
+
+
+def _rescore_part(scope: SessionScope, job_id: int, low: int, high: int) -> None:
     with scope() as session:
         job = db.get_job(session, job_id)
         if job is None or job.status not in db.ACTIVE:
