@@ -7,6 +7,7 @@ import ctypes
 import logging.config
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,12 +37,20 @@ _err = Console(stderr=True)
 # busy 2-core machine, where that kill-and-respawn repeats. A hung worker waits longer too.
 _WORKER_PING_TIMEOUT_S = 60
 _M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
+_PR_SET_PDEATHSIG = 1  # prctl option, from linux/prctl.h
 
 
 def _limit_malloc_arenas(arenas: int) -> None:
     """Apply MALLOC_ARENA_MAX to this process too (workers read it from the environment)."""
     with contextlib.suppress(OSError):  # not glibc (macOS, musl): nothing to tune
         ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, arenas)
+
+
+def _die_with_parent() -> None:
+    """In a job worker before it starts: end with `serve`. uvicorn re-raises SIGTERM once it has
+    shut down, so serve's own clean-up may never run; Linux then signals the child itself."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: serve's clean-up only
+        ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _share_metrics(workers: int) -> Path | None:
@@ -131,7 +140,8 @@ def serve(
         watchdog.start()
     # Background jobs (rescoring) never run in a request worker: child processes of their own.
     job_processes = [
-        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"]) for _ in range(job_workers)
+        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], preexec_fn=_die_with_parent)
+        for _ in range(job_workers)
     ]
     try:
         uvicorn.run(

@@ -222,8 +222,17 @@ def test_sigterm_under_overlapping_load_ends_within_the_graceful_timeout(
     load.start()
     time.sleep(1.5)  # the batches are in flight
 
+    children = subprocess.run(
+        ["pgrep", "-P", str(served.process.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()  # its job worker
     sent = time.monotonic()
     served.process.send_signal(signal.SIGTERM)
     served.process.wait(timeout=GRACE_S + 15)
+    stopped = time.monotonic() - sent
+    time.sleep(2)  # the job worker's own graceful exit
 
-    assert time.monotonic() - sent < GRACE_S + 10
+    assert stopped < GRACE_S + 10
+    assert children, "serve starts a job worker"
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], (
+        "no worker outlives serve"
+    )
