@@ -207,3 +207,27 @@ def client(app: FastAPI, session_scope: SessionScope) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
     app.dependency_overrides.clear()
+
+
+class _SessionDatabase:
+    """A Database look-alike whose unit of work is a savepoint of the test's session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        with self.session.begin_nested():
+            yield self.session
+
+
+@pytest.fixture
+def cli_on_test_session(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI commands run their units of work on the test's session (savepoints)."""
+    from app.cli import scope
+
+    @contextmanager
+    def database(*, upgrade: bool = False) -> Iterator[Any]:
+        yield _SessionDatabase(session)
+
+    monkeypatch.setattr(scope, "cli_database", database)

@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from app.cli import app, scope
+from app.cli import app
 from app.services import checklists
 from tests.api.test_checklists_api import CLINIC
 
 runner = CliRunner()
 
 
-class _SessionDatabase:
-    """A Database look-alike whose unit of work is a savepoint of the test's session."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    @contextmanager
-    def session_scope(self) -> Iterator[Session]:
-        with self.session.begin_nested():
-            yield self.session
-
-
-@pytest.fixture(autouse=True)
-def cli_on_test_session(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextmanager
-    def database(*, upgrade: bool = False) -> Iterator[Any]:
-        yield _SessionDatabase(session)
-
-    monkeypatch.setattr(scope, "cli_database", database)
+pytestmark = pytest.mark.usefixtures("cli_on_test_session")
 
 
 def test_push_prints_key_and_version_and_stores_it(tmp_path: Path, session: Session) -> None:

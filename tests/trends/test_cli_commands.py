@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from app.cli import app, scope
+from app.cli import app
 from app.cli.import_calls import stamp_from_name
 from app.db.models import Call
 from tests.trends.conftest import TRAINING_DAY, realty_call
@@ -29,25 +27,7 @@ from tests.trends.conftest import TRAINING_DAY, realty_call
 runner = CliRunner()
 
 
-class _SessionDatabase:
-    """A Database look-alike whose unit of work is a savepoint of the test's session."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    @contextmanager
-    def session_scope(self) -> Iterator[Session]:
-        with self.session.begin_nested():
-            yield self.session
-
-
-@pytest.fixture(autouse=True)
-def cli_on_test_session(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextmanager
-    def database(*, upgrade: bool = False) -> Iterator[Any]:
-        yield _SessionDatabase(session)
-
-    monkeypatch.setattr(scope, "cli_database", database)
+pytestmark = pytest.mark.usefixtures("cli_on_test_session")
 
 
 def _calls(session: Session, manager_id: str) -> list[Call]:
