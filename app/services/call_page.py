@@ -18,20 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
 from app.engine import Checklist
+from app.engine.checklist import OTHER
 from app.services import checklists
 from app.services.calls import summary
-from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE
+from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
 from app.services.errors import NotFound
 from app.services.report_format import GRADE_LABELS, num, offset_label
-
-OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    key: str
-    title: str
-    color: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +42,7 @@ class Piece:
     `replacement` follows the last piece of a struck phrase."""
 
     text: str
-    category: Category | None
+    category: CategoryInfo | None
     label: str | None
     struck: bool
     replacement: str | None
@@ -76,17 +68,17 @@ def load_call(session: Session, call_id: int) -> dict[str, Any]:
     return {**summary(call), "score": call.score, "utterances": call.utterances, "rules": rules}
 
 
-def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, Category]:
+def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, CategoryInfo]:
     """Title and colour of every question category: the checklist's, then keys only the
     score knows (a checklist changed since), then the questions no category claimed."""
-    found: dict[str, Category] = {}
+    found: dict[str, CategoryInfo] = {}
     defined = checklist.categories if checklist else {}
     for n, (key, category) in enumerate(defined.items()):
         color = category.color or PALETTE[n % len(PALETTE)]
-        found[key] = Category(key, category.title, color)
+        found[key] = CategoryInfo(key, category.title, color)
     for key in sorted(seen - found.keys() - {OTHER}):
-        found[key] = Category(key, key, PALETTE[len(found) % len(PALETTE)])
-    found[OTHER] = Category(OTHER, OTHER_TITLE, OTHER_COLOR)
+        found[key] = CategoryInfo(key, key, PALETTE[len(found) % len(PALETTE)])
+    found[OTHER] = CategoryInfo(OTHER, OTHER_TITLE, OTHER_COLOR)
     return found
 
 
@@ -104,7 +96,7 @@ def _place(text: str, hit: dict[str, Any], words: str, after: int) -> tuple[int,
     return None if at < 0 else (at, at + len(words))
 
 
-def _pieces(text: str, marks: list[Mark], categories: dict[str, Category]) -> list[Piece]:
+def _pieces(text: str, marks: list[Mark], categories: dict[str, CategoryInfo]) -> list[Piece]:
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
     pieces = []
     for start, end in pairwise(cuts):
@@ -157,7 +149,7 @@ def _marks(
     return marks, unplaced
 
 
-def _lines(call: dict[str, Any], categories: dict[str, Category]) -> list[Line]:
+def _lines(call: dict[str, Any], categories: dict[str, CategoryInfo]) -> list[Line]:
     score = call["score"]
     marks, unplaced = _marks(score, {u["index"]: u["text"] for u in call["utterances"]})
     manager = score["manager"]["speaker"]
