@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import transcript_text
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,16 +114,9 @@ def served_from_wheel(
             stderr=subprocess.STDOUT,
         )
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-                deadline = time.monotonic() + 60
-                while True:
-                    assert process.poll() is None, log_path.read_text()
-                    try:
-                        client.get("/healthz")
-                        break
-                    except httpx.TransportError:
-                        assert time.monotonic() < deadline, log_path.read_text()
-                        time.sleep(0.2)
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base_url, process, log_path)
+            with httpx.Client(base_url=base_url, timeout=10) as client:
                 yield client
         finally:
             process.terminate()
