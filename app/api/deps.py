@@ -23,6 +23,7 @@ from app.api.liveness import Liveness
 from app.db.session import Database, SessionScope
 from app.metrics import DB_POOL_CHECKOUT_SECONDS, DB_POOL_TIMEOUTS
 from app.settings import Settings
+from app.tenancy import LOCAL, Tenant
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -116,5 +117,12 @@ async def get_transactions(request: Request) -> Transactions:
     return Transactions(get_database(request).session_scope, state.liveness, state.probe_threads)
 
 
+async def current_tenant(request: Request) -> Tenant:
+    """Whose data this request may see: set on `request.state` by authentication, else local."""
+    tenant: Tenant = getattr(request.state, "tenant", LOCAL)
+    return tenant
+
+
 TxDep = Annotated[Transactions, Depends(get_transactions)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
