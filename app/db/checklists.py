@@ -14,7 +14,7 @@ from sqlalchemy import Row, delete, exists, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
-from app.db.models import Call, ChecklistAssignment, ChecklistVersion
+from app.db.models import CallScore, ChecklistAssignment, ChecklistVersion
 
 ORGANISATION = "default"
 DEFAULT_TEAM = ""
@@ -140,10 +140,17 @@ def lock_version(session: Session, key: str, version: str) -> bool:
 
 
 def version_users(session: Session, key: str, version: str) -> tuple[bool, list[str]]:
-    """Whether stored calls were scored with a version, and the teams pinned to it ('' is
-    the default)."""
+    """Whether calls hold scores under a version (at ingest or from a rescoring), and the
+    teams pinned to it ('' is the default)."""
+    s = CallScore
     scored = session.execute(
-        select(exists().where(Call.checklist_key == key, Call.checklist_version == version))
+        select(
+            exists().where(
+                s.organisation_id == ORGANISATION,
+                s.checklist_key == key,
+                s.checklist_version == version,
+            )
+        )
     ).scalar_one()
     a = ChecklistAssignment
     teams = session.execute(

@@ -83,6 +83,10 @@ class Call(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+CALL_SCORE_VERSION_KEY = "fk_call_score_checklist_version"
+"""The foreign key of a score to its checklist version (a refusal by it: deleted meanwhile)."""
+
+
 class CallScore(Base):
     """A call's score under one checklist version: one row per version it was scored with.
 
@@ -90,7 +94,19 @@ class CallScore(Base):
     ingested with, whose JSON is `Call.score` (not stored twice)."""
 
     __tablename__ = "call_score"
-    __table_args__ = (CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),)
+    __table_args__ = (
+        CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),
+        # NOT VALID in the database (migration 2026-12-02-1810): rows older than it unchecked.
+        ForeignKeyConstraint(
+            ["organisation_id", "checklist_key", "checklist_version"],
+            [
+                "checklist_version.organisation_id",
+                "checklist_version.key",
+                "checklist_version.version",
+            ],
+            name=CALL_SCORE_VERSION_KEY,
+        ),
+    )
 
     organisation_id: Mapped[str] = mapped_column(
         Text, primary_key=True, server_default=text("'default'")

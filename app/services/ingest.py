@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.db import call_writes
 from app.db import repositories as repo
+from app.db.models import CALL_SCORE_VERSION_KEY
 from app.db.repositories import CallKey
 from app.db.session import SessionScope, is_transient
 from app.engine import Checklist
@@ -84,8 +85,13 @@ def _store(session: Session, batch: Sequence[ScoredCall]) -> dict[CallKey, int]:
 
 
 def _refused(exc: DBAPIError) -> CallqaError:
-    """A database refusal of one item's values (not an outage) as a 422."""
+    """A database refusal of one item's values (not an outage) as a 422; its checklist version
+    deleted while it was being scored, as a 409 to send it again."""
     diag = getattr(exc.orig, "diag", None)
+    if getattr(diag, "constraint_name", None) == CALL_SCORE_VERSION_KEY:
+        return Conflict(
+            "the checklist version this call was scored with was deleted meanwhile; send it again"
+        )
     reason = getattr(diag, "message_primary", None) or str(exc.orig)
     return InvalidInput.at("", f"the database refused this call: {reason}")
 

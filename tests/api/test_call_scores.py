@@ -10,11 +10,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
+from app.db.models import ChecklistVersion
 from app.engine import score
 
 
-def _second_version(call_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """The call's score under spin_classic, filed as a version of realty_phone named 'v2'."""
+def _second_version(session: Session, call_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The call's score under spin_classic, filed as a version of realty_phone named 'v2'
+    (stored as a version first: a score refers to its version)."""
+    session.merge(
+        ChecklistVersion(key="realty_phone", version="v2", title="v2", document={}, source="")
+    )
+    session.flush()
     result = score(body["transcript"], "spin_classic").to_dict()
     result["checklist"] = {"key": "realty_phone", "version": "v2"}
     return {
@@ -46,7 +52,7 @@ def test_a_call_scored_under_two_versions_shows_the_newest_and_lists_both(
 ) -> None:
     body = make_call()
     created = client.post("/v1/calls", json=body).json()
-    second = _second_version(created["id"], body)
+    second = _second_version(session, created["id"], body)
 
     added = call_writes.add_scores(session, [second])
     again = call_writes.add_scores(session, [second])
