@@ -81,6 +81,7 @@ class QuestionFinder:
     second_openers: frozenset[str]  # between the conjunction and the second question word
     correlatives: dict[str, str]  # a question word and the word that answers it at once
     numbers: frozenset[str]  # lemmas of spelled-out numbers: "пятьсот", "двадцать"
+    confirmations: tuple[tuple[str, ...], ...]  # a detail read back: "(номер) этот", "тот же"
 
     @classmethod
     def build(
@@ -142,6 +143,7 @@ class QuestionFinder:
             second_openers=frozenset(fold(w) for w in q.get("second_openers", [])),
             correlatives={lemma(k): fold(v) for k, v in q.get("correlatives", {}).items()},
             numbers=frozenset(lemma(w) for w in lang.get("numbers", {}).get("units", {})),
+            confirmations=tuple(tuple(fold(w).split()) for w in q.get("confirmations", [])),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -196,8 +198,9 @@ class QuestionFinder:
                 if reply:
                     parts += self._closed_with_full_stop(turn, reply, reason)
             else:
+                reply = _reply(turn, call)
                 asked = self._by_cues(turn) or (
-                    [] if reason else self._unmarked(turn, _reply(turn, call))
+                    [] if reason else self._unmarked(turn, reply) or self._read_back(turn, reply)
                 )
                 parts = [(turn, asked, 0)]
             if parts[0][1] and self._glued(turn, parts[0][1][-1], call):
@@ -349,7 +352,10 @@ class QuestionFinder:
         if not addressed and not (
             alone
             and not any(map(str.isdigit, forms))
-            and any(f in self.predicates or is_verb(f) for f in forms)
+            and (
+                any(f in self.predicates or is_verb(f) for f in forms)
+                or self._confirms(forms, len(forms)) is not None
+            )
         ):
             return False  # most statements: the client's turn is not even split into words
         if reply.opens_with(self.answers) or self._echoed(lemmas, reply, True):
@@ -551,6 +557,30 @@ class QuestionFinder:
                     and (addressed or self._has_predicate(forms))
                 )
         return [(first, n - 1, turn.span(first, n - 1))] if asks else []
+
+    def _confirms(self, forms: Sequence[str], end: int) -> int | None:
+        """Where a detail read back for the client to confirm starts when the words up to
+        `end` end with one: a noun and a word of `confirmations` ("номер этот", "адрес тот
+        же"), else None."""
+        for words in self.confirmations:
+            k = end - len(words)
+            if k > 0 and tuple(forms[k:end]) == words and is_noun(forms[k - 1]):
+                return k - 1
+        return None
+
+    def _read_back(self, turn: Turn, reply: Turn | None) -> list[tuple[int, int, str]]:
+        """A detail read back at the end of a turn without punctuation, which the client
+        confirms ("…пришлю в смс номер этот" - "этот"); the manager may speak of himself
+        before it."""
+        tokens = turn.tokens
+        n = len(tokens)
+        first = self._confirms(tokens.forms, n)
+        if first is None or reply is None:
+            return []
+        said = tokens.lemmas[first:]
+        if not (reply.opens_with(self.answers) or self._echoed(said, reply, True)):
+            return []
+        return [(first, n - 1, turn.span(first, n - 1))]
 
     def _takes_up(self, reply: Turn) -> bool:
         """Whether the client's reply answers in a few words of its own ("дети есть" -

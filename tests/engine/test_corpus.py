@@ -32,11 +32,20 @@ def _load_bench() -> ModuleType:
 bench = _load_bench()
 LABELS: list[dict[str, Any]] = bench.load_labels()
 BY_FILE = {e["file"]: e for e in LABELS}
-# Issue 13's held-out set (156-191, telephone speech-to-text in five domains): every file must
-# parse, its figures are printed by `bench/corpus_eval.py --files 156-`; its thresholds come
-# with the engine fixes of that issue.
+# Issue 13's held-out set (156-191, telephone speech-to-text in five domains, labels frozen in
+# commit 03968b3): its figures are printed by `bench/corpus_eval.py --files 156-` and held to
+# the issue's targets below; the older thresholds are asserted on the files before it.
 HELD_OUT = bench.select(LABELS, bench.file_numbers("156-"))
 ASSERTED = [e for e in LABELS if e not in HELD_OUT]
+HELD_OUT_TARGETS = {  # at least, each
+    "question_recall": 0.90,
+    "question_precision": 0.93,
+    "category_recall": 0.80,
+    "category_counts_within_1": 0.95,
+    "violation_f1": 0.95,
+    "item_accuracy": 0.90,
+    "manager_accuracy": 1.0,
+}
 
 
 @cache
@@ -48,6 +57,12 @@ def evaluated(name: str) -> Any:
 @cache
 def overall() -> dict[str, Any]:
     figures: dict[str, Any] = bench.metrics(evaluated(e["file"]) for e in ASSERTED)
+    return figures
+
+
+@cache
+def held_out() -> dict[str, Any]:
+    figures: dict[str, Any] = bench.metrics(evaluated(e["file"]) for e in HELD_OUT)
     return figures
 
 
@@ -89,3 +104,8 @@ def test_violation_recall() -> None:
 
 def test_item_accuracy() -> None:
     assert overall()["item_accuracy"] >= bench.THRESHOLDS["item_accuracy"]
+
+
+@pytest.mark.parametrize("measure", sorted(HELD_OUT_TARGETS))
+def test_held_out_set_meets_the_targets_of_issue_13(measure: str) -> None:
+    assert held_out()[measure] >= HELD_OUT_TARGETS[measure]

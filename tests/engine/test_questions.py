@@ -638,3 +638,27 @@ def test_a_managers_proposal_the_client_takes_up_stays_his_question() -> None:
 
 def asked_in(call: str) -> list[str]:
     return [q.text for q in score(call).questions]
+
+
+@pytest.mark.parametrize(
+    ("line", "reply"),
+    [
+        ("М: По номеру вижу ваш заказ. Адрес тот же.", "К: Да, тот же."),
+        ("м: номер заявки пришлю в смс номер этот", "к: этот"),
+        ("м: я вам в ватсап скину планировки номер этот", "к: да этот"),
+    ],
+)
+def test_a_detail_read_back_for_the_client_to_confirm_is_a_question(line: str, reply: str) -> None:
+    opener = "М: Здравствуйте! Как вас зовут?" if line.startswith("М") else "м: как вас зовут"
+    found = score(dialogue(opener, "К: Ольга.", line, reply)).questions
+
+    assert len(found) == 2
+    assert found[1].text.casefold().rstrip(".") in ("адрес тот же", "номер этот")
+
+
+def test_a_detail_read_back_that_the_client_does_not_confirm_is_no_question() -> None:
+    found = score(
+        dialogue("м: как вас зовут", "к: ольга", "м: пришлю в смс номер этот", "к: хорошо")
+    ).questions
+
+    assert [q.text for q in found] == ["как вас зовут"]
