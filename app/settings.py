@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         "loopback (e.g. the Prometheus server: 10.0.0.5,10.1.0.0/16).",
     )
     log_requests: bool = Field(default=True, description="One log line per request.")
+    mask: bool = Field(
+        default=False,
+        description="Mask phone numbers, e-mails, card and passport numbers in the stored "
+        "transcript and evidence of new calls (they are scored unmasked first).",
+    )
 
     @field_validator("metrics_allow", mode="before")
     @classmethod

@@ -98,6 +98,14 @@ class Numbers(_Strict):
     range_to: Words
 
 
+class Masking(_Strict):
+    """Words before a number that say what it is (lemmas): a passport's series and number, or
+    a phone number said in an unusual length."""
+
+    passport: Words
+    phone: Words
+
+
 class Language(_Strict):
     """A validated language file."""
 
@@ -109,6 +117,7 @@ class Language(_Strict):
     manager_cues: ManagerCues
     questions: Questions
     numbers: Numbers
+    masking: Masking = Masking()
 
 
 @lru_cache(maxsize=1)

@@ -28,12 +28,15 @@ from app.db.models import CALL_SCORE_VERSION_KEY
 from app.db.repositories import CallKey
 from app.db.session import SessionScope, is_transient
 from app.engine import Checklist
+from app.engine.masking import masker
 from app.services import records
 from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, Conflict, InvalidInput, ServiceUnavailable
+from app.services.masking import masking_for
 from app.services.records import ScoredCall
 from app.services.schemas import CallIn
 from app.services.scoring import score_request
+from app.tenancy import DEFAULT_ORGANISATION
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +69,25 @@ class IngestedCall:
     score: dict[str, Any]
 
 
-def score_call(call: CallIn, checklist: Checklist, max_words: int | None = None) -> ScoredCall:
-    """Score a validated call; raises the family member that says why it cannot be."""
+def score_call(
+    call: CallIn,
+    checklist: Checklist,
+    max_words: int | None = None,
+    *,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> ScoredCall:
+    """Score a validated call; raises the family member that says why it cannot be. Where the
+    organisation masks personal data, the call is scored first and stored masked: the same
+    score, and the content hash of the call as sent (a retry still finds it)."""
     result = score_request(call, checklist, max_words)
+    content_hash = call.content_hash()
+    if masking_for(organisation_id):
+        mask = masker(checklist)
+        result = mask.mask_result(result)
+        call = call.model_copy(update={"transcript": mask.mask_value(call.transcript)})
     return ScoredCall(
         call=call,
-        content_hash=call.content_hash(),
+        content_hash=content_hash,
         result=result,
         score=result.to_dict(),
         utterances=records.utterance_rows(result.transcript.utterances),

@@ -1,0 +1,272 @@
+"""Masking personal data in what is stored of a call: phone numbers, e-mails, card numbers
+and passport numbers, written in digits or said as number words.
+
+Speech-to-text writes "+7 (916) 123-45-67" as well as "восемь девятьсот шестнадцать сто
+двадцать три сорок пять шестьдесят семь", so a number is read as a run of digit groups and
+number words (the language file's `numbers`) joined by spaces, hyphens, brackets or commas,
+spoken groups composed the way they are said ("девятьсот шестнадцать" is 916). A run is then:
+
+* a card number: 13-19 digits that pass the Luhn check (`stdnum.luhn`); a failing run is
+  some other number and stays;
+* a passport's series or number: 4-10 digits after a `masking.passport` word;
+* a phone number: 11 digits opening with 7 or 8, 10 opening with 9, 11-13 after "+", or 5-12
+  after a `masking.phone` word.
+
+An amount of money is never masked: a run followed by the currency or a scale word ("рублей",
+"тысяч", "₽") or after a price word ("стоит", "итого") stays, so prices and the price item read
+the same. A mask keeps the text's length (each letter and digit becomes `*`), so question
+spans and evidence offsets stay valid and what kind of datum was there stays visible.
+
+Masking runs after scoring (`Masker.mask_result`): the score is that of the unmasked call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from stdnum import luhn
+
+from app.engine.checklist import Checklist
+from app.engine.model import Transcript, Utterance
+from app.engine.result import Evidence, ScoreResult
+from app.engine.text import fold, lemma
+
+MASK = "*"
+_WORD = re.compile(r"[^\W_]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_JOINS = re.compile(r"[\s()\-‐–—+,]*")  # what may stand between the groups of one number
+_MASKED = re.compile(r"[^\W_]")
+_CURRENCY_SIGNS = ("₽", "$", "€")
+_CONTEXT_WORDS = 6  # a passport or phone word this many words before the number
+
+
+class Found(NamedTuple):
+    """Characters [start, end) of the text hold a datum of `kind`."""
+
+    start: int
+    end: int
+    kind: str  # "phone", "email", "card", "passport"
+
+
+@dataclass(frozen=True, slots=True)
+class Masker:
+    """Masking compiled for one language file."""
+
+    units: dict[str, int]  # number words: "восемь" -> 8, "девятьсот" -> 900
+    money: frozenset[str]  # lemmas after an amount: the currency and the scales
+    price_words: frozenset[str]
+    passport: frozenset[str]
+    phone: frozenset[str]
+
+    @classmethod
+    def build(cls, lang: dict[str, Any]) -> Masker:
+        numbers, words = lang.get("numbers", {}), lang.get("masking", {})
+
+        def lemmas(values: Sequence[str]) -> frozenset[str]:
+            return frozenset(lemma(fold(w)) for w in values)
+
+        units = {
+            fold(k): int(v)
+            for k, v in numbers.get("units", {}).items()
+            if float(v).is_integer()  # "полтора" is no digit
+        }
+        return cls(
+            units=units,
+            money=lemmas([*numbers.get("currency", []), *numbers.get("scales", {})]),
+            price_words=lemmas(numbers.get("price_words", [])),
+            passport=lemmas(words.get("passport", [])),
+            phone=lemmas(words.get("phone", [])),
+        )
+
+    def find(self, text: str) -> list[Found]:
+        """Every datum to mask in the text, in order."""
+        found = (
+            [Found(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+            if "@" in text
+            else []
+        )
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        values = [self._value(w) for _, _, w in words]
+        k = 0
+        while k < len(words):
+            if values[k] is None or _inside(found, words[k][0]):
+                k += 1
+                continue
+            end = k + 1  # the run: words k..end-1
+            while (
+                end < len(words)
+                and values[end] is not None
+                and _JOINS.fullmatch(text, words[end - 1][1], words[end][0])
+            ):
+                end += 1
+            kind = self._kind(text, words, values, k, end)
+            if kind:
+                found.append(Found(words[k][0], words[end - 1][1], kind))
+            k = end
+        found.sort()
+        return found
+
+    def mask(self, text: str) -> str:
+        """The text with every datum's letters and digits replaced by `*`, same length."""
+        found = self.find(text)
+        if not found:
+            return text
+        parts, at = [], 0
+        for start, end, _ in found:
+            parts += [text[at:start], _MASKED.sub(MASK, text[start:end])]
+            at = end
+        parts.append(text[at:])
+        return "".join(parts)
+
+    def mask_value(self, value: Any) -> Any:
+        """A transcript as sent, masked: the text, or every string of its JSON."""
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, list):
+            return [self.mask_value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.mask_value(v) for k, v in value.items()}
+        return value
+
+    def mask_result(self, result: ScoreResult) -> ScoreResult:
+        """The result with its transcript, questions, evidence, violations and the texts of
+        its metrics masked; every figure stays. A quoted excerpt is masked as it stands in its
+        utterance, so a number read out after "телефон" is masked in the quote too."""
+        utterances = result.transcript.utterances
+        masked = tuple(replace(u, text=self.mask(u.text)) for u in utterances)
+        by_index: dict[int, list[tuple[Utterance, Utterance]]] = {}
+        for u, m in zip(utterances, masked, strict=True):
+            by_index.setdefault(u.index, []).append((u, m))
+
+        def quote(index: int | None, text: str) -> str:
+            for u, m in by_index.get(index, []) if index is not None else ():
+                at = u.text.find(text)
+                if at >= 0:
+                    return m.text[at : at + len(text)]
+            return self.mask(text)
+
+        def evidence(e: Evidence) -> Evidence:
+            note = self.mask(e.note) if e.note is not None else None
+            return e._replace(text=quote(e.utterance, e.text), note=note)
+
+        return replace(
+            result,
+            manager=replace(result.manager, reason=self.mask(result.manager.reason)),
+            items=tuple(
+                replace(i, evidence=tuple(map(evidence, i.evidence)), detail=self.mask(i.detail))
+                for i in result.items
+            ),
+            questions=tuple(q._replace(text=quote(q.utterance, q.text)) for q in result.questions),
+            violations=tuple(
+                v._replace(matched=quote(v.utterance, v.matched)) for v in result.violations
+            ),
+            metrics={k: self.mask_value(v) for k, v in result.metrics.items()},
+            transcript=Transcript(masked, result.transcript.format),
+        )
+
+    def _value(self, word: str) -> int | str | None:
+        """A digit group as written ("916"), a number word's value (900), or None."""
+        if word.isdigit():
+            return word
+        form = fold(word)
+        value = self.units.get(form)
+        if value is None and form.isalpha():
+            value = self.units.get(lemma(form))  # "сорока", "двух"
+        return value
+
+    def _kind(
+        self,
+        text: str,
+        words: list[tuple[int, int, str]],
+        values: list[int | str | None],
+        first: int,
+        end: int,
+    ) -> str | None:
+        """What the run of words first..end-1 is, or None: a run of digits that is money or
+        no datum stays."""
+        digits = _digits(values[first:end])
+        n = len(digits)
+        if n < 4 or self._is_money(text, words, first, end):
+            return None
+        if 13 <= n <= 19 and luhn.is_valid(digits):
+            return "card"
+        before = {lemma(fold(w)) for _, _, w in words[max(0, first - _CONTEXT_WORDS) : first]}
+        if 4 <= n <= 10 and not self.passport.isdisjoint(before):
+            return "passport"
+        plus = text[: words[first][0]].rstrip(" (").endswith("+")
+        if (
+            (n == 11 and digits[0] in "78")
+            or (n == 10 and digits[0] == "9")
+            or (plus and 11 <= n <= 13)
+            or (5 <= n <= 12 and not self.phone.isdisjoint(before))
+        ):
+            return "phone"
+        return None
+
+    def _is_money(self, text: str, words: list[tuple[int, int, str]], first: int, end: int) -> bool:
+        """Whether the number is an amount: the currency or a scale after it, a price word
+        just before it."""
+        after = text[words[end - 1][1] :].lstrip()
+        if after.startswith(_CURRENCY_SIGNS):
+            return True
+        if end < len(words) and lemma(fold(words[end][2])) in self.money:
+            return True
+        return any(
+            lemma(fold(w)) in self.price_words for _, _, w in words[max(0, first - 2) : first]
+        )
+
+
+def _digits(values: Sequence[int | str | None]) -> str:
+    """The digits of a run: written groups as they are, number words composed the way they are
+    said ("девятьсот шестнадцать" 916, "сорок пять" 45, "ноль" 0 on its own)."""
+    out: list[str] = []
+    group = 0
+    places = ""  # the places the spoken group has filled: h(undreds), t(ens), o(nes)
+
+    def flush() -> None:
+        nonlocal group, places
+        if places:
+            out.append(str(group))
+        group, places = 0, ""
+
+    for v in values:
+        if isinstance(v, str) or not v:  # digits as written, or "ноль": a group of their own
+            flush()
+            out.append(str(v))
+            continue
+        if v >= 100:
+            place = "h"
+        elif v >= 20:
+            place = "t"
+        elif v >= 10:
+            place = "to"  # a teen fills the tens and the ones
+        else:
+            place = "o"
+        if any(p in places for p in place) or (place == "h" and places):
+            flush()
+        group += v
+        places += place
+    flush()
+    return "".join(out)
+
+
+def _inside(found: list[Found], at: int) -> bool:
+    return any(f.start <= at < f.end for f in found)
+
+
+_MASKERS: dict[tuple[str, str], Masker] = {}
+_MAX_MASKERS = 64
+
+
+def masker(checklist: Checklist) -> Masker:
+    """The masker for a checklist's language, compiled once per checklist version."""
+    key = (checklist.key, checklist.version)
+    got = _MASKERS.get(key)
+    if got is None:
+        if len(_MASKERS) >= _MAX_MASKERS:
+            _MASKERS.clear()
+        got = _MASKERS[key] = Masker.build(checklist.lang)
+    return got
