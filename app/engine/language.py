@@ -117,7 +117,7 @@ class Language(_Strict):
     manager_cues: ManagerCues
     questions: Questions
     numbers: Numbers
-    masking: Masking = Masking()
+    masking: Masking | None = None  # a language without it masks by digit patterns alone
 
 
 @lru_cache(maxsize=1)

@@ -63,7 +63,7 @@ class Masker:
 
     @classmethod
     def build(cls, lang: dict[str, Any]) -> Masker:
-        numbers, words = lang.get("numbers", {}), lang.get("masking", {})
+        numbers, words = lang.get("numbers", {}), lang.get("masking") or {}
 
         def lemmas(values: Sequence[str]) -> frozenset[str]:
             return frozenset(lemma(fold(w)) for w in values)
