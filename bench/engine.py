@@ -23,6 +23,10 @@ What it measures
   median / engine median, the figure checked against the target) is the conservative one.
   The literal form, `partial_ratio(...) >= 80` without a cutoff, is timed too and printed
   for information. Either is phrase matching alone, without questions, prices or items.
+* Masking (issue 12, `CALLQA_MASK`): what ingest adds when it is on, the scored result and the
+  text as sent masked (`Masker.mask_result`, `Masker.mask_value`), timed the same way and
+  printed as its median and its share of the engine's median. The bench call holds no
+  personal data, so this is the cost of looking for it, which every call pays.
 * Peak RSS (`ru_maxrss`) before importing the engine and after all runs, dictionaries
   loaded.
 
@@ -497,6 +501,7 @@ class Contenders:
     baseline: Callable[[str], int]
     literal: Callable[[str], int]
     phrases: Callable[[str], int]
+    masking: Callable[[Any, str], Any]  # the scored result and the text as sent, masked
     runs: int
     baseline_runs: int
 
@@ -518,6 +523,7 @@ def measure_variant(
     naive = time_calls(c.baseline, text, c.baseline_runs)
     naive_literal = time_calls(c.literal, text, c.baseline_runs)
     phrases = time_calls(c.phrases, text, c.runs)
+    masking = time_calls(lambda t: c.masking(result, t), text, c.runs)
     return {
         "variant": name,
         "words": words,
@@ -532,6 +538,8 @@ def measure_variant(
         "speedup_literal": round(naive_literal.median_ms / engine.median_ms, 1),
         "engine_phrases": phrases.to_dict(),
         "speedup_same_job": round(naive.median_ms / phrases.median_ms, 1),
+        "masking": masking.to_dict(),
+        "masking_share": round(masking.median_ms / engine.median_ms, 3),
         "result": {
             "total": result.total,
             "grade": result.grade,
@@ -565,6 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter_ns()
     from app.engine import get_checklist, score
+    from app.engine.masking import masker
 
     import_ms = (time.perf_counter_ns() - t0) / 1e6
 
@@ -578,11 +587,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Phrase variants come from the loaded checklist (already cached by the cold call).
     checklist = get_checklist("realty_phone")
     variants = [v for p in checklist.forbidden_phrases for v in expand_variants(p.patterns)]
+    mask = masker(checklist)
     contenders = Contenders(
         score=score,
         baseline=make_baseline(variants),
         literal=make_baseline(variants, cutoff=False),
         phrases=engine_phrase_matching,
+        masking=lambda result, text: (mask.mask_result(result), mask.mask_value(text)),
         runs=runs,
         baseline_runs=baseline_runs,
     )
@@ -670,6 +681,11 @@ def print_report(f: dict[str, Any], plain: str) -> None:
         print(
             f"  engine phrase matching only (the baseline's job, every utterance): median "
             f"{ph['median_ms']:.3f} ms, speed-up {v['speedup_same_job']:.1f}x"
+        )
+        mk = v["masking"]
+        print(
+            f"  masking at ingest (CALLQA_MASK): median {mk['median_ms']:.3f} ms, "
+            f"{100 * v['masking_share']:.0f}% of the engine's median"
         )
         bl = v["baseline_literal"]
         print(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import compress
 from typing import Any, NamedTuple
 
 from stdnum import luhn
@@ -32,7 +33,7 @@ from stdnum import luhn
 from app.engine.checklist import Checklist
 from app.engine.model import Transcript, Utterance
 from app.engine.result import Evidence, ScoreResult
-from app.engine.text import fold, lemma
+from app.engine.text import fold, has_digit, inflections, lemma
 
 MASK = "*"
 _WORD = re.compile(r"[^\W_]+")
@@ -55,7 +56,7 @@ class Found(NamedTuple):
 class Masker:
     """Masking compiled for one language file."""
 
-    units: dict[str, int]  # number words: "восемь" -> 8, "девятьсот" -> 900
+    units: dict[str, int]  # number words in every form: "восемь", "восьми" -> 8
     money: frozenset[str]  # lemmas after an amount: the currency and the scales
     price_words: frozenset[str]
     passport: frozenset[str]
@@ -69,9 +70,10 @@ class Masker:
             return frozenset(lemma(fold(w)) for w in values)
 
         units = {
-            fold(k): int(v)
+            form: int(v)
             for k, v in numbers.get("units", {}).items()
             if float(v).is_integer()  # "полтора" is no digit
+            for form in inflections(k)
         }
         return cls(
             units=units,
@@ -83,29 +85,31 @@ class Masker:
 
     def find(self, text: str) -> list[Found]:
         """Every datum to mask in the text, in order."""
-        found = (
-            [Found(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
-            if "@" in text
-            else []
-        )
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        values = [self._value(w) for _, _, w in words]
-        k = 0
-        while k < len(words):
-            if values[k] is None or _inside(found, words[k][0]):
-                k += 1
-                continue
-            end = k + 1  # the run: words k..end-1
-            while (
-                end < len(words)
-                and values[end] is not None
-                and _JOINS.fullmatch(text, words[end - 1][1], words[end][0])
-            ):
-                end += 1
-            kind = self._kind(text, words, values, k, end)
-            if kind:
-                found.append(Found(words[k][0], words[end - 1][1], kind))
-            k = end
+        found = []
+        if "@" in text:
+            found = [Found(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+        folded = fold(text)
+        if len(folded) != len(text):  # lowercasing changed lengths ("İ"): keep the offsets
+            folded = "".join(c if len(fold(c)) != 1 else fold(c) for c in text)
+        said = _WORD.findall(folded)
+        digit = has_digit(text)
+        if not digit and self.units.keys().isdisjoint(said):
+            return found  # most utterances: no digit, no number word
+        values: list[int | str | None] = list(map(self.units.get, said))
+        if digit:
+            for k in compress(range(len(said)), map(str.isdigit, said)):
+                values[k] = said[k]
+        words: list[tuple[int, int, str]] = []  # offsets, found only for a long enough run
+        for first, end in _runs(values):
+            if len(_digits(values[first:end])) < 4:
+                continue  # most runs: "две комнаты", "в 11 часов"
+            if not words:
+                words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+            for a, b in _joined(text, words, first, end):
+                inside = _inside(found, words[a][0])
+                kind = None if inside else self._kind(text, words, values, a, b)
+                if kind:
+                    found.append(Found(words[a][0], words[b - 1][1], kind))
         found.sort()
         return found
 
@@ -122,9 +126,10 @@ class Masker:
         return "".join(parts)
 
     def mask_value(self, value: Any) -> Any:
-        """A transcript as sent, masked: the text, or every string of its JSON."""
+        """A transcript as sent, masked: the text line by line (a line is an utterance), or
+        every string of its JSON."""
         if isinstance(value, str):
-            return self.mask(value)
+            return "\n".join(map(self.mask, value.split("\n")))
         if isinstance(value, list):
             return [self.mask_value(v) for v in value]
         if isinstance(value, dict):
@@ -136,7 +141,10 @@ class Masker:
         its metrics masked; every figure stays. A quoted excerpt is masked as it stands in its
         utterance, so a number read out after "телефон" is masked in the quote too."""
         utterances = result.transcript.utterances
-        masked = tuple(replace(u, text=self.mask(u.text)) for u in utterances)
+        masked = tuple(
+            u if (text := self.mask(u.text)) is u.text else replace(u, text=text)
+            for u in utterances
+        )
         by_index: dict[int, list[tuple[Utterance, Utterance]]] = {}
         for u, m in zip(utterances, masked, strict=True):
             by_index.setdefault(u.index, []).append((u, m))
@@ -167,16 +175,6 @@ class Masker:
             transcript=Transcript(masked, result.transcript.format),
         )
 
-    def _value(self, word: str) -> int | str | None:
-        """A digit group as written ("916"), a number word's value (900), or None."""
-        if word.isdigit():
-            return word
-        form = fold(word)
-        value = self.units.get(form)
-        if value is None and form.isalpha():
-            value = self.units.get(lemma(form))  # "сорока", "двух"
-        return value
-
     def _kind(
         self,
         text: str,
@@ -193,7 +191,7 @@ class Masker:
             return None
         if 13 <= n <= 19 and luhn.is_valid(digits):
             return "card"
-        before = {lemma(fold(w)) for _, _, w in words[max(0, first - _CONTEXT_WORDS) : first]}
+        before = {lemma(w) for _, _, w in words[max(0, first - _CONTEXT_WORDS) : first]}
         if 4 <= n <= 10 and not self.passport.isdisjoint(before):
             return "passport"
         plus = text[: words[first][0]].rstrip(" (").endswith("+")
@@ -212,11 +210,9 @@ class Masker:
         after = text[words[end - 1][1] :].lstrip()
         if after.startswith(_CURRENCY_SIGNS):
             return True
-        if end < len(words) and lemma(fold(words[end][2])) in self.money:
+        if end < len(words) and lemma(words[end][2]) in self.money:
             return True
-        return any(
-            lemma(fold(w)) in self.price_words for _, _, w in words[max(0, first - 2) : first]
-        )
+        return any(lemma(w) in self.price_words for _, _, w in words[max(0, first - 2) : first])
 
 
 def _digits(values: Sequence[int | str | None]) -> str:
@@ -251,6 +247,34 @@ def _digits(values: Sequence[int | str | None]) -> str:
         places += place
     flush()
     return "".join(out)
+
+
+def _runs(values: list[int | str | None]) -> list[tuple[int, int]]:
+    """[first, end) of each run of consecutive words that are numbers."""
+    runs: list[tuple[int, int]] = []
+    first = None
+    for k, v in enumerate([*values, None]):
+        if v is None:
+            if first is not None:
+                runs.append((first, k))
+            first = None
+        elif first is None:
+            first = k
+    return runs
+
+
+def _joined(
+    text: str, words: list[tuple[int, int, str]], first: int, end: int
+) -> list[tuple[int, int]]:
+    """The run first..end-1 cut where other than spaces, hyphens, brackets or commas stand
+    between two numbers ("в 12. 45 минут" is two)."""
+    parts, start = [], first
+    for k in range(first + 1, end):
+        if not _JOINS.fullmatch(text, words[k - 1][1], words[k][0]):
+            parts.append((start, k))
+            start = k
+    parts.append((start, end))
+    return parts
 
 
 def _inside(found: list[Found], at: int) -> bool:

@@ -80,6 +80,15 @@ def _lemma_of(form: str) -> str:
     return fold(_morph().parse(form)[0].normal_form) if _is_russian(form) else form
 
 
+def inflections(word: str) -> frozenset[str]:
+    """The folded word and every form of its best parse ("сорок": "сорока"), for word lists
+    looked up by form rather than lemmatised word by word."""
+    folded = fold(word)
+    if not _is_russian(folded):
+        return frozenset((folded,))
+    return frozenset((folded, *(fold(f.word) for f in _morph().parse(folded)[0].lexeme)))
+
+
 def is_known(form: str) -> bool:
     """Whether the dictionary knows the form; unknown forms are where ASR errors hide."""
     return _remember(
