@@ -82,6 +82,7 @@ class Questions(_Strict):
     second_openers: Words
     correlatives: dict[str, str] = Field(default_factory=dict)
     confirmations: Words = Field(default_factory=list)
+    anaphora: Words = Field(default_factory=list)
 
     _v = field_validator("starters", "indirect_after", "not_questions", "rhetorical_questions")(
         _patterns

@@ -82,6 +82,7 @@ class QuestionFinder:
     correlatives: dict[str, str]  # a question word and the word that answers it at once
     numbers: frozenset[str]  # lemmas of spelled-out numbers: "пятьсот", "двадцать"
     confirmations: tuple[tuple[str, ...], ...]  # a detail read back: "(номер) этот", "тот же"
+    anaphora: frozenset[str]  # words that refer back to the question before: "им", "их"
 
     @classmethod
     def build(
@@ -144,6 +145,7 @@ class QuestionFinder:
             correlatives={lemma(k): fold(v) for k, v in q.get("correlatives", {}).items()},
             numbers=frozenset(lemma(w) for w in lang.get("numbers", {}).get("units", {})),
             confirmations=tuple(tuple(fold(w).split()) for w in q.get("confirmations", [])),
+            anaphora=frozenset(fold(w) for w in q.get("anaphora", [])),
         )
 
     def classify(self, tokens: Tokens, spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -409,7 +411,11 @@ class QuestionFinder:
     def _joined(self, tokens: Tokens, first: int, end: int) -> list[tuple[int, int]]:
         """The words of a question sentence, split where "и" or "или" opens a second question
         with a question word after a first one that asks on its own ("какой район и какой
-        бюджет?", "как вас зовут и откуда вы?"); "двушку или трёшку?" stays one."""
+        бюджет?", "как вас зовут и откуда вы?"); "двушку или трёшку?" stays one. So does a
+        second question that refers back to the first with an `anaphora` word and does not
+        address the client anew: "сколько у вас детей и сколько им лет?" asks about one
+        subject, the children, answered in one breath ("двое, пять и семь"); "что для вас
+        главное в квартире и как вы её видите?" asks two things."""
         forms, lemmas = tokens.forms, tokens.lemmas
         if self.joining.isdisjoint(forms[first + 2 : end - 1]):
             return [(first, end - 1)]  # most questions: no "и", no "или"
@@ -424,11 +430,24 @@ class QuestionFinder:
             ):
                 j += 1
             head = lemmas[start:k]
-            if lemmas[j] in self.interrogatives and not self.cue_words.isdisjoint(head):
+            if (
+                lemmas[j] in self.interrogatives
+                and not self.cue_words.isdisjoint(head)
+                and not self._refers_back(forms[k + 1 : end], lemmas[k + 1 : end])
+            ):
                 parts.append((start, k - 1))
                 start = k + 1
         parts.append((start, end - 1))
         return parts
+
+    def _refers_back(self, forms: list[str], lemmas: list[str]) -> bool:
+        """Whether a second question only asks more about the first one's subject: it holds an
+        `anaphora` word, no second-person verb and no word addressing the client."""
+        return (
+            not self.anaphora.isdisjoint(forms)
+            and self.address.isdisjoint(lemmas)
+            and "2per" not in persons_of(forms)
+        )
 
     def _rhetorical(self, tokens: Tokens, first: int, end: int) -> bool:
         """Whether a question word is followed by a rhetorical particle ("кто же не хочет

@@ -469,15 +469,21 @@ def test_an_earlier_sentence_opened_by_a_counts_when_the_client_answers_it() -> 
 
 
 def test_two_questions_joined_by_i_in_one_sentence_each_count_with_their_spans() -> None:
-    text = "Ясно. Сколько у вас детей и сколько им лет?"
-    result = score(dialogue(f"М: {text}", "К: Двое, пять и семь."))
+    text = "Ясно. Сколько у вас детей и где вы работаете?"
+    result = score(dialogue(f"М: {text}", "К: Двое, я инженер."))
     assert [(q.text, q.span) for q in result.questions] == [
         ("Сколько у вас детей", (6, 25)),
-        ("сколько им лет?", (28, 43)),
+        ("где вы работаете?", (28, 45)),
     ]
     assert [text[a:b] for a, b in (q.span for q in result.questions)] == [
         "Сколько у вас детей",
-        "сколько им лет?",
+        "где вы работаете?",
+    ]
+
+
+def test_a_second_question_referring_back_to_the_first_is_one_question_on_one_subject() -> None:
+    assert asked("М: Ясно. Сколько у вас детей и сколько им лет?", "К: Двое, пять и семь.") == [
+        "Сколько у вас детей и сколько им лет?"
     ]
 
 
@@ -662,3 +668,10 @@ def test_a_detail_read_back_that_the_client_does_not_confirm_is_no_question() ->
     ).questions
 
     assert [q.text for q in found] == ["как вас зовут"]
+
+
+def test_a_second_question_that_addresses_the_client_anew_counts_although_it_refers_back() -> None:
+    assert asked("М: Какая у вас машина и где вы её обслуживаете?", "К: Киа, у дилера.") == [
+        "Какая у вас машина",
+        "где вы её обслуживаете?",
+    ]
