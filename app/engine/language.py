@@ -105,6 +105,8 @@ class Masking(_Strict):
 
     passport: Words
     phone: Words
+    email_at: Words  # "@" said aloud: "собака"
+    email_dot: Words  # "." said aloud: "точка"
 
 
 class Language(_Strict):

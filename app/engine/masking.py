@@ -61,6 +61,8 @@ class Masker:
     price_words: frozenset[str]
     passport: frozenset[str]
     phone: frozenset[str]
+    email_at: tuple[str, ...]  # "@" said aloud, folded: "собака"
+    spoken_email: re.Pattern[str] | None  # "ivan собака mail точка ru"
 
     @classmethod
     def build(cls, lang: dict[str, Any]) -> Masker:
@@ -81,6 +83,8 @@ class Masker:
             price_words=lemmas(numbers.get("price_words", [])),
             passport=lemmas(words.get("passport", [])),
             phone=lemmas(words.get("phone", [])),
+            email_at=tuple(fold(w) for w in words.get("email_at", [])),
+            spoken_email=_spoken_email(words.get("email_at", []), words.get("email_dot", [])),
         )
 
     def find(self, text: str) -> list[Found]:
@@ -91,6 +95,8 @@ class Masker:
         folded = fold(text)
         if len(folded) != len(text):  # lowercasing changed lengths ("İ"): keep the offsets
             folded = "".join(c if len(fold(c)) != 1 else fold(c) for c in text)
+        if self.spoken_email is not None and any(w in folded for w in self.email_at):
+            found += [Found(m.start(), m.end(), "email") for m in self.spoken_email.finditer(text)]
         said = _WORD.findall(folded)
         digit = has_digit(text)
         if not digit and self.units.keys().isdisjoint(said):
@@ -247,6 +253,19 @@ def _digits(values: Sequence[int | str | None]) -> str:
         places += place
     flush()
     return "".join(out)
+
+
+def _spoken_email(at: Sequence[str], dot: Sequence[str]) -> re.Pattern[str] | None:
+    """An e-mail as speech-to-text writes it: a name, the word for "@", a domain and at least
+    one word for "." with what follows it ("ivan собака mail точка ru")."""
+    if not at or not dot:
+        return None
+    said_at = "|".join(map(re.escape, at))
+    said_dot = "|".join(map(re.escape, dot))
+    return re.compile(
+        rf"[^\W_][\w.-]*\s+(?:{said_at})\s+[^\W_][\w-]*(?:\s+(?:{said_dot})\s+[^\W_]{{2,}})+",
+        re.IGNORECASE,
+    )
 
 
 def _runs(values: list[int | str | None]) -> list[tuple[int, int]]:

@@ -46,6 +46,13 @@ def test_a_phone_number_spoken_as_number_words_is_masked(mask: Masker) -> None:
     assert set(masked[len("записывайте ") :]) <= {"*", " "}
 
 
+def test_an_e_mail_as_speech_to_text_writes_it_is_masked(mask: Masker) -> None:
+    assert mask.mask("почта petrov собака mail точка ru, записали?") == (
+        "почта ****** ****** **** ***** **, записали?"
+    )
+    assert mask.mask("у нас собака большая. Точка.") == "у нас собака большая. Точка."
+
+
 def test_a_passport_spoken_as_series_and_number_is_masked(mask: Masker) -> None:
     said = "паспорт серия сорок пять ноль один номер сто двадцать три четыреста пятьдесят шесть"
 
