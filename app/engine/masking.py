@@ -40,6 +40,7 @@ _WORD = re.compile(r"[^\W_]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _JOINS = re.compile(r"[\s()\-‐–—+,]*")  # what may stand between the groups of one number
 _MASKED = re.compile(r"[^\W_]")
+_FIGURE = re.compile(r"\d*(?:[.,:]\d+)+")  # "1.25", "00:01:02.5": a time or a confidence
 _CURRENCY_SIGNS = ("₽", "$", "€")
 _CONTEXT_WORDS = 6  # a passport or phone word this many words before the number
 
@@ -89,6 +90,8 @@ class Masker:
 
     def find(self, text: str) -> list[Found]:
         """Every datum to mask in the text, in order."""
+        if _FIGURE.fullmatch(text):
+            return []  # a time or a confidence, as JSON transcripts write them
         found = []
         if "@" in text:
             found = [Found(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
@@ -133,14 +136,38 @@ class Masker:
 
     def mask_value(self, value: Any) -> Any:
         """A transcript as sent, masked: the text line by line (a line is an utterance), or
-        every string of its JSON."""
+        every string of its JSON; word-level records (Deepgram's and WhisperX's `words`,
+        Amazon's `items`) hold a number one word per record, so their words are also read
+        across the records, as one text."""
         if isinstance(value, str):
             return "\n".join(map(self.mask, value.split("\n")))
         if isinstance(value, list):
-            return [self.mask_value(v) for v in value]
+            masked = [self.mask_value(v) for v in value]
+            if len(masked) > 1 and all(isinstance(v, dict) for v in masked):
+                self._mask_across(masked)
+            return masked
         if isinstance(value, dict):
             return {k: self.mask_value(v) for k, v in value.items()}
         return value
+
+    def _mask_across(self, records: list[dict[str, Any]]) -> None:
+        """Mask, in place, the one-word strings at one place of every record that a datum
+        read across the records covers."""
+        leaves = [dict(_leaves(r)) for r in records]
+        for path in {p for record in leaves for p in record}:
+            said = [record.get(path) for record in leaves]
+            if any(w is not None and (not w or " " in w) for w in said) or all(
+                w is None or _FIGURE.fullmatch(w) for w in said
+            ):
+                continue  # not words: sentences, empty strings, times or confidences
+            starts, at = [], 0
+            for w in said:
+                starts.append(at)
+                at += len(w) + 1 if w is not None else 0
+            found = self.find(" ".join(w for w in said if w is not None))
+            for record, w, start in zip(records, said, starts, strict=True):
+                if w is not None and any(f.start < start + len(w) and start < f.end for f in found):
+                    _put(record, path, _MASKED.sub(MASK, w))
 
     def mask_result(self, result: ScoreResult) -> ScoreResult:
         """The result with its transcript, questions, evidence, violations and the texts of
@@ -294,6 +321,30 @@ def _joined(
             start = k
     parts.append((start, end))
     return parts
+
+
+_Path = tuple[str | int, ...]
+
+
+def _leaves(value: Any, path: _Path = (), depth: int = 3) -> list[tuple[_Path, str]]:
+    """The strings of a JSON value a few levels deep, each with its path."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if depth == 0:
+        return []
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    return [leaf for k, v in items for leaf in _leaves(v, (*path, k), depth - 1)]
+
+
+def _put(value: Any, path: _Path, text: str) -> None:
+    for key in path[:-1]:
+        value = value[key]
+    value[path[-1]] = text
 
 
 def _inside(found: list[Found], at: int) -> bool:

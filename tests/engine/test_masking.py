@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -103,3 +104,29 @@ def test_the_masked_result_keeps_the_score_and_masks_transcript_and_evidence() -
     quoted = [e.text for i in masked.items for e in i.evidence]
     assert quoted and not any("916" in t for t in quoted)
     assert [q.span for q in masked.questions] == [q.span for q in result.questions]
+
+
+def test_a_number_spread_over_word_level_records_of_a_json_transcript_is_masked(
+    mask: Masker,
+) -> None:
+    said = "позвоните мне восемь девятьсот шестнадцать сто двадцать три сорок пять шестьдесят семь"
+    words = said.split()
+    sent = {
+        "results": {
+            "channels": [
+                {
+                    "alternatives": [
+                        {
+                            "transcript": said,
+                            "words": [{"word": w, "start": float(k)} for k, w in enumerate(words)],
+                        }
+                    ]
+                }
+            ]
+        }
+    }
+
+    stored = json.dumps(mask.mask_value(sent), ensure_ascii=False)
+
+    assert not any(w in stored for w in words[2:])
+    assert stored.count("позвоните") == 2 and stored.count('"start": 3.0') == 1
