@@ -129,8 +129,10 @@ class Masker:
             return text
         parts, at = [], 0
         for start, end, _ in found:
-            parts += [text[at:start], _MASKED.sub(MASK, text[start:end])]
-            at = end
+            start = max(start, at)  # a number inside an e-mail is masked with it
+            if end > start:
+                parts += [text[at:start], _MASKED.sub(MASK, text[start:end])]
+                at = end
         parts.append(text[at:])
         return "".join(parts)
 
