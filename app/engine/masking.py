@@ -36,7 +36,7 @@ from app.engine.result import Evidence, ScoreResult
 from app.engine.text import fold, has_digit, inflections, lemma
 
 MASK = "*"
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"\w+")  # \w, not [^\W_]: several times faster, and speech has no "_"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _JOINS = re.compile(r"[\s()\-‐–—+,]*")  # what may stand between the groups of one number
 _MASKED = re.compile(r"[^\W_]")
@@ -62,7 +62,7 @@ class Masker:
     price_words: frozenset[str]
     passport: frozenset[str]
     phone: frozenset[str]
-    email_at: tuple[str, ...]  # "@" said aloud, folded: "собака"
+    email_at: frozenset[str]  # "@" said aloud, folded: "собака"
     spoken_email: re.Pattern[str] | None  # "ivan собака mail точка ru"
 
     @classmethod
@@ -84,7 +84,7 @@ class Masker:
             price_words=lemmas(numbers.get("price_words", [])),
             passport=lemmas(words.get("passport", [])),
             phone=lemmas(words.get("phone", [])),
-            email_at=tuple(fold(w) for w in words.get("email_at", [])),
+            email_at=frozenset(fold(w) for w in words.get("email_at", [])),
             spoken_email=_spoken_email(words.get("email_at", []), words.get("email_dot", [])),
         )
 
@@ -98,9 +98,9 @@ class Masker:
         folded = fold(text)
         if len(folded) != len(text):  # lowercasing changed lengths ("İ"): keep the offsets
             folded = "".join(c if len(fold(c)) != 1 else fold(c) for c in text)
-        if self.spoken_email is not None and any(w in folded for w in self.email_at):
-            found += [Found(m.start(), m.end(), "email") for m in self.spoken_email.finditer(text)]
         said = _WORD.findall(folded)
+        if self.spoken_email is not None and not self.email_at.isdisjoint(said):
+            found += [Found(m.start(), m.end(), "email") for m in self.spoken_email.finditer(text)]
         digit = has_digit(text)
         if not digit and self.units.keys().isdisjoint(said):
             return found  # most utterances: no digit, no number word
