@@ -32,7 +32,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
@@ -383,3 +383,56 @@ class Job(Base):
     )
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CallCorrection(Base):
+    """A reviewer's correction of one answer of a call; the machine's answer stays in the score.
+
+    `machine` and `words` keep what the engine answered (a question's category, `found` or
+    `missed` for a violation, `passed` or `failed` for an item) and on which words, for
+    calibration."""
+
+    __tablename__ = "call_correction"
+    __table_args__ = (
+        CheckConstraint("target IN ('question', 'violation', 'item')", name="target"),
+        Index("ix_call_correction_organisation_id_call_id", "organisation_id", "call_id"),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    call_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("call.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(Text)
+    utterance: Mapped[int | None] = mapped_column(Integer)
+    span: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    phrase: Mapped[str | None] = mapped_column(Text)
+    item: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(Text)
+    valid: Mapped[bool | None] = mapped_column(Boolean)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    machine: Mapped[str | None] = mapped_column(Text)
+    words: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CallReview(Base):
+    """A call a reviewer looked at, with its items' pass/fail as the machine and as corrected:
+    the calls calibration measures (a call reviewed with nothing to correct counts too)."""
+
+    __tablename__ = "call_review"
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    call_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewer: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    machine_items: Mapped[dict[str, bool]] = mapped_column(JSONB)
+    items: Mapped[dict[str, bool]] = mapped_column(JSONB)

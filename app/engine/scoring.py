@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -88,14 +88,7 @@ def score(
         metrics=_metrics(turns, manager.speaker, len(questions)),
     )
     items = tuple(EVALUATORS[item.kind](item, analysis) for item in checklist.items)
-    total = round(100.0 * sum(i.points for i in items) / checklist.max_points, 1)
-    grade = (
-        "green"
-        if total >= checklist.grades.green
-        else "yellow"
-        if total >= checklist.grades.yellow
-        else "red"
-    )
+    total, grade = total_and_grade([i.points for i in items], checklist)
     return ScoreResult(
         total=total,
         grade=grade,
@@ -109,6 +102,17 @@ def score(
         metrics=analysis.metrics,
         warnings=tuple(caveats(turns, manager, checklist.lang)),
         transcript=transcript,
+    )
+
+
+def total_and_grade(points: Iterable[float], checklist: Checklist) -> tuple[float, str]:
+    """The 0-100 total of the items' points and its grade, by the checklist's bands (also
+    what corrections recompute)."""
+    total = round(100.0 * sum(points) / checklist.max_points, 1)
+    grades = checklist.grades
+    return (
+        total,
+        "green" if total >= grades.green else "yellow" if total >= grades.yellow else "red",
     )
 
 
