@@ -26,6 +26,7 @@ from app.api.observe import RequestObserver
 from app.api.routers import (
     calls,
     checklists,
+    corrections,
     health,
     jobs,
     managers,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     routers = (
         calls,
+        corrections,
         scoring,
         checklists,
         jobs,

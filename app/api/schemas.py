@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
+from app.api.correction_schemas import CorrectionOut
 from app.services.schemas import CallIn, ChecklistKey, ChecklistVersion, ScoreIn
 
 __all__ = ["CallIn", "ScoreIn"]
@@ -176,7 +177,9 @@ class CallDetail(CallSummary):
     format: str
     metadata: dict[str, Any]
     created_at: datetime
-    score: ScoreOut
+    score: ScoreOut = Field(description="With reviewers' corrections applied.")
+    machine_score: ScoreOut = Field(description="As the engine computed it.")
+    corrections: list[CorrectionOut]
     scores: list[ScoreVersion]
     utterances: list[dict[str, Any]] = Field(description="The first 500 parsed utterances.")
     utterances_total: int

@@ -14,7 +14,7 @@ its transaction): one round trip whether the write holds one call or fifty.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,19 @@ class RollupDelta:
     violations: int
     item_passed: dict[str, int]  # 1 or 0 by item key
     phrases: dict[str, int]  # forbidden-phrase hits by canonical phrase
+    calls: int = 1  # calls the delta adds; -1 removes one
+
+    def negated(self) -> RollupDelta:
+        """The delta that takes this call's contribution out again (erasure, corrections, rescoring)."""  # noqa: E501
+        return replace(
+            self,
+            calls=-self.calls,
+            total=-self.total,
+            question_counts={k: -v for k, v in self.question_counts.items()},
+            violations=-self.violations,
+            item_passed={k: -v for k, v in self.item_passed.items()},
+            phrases={k: -v for k, v in self.phrases.items()},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,7 @@ _DELTAS = _recordset(
         "team_id": "text",
         "checklist_key": "text",
         "slot_start": "timestamptz",
+        "calls": "integer",
         "total": "float8",
         "questions": "integer",
         "violations": "integer",
@@ -137,7 +151,7 @@ def _upsert_rollups_sql(table: str, period_column: str, period: str) -> str:
     added += [f"{name} = jsonb_add_counts(r.{name}, excluded.{name})" for name in _MAPS]
     return f"""
 INSERT INTO {table} AS r ({key}, {", ".join(_SUMS)}, {", ".join(_MAPS)})
-SELECT d.manager_id, d.team_id, d.checklist_key, {period}, count(*), sum(d.total),
+SELECT d.manager_id, d.team_id, d.checklist_key, {period}, sum(d.calls), sum(d.total),
     sum(d.questions), sum(d.violations), jsonb_sum_counts(d.question_counts),
     jsonb_sum_counts(d.item_passed)
 FROM {_DELTAS}
@@ -182,6 +196,7 @@ def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str
             "team_id": d.team_id,
             "checklist_key": d.checklist_key,
             "slot_start": d.slot_start,
+            "calls": d.calls,
             "total": d.total,
             "questions": sum(d.question_counts.values()),
             "violations": d.violations,

@@ -423,6 +423,14 @@ class CallReview(Base):
     the calls calibration measures (a call reviewed with nothing to correct counts too)."""
 
     __tablename__ = "call_review"
+    __table_args__ = (
+        Index(
+            "ix_call_review_organisation_id_checklist_key_started_at",
+            "organisation_id",
+            "checklist_key",
+            "started_at",
+        ),
+    )
 
     organisation_id: Mapped[str] = mapped_column(
         Text, primary_key=True, server_default=text("'default'")
@@ -434,5 +442,10 @@ class CallReview(Base):
     reviewed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # The call's own, copied (a call never changes them): calibration filters this table alone.
+    checklist_key: Mapped[str] = mapped_column(Text)
+    team_id: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    machine_questions: Mapped[dict[str, int]] = mapped_column(JSONB)
     machine_items: Mapped[dict[str, bool]] = mapped_column(JSONB)
     items: Mapped[dict[str, bool]] = mapped_column(JSONB)

@@ -21,6 +21,8 @@ from app.engine.result import Question, Violation
 from app.engine.scoring import total_and_grade
 
 Target = Literal["question", "violation", "item"]
+NONE = "none"
+"""The answer "no question" or "no violation"."""
 _RECOUNTED = {"question": "question_count", "violation": "forbidden_phrases"}
 
 
@@ -70,6 +72,8 @@ def problems(
         if c.item is None or _item_of(score, c.item) is None:
             return [("item", f"no item {c.item!r} in the call's checklist")]
         return [] if c.passed is not None else [("passed", "an item correction needs passed")]
+    if c.utterance is None:
+        return [("utterance", f"a {c.target} correction needs utterance")]
     if c.utterance not in utterances:
         return [("utterance", f"no utterance {c.utterance} in the call")]
     if c.target == "question":
@@ -112,7 +116,7 @@ def machine_answer(score: dict[str, Any], c: Correction) -> tuple[str, str]:
         question = _question_of(score, c) or {}
         return str(question.get("category")), str(question.get("text", ""))
     hits = _hits(score, c)
-    return ("found", hits[0]["matched"]) if hits else ("missed", str(c.phrase))
+    return ("violation", hits[0]["matched"]) if hits else (NONE, str(c.phrase))
 
 
 def _applies(score: dict[str, Any], checklist: Checklist, c: Correction) -> bool:

@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from app.db import repositories as repo
+from app.services import corrections
 from app.services.errors import InvalidInput, NotFound
 from app.services.records import with_offset
+from app.tenancy import LOCAL, Tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,9 @@ def get_utterances(session: Session, call_id: int, offset: int, limit: int) -> d
     }
 
 
-def get_call(session: Session, call_id: int) -> dict[str, Any]:
-    """A stored call with its transcript, its newest score (and the versions it is scored
+def get_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str, Any]:
+    """A stored call with its transcript, its newest score with reviewers' corrections
+    applied (`machine_score` as computed, `corrections[]`; and the versions it is scored
     under), metadata and the first UTTERANCE_PAGE utterances (`utterances_next` links the
     rest)."""
     call = repo.get_call(session, call_id)
@@ -109,13 +112,17 @@ def get_call(session: Session, call_id: int) -> dict[str, Any]:
     if latest is not None:  # the newest version's figures
         checklist = {"key": latest.checklist_key, "version": latest.checklist_version}
         shown |= {"checklist": checklist, "total": latest.total, "grade": latest.grade}
+    # A NULL score is the version the call was ingested with: its JSON is the call's.
+    machine = call.score if latest is None or latest.score is None else latest.score
+    view = corrections.corrected(session, call_id, machine, tenant)
     return {
         **shown,
+        "total": view["score"]["total"],
+        "grade": view["score"]["grade"],
         "format": call.format,
         "metadata": call.meta,
         "created_at": call.created_at,
-        # A NULL score is the version the call was ingested with: its JSON is the call's.
-        "score": call.score if latest is None or latest.score is None else latest.score,
+        **view,
         "scores": [
             {
                 "checklist": {"key": s.checklist_key, "version": s.checklist_version},

@@ -131,17 +131,25 @@ def violation_rows(scored: ScoredCall) -> list[dict[str, Any]]:
 def rollup_delta(
     result: ScoreResult, manager_id: str, team_id: str | None, started_at: datetime
 ) -> RollupDelta:
-    """What one call scored `result` adds to the roll-ups: the only place their rules live."""
+    """What one call scored `result` adds to the roll-ups."""
+    return score_delta(result.to_dict(), manager_id, team_id, started_at)
+
+
+def score_delta(
+    score: dict[str, Any], manager_id: str, team_id: str | None, started_at: datetime
+) -> RollupDelta:
+    """What one call with this score JSON (as scored, or corrected) adds to the roll-ups: the
+    only place their rules live."""
     return RollupDelta(
         manager_id=manager_id,
         team_id=team_id or "",
-        checklist_key=result.checklist_key,
+        checklist_key=score["checklist"]["key"],
         slot_start=slot_start(started_at),
-        total=float(result.total),
-        question_counts={c: int(n) for c, n in result.question_counts.items()},
-        violations=len(result.violations),
-        item_passed={i.key: int(i.passed) for i in result.items},
-        phrases=dict(Counter(v.phrase for v in result.violations)),
+        total=float(score["total"]),
+        question_counts={c: int(n) for c, n in score["question_counts"].items()},
+        violations=len(score["violations"]),
+        item_passed={i["key"]: int(i["passed"]) for i in score["items"]},
+        phrases=dict(Counter(v["phrase"] for v in score["violations"])),
     )
 
 
@@ -153,5 +161,5 @@ def call_rows(scored: ScoredCall) -> CallRows:
         call=call_row(scored),
         questions=question_rows(scored.result),
         violations=violation_rows(scored),
-        delta=rollup_delta(scored.result, c.manager_id, c.team_id, c.started_at),
+        delta=score_delta(scored.score, c.manager_id, c.team_id, c.started_at),
     )

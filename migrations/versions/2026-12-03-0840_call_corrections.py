@@ -4,7 +4,10 @@ A correction sits beside the machine's answer (which stays in the score): a ques
 no question or has another category, a violation that is none or was missed, an item passed
 or failed. `machine` and `words` keep what the engine answered and on which words, so
 calibration reads them without re-scoring. A review row marks a call looked at (with or
-without corrections) and keeps its items as the machine and as the reviewers answered them.
+without corrections) and keeps what calibration compares: the machine's question counts, its
+items' pass or fail as the machine and as corrected, and the call's checklist, team and start
+(copied: a call never changes them), so a calibration report reads this table and the
+corrections alone.
 Deleting a correction deletes its row: the review row keeps the call counted as reviewed.
 
 Revision ID: 2026_12_03_0840
@@ -47,7 +50,10 @@ def upgrade() -> None:
         sa.Column("words", sa.Text()),
         sa.Column("author", sa.Text(), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.CheckConstraint(
             "target IN ('question', 'violation', 'item')", name="ck_call_correction_target"
@@ -68,14 +74,27 @@ def upgrade() -> None:
         sa.Column("call_id", sa.BigInteger(), nullable=False),
         sa.Column("reviewer", sa.Text(), nullable=False),
         sa.Column(
-            "reviewed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "reviewed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
+        sa.Column("checklist_key", sa.Text(), nullable=False),
+        sa.Column("team_id", sa.Text()),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("machine_questions", JSONB(), nullable=False),
         sa.Column("machine_items", JSONB(), nullable=False),
         sa.Column("items", JSONB(), nullable=False),
         sa.ForeignKeyConstraint(
             ["call_id"], ["call.id"], name="fk_call_review_call_id_call", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("organisation_id", "call_id", name="pk_call_review"),
+    )
+
+    op.create_index(
+        "ix_call_review_organisation_id_checklist_key_started_at",
+        "call_review",
+        ["organisation_id", "checklist_key", "started_at"],
     )
 
 

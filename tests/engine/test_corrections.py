@@ -122,5 +122,5 @@ def test_the_machine_answer_and_its_words_are_kept_for_calibration(
     machine: dict[str, Any],
 ) -> None:
     assert machine_answer(machine, BUDGET) == ("expertise", "какой бюджет?")
-    assert machine_answer(machine, NOT_A_VIOLATION) == ("found", "Вы должны")
+    assert machine_answer(machine, NOT_A_VIOLATION) == ("violation", "Вы должны")
     assert machine_answer(machine, SHORT_ENOUGH) == ("failed", "Короткая презентация")

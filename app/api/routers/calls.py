@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import TypeAdapter, ValidationError
 
-from app.api.deps import SettingsDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep
 from app.api.errors import InvalidInput, field_errors
 from app.api.observe import count_call
 from app.api.responses import json_response, problems
@@ -125,9 +125,10 @@ async def create_calls(batch: BatchIn, tx: TxDep, settings: SettingsDep) -> Batc
     response_model=None,
     responses={200: {"model": CallDetail}, **problems(404, 422, 503)},
 )
-async def get_call(call_id: CallId, tx: TxDep) -> Response:
-    """One stored call: transcript, parsed utterances, score with evidence, metadata."""
-    return json_response(await tx.run(call_service.get_call, call_id))
+async def get_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
+    """One stored call: transcript, parsed utterances, score with evidence (reviewers'
+    corrections applied; `machine_score` as computed), metadata."""
+    return json_response(await tx.run(call_service.get_call, call_id, tenant))
 
 
 @router.get(

@@ -1,0 +1,220 @@
+"""Reviewers correct a call: corrections stored beside the machine's answers, the score shown
+with them applied, the roll-ups moved from the old corrected score to the new one, and the
+call marked reviewed for calibration.
+
+Corrections are kept apart from any score version and applied when a score is read
+(`engine.corrections.apply_corrections`), so a rescoring under a new checklist version keeps
+them wherever the same utterance and target are found again (`applied: false` elsewhere).
+The roll-ups hold the score the call was ingested with, so that score, corrected, is what
+they are moved to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db import call_writes
+from app.db import corrections as db
+from app.db import repositories as repo
+from app.db.models import CallCorrection
+from app.engine import Checklist
+from app.engine.corrections import Correction, apply_corrections, machine_answer, problems
+from app.services import checklists
+from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.records import score_delta
+from app.tenancy import LOCAL, Tenant
+
+
+@dataclass(frozen=True, slots=True)
+class NewCorrection:
+    """A correction as a reviewer sends it, with its note."""
+
+    correction: Correction
+    note: str | None = None
+
+
+def _rules(session: Session, key: str, version: str) -> Checklist:
+    rules = checklists.of_call(session, key, version)
+    if rules is None:
+        raise Conflict(f"the call's checklist {key!r} is not stored here: it cannot be corrected")
+    return rules
+
+
+def _engine(row: CallCorrection) -> Correction:
+    span = (row.span[0], row.span[1]) if row.span else None
+    return Correction(
+        row.target,  # type: ignore[arg-type]  # the table's CHECK keeps it one of the three
+        utterance=row.utterance,
+        span=span,
+        phrase=row.phrase,
+        item=row.item,
+        category=row.category,
+        valid=row.valid,
+        passed=row.passed,
+    )
+
+
+def _shown(session: Session, call_id: int, ingested: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The score a call shows (its newest version's) and that version."""
+    scores = repo.get_scores(session, call_id)
+    latest = scores[-1] if scores else None
+    if latest is None or latest.score is None:
+        return ingested, str(ingested["checklist"]["version"])
+    return latest.score, latest.checklist_version
+
+
+def _author(tenant: Tenant) -> str:
+    return "local" if tenant.key_id is None else f"key:{tenant.key_id}"
+
+
+def _out(row: CallCorrection, applied: bool) -> dict[str, Any]:
+    fields = ("utterance", "span", "phrase", "item", "category", "valid", "passed", "note")
+    body = {"id": row.id, "target": row.target}
+    body |= {f: getattr(row, f) for f in fields if getattr(row, f) is not None}
+    return body | {"author": row.author, "created_at": row.created_at, "applied": applied}
+
+
+def corrected(
+    session: Session, call_id: int, score: dict[str, Any], tenant: Tenant = LOCAL
+) -> dict[str, Any]:
+    """A score with the call's corrections applied: `score` (corrected), `machine_score` (as
+    computed) and `corrections[]` (each with whether it applies to this score)."""
+    rows = db.list_corrections(session, tenant.organisation_id, call_id)
+    if not rows:
+        return {"score": score, "machine_score": score, "corrections": []}
+    checklist = score["checklist"]
+    rules = _rules(session, checklist["key"], str(checklist["version"]))
+    fixed, applied = apply_corrections(score, rules, [_engine(r) for r in rows])
+    return {
+        "score": fixed,
+        "machine_score": score,
+        "corrections": [_out(r, ok) for r, ok in zip(rows, applied, strict=True)],
+    }
+
+
+def _lock(session: Session, call_id: int) -> Any:
+    call = db.lock_call(session, call_id)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    return call
+
+
+def _move_rollups(
+    session: Session, call: Any, before: Sequence[CallCorrection], after: Sequence[CallCorrection]
+) -> None:
+    """Take the call's corrected ingest score out of its roll-ups and put the new one in."""
+    rules = _rules(session, call.checklist_key, call.checklist_version)
+    deltas = [
+        score_delta(
+            apply_corrections(call.score, rules, [_engine(r) for r in rows])[0],
+            call.manager_id,
+            call.team_id,
+            call.started_at,
+        )
+        for rows in (before, after)
+    ]
+    if deltas[0] != deltas[1]:
+        call_writes.add_to_rollups(session, [deltas[0].negated(), deltas[1]])
+
+
+def _review(
+    session: Session, call: Any, rows: Sequence[CallCorrection], tenant: Tenant
+) -> dict[str, Any]:
+    """Mark the call reviewed with its shown score's items as the machine and as corrected."""
+    shown, version = _shown(session, call.id, call.score)
+    rules = _rules(session, call.checklist_key, version)
+    fixed, _ = apply_corrections(shown, rules, [_engine(r) for r in rows])
+    review = db.save_review(
+        session,
+        {
+            "organisation_id": tenant.organisation_id,
+            "call_id": call.id,
+            "reviewer": _author(tenant),
+            "checklist_key": call.checklist_key,
+            "team_id": call.team_id,
+            "started_at": call.started_at,
+            "machine_questions": shown["question_counts"],
+            "machine_items": {i["key"]: i["passed"] for i in shown["items"]},
+            "items": {i["key"]: i["passed"] for i in fixed["items"]},
+        },
+    )
+    return {"call_id": call.id, "reviewer": review.reviewer, "reviewed_at": review.reviewed_at}
+
+
+def add(
+    session: Session, call_id: int, wanted: Sequence[NewCorrection], tenant: Tenant = LOCAL
+) -> dict[str, Any]:
+    """Store corrections of a call's shown score (InvalidInput naming each field that cannot
+    apply), move its roll-ups and mark it reviewed; the corrections stored and the score."""
+    call = _lock(session, call_id)
+    shown, version = _shown(session, call_id, call.score)
+    rules = _rules(session, call.checklist_key, version)
+    indexes = set(call.indexes)
+    errors = [
+        {"pointer": f"/corrections/{n}/{field}", "reason": reason}
+        for n, w in enumerate(wanted)
+        for field, reason in problems(shown, rules, w.correction, indexes)
+    ]
+    if errors:
+        raise InvalidInput("some corrections cannot apply to this call", errors=errors)  # type: ignore[arg-type]
+    before = db.list_corrections(session, tenant.organisation_id, call_id)
+    added = db.add_corrections(session, [_row(shown, w, call_id, tenant) for w in wanted])
+    _move_rollups(session, call, before, [*before, *added])
+    _review(session, call, [*before, *added], tenant)
+    view = corrected(session, call_id, shown, tenant)
+    return {
+        "call_id": call_id,
+        "corrections": [_out(r, True) for r in added],
+        "total": view["score"]["total"],
+        "grade": view["score"]["grade"],
+    }
+
+
+def _row(shown: dict[str, Any], w: NewCorrection, call_id: int, tenant: Tenant) -> dict[str, Any]:
+    """The stored row: a question's span filled in (one row per target whichever way it was
+    named), and the machine's answer and words kept for calibration."""
+    c = w.correction
+    span = c.span
+    if c.target == "question" and span is None:
+        span = next(tuple(q["span"]) for q in shown["questions"] if q["utterance"] == c.utterance)
+    machine, words = machine_answer(shown, c)
+    return {
+        "organisation_id": tenant.organisation_id,
+        "call_id": call_id,
+        "target": c.target,
+        "utterance": None if c.target == "item" else c.utterance,
+        "span": list(span) if span else None,
+        "phrase": c.phrase,
+        "item": c.item,
+        "category": c.category,
+        "valid": c.valid,
+        "passed": c.passed,
+        "note": w.note,
+        "machine": machine,
+        "words": words,
+        "author": _author(tenant),
+    }
+
+
+def remove(session: Session, call_id: int, correction_id: int, tenant: Tenant = LOCAL) -> None:
+    """Undo one correction: the roll-ups and the review follow; NotFound if there is none."""
+    call = _lock(session, call_id)
+    before = db.list_corrections(session, tenant.organisation_id, call_id)
+    if not db.delete_correction(session, tenant.organisation_id, call_id, correction_id):
+        raise NotFound(f"call {call_id} has no correction {correction_id}")
+    after = [r for r in before if r.id != correction_id]
+    _move_rollups(session, call, before, after)
+    _review(session, call, after, tenant)
+
+
+def review(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str, Any]:
+    """Mark a call reviewed (nothing to correct, or its corrections done), so calibration
+    also counts the calls the machine got right."""
+    call = _lock(session, call_id)
+    return _review(
+        session, call, db.list_corrections(session, tenant.organisation_id, call_id), tenant
+    )
