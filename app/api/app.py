@@ -24,6 +24,7 @@ from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
 from app.api.observe import RequestObserver
 from app.api.routers import (
+    calibration,
     calls,
     checklists,
     corrections,
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         calls,
         corrections,
+        calibration,
         scoring,
         checklists,
         jobs,

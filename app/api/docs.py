@@ -28,6 +28,11 @@ OPENAPI_TAGS: list[dict[str, Any]] = [
         "the most frequent forbidden phrases, and the trainer report (JSON, HTML, CSV).",
     },
     {
+        "name": "calibration",
+        "description": "Reviewers correct calls (corrections sit beside the machine's answers); "
+        "calibration measures the machine against them: precision, recall, agreement, kappa.",
+    },
+    {
         "name": "pages",
         "description": "HTML pages for people: a stored call with its marked transcript, "
         "evidence, score and metrics; printable, with no script.",

@@ -26,6 +26,8 @@ TABLES |= {
     "checklist_version",
     "checklist_assignment",
     "job",
+    "call_correction",
+    "call_review",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_workers"}
 QUEUE_TABLES |= {"procrastinate_periodic_defers"}

@@ -1,0 +1,204 @@
+"""Calibration: the machine's answers against the reviewers' on reviewed calls, per question
+category and per item, so a company learns whether to trust the numbers.
+
+Each machine question of a reviewed call is one case per category (was it of that category,
+by the machine and after correction: a question moved elsewhere is a miss of its new
+category; one that is no question, a false hit of its old one); each item of a reviewed call
+is one case (passed or not). The database counts (app.db.corrections, one statement); the
+confusion matrices and their figures are computed here from those few rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app.db import corrections as db
+from app.engine.checklist import OTHER
+from app.engine.corrections import NONE
+from app.services import checklists
+from app.services.call_page import categories_of, templates
+from app.services.periods import parse_moment
+from app.services.report_format import num
+from app.tenancy import LOCAL, Tenant
+
+TOP_CORRECTIONS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """A two-by-two table of machine (rows) against reviewers (columns), positive first."""
+
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    @property
+    def n(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    def figures(self) -> dict[str, Any]:
+        """Counts, precision, recall, observed agreement and Cohen's kappa (None: undefined)."""
+        tp, fp, fn, tn, n = self.tp, self.fp, self.fn, self.tn, self.n
+        observed = (tp + tn) / n if n else None
+        chance = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n**2 if n else None
+        kappa = (
+            (observed - chance) / (1 - chance)
+            if observed is not None and chance is not None and chance < 1
+            else None
+        )
+        return {
+            "machine": tp + fp,
+            "corrected": tp + fn,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "tn": tn,
+            "precision": tp / (tp + fp) if tp + fp else None,
+            "recall": tp / (tp + fn) if tp + fn else None,
+            "agreement": observed,
+            "kappa": kappa,
+        }
+
+
+def category_agreement(
+    machine: Counter[str], moved: Counter[tuple[str, str]], key: str
+) -> Agreement:
+    """One category's table over all machine questions: `machine` counts them by category,
+    `moved` counts (machine category, corrected category or 'none') where they differ."""
+    out = sum(n for (m, h), n in moved.items() if m == key)
+    into = sum(n for (m, h), n in moved.items() if h == key)
+    tp = machine[key] - out
+    total = sum(machine.values())
+    return Agreement(tp=tp, fp=out, fn=into, tn=total - tp - out - into)
+
+
+def report(
+    session: Session,
+    checklist: str,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    team_id: str | None = None,
+    zone: ZoneInfo = ZoneInfo("UTC"),
+    tenant: Tenant = LOCAL,
+) -> dict[str, Any]:
+    """The calibration of a checklist over the calls reviewed that started in [from, to)
+    (dates are whole local days of `zone`), of one team or all."""
+    begin = parse_moment(start, zone, parameter="from", end=False)
+    until = parse_moment(end, zone, parameter="to", end=True)
+    rows = db.calibration_counts(session, tenant.organisation_id, checklist, begin, until, team_id)
+    calls = 0
+    machine: Counter[str] = Counter()
+    moved: Counter[tuple[str, str]] = Counter()
+    items: dict[str, Counter[tuple[bool, bool]]] = defaultdict(Counter)
+    top: list[dict[str, Any]] = []
+    violations = {"dismissed": 0, "added": 0}
+    for kind, key, m, answer, words, n in rows:
+        if kind == "calls":
+            calls = int(n)
+        elif kind == "question":
+            machine[key] += int(n)
+        elif kind == "item":
+            items[key][m == "true", answer == "true"] += int(n)
+        elif m != answer:
+            target = kind.removeprefix("correction:")
+            top.append(
+                {"target": target, "machine": m, "corrected": answer, "words": words, "count": n}
+            )
+            if target == "question":
+                moved[m, answer] += int(n)
+            elif target == "violation":
+                violations["added" if m == NONE else "dismissed"] += int(n)
+    rules = checklists.of_call(session, checklist, "")
+    seen = set(machine) | {k for pair in moved for k in pair} - {NONE}
+    titles = {i.key: i.title for i in rules.items} if rules else {}
+    top.sort(key=lambda c: (-c["count"], c["target"], c["words"] or ""))
+    return {
+        "checklist": checklist,
+        "checklist_title": rules.title if rules else checklist,
+        "from": begin,
+        "to": until,
+        "team_id": team_id,
+        "reviewed_calls": calls,
+        "categories": [
+            {"key": c.key, "title": c.title, **category_agreement(machine, moved, c.key).figures()}
+            for c in categories_of(rules, seen).values()
+        ],
+        "items": [
+            {"key": key, "title": titles.get(key, key), **_item(table).figures()}
+            for key, table in sorted(items.items(), key=lambda kv: _order(titles, kv[0]))
+        ],
+        "violations": violations,
+        "top_corrections": top[:TOP_CORRECTIONS],
+    }
+
+
+def _order(titles: dict[str, str], key: str) -> tuple[int, str]:
+    """Items in the checklist's order, unknown ones after."""
+    keys = list(titles)
+    return (keys.index(key) if key in titles else len(keys), key)
+
+
+def _item(table: Counter[tuple[bool, bool]]) -> Agreement:
+    """An item's table: passed is positive."""
+    return Agreement(
+        tp=table[True, True], fp=table[True, False], fn=table[False, True], tn=table[False, False]
+    )
+
+
+_CSV_COLUMNS = (
+    *("kind", "key", "title", "machine", "corrected", "tp", "fp", "fn", "tn"),
+    *("precision", "recall", "agreement", "kappa"),
+)
+
+
+def to_csv(found: dict[str, Any]) -> str:
+    """One row per category and per item."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_CSV_COLUMNS)
+    for kind, rows in (("category", found["categories"]), ("item", found["items"])):
+        for row in rows:
+            values = {"kind": kind, **row}
+            writer.writerow(["" if values[c] is None else values[c] for c in _CSV_COLUMNS])
+    return out.getvalue()
+
+
+_ANSWERS = {NONE: "нет", "violation": "нарушение", "passed": "выполнен", "failed": "не выполнен"}
+_TARGETS = {"question": "вопрос", "violation": "запрещённая фраза", "item": "пункт"}
+
+
+def to_html(found: dict[str, Any]) -> str:
+    """The calibration page (Russian labels, no script, no fetched asset)."""
+    titles: dict[str, str] = {c["key"]: c["title"] for c in found["categories"]}
+
+    def answer(value: str | None) -> str:
+        return titles.get(value or "", _ANSWERS.get(value or "", value or "—"))
+
+    def decimal(value: float | None, digits: int = 2) -> str:
+        return num(value, digits).replace(".", ",")  # Russian decimal comma
+
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{decimal(100 * value, 1)} %"
+
+    page: str = (
+        templates()
+        .get_template("calibration.html")
+        .render(
+            found=found,
+            num=decimal,
+            share=share,
+            answer=answer,
+            target=lambda t: _TARGETS.get(t, t),
+            other=OTHER,
+        )
+    )
+    return page
