@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.engine import Checklist
 from app.engine.checklist import OTHER
-from app.services import checklists
+from app.services import checklists, corrections
 from app.services.calls import summary
 from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
 from app.services.errors import NotFound
 from app.services.report_format import GRADE_LABELS, num, offset_label
+from app.tenancy import LOCAL, Tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class Mark:
     end: int
     category: str | None = None
     replacement: str | None = None
+    machine_category: str | None = None  # a reviewer moved the question from this category
+    dismissed: bool = False  # a reviewer struck out the machine's question or violation
+    added: bool = False  # a violation a reviewer added
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,12 @@ class Piece:
     label: str | None
     struck: bool
     replacement: str | None
+    machine_label: str | None = None  # the machine's category, when a reviewer changed it
+    not_question: str | None = None  # the machine's category of a question that is none
+    dismissed: bool = False  # inside such a question
+    not_violation: bool = False  # words the machine took for a forbidden phrase, wrongly
+    not_violation_end: bool = False  # the last piece of them
+    added: bool = False  # a forbidden phrase a reviewer added
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +65,20 @@ class Line:
     manager: bool
     time: str
     pieces: list[Piece]
-    unplaced: list[tuple[str, str]]  # forbidden phrases whose words were not found in the text
+    unplaced: list[tuple[str, str, bool]]  # phrases not found in the text (words, replacement,
+    # added by a reviewer)
 
 
-def load_call(session: Session, call_id: int) -> dict[str, Any]:
-    """What the page shows of a stored call: summary, score, every utterance, and the
-    checklist version it was scored with (`rules`: titles and colours of its categories)."""
+def load_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str, Any]:
+    """What the page shows of a stored call: summary, score (reviewers' corrections applied,
+    the machine's kept as `machine_score`), every utterance, and the checklist version it was
+    scored with (`rules`: titles and colours of its categories)."""
     call = repo.get_call(session, call_id)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
     rules = checklists.of_call(session, call.checklist_key, call.checklist_version)
-    return {**summary(call), "score": call.score, "utterances": call.utterances, "rules": rules}
+    view = corrections.corrected(session, call_id, call.score, tenant)
+    return {**summary(call), **view, "utterances": call.utterances, "rules": rules}
 
 
 def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, CategoryInfo]:
@@ -105,13 +118,24 @@ def _pieces(text: str, marks: list[Mark], categories: dict[str, CategoryInfo]) -
             (m for m in marks if m.replacement is not None and m.start <= start < m.end), None
         )
         category = categories[question.category] if question and question.category else None
+        opens = question is not None and question.start == start
+        out = question is not None and question.dismissed
+        was = question.machine_category if question and opens else None
         pieces.append(
             Piece(
                 text=text[start:end],
-                category=category,
-                label=category.title if question and category and question.start == start else None,
-                struck=phrase is not None,
-                replacement=phrase.replacement if phrase and phrase.end == end else None,
+                category=None if out else category,
+                label=category.title if opens and category and not out else None,
+                struck=phrase is not None and not phrase.dismissed,
+                replacement=phrase.replacement
+                if phrase and phrase.end == end and not phrase.dismissed
+                else None,
+                machine_label=categories[was].title if was in categories else was,
+                not_question=category.title if opens and category and out else None,
+                dismissed=out,
+                not_violation=phrase is not None and phrase.dismissed,
+                not_violation_end=phrase is not None and phrase.dismissed and phrase.end == end,
+                added=phrase is not None and phrase.added,
             )
         )
     return pieces
@@ -128,24 +152,34 @@ def clock(seconds: float | None) -> str:
 
 def _marks(
     score: dict[str, Any], texts: dict[int, str]
-) -> tuple[dict[int, list[Mark]], dict[int, list[tuple[str, str]]]]:
-    """The marks of each utterance, and the forbidden phrases whose words were not found."""
+) -> tuple[dict[int, list[Mark]], dict[int, list[tuple[str, str, bool]]]]:
+    """The marks of each utterance (reviewers' dismissals too), and the forbidden phrases
+    whose words were not found."""
     marks: dict[int, list[Mark]] = {}
-    unplaced: dict[int, list[tuple[str, str]]] = {}
-    for q in score.get("questions", []):
+    unplaced: dict[int, list[tuple[str, str, bool]]] = {}
+    dismissed = score.get("dismissed", {})
+    questions = [(q, False) for q in score.get("questions", [])]
+    for q, out in [*questions, *((q, True) for q in dismissed.get("questions", []))]:
         text = texts.get(q["utterance"], "")
         whole = (0, len(text))  # a question not found is shown as the whole utterance
         start, end = _place(text, q, q["text"], 0) or whole
-        marks.setdefault(q["utterance"], []).append(Mark(start, end, category=q["category"]))
+        mark = Mark(start, end, q["category"], None, q.get("machine_category"), out)
+        marks.setdefault(q["utterance"], []).append(mark)
     searched: dict[tuple[int, str], int] = {}  # where the next search of the same words starts
-    for v in score.get("violations", []):
+    violations = [(v, False) for v in score.get("violations", [])]
+    for v, out in [*violations, *((v, True) for v in dismissed.get("violations", []))]:
         n, words = v["utterance"], v["matched"]
-        found = _place(texts.get(n, ""), v, words, searched.get((n, words), 0))
+        found = (
+            None
+            if v.get("added")
+            else _place(texts.get(n, ""), v, words, searched.get((n, words), 0))
+        )
         if found is None:
-            unplaced.setdefault(n, []).append((words, v["replacement"]))
+            if not out:
+                unplaced.setdefault(n, []).append((words, v["replacement"], bool(v.get("added"))))
             continue
         searched[n, words] = found[1]
-        marks.setdefault(n, []).append(Mark(*found, replacement=v["replacement"]))
+        marks.setdefault(n, []).append(Mark(*found, replacement=v["replacement"], dismissed=out))
     return marks, unplaced
 
 
@@ -186,8 +220,11 @@ def _metrics(score: dict[str, Any], duration_s: float | None) -> list[tuple[str,
 def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
     """Everything the template shows, as plain values."""
     score = call["score"]
-    seen = {q["category"] for q in score.get("questions", [])}
+    dismissed = score.get("dismissed", {}).get("questions", [])
+    seen = {q["category"] for q in [*score.get("questions", []), *dismissed]}
+    seen |= {q["machine_category"] for q in score.get("questions", []) if "machine_category" in q}
     checklist: Checklist | None = call["rules"]
+    machine = call.get("machine_score", score)
     categories = categories_of(checklist, seen)
     counts = score.get("question_counts", {})
     started = call["started_at"]
@@ -200,6 +237,9 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "total": num(score["total"], 1),
         "grade": score["grade"],
         "grade_label": GRADE_LABELS.get(score["grade"], score["grade"]),
+        "machine_total": None if machine is score else num(machine["total"], 1),
+        "corrections": call.get("corrections", []),
+        "dismissed_violations": score.get("dismissed", {}).get("violations", []),
         "categories": [(c, counts.get(c.key, 0)) for c in categories.values()],
         "items": score.get("items", []),
         "violations": score.get("violations", []),
