@@ -239,6 +239,8 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "grade_label": GRADE_LABELS.get(score["grade"], score["grade"]),
         "machine_total": None if machine is score else num(machine["total"], 1),
         "corrections": call.get("corrections", []),
+        "category_titles": {c.key: c.title for c in categories.values()},
+        "item_titles": {i["key"]: i["title"] for i in score.get("items", [])},
         "dismissed_violations": score.get("dismissed", {}).get("violations", []),
         "categories": [(c, counts.get(c.key, 0)) for c in categories.values()],
         "items": score.get("items", []),
