@@ -54,25 +54,25 @@ def add_corrections(session: Session, rows: Sequence[dict[str, Any]]) -> list[Ca
     return list(session.scalars(stmt, list(rows)))
 
 
-def delete_correction(
-    session: Session, organisation_id: str, call_id: int, correction_id: int
-) -> bool:
-    """Delete one of a call's corrections; False if it has none of that id."""
+def delete_corrections(
+    session: Session, organisation_id: str, call_id: int, correction_ids: Sequence[int]
+) -> int:
+    """Delete some of a call's corrections; how many it had."""
     stmt = (
         delete(CallCorrection)
         .where(
             CallCorrection.organisation_id == organisation_id,
             CallCorrection.call_id == call_id,
-            CallCorrection.id == correction_id,
+            CallCorrection.id.in_(list(correction_ids)),
         )
         .returning(CallCorrection.id)
     )
-    return session.execute(stmt).first() is not None
+    return len(session.execute(stmt).all())
 
 
 def save_review(session: Session, row: dict[str, Any]) -> CallReview:
     """Mark a call reviewed, or bring its review's reviewer, time and items up to date."""
-    changing = ("reviewer", "reviewed_at", "machine_questions", "machine_items", "items")
+    changing = ("reviewer", "reviewed_at", "answers")
     values = pg_insert(CallReview).values(**row, reviewed_at=func.now())
     stmt = (
         values.on_conflict_do_update(
@@ -91,61 +91,52 @@ def get_review(session: Session, organisation_id: str, call_id: int) -> CallRevi
 
 # The reviewed calls a calibration covers; its filters are NULL when unset.
 _REVIEWED = """
-SELECT r.call_id, r.machine_questions, r.machine_items, r.items
-FROM call_review AS r
-WHERE r.organisation_id = :org AND r.checklist_key = :checklist
+r.organisation_id = :org AND r.checklist_key = :checklist
     AND (CAST(:start AS timestamptz) IS NULL OR r.started_at >= :start)
     AND (CAST(:end AS timestamptz) IS NULL OR r.started_at < :end)
     AND (CAST(:team AS text) IS NULL OR r.team_id = :team)
 """
-# The latest correction of each target of the reviewed calls, with the reviewer's answer in
-# the words of `machine`: a category or 'none', 'violation' or 'none', 'passed' or 'failed'.
-_LATEST = f"""
-SELECT DISTINCT ON (k.call_id, k.target, k.utterance, k.span, k.phrase, k.item)
-    k.target, k.machine, k.words,
+_TALLY = text(
+    f"""
+SELECT answer, count(*) FROM (SELECT unnest(r.answers) AS answer FROM call_review AS r
+WHERE {_REVIEWED}) AS a GROUP BY answer
+"""
+)
+
+
+# The corrections of the reviewed calls (one per target: a new one replaces the old), with
+# the reviewer's answer in the words of `machine` (a category or 'none', 'violation' or
+# 'none', 'passed' or 'failed'), counted by (target, machine, answer, words).
+_CORRECTIONS = text(
+    f"""
+SELECT k.target, k.machine,
     CASE k.target
         WHEN 'question' THEN CASE WHEN k.valid IS false THEN 'none'
                                   ELSE coalesce(k.category, k.machine) END
         WHEN 'violation' THEN CASE WHEN k.valid THEN 'violation' ELSE 'none' END
         ELSE CASE WHEN k.passed THEN 'passed' ELSE 'failed' END
-    END AS answer
+    END AS answer,
+    lower(k.words) AS words, count(*) AS n
 FROM call_correction AS k
-JOIN ({_REVIEWED}) AS rv ON rv.call_id = k.call_id
-WHERE k.organisation_id = :org
-ORDER BY k.call_id, k.target, k.utterance, k.span, k.phrase, k.item, k.id DESC
-"""
-_CALIBRATION = text(
-    f"""
-WITH reviewed AS MATERIALIZED ({_REVIEWED}), latest AS MATERIALIZED ({_LATEST})
-SELECT 'calls' AS kind, NULL AS key, NULL AS machine, NULL AS answer, NULL AS words,
-    count(*) AS n
-FROM reviewed
-UNION ALL
-SELECT 'question', q.key, NULL, NULL, NULL, sum(q.value::int)
-FROM reviewed, jsonb_each_text(reviewed.machine_questions) AS q
-GROUP BY q.key
-UNION ALL
-SELECT 'item', m.key, m.value, reviewed.items ->> m.key, NULL, count(*)
-FROM reviewed, jsonb_each_text(reviewed.machine_items) AS m
-GROUP BY m.key, m.value, reviewed.items ->> m.key
-UNION ALL
-SELECT 'correction:' || target, NULL, machine, answer, lower(words), count(*)
-FROM latest
-GROUP BY target, machine, answer, lower(words)
+JOIN call_review AS r ON r.organisation_id = k.organisation_id AND r.call_id = k.call_id
+WHERE {_REVIEWED}
+GROUP BY 1, 2, 3, 4
 """
 )
 
 
-def calibration_counts(
+def calibration_tally(
     session: Session,
     organisation_id: str,
     checklist: str,
+    *,
     start: datetime | None,
     end: datetime | None,
     team_id: str | None,
-) -> Sequence[Any]:
-    """In one statement, over the reviewed calls of a checklist: their number; the machine's
-    questions per category; each item's (machine, corrected) pass or fail with counts; and
-    the latest correction of each target grouped by (target, machine, answer, words)."""
-    params = {"org": organisation_id, "checklist": checklist, "start": start, "end": end}
-    return session.execute(_CALIBRATION, params | {"team": team_id}).all()
+) -> tuple[Sequence[Any], Sequence[Any]]:
+    """Over the reviewed calls of a checklist that started in [start, end) (of one team): each
+    element of their `answers` with how many reviews hold it, and their latest corrections
+    counted by (target, machine, answer, words)."""
+    params: dict[str, Any] = {"org": organisation_id, "checklist": checklist, "team": team_id}
+    params |= {"start": start, "end": end}
+    return session.execute(_TALLY, params).all(), session.execute(_CORRECTIONS, params).all()

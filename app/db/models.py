@@ -419,8 +419,8 @@ class CallCorrection(Base):
 
 
 class CallReview(Base):
-    """A call a reviewer looked at, with its items' pass/fail as the machine and as corrected:
-    the calls calibration measures (a call reviewed with nothing to correct counts too)."""
+    """A call a reviewer looked at, with the machine's and the corrected answers calibration
+    counts: the calls it measures (a call reviewed with nothing to correct counts too)."""
 
     __tablename__ = "call_review"
     __table_args__ = (
@@ -446,6 +446,5 @@ class CallReview(Base):
     checklist_key: Mapped[str] = mapped_column(Text)
     team_id: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    machine_questions: Mapped[dict[str, int]] = mapped_column(JSONB)
-    machine_items: Mapped[dict[str, bool]] = mapped_column(JSONB)
-    items: Mapped[dict[str, bool]] = mapped_column(JSONB)
+    # 'call', then 'q|<category>|<machine's count>' and 'i|<item>|<machine>|<corrected>' (t/f).
+    answers: Mapped[list[str]] = mapped_column(ARRAY(Text))

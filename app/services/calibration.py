@@ -4,8 +4,9 @@ category and per item, so a company learns whether to trust the numbers.
 Each machine question of a reviewed call is one case per category (was it of that category,
 by the machine and after correction: a question moved elsewhere is a miss of its new
 category; one that is no question, a false hit of its old one); each item of a reviewed call
-is one case (passed or not). The database counts (app.db.corrections, one statement); the
-confusion matrices and their figures are computed here from those few rows.
+is one case (passed or not). The database counts (app.db.corrections: the reviews' answers
+and the latest corrections, grouped); the confusion tables and their figures are computed
+here from those few rows.
 """
 
 from __future__ import annotations
@@ -94,32 +95,36 @@ def report(
     (dates are whole local days of `zone`), of one team or all."""
     begin = parse_moment(start, zone, parameter="from", end=False)
     until = parse_moment(end, zone, parameter="to", end=True)
-    rows = db.calibration_counts(session, tenant.organisation_id, checklist, begin, until, team_id)
+    rules = checklists.of_call(session, checklist, "")  # its latest version
+    categories = categories_of(rules, set())
+    items = {i.key: i.title for i in rules.items} if rules else {}
+    tally, corrections = db.calibration_tally(
+        session, tenant.organisation_id, checklist, start=begin, end=until, team_id=team_id
+    )
     calls = 0
     machine: Counter[str] = Counter()
+    verdicts: dict[str, Counter[tuple[bool, bool]]] = defaultdict(Counter)
+    for answer, n in tally:
+        kind, *parts = answer.split("|")
+        if kind == "call":
+            calls = n
+        elif kind == "q":
+            machine[parts[0]] += int(parts[1]) * n
+        else:
+            verdicts[parts[0]][parts[1] == "t", parts[2] == "t"] += n
     moved: Counter[tuple[str, str]] = Counter()
-    items: dict[str, Counter[tuple[bool, bool]]] = defaultdict(Counter)
     top: list[dict[str, Any]] = []
     violations = {"dismissed": 0, "added": 0}
-    for kind, key, m, answer, words, n in rows:
-        if kind == "calls":
-            calls = int(n)
-        elif kind == "question":
-            machine[key] += int(n)
-        elif kind == "item":
-            items[key][m == "true", answer == "true"] += int(n)
-        elif m != answer:
-            target = kind.removeprefix("correction:")
-            top.append(
-                {"target": target, "machine": m, "corrected": answer, "words": words, "count": n}
-            )
-            if target == "question":
-                moved[m, answer] += int(n)
-            elif target == "violation":
-                violations["added" if m == NONE else "dismissed"] += int(n)
-    rules = checklists.of_call(session, checklist, "")
-    seen = set(machine) | {k for pair in moved for k in pair} - {NONE}
-    titles = {i.key: i.title for i in rules.items} if rules else {}
+    for target, m, answer, words, n in corrections:
+        if m == answer:
+            continue
+        top.append(
+            {"target": target, "machine": m, "corrected": answer, "words": words, "count": n}
+        )
+        if target == "question":
+            moved[m, answer] += n
+        elif target == "violation":
+            violations["added" if m == NONE else "dismissed"] += n
     top.sort(key=lambda c: (-c["count"], c["target"], c["words"] or ""))
     return {
         "checklist": checklist,
@@ -130,21 +135,16 @@ def report(
         "reviewed_calls": calls,
         "categories": [
             {"key": c.key, "title": c.title, **category_agreement(machine, moved, c.key).figures()}
-            for c in categories_of(rules, seen).values()
+            for c in categories.values()
         ],
         "items": [
-            {"key": key, "title": titles.get(key, key), **_item(table).figures()}
-            for key, table in sorted(items.items(), key=lambda kv: _order(titles, kv[0]))
+            {"key": key, "title": title, **_item(verdicts[key]).figures()}
+            for key, title in items.items()
+            if key in verdicts
         ],
         "violations": violations,
         "top_corrections": top[:TOP_CORRECTIONS],
     }
-
-
-def _order(titles: dict[str, str], key: str) -> tuple[int, str]:
-    """Items in the checklist's order, unknown ones after."""
-    keys = list(titles)
-    return (keys.index(key) if key in titles else len(keys), key)
 
 
 def _item(table: Counter[tuple[bool, bool]]) -> Agreement:

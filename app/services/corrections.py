@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -137,19 +138,31 @@ def _review(
             "checklist_key": call.checklist_key,
             "team_id": call.team_id,
             "started_at": call.started_at,
-            "machine_questions": shown["question_counts"],
-            "machine_items": {i["key"]: i["passed"] for i in shown["items"]},
-            "items": {i["key"]: i["passed"] for i in fixed["items"]},
+            "answers": answers(shown, fixed),
         },
     )
     return {"call_id": call.id, "reviewer": review.reviewer, "reviewed_at": review.reviewed_at}
+
+
+def answers(machine: dict[str, Any], fixed: dict[str, Any]) -> list[str]:
+    """A review's `answers`: 'call', the machine's question count per category, and each
+    item's verdict by the machine and as corrected ('t' or 'f')."""
+    verdicts = {i["key"]: i["passed"] for i in fixed["items"]}
+    found = ["call"]
+    found += [f"q|{key}|{n}" for key, n in machine["question_counts"].items()]
+    found += [
+        f"i|{i['key']}|{'tf'[not i['passed']]}|{'tf'[not verdicts.get(i['key'], i['passed'])]}"
+        for i in machine["items"]
+    ]
+    return found
 
 
 def add(
     session: Session, call_id: int, wanted: Sequence[NewCorrection], tenant: Tenant = LOCAL
 ) -> dict[str, Any]:
     """Store corrections of a call's shown score (InvalidInput naming each field that cannot
-    apply), move its roll-ups and mark it reviewed; the corrections stored and the score."""
+    apply; one about a target corrected before replaces that one), move its roll-ups and mark
+    it reviewed; the corrections stored and the score."""
     call = _lock(session, call_id)
     shown, version = _shown(session, call_id, call.score)
     rules = _rules(session, call.checklist_key, version)
@@ -162,9 +175,15 @@ def add(
     if errors:
         raise InvalidInput("some corrections cannot apply to this call", errors=errors)  # type: ignore[arg-type]
     before = db.list_corrections(session, tenant.organisation_id, call_id)
-    added = db.add_corrections(session, [_row(shown, w, call_id, tenant) for w in wanted])
-    _move_rollups(session, call, before, [*before, *added])
-    _review(session, call, [*before, *added], tenant)
+    rows = [_row(shown, w, call_id, tenant) for w in wanted]
+    targets = {_target(r) for r in rows}
+    replaced = [r.id for r in before if _target(r) in targets]
+    if replaced:
+        db.delete_corrections(session, tenant.organisation_id, call_id, replaced)
+    added = db.add_corrections(session, list({_target(r): r for r in rows}.values()))
+    after = [*(r for r in before if r.id not in replaced), *added]
+    _move_rollups(session, call, before, after)
+    _review(session, call, after, tenant)
     view = corrected(session, call_id, shown, tenant)
     return {
         "call_id": call_id,
@@ -172,6 +191,14 @@ def add(
         "total": view["score"]["total"],
         "grade": view["score"]["grade"],
     }
+
+
+def _target(row: CallCorrection | dict[str, Any]) -> tuple[Any, ...]:
+    """What a correction is about: a new one about the same target replaces the old one."""
+    get = row.get if isinstance(row, dict) else partial(getattr, row)
+    span = get("span")
+    fields = (get("target"), get("utterance"), tuple(span) if span else None)
+    return (*fields, get("phrase"), get("item"))
 
 
 def _row(shown: dict[str, Any], w: NewCorrection, call_id: int, tenant: Tenant) -> dict[str, Any]:
@@ -204,7 +231,7 @@ def remove(session: Session, call_id: int, correction_id: int, tenant: Tenant = 
     """Undo one correction: the roll-ups and the review follow; NotFound if there is none."""
     call = _lock(session, call_id)
     before = db.list_corrections(session, tenant.organisation_id, call_id)
-    if not db.delete_correction(session, tenant.organisation_id, call_id, correction_id):
+    if not db.delete_corrections(session, tenant.organisation_id, call_id, [correction_id]):
         raise NotFound(f"call {call_id} has no correction {correction_id}")
     after = [r for r in before if r.id != correction_id]
     _move_rollups(session, call, before, after)

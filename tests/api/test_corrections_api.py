@@ -125,3 +125,17 @@ def test_a_call_reviewed_with_nothing_to_correct_is_marked_reviewed(
     assert reviewed.json()["call_id"] == call_id
     assert reviewed.json()["reviewer"] == "local"
     assert client.get(f"/v1/calls/{call_id}").json()["total"] == 52.2
+
+
+def test_a_new_correction_of_a_target_replaces_the_old_one(
+    client: TestClient, call_id: int
+) -> None:
+    first = client.post(f"/v1/calls/{call_id}/corrections", json={"corrections": [BUDGET]})
+    again = {**BUDGET, "category": "motivation"}
+    second = client.post(f"/v1/calls/{call_id}/corrections", json={"corrections": [again]})
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    call = client.get(f"/v1/calls/{call_id}").json()
+    assert [c["category"] for c in call["corrections"]] == ["motivation"]
+    assert call["score"]["question_counts"]["motivation"] == 2
+    assert call["score"]["question_counts"]["personal"] == 1
