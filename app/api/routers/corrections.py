@@ -22,7 +22,7 @@ CorrectionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The correcti
     "/{call_id}/corrections",
     status_code=201,
     response_model=None,
-    responses={201: {"model": CorrectionsOut}, **problems(404, 409, 422, 503)},
+    responses={201: {"model": CorrectionsOut}, **problems(400, 404, 409, 413, 415, 422, 503)},
 )
 async def add_corrections(
     call_id: CallId, body: CorrectionsIn, tx: TxDep, tenant: TenantDep
@@ -65,7 +65,7 @@ async def delete_correction(
 @router.post(
     "/{call_id}/review",
     response_model=None,
-    responses={200: {"model": ReviewOut}, **problems(404, 409, 422, 503)},
+    responses={200: {"model": ReviewOut}, **problems(400, 404, 409, 413, 415, 422, 503)},
 )
 async def review_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
     """Mark a call reviewed with nothing (more) to correct, so agreement is measured on the
