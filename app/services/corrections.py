@@ -6,7 +6,12 @@ Corrections are kept apart from any score version and applied when a score is re
 (`engine.corrections.apply_corrections`), so a rescoring under a new checklist version keeps
 them wherever the same utterance and target are found again (`applied: false` elsewhere).
 The roll-ups hold the score the call was ingested with, so that score, corrected, is what
-they are moved to.
+they are moved to (whatever takes a call out of them, erasure say, must take out that
+corrected score: `rollup_score`).
+
+Not here yet: the call page's plain HTML forms for these corrections, offered only through a
+review share link (a CSRF token bound to the link, 303 back to the page). They need the share
+links of the access work; until then the page is read-only and corrections come by API.
 """
 
 from __future__ import annotations
@@ -88,8 +93,11 @@ def corrected(
     if not rows:
         return {"score": score, "machine_score": score, "corrections": []}
     checklist = score["checklist"]
-    rules = _rules(session, checklist["key"], str(checklist["version"]))
-    fixed, applied = apply_corrections(score, rules, [_engine(r) for r in rows])
+    rules = checklists.of_call(session, checklist["key"], str(checklist["version"]))
+    if rules is None:  # a checklist never stored here: its rules cannot recompute the score
+        fixed, applied = score, [False] * len(rows)
+    else:
+        fixed, applied = apply_corrections(score, rules, [_engine(r) for r in rows])
     return {
         "score": fixed,
         "machine_score": score,
@@ -104,17 +112,19 @@ def _lock(session: Session, call_id: int) -> Any:
     return call
 
 
+def rollup_score(session: Session, call: Any, rows: Sequence[CallCorrection]) -> dict[str, Any]:
+    """What the roll-ups hold of a call: its ingest score with `rows` applied."""
+    rules = _rules(session, call.checklist_key, call.checklist_version)
+    return apply_corrections(call.score, rules, [_engine(r) for r in rows])[0]
+
+
 def _move_rollups(
     session: Session, call: Any, before: Sequence[CallCorrection], after: Sequence[CallCorrection]
 ) -> None:
     """Take the call's corrected ingest score out of its roll-ups and put the new one in."""
-    rules = _rules(session, call.checklist_key, call.checklist_version)
     deltas = [
         score_delta(
-            apply_corrections(call.score, rules, [_engine(r) for r in rows])[0],
-            call.manager_id,
-            call.team_id,
-            call.started_at,
+            rollup_score(session, call, rows), call.manager_id, call.team_id, call.started_at
         )
         for rows in (before, after)
     ]
