@@ -64,13 +64,14 @@ def _engine(row: CallCorrection) -> Correction:
     )
 
 
-def _shown(session: Session, call_id: int, ingested: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The score a call shows (its newest version's) and that version."""
-    scores = repo.get_scores(session, call_id)
+def _shown(session: Session, call: Any) -> tuple[dict[str, Any], Checklist]:
+    """The score a call shows (its newest version's, maybe of another checklist) and its
+    rules."""
+    scores = repo.get_scores(session, call.id)
     latest = scores[-1] if scores else None
-    if latest is None or latest.score is None:
-        return ingested, str(ingested["checklist"]["version"])
-    return latest.score, latest.checklist_version
+    shown = call.score if latest is None or latest.score is None else latest.score
+    checklist = shown["checklist"]
+    return shown, _rules(session, checklist["key"], str(checklist["version"]))
 
 
 def _author(tenant: Tenant) -> str:
@@ -136,8 +137,7 @@ def _review(
     session: Session, call: Any, rows: Sequence[CallCorrection], tenant: Tenant
 ) -> dict[str, Any]:
     """Mark the call reviewed with its shown score's items as the machine and as corrected."""
-    shown, version = _shown(session, call.id, call.score)
-    rules = _rules(session, call.checklist_key, version)
+    shown, rules = _shown(session, call)
     fixed, _ = apply_corrections(shown, rules, [_engine(r) for r in rows])
     review = db.save_review(
         session,
@@ -145,7 +145,7 @@ def _review(
             "organisation_id": tenant.organisation_id,
             "call_id": call.id,
             "reviewer": _author(tenant),
-            "checklist_key": call.checklist_key,
+            "checklist_key": rules.key,
             "team_id": call.team_id,
             "started_at": call.started_at,
             "answers": answers(shown, fixed),
@@ -174,8 +174,7 @@ def add(
     apply; one about a target corrected before replaces that one), move its roll-ups and mark
     it reviewed; the corrections stored and the score."""
     call = _lock(session, call_id)
-    shown, version = _shown(session, call_id, call.score)
-    rules = _rules(session, call.checklist_key, version)
+    shown, rules = _shown(session, call)
     indexes = set(call.indexes)
     errors = [
         {"pointer": f"/corrections/{n}/{field}", "reason": reason}
