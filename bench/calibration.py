@@ -5,8 +5,9 @@ What it measures
 * Data: `--calls` (10,000) calls of the built-in realty checklist, each reviewed, over the
   365 days up to now in 5 teams, bulk-loaded with INSERT ... SELECT generate_series (not
   through the API) into the database `--database` on the server (created if missing): a
-  compact call row each, a `call_review` row with the machine's question counts (4-11 a call
-  in 4 categories) and 9 items' verdicts (one call in ten with one changed by the reviewer), and for
+  compact call row each, a `call_review` row with the machine's question counts (0-19
+  expertise, 0-5 personal, 0-3 motivation, 0-4 other: ~2,400 distinct combinations) and 9 items'
+  verdicts (one in ten changed by the reviewer), and for
   three calls in ten 1-3 `call_correction` rows (questions moved or struck out, violations
   dismissed or added, items) over 20 recurring phrasings. Then VACUUM ANALYZE.
 * Queries: `--runs` (50) each of the real service (app.services.calibration.report, a session
@@ -63,16 +64,21 @@ ITEMS = (
     "no_exact_price",
     "viewing_booked",
 )
-_MACHINE = "CASE WHEN (c.id + {n}) % 3 > 0 THEN 't' ELSE 'f' END"
-_CORRECTED = "CASE WHEN c.id % 10 = 0 THEN 't' ELSE {machine} END"  # short presentations
-_VERDICTS = ", ".join(
-    f"'i|{key}|' || {_MACHINE.format(n=n)} || '|' || "
-    + (
-        _CORRECTED.format(machine=_MACHINE.format(n=n))
-        if key == "short_presentation"
-        else _MACHINE.format(n=n)
-    )
-    for n, key in enumerate(ITEMS)
+# Varied like real calls, from hashes of the call: its question counts (2,400 combinations), its
+# items' verdicts, and one item verdict in ten changed by its reviewer.
+_HASH = "abs(hashtext(c.id || '{salt}'))"
+_MACHINE = f"CASE WHEN {_HASH} % 5 > 1 THEN 't' ELSE 'f' END"
+_FLIPPED = f"CASE WHEN {_HASH} % 5 > 1 THEN 'f' ELSE 't' END"
+_CORRECTED = (
+    f"CASE WHEN {_HASH.format(salt='{salt}r')} % 10 = 0 THEN {_FLIPPED} ELSE {_MACHINE} END"
+)
+_VERDICTS = " || ' ' || ".join(
+    f"'{key}:' || {_MACHINE.format(salt=key)} || {_CORRECTED.format(salt=key)}"
+    for key in sorted(ITEMS)
+)
+_COUNTS = " || ' ' || ".join(
+    f"'{key}:' || {_HASH.format(salt=key)} % {top}"
+    for key, top in (("expertise", 20), ("motivation", 4), ("other", 5), ("personal", 6))
 )
 _SEED = f"""
 WITH calls AS (
@@ -86,11 +92,11 @@ WITH calls AS (
     RETURNING id, team_id, started_at
 )
 INSERT INTO call_review (organisation_id, call_id, reviewer, reviewed_at, checklist_key,
-    team_id, started_at, answers)
+    team_id, started_at, questions, verdicts)
 SELECT 'default', c.id, 'key:1', c.started_at + interval '1 day', 'realty_phone', c.team_id,
     c.started_at,
-    ARRAY['call', 'q|expertise|' || 3 + c.id % 5, 'q|personal|' || c.id % 3,
-          'q|motivation|' || c.id % 2, 'q|other|1', {_VERDICTS}]
+    {_COUNTS},
+    {_VERDICTS}
 FROM calls AS c
 """
 # Three calls in ten get 1-3 corrections over 20 phrasings each.

@@ -72,7 +72,7 @@ def delete_corrections(
 
 def save_review(session: Session, row: dict[str, Any]) -> CallReview:
     """Mark a call reviewed, or bring its review's reviewer, time and items up to date."""
-    changing = ("reviewer", "reviewed_at", "answers")
+    changing = ("reviewer", "reviewed_at", "questions", "verdicts")
     values = pg_insert(CallReview).values(**row, reviewed_at=func.now())
     stmt = (
         values.on_conflict_do_update(
@@ -96,10 +96,19 @@ r.organisation_id = :org AND r.checklist_key = :checklist
     AND (CAST(:end AS timestamptz) IS NULL OR r.started_at < :end)
     AND (CAST(:team AS text) IS NULL OR r.team_id = :team)
 """
+# The reviews grouped by their `questions` strings, apart by their `verdicts`, and all (few
+# distinct strings: one scan), then those strings' parts counted: ("expertise:3", true, n) is
+# n reviews whose machine found 3 expertise questions, ("greeting:tf", false, n) n reviews
+# whose greeting the machine passed and the reviewer failed, ("calls", NULL, n) all of them.
 _TALLY = text(
     f"""
-SELECT answer, count(*) FROM (SELECT unnest(r.answers) AS answer FROM call_review AS r
-WHERE {_REVIEWED}) AS a GROUP BY answer
+WITH g AS (
+    SELECT r.questions, r.verdicts, count(*) AS n FROM call_review AS r WHERE {_REVIEWED}
+    GROUP BY GROUPING SETS ((r.questions), (r.verdicts), ())
+)
+SELECT part, g.questions IS NOT NULL AND g.verdicts IS NULL AS question, sum(g.n)::int AS n
+FROM g, unnest(string_to_array(coalesce(g.questions, g.verdicts, 'calls'), ' ')) AS part
+GROUP BY 1, 2
 """
 )
 
@@ -134,9 +143,9 @@ def calibration_tally(
     end: datetime | None,
     team_id: str | None,
 ) -> tuple[Sequence[Any], Sequence[Any]]:
-    """Over the reviewed calls of a checklist that started in [start, end) (of one team): each
-    element of their `answers` with how many reviews hold it, and their latest corrections
-    counted by (target, machine, answer, words)."""
+    """Over the reviewed calls of a checklist that started in [start, end) (of one team): the
+    parts of their `questions` and `verdicts` with how many reviews hold each, their number
+    (part 'calls'), and their corrections counted by (target, machine, answer, words)."""
     params: dict[str, Any] = {"org": organisation_id, "checklist": checklist, "team": team_id}
     params |= {"start": start, "end": end}
     return session.execute(_TALLY, params).all(), session.execute(_CORRECTIONS, params).all()

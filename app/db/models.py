@@ -446,5 +446,6 @@ class CallReview(Base):
     checklist_key: Mapped[str] = mapped_column(Text)
     team_id: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # 'call', then 'q|<category>|<machine's count>' and 'i|<item>|<machine>|<corrected>' (t/f).
-    answers: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    # "expertise:3 other:1 …" and "greeting:tt short_presentation:ft …" (machine, corrected).
+    questions: Mapped[str] = mapped_column(Text)
+    verdicts: Mapped[str] = mapped_column(Text)

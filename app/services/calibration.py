@@ -104,14 +104,15 @@ def report(
     calls = 0
     machine: Counter[str] = Counter()
     verdicts: dict[str, Counter[tuple[bool, bool]]] = defaultdict(Counter)
-    for answer, n in tally:
-        kind, *parts = answer.split("|")
-        if kind == "call":
+    for part, question, n in tally:
+        if part == "calls":
             calls = n
-        elif kind == "q":
-            machine[parts[0]] += int(parts[1]) * n
+            continue
+        key, value = part.split(":")
+        if question:
+            machine[key] += int(value) * n
         else:
-            verdicts[parts[0]][parts[1] == "t", parts[2] == "t"] += n
+            verdicts[key][value[0] == "t", value[1] == "t"] += n
     moved: Counter[tuple[str, str]] = Counter()
     top: list[dict[str, Any]] = []
     violations = {"dismissed": 0, "added": 0}

@@ -148,23 +148,25 @@ def _review(
             "checklist_key": rules.key,
             "team_id": call.team_id,
             "started_at": call.started_at,
-            "answers": answers(shown, fixed),
+            **answers(shown, fixed),
         },
     )
     return {"call_id": call.id, "reviewer": review.reviewer, "reviewed_at": review.reviewed_at}
 
 
-def answers(machine: dict[str, Any], fixed: dict[str, Any]) -> list[str]:
-    """A review's `answers`: 'call', the machine's question count per category, and each
-    item's verdict by the machine and as corrected ('t' or 'f')."""
-    verdicts = {i["key"]: i["passed"] for i in fixed["items"]}
-    found = ["call"]
-    found += [f"q|{key}|{n}" for key, n in machine["question_counts"].items()]
-    found += [
-        f"i|{i['key']}|{'tf'[not i['passed']]}|{'tf'[not verdicts.get(i['key'], i['passed'])]}"
+def answers(machine: dict[str, Any], fixed: dict[str, Any]) -> dict[str, str]:
+    """A review's `questions` (the machine's count per category) and `verdicts` (each item's
+    pass or fail by the machine and as corrected, 't' or 'f'), keys sorted."""
+    corrected = {i["key"]: i["passed"] for i in fixed["items"]}
+    counts = sorted(machine["question_counts"].items())
+    verdicts = sorted(
+        (i["key"], "tf"[not i["passed"]] + "tf"[not corrected.get(i["key"], i["passed"])])
         for i in machine["items"]
-    ]
-    return found
+    )
+    return {
+        "questions": " ".join(f"{key}:{n}" for key, n in counts),
+        "verdicts": " ".join(f"{key}:{v}" for key, v in verdicts),
+    }
 
 
 def add(

@@ -4,11 +4,12 @@ A correction sits beside the machine's answer (which stays in the score): a ques
 no question or has another category, a violation that is none or was missed, an item passed
 or failed. `machine` and `words` keep what the engine answered and on which words, so
 calibration reads them without re-scoring. A review row marks a call looked at (with or
-without corrections) and keeps what calibration compares as short strings (`answers`: the
-machine's question count per category, each item's pass or fail by the machine and as
-corrected), with the call's checklist, team and start (copied: a call never changes them), so a
-calibration report reads this table and the corrections alone, counting array elements (a
-GROUP BY over unnest is ~10x faster than expanding a JSON object per review).
+without corrections) and keeps what calibration compares as two short strings: `questions`,
+the machine's count per category ("expertise:3 other:1 …"), and `verdicts`, each item's pass
+or fail by the machine and as corrected ("greeting:tt short_presentation:ft …"), keys sorted;
+with the call's checklist, team and start (copied: a call never changes them). A calibration
+report then groups reviews by these strings (few distinct ones) in one scan of this table,
+instead of expanding a JSON object per review (~10x slower).
 Deleting a correction deletes its row: the review row keeps the call counted as reviewed.
 
 Revision ID: 2026_12_03_0840
@@ -83,7 +84,8 @@ def upgrade() -> None:
         sa.Column("checklist_key", sa.Text(), nullable=False),
         sa.Column("team_id", sa.Text()),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("answers", ARRAY(sa.Text()), nullable=False),
+        sa.Column("questions", sa.Text(), nullable=False),
+        sa.Column("verdicts", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["call_id"], ["call.id"], name="fk_call_review_call_id_call", ondelete="CASCADE"
         ),
