@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep
 from app.api.responses import problems
 from app.api.routers.calls import CallId
 from app.services import call_page
@@ -24,10 +24,12 @@ router = APIRouter(prefix="/calls", tags=["pages"])
         **problems(404, 422, 503),
     },
 )
-async def call_page_html(call_id: CallId, tx: TxDep, settings: SettingsDep) -> HTMLResponse:
+async def call_page_html(
+    call_id: CallId, tx: TxDep, settings: SettingsDep, tenant: TenantDep
+) -> HTMLResponse:
     """The whole transcript with each question marked by category and each forbidden phrase
     struck through beside its replacement; the items with links to their evidence; score,
     grade and talk metrics. Links are absolute when CALLQA_PUBLIC_URL is set."""
-    call = await tx.run(call_page.load_call, call_id)
+    call = await tx.run(call_page.load_call, call_id, tenant)
     page = await tx.in_thread(partial(call_page.render_call_page, call, settings.base_url))
     return HTMLResponse(page)
