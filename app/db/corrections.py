@@ -85,10 +85,6 @@ def save_review(session: Session, row: dict[str, Any]) -> CallReview:
     return session.scalars(stmt).one()
 
 
-def get_review(session: Session, organisation_id: str, call_id: int) -> CallReview | None:
-    return session.get(CallReview, (organisation_id, call_id))
-
-
 # The reviewed calls a calibration covers; its filters are NULL when unset.
 _REVIEWED = """
 r.organisation_id = :org AND r.checklist_key = :checklist

@@ -5,7 +5,7 @@ Each machine question of a reviewed call is one case per category (was it of tha
 by the machine and after correction: a question moved elsewhere is a miss of its new
 category; one that is no question, a false hit of its old one); each item of a reviewed call
 is one case (passed or not). The database counts (app.db.corrections: the reviews' answers
-and the latest corrections, grouped); the confusion tables and their figures are computed
+and the corrections, grouped); the confusion tables and their figures are computed
 here from those few rows.
 """
 
@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from app.db import corrections as db
-from app.engine.checklist import OTHER
 from app.engine.corrections import NONE
 from app.services import checklists
 from app.services.call_page import categories_of, templates
@@ -199,7 +198,6 @@ def to_html(found: dict[str, Any]) -> str:
             share=share,
             answer=answer,
             target=lambda t: _TARGETS.get(t, t),
-            other=OTHER,
         )
     )
     return page
