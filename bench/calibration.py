@@ -6,8 +6,8 @@ What it measures
   365 days up to now in 5 teams, bulk-loaded with INSERT ... SELECT generate_series (not
   through the API) into the database `--database` on the server (created if missing): a
   compact call row each, a `call_review` row with the machine's question counts (0-19
-  expertise, 0-5 personal, 0-3 motivation, 0-4 other: ~2,400 distinct combinations) and 9 items'
-  verdicts (one in ten changed by the reviewer), and for
+  expertise, 0-5 personal, 0-3 motivation, 0-4 other) and 9 items' verdicts (one in ten
+  changed by the reviewer), all from hashes of the call, and for
   three calls in ten 1-3 `call_correction` rows (questions moved or struck out, violations
   dismissed or added, items) over 20 recurring phrasings. Then VACUUM ANALYZE.
 * Queries: `--runs` (50) each of the real service (app.services.calibration.report, a session
@@ -64,20 +64,19 @@ ITEMS = (
     "no_exact_price",
     "viewing_booked",
 )
-# Varied like real calls, from hashes of the call: its question counts (2,400 combinations), its
-# items' verdicts, and one item verdict in ten changed by its reviewer.
+# Varied like real calls, from hashes of the call: its question counts, its items' verdicts,
+# and one item verdict in ten changed by its reviewer (bit i: the i-th item in key order).
 _HASH = "abs(hashtext(c.id || '{salt}'))"
-_MACHINE = f"CASE WHEN {_HASH} % 5 > 1 THEN 't' ELSE 'f' END"
-_FLIPPED = f"CASE WHEN {_HASH} % 5 > 1 THEN 'f' ELSE 't' END"
-_CORRECTED = (
-    f"CASE WHEN {_HASH.format(salt='{salt}r')} % 10 = 0 THEN {_FLIPPED} ELSE {_MACHINE} END"
+_MACHINE = " + ".join(
+    f"(CASE WHEN {_HASH.format(salt=key)} % 5 > 1 THEN {1 << n} ELSE 0 END)"
+    for n, key in enumerate(sorted(ITEMS))
 )
-_VERDICTS = " || ' ' || ".join(
-    f"'{key}:' || {_MACHINE.format(salt=key)} || {_CORRECTED.format(salt=key)}"
-    for key in sorted(ITEMS)
+_FLIPS = " + ".join(
+    f"(CASE WHEN {_HASH.format(salt=key + 'r')} % 10 = 0 THEN {1 << n} ELSE 0 END)"
+    for n, key in enumerate(sorted(ITEMS))
 )
-_COUNTS = " || ' ' || ".join(
-    f"'{key}:' || {_HASH.format(salt=key)} % {top}"
+_COUNTS = ", ".join(
+    f"{_HASH.format(salt=key)} % {top}"
     for key, top in (("expertise", 20), ("motivation", 4), ("other", 5), ("personal", 6))
 )
 _SEED = f"""
@@ -92,12 +91,13 @@ WITH calls AS (
     RETURNING id, team_id, started_at
 )
 INSERT INTO call_review (organisation_id, call_id, reviewer, reviewed_at, checklist_key,
-    team_id, started_at, questions, verdicts)
+    team_id, started_at, categories, question_counts, items, machine_passed, passed)
 SELECT 'default', c.id, 'key:1', c.started_at + interval '1 day', 'realty_phone', c.team_id,
-    c.started_at,
-    {_COUNTS},
-    {_VERDICTS}
-FROM calls AS c
+    c.started_at, 'expertise motivation other personal', ARRAY[{_COUNTS}],
+    '{" ".join(sorted(ITEMS))}', m.bits, m.bits # f.bits
+FROM calls AS c,
+    LATERAL (SELECT ({_MACHINE})::bigint AS bits) AS m,
+    LATERAL (SELECT ({_FLIPS})::bigint AS bits) AS f
 """
 # Three calls in ten get 1-3 corrections over 20 phrasings each.
 _CORRECT = """

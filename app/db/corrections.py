@@ -7,10 +7,12 @@ roll-ups are updated: the ingest's lock order (the call, then the roll-ups in ke
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import TextClause, delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -72,7 +74,7 @@ def delete_corrections(
 
 def save_review(session: Session, row: dict[str, Any]) -> CallReview:
     """Mark a call reviewed, or bring its review's reviewer, time and items up to date."""
-    changing = ("reviewer", "reviewed_at", "questions", "verdicts")
+    changing = [c for c in row if c not in ("organisation_id", "call_id")] + ["reviewed_at"]
     values = pg_insert(CallReview).values(**row, reviewed_at=func.now())
     stmt = (
         values.on_conflict_do_update(
@@ -92,21 +94,31 @@ r.organisation_id = :org AND r.checklist_key = :checklist
     AND (CAST(:end AS timestamptz) IS NULL OR r.started_at < :end)
     AND (CAST(:team AS text) IS NULL OR r.team_id = :team)
 """
-# The reviews grouped by their `questions` strings, apart by their `verdicts`, and all (few
-# distinct strings: one scan), then those strings' parts counted: ("expertise:3", true, n) is
-# n reviews whose machine found 3 expertise questions, ("greeting:tf", false, n) n reviews
-# whose greeting the machine passed and the reviewer failed, ("calls", NULL, n) all of them.
-_TALLY = text(
+_SHAPES = text(
     f"""
-WITH g AS (
-    SELECT r.questions, r.verdicts, count(*) AS n FROM call_review AS r WHERE {_REVIEWED}
-    GROUP BY GROUPING SETS ((r.questions), (r.verdicts), ())
-)
-SELECT part, g.questions IS NOT NULL AND g.verdicts IS NULL AS question, sum(g.n)::int AS n
-FROM g, unnest(string_to_array(coalesce(g.questions, g.verdicts, 'calls'), ' ')) AS part
-GROUP BY 1, 2
+SELECT max(cardinality(r.question_counts)),
+    max(length(r.items) - length(replace(r.items, ' ', '')) + 1)  -- keys, not split per row
+FROM call_review AS r WHERE {_REVIEWED}
 """
 )
+
+
+@lru_cache(maxsize=32)
+def _tally_sql(categories: int, items: int) -> TextClause:
+    """The reviews per (categories, items) shape: their number, the machine's questions per
+    category slot, and per item bit the reviews both passed (`tp`), only the machine passed
+    (`fp`) and only the reviewer passed (`fn`); integer sums, one scan."""
+    sums = [f"sum(r.question_counts[{n + 1}])" for n in range(categories)]
+    for bit in range(items):
+        sums += [
+            f"sum(((r.machine_passed & r.passed) >> {bit}) & 1)",
+            f"sum(((r.machine_passed & ~r.passed) >> {bit}) & 1)",
+            f"sum(((~r.machine_passed & r.passed) >> {bit}) & 1)",
+        ]
+    return text(
+        f"SELECT r.categories, r.items, count(*), {', '.join(sums) or 'NULL'} "
+        f"FROM call_review AS r WHERE {_REVIEWED} GROUP BY r.categories, r.items"
+    )
 
 
 # The corrections of the reviewed calls (one per target: a new one replaces the old), with
@@ -130,6 +142,18 @@ GROUP BY 1, 2, 3, 4
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Reviews of one (categories, items) shape: their number, the machine's questions per
+    category, and per item (tp, fp, fn) flattened: both passed, only the machine, only people."""
+
+    categories: list[str]
+    items: list[str]
+    reviews: int
+    questions: list[int]
+    verdicts: list[int]
+
+
 def calibration_tally(
     session: Session,
     organisation_id: str,
@@ -138,10 +162,24 @@ def calibration_tally(
     start: datetime | None,
     end: datetime | None,
     team_id: str | None,
-) -> tuple[Sequence[Any], Sequence[Any]]:
-    """Over the reviewed calls of a checklist that started in [start, end) (of one team): the
-    parts of their `questions` and `verdicts` with how many reviews hold each, their number
-    (part 'calls'), and their corrections counted by (target, machine, answer, words)."""
+) -> tuple[list[Shape], Sequence[Any]]:
+    """Over the reviewed calls of a checklist that started in [start, end) (of one team): per
+    shape (category keys, item keys) the reviews' number and sums (`_tally_sql`), and their
+    corrections counted by (target, machine, answer, words)."""
     params: dict[str, Any] = {"org": organisation_id, "checklist": checklist, "team": team_id}
     params |= {"start": start, "end": end}
-    return session.execute(_TALLY, params).all(), session.execute(_CORRECTIONS, params).all()
+    categories, items = session.execute(_SHAPES, params).one()
+    shapes = []
+    if categories is not None:
+        for row in session.execute(_tally_sql(categories, items or 0), params):
+            sums = [int(v or 0) for v in row[3:]]
+            shapes.append(
+                Shape(
+                    row[0].split(),
+                    row[1].split(),
+                    int(row[2]),
+                    sums[:categories],
+                    sums[categories:],
+                )
+            )
+    return shapes, session.execute(_CORRECTIONS, params).all()

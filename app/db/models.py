@@ -446,6 +446,10 @@ class CallReview(Base):
     checklist_key: Mapped[str] = mapped_column(Text)
     team_id: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # "expertise:3 other:1 …" and "greeting:tt short_presentation:ft …" (machine, corrected).
-    questions: Mapped[str] = mapped_column(Text)
-    verdicts: Mapped[str] = mapped_column(Text)
+    # The machine's question counts aligned to `categories` (keys, space-separated); item
+    # verdicts as bits aligned to `items` (bit i: item i passed), by the machine and corrected.
+    categories: Mapped[str] = mapped_column(Text)
+    question_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    items: Mapped[str] = mapped_column(Text)
+    machine_passed: Mapped[int] = mapped_column(BigInteger)
+    passed: Mapped[int] = mapped_column(BigInteger)

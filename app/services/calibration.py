@@ -103,15 +103,17 @@ def report(
     calls = 0
     machine: Counter[str] = Counter()
     verdicts: dict[str, Counter[tuple[bool, bool]]] = defaultdict(Counter)
-    for part, question, n in tally:
-        if part == "calls":
-            calls = n
-            continue
-        key, value = part.split(":")
-        if question:
-            machine[key] += int(value) * n
-        else:
-            verdicts[key][value[0] == "t", value[1] == "t"] += n
+    for shape in tally:
+        calls += shape.reviews
+        for key, count in zip(shape.categories, shape.questions, strict=False):
+            machine[key] += count
+        for at, key in enumerate(shape.items):
+            tp, fp, fn = shape.verdicts[3 * at : 3 * at + 3]
+            table = verdicts[key]
+            table[True, True] += tp
+            table[True, False] += fp
+            table[False, True] += fn
+            table[False, False] += shape.reviews - tp - fp - fn
     moved: Counter[tuple[str, str]] = Counter()
     top: list[dict[str, Any]] = []
     violations = {"dismissed": 0, "added": 0}

@@ -154,18 +154,23 @@ def _review(
     return {"call_id": call.id, "reviewer": review.reviewer, "reviewed_at": review.reviewed_at}
 
 
-def answers(machine: dict[str, Any], fixed: dict[str, Any]) -> dict[str, str]:
-    """A review's `questions` (the machine's count per category) and `verdicts` (each item's
-    pass or fail by the machine and as corrected, 't' or 'f'), keys sorted."""
-    corrected = {i["key"]: i["passed"] for i in fixed["items"]}
+MAX_ITEMS = 63
+"""Items of a checklist calibration counts (bits of a bigint); any further ones are left out."""
+
+
+def answers(machine: dict[str, Any], fixed: dict[str, Any]) -> dict[str, Any]:
+    """A review's answers as calibration sums them: the machine's question counts aligned to
+    `categories`, and its items' verdicts as bits aligned to `items`, by the machine
+    (`machine_passed`) and as corrected (`passed`)."""
     counts = sorted(machine["question_counts"].items())
-    verdicts = sorted(
-        (i["key"], "tf"[not i["passed"]] + "tf"[not corrected.get(i["key"], i["passed"])])
-        for i in machine["items"]
-    )
+    corrected = {i["key"]: i["passed"] for i in fixed["items"]}
+    items = sorted(machine["items"], key=lambda i: str(i["key"]))[:MAX_ITEMS]
     return {
-        "questions": " ".join(f"{key}:{n}" for key, n in counts),
-        "verdicts": " ".join(f"{key}:{v}" for key, v in verdicts),
+        "categories": " ".join(key for key, _ in counts),
+        "question_counts": [int(n) for _, n in counts],
+        "items": " ".join(i["key"] for i in items),
+        "machine_passed": sum(1 << n for n, i in enumerate(items) if i["passed"]),
+        "passed": sum(1 << n for n, i in enumerate(items) if corrected.get(i["key"], i["passed"])),
     }
 
 

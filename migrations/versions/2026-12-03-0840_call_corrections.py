@@ -4,13 +4,12 @@ A correction sits beside the machine's answer (which stays in the score): a ques
 no question or has another category, a violation that is none or was missed, an item passed
 or failed. `machine` and `words` keep what the engine answered and on which words, so
 calibration reads them without re-scoring. A review row marks a call looked at (with or
-without corrections) and keeps what calibration compares as two short strings: `questions`,
-the machine's count per category ("expertise:3 other:1 …"), and `verdicts`, each item's pass
-or fail by the machine and as corrected ("greeting:tt short_presentation:ft …"), keys sorted;
-with the call's checklist, team and start (copied: a call never changes them). A calibration
-report then groups reviews by these strings (few distinct ones) in one scan of this table,
-instead of expanding a JSON object per review (~10x slower).
-Deleting a correction deletes its row: the review row keeps the call counted as reviewed.
+without corrections) and keeps what calibration compares in a form PostgreSQL sums fast: the
+machine's question counts aligned to `categories` (their keys, space-separated), and its items'
+verdicts as bits aligned to `items` (bit i: item i passed) by the machine and as corrected; with
+the call's checklist, team and start (copied: a call never changes them). A calibration report
+then reads this table alone with integer sums: ~15x faster than splitting strings or expanding
+a JSON object per review.
 
 Revision ID: 2026_12_03_0840
 Revises: 2026_12_02_1810
@@ -84,8 +83,11 @@ def upgrade() -> None:
         sa.Column("checklist_key", sa.Text(), nullable=False),
         sa.Column("team_id", sa.Text()),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("questions", sa.Text(), nullable=False),
-        sa.Column("verdicts", sa.Text(), nullable=False),
+        sa.Column("categories", sa.Text(), nullable=False),
+        sa.Column("question_counts", ARRAY(sa.Integer()), nullable=False),
+        sa.Column("items", sa.Text(), nullable=False),
+        sa.Column("machine_passed", sa.BigInteger(), nullable=False),
+        sa.Column("passed", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["call_id"], ["call.id"], name="fk_call_review_call_id_call", ondelete="CASCADE"
         ),
