@@ -8,7 +8,7 @@ here describe that shape for /docs without re-validating every series point.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
@@ -184,6 +184,38 @@ class ItemRate(BaseModel):
     passed: int
     calls: int
     rate: float | None
+    category: str | None = Field(description="The question category a question-count item counts.")
+    target: float | None = Field(description="Questions of `category` per call the item asks for.")
+    average: float | None = Field(description="Questions of `category` asked per call.")
+
+
+class ModelQuestion(BaseModel):
+    call_id: int
+    link: str
+    utterance: int = Field(description="Index of the utterance in the call.")
+    text: str
+    total: float = Field(description="The score of the call it was asked in.")
+    started_at: datetime
+
+
+class WeakCategory(CategoryOut):
+    """A question category asked less than the checklist's target, weakest first."""
+
+    item: str = Field(description="The checklist item that sets the target.")
+    average: float = Field(description="Questions of the category per call.")
+    target: float
+    model_questions: list[ModelQuestion]
+    model_source: Literal["manager", "team"] | None = Field(
+        description="Whose best calls the model questions come from."
+    )
+
+
+class WeakItem(BaseModel):
+    key: str
+    title: str
+    passed: int
+    calls: int
+    rate: float
 
 
 class Example(BaseModel):
@@ -227,6 +259,8 @@ class ReportOut(BaseModel):
     summary: Summary
     series: list[SeriesPoint]
     item_pass_rates: list[ItemRate]
+    weak_categories: list[WeakCategory]
+    weak_items: list[WeakItem] = Field(description="Items passed in under 80 % of calls.")
     top_phrases: list[CoachingPhrase]
     best_calls: list[RankedCall]
     worst_calls: list[RankedCall]

@@ -241,19 +241,30 @@ def _rate_color(rate: float) -> str:
     return "#16a34a" if rate >= 0.8 else "#d97706" if rate >= 0.5 else "#dc2626"
 
 
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One row of `rate_bars`: a share 0-1, an earlier share drawn grey, and the figures
+    written beside it (by default the shares as percentages)."""
+
+    label: str
+    rate: float | None
+    before: float | None = None
+    figures: str | None = None
+
+
 def rate_bars(
-    rows: Sequence[tuple[str, float | None, float | None]],
+    rows: Sequence[Bar],
     *,
     title: str,
     legend: tuple[str, str] | None = None,
 ) -> str:
-    """Horizontal 0-100 % bars per (label, rate, earlier rate); the earlier rate as a grey bar.
+    """Horizontal 0-100 % bars per row; the earlier share as a grey bar above.
 
-    `legend` names the two periods when earlier rates are given.
+    `legend` names the two periods when earlier shares are given.
     """
     label_w, row_h, top = 250, 30, 58
     height = top + row_h * max(len(rows), 1) + 28
-    plot_w = WIDTH - label_w - (100 if legend else 56)
+    plot_w = WIDTH - label_w - (112 if legend else 84)
     values_x = label_w + plot_w + 10  # one column of figures, right of the 100 % line
     body: list[str] = []
     if legend:
@@ -265,7 +276,8 @@ def rate_bars(
             f"<text x='{x:.1f}' y='{height - 10}' font-size='11' fill='{AXIS}' "
             f"text-anchor='middle'>{pct}%</text>"
         )
-    for i, (label, rate, before) in enumerate(rows):
+    for i, row in enumerate(rows):
+        label, rate, before = row.label, row.rate, row.before
         y = top + i * row_h
         shown = label if len(label) <= 36 else label[:35] + "…"
         body.append(
@@ -286,6 +298,8 @@ def rate_bars(
                 f"fill='{_rate_color(rate)}'/>"
             )
             figures += f"<tspan font-weight='600'>{round(rate * 100)}%</tspan>"
+        if row.figures is not None:
+            figures = f"<tspan font-weight='600'>{escape(row.figures)}</tspan>"
         if figures:
             body.append(
                 f"<text x='{values_x:.1f}' y='{y + 18}' font-size='11' fill='{INK}'>"

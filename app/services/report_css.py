@@ -31,6 +31,9 @@ small{color:#6b7280;font-size:12px;font-weight:400}
 .coach{background:#fff7ed;border:2px solid #fdba74;border-radius:10px;padding:4px 18px 12px}
 .coach h2{border-color:#fdba74}
 .coach ol{padding-left:22px;margin:0}
+.coach h3{margin:14px 0 6px;color:#9a3412}
+.target{margin:8px 0 12px}
+.items{margin:0;padding-left:22px}
 .phrase{margin:10px 0 14px}
 .swap{font-size:18px;display:flex;flex-wrap:wrap;gap:8px;align-items:baseline}
 .swap .bad{color:#b91c1c;text-decoration:line-through;text-decoration-thickness:2px}
@@ -50,7 +53,7 @@ footer{margin-top:30px;color:#6b7280;font-size:12px}
 body{background:#fff;font-size:12px}
 main{max-width:none;padding:0}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-section,svg.chart,.phrase,tr{break-inside:avoid}
+section,svg.chart,.phrase,.target,tr{break-inside:avoid}
 h2{break-after:avoid}
 a{color:inherit;text-decoration:none}
 }

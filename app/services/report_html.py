@@ -6,7 +6,7 @@ string is escaped, and `@media print` keeps sections whole on A4. Headings are R
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -131,20 +131,57 @@ def _highlight(text: str, matched: str) -> str:
     return f"{escape(text[:at])}<mark>{escape(text[at:end])}</mark>{escape(text[end:])}"
 
 
-def _coaching(report: dict[str, Any], base_url: str) -> str:
+def _example(base_url: str, text: str, call_id: int, utterance: int, started_at: Any) -> str:
+    link = call_page_link(base_url, call_id, utterance)
+    return (
+        f"<li><q>{text}</q> <a href='{link}'>звонок #{call_id}, реплика {utterance + 1}</a> · "
+        f"{date_label(started_at)}</li>"
+    )
+
+
+def _weak_categories(report: dict[str, Any], base_url: str) -> str:
+    """Categories below target, each with model questions to borrow."""
+    cards = []
+    for c in report["weak_categories"]:
+        examples = "".join(
+            _example(base_url, escape(e["text"]), e["call_id"], e["utterance"], e["started_at"])
+            for e in c["model_questions"]
+        )
+        whose = "менеджера" if c["model_source"] == "manager" else "команды"
+        source = f"<p class='note'>Так спрашивали в лучших звонках {whose}:</p>" if examples else ""
+        cards.append(
+            f"<li class='target'><div class='swap'>{_category_label(c)}: "
+            f"<b>{num(c['average'])}</b> на звонок при цели <b>{num(c['target'])}</b></div>"
+            f"{source}<ul class='ex'>{examples}</ul></li>"
+        )
+    if not cards:
+        return ""
+    return f"<h3>Задавайте больше вопросов</h3><ol>{''.join(cards)}</ol>"
+
+
+def _weak_items(report: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<li><b>{escape(i['title'])}</b>: выполнен в {num(i['rate'] * 100, 0)} % звонков "
+        f"({i['passed']} из {i['calls']})</li>"
+        for i in report["weak_items"]
+    )
+    return f"<h3>Подтяните пункты чек-листа</h3><ul class='items'>{rows}</ul>" if rows else ""
+
+
+def _phrases(report: dict[str, Any], base_url: str) -> str:
     phrases = report["top_phrases"]
     if not phrases:
-        return (
-            "<section class='coach'><h2>Что тренировать: замените фразы</h2>"
-            "<p>За период запрещённых фраз не найдено.</p></section>"
-        )
+        return "<h3>Замените фразы</h3><p>За период запрещённых фраз не найдено.</p>"
     cards = []
     for p in phrases:
         examples = "".join(
-            f"<li><q>{_highlight(e['text'] or e['matched'], e['matched'])}</q> "
-            f"<a href='{call_page_link(base_url, e['call_id'], e['utterance'])}'>"
-            f"звонок #{e['call_id']}, реплика {e['utterance'] + 1}</a> · "
-            f"{date_label(e['started_at'])}</li>"
+            _example(
+                base_url,
+                _highlight(e["text"] or e["matched"], e["matched"]),
+                e["call_id"],
+                e["utterance"],
+                e["started_at"],
+            )
             for e in p["examples"]
         )
         cards.append(
@@ -153,25 +190,44 @@ def _coaching(report: dict[str, Any], base_url: str) -> str:
             f"<span class='good'>«{escape(p['replacement'] or '—')}»</span>"
             f"<span class='count'>{p['count']} раз</span></div><ul class='ex'>{examples}</ul></li>"
         )
+    return f"<h3>Замените фразы</h3><ol>{''.join(cards)}</ol>"
+
+
+def _coaching(report: dict[str, Any], base_url: str) -> str:
     return (
-        "<section class='coach'><h2>Что тренировать: замените фразы</h2>"
-        f"<ol>{''.join(cards)}</ol></section>"
+        "<section class='coach'><h2>Что тренировать</h2>"
+        + _weak_categories(report, base_url)
+        + _weak_items(report)
+        + _phrases(report, base_url)
+        + "</section>"
     )
 
 
-def _marker(report: dict[str, Any]) -> tuple[float, str] | None:
-    """Where the training date falls on the series axis (fractional bucket index)."""
-    comp = report.get("comparison")
-    series = report["series"]
-    if not comp or not series:
-        return None
-    cut = comp["after"]["from"]
-    starts = [p["period_start"] for p in series]
+def _bucket_end(start: datetime, bucket: str) -> datetime:
+    """The local start of the bucket after the one starting at `start` (wall-clock)."""
+    if bucket == "month":
+        return (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return start + timedelta(days=7 if bucket == "week" else 1)
+
+
+def training_marker(starts: list[datetime], bucket: str, cut: datetime) -> tuple[float, str] | None:
+    """Where an instant falls on the series axis (bucket i spans [i, i + 1)) and its label:
+    the training marker sits on the compare_before moment itself, the last bucket included
+    (measured against the bucket's full length, which a window may cut short)."""
     for i, start in enumerate(starts):
-        nxt = starts[i + 1] if i + 1 < len(starts) else report["to"]
-        if start <= cut < nxt:
-            return i + (cut - start) / (nxt - start), "тренинг"
+        end = _bucket_end(start, bucket)
+        if start <= cut < end:
+            return i + (cut - start) / (end - start), f"тренинг {cut:%d.%m}"
     return None
+
+
+def _marker(report: dict[str, Any]) -> tuple[float, str] | None:
+    """The training date on the series axis, when the report compares before and after."""
+    comp = report.get("comparison")
+    if not comp or not report["series"]:
+        return None
+    starts = [p["period_start"] for p in report["series"]]
+    return training_marker(starts, report["bucket"], comp["after"]["from"])
 
 
 def _bands(report: dict[str, Any]) -> tuple[tuple[float, float, str, str], ...]:
@@ -213,23 +269,41 @@ def _charts(report: dict[str, Any]) -> str:
         x_label=x_label,
         marker=marker,
     )
-    comp = report.get("comparison")
-    before = comp["before"]["item_pass_rate"] if comp else {}
-    after = comp["after"]["item_pass_rate"] if comp else {}
-    rows = [
-        (
-            i["title"],
-            after.get(i["key"]) if comp else i["rate"],
-            before.get(i["key"]) if comp else None,
-        )
-        for i in report["item_pass_rates"]
-    ]
     items = charts.rate_bars(
-        rows,
+        _item_bars(report),
         title="Выполнение пунктов чек-листа",
-        legend=("до тренинга", "после") if comp else None,
+        legend=("до тренинга", "после") if report.get("comparison") else None,
     )
     return f"<section class='charts'><h2>Динамика</h2>{line}{bars}{items}</section>"
+
+
+def _item_bars(report: dict[str, Any]) -> list[charts.Bar]:
+    """An item's pass rate, or for a question-count item its average against the target (so
+    a rise from 2,3 to 5,6 questions shows below a target of 10); before and after a training
+    when compared."""
+    comp = report.get("comparison")
+    bars = []
+    for i in report["item_pass_rates"]:
+        key, target = i["key"], i["target"]
+        if target is None:
+            after = comp["after"]["item_pass_rate"].get(key) if comp else i["rate"]
+            before = comp["before"]["item_pass_rate"].get(key) if comp else None
+            bars.append(charts.Bar(i["title"], after, before))
+            continue
+        category = i["category"]
+        now = comp["after"]["avg_questions"].get(category) if comp else i["average"]
+        was = comp["before"]["avg_questions"].get(category) if comp else None
+        figures = f"{num(was, 1)} → " if was is not None else ""
+        figures += f"{num(now, 1)} из {num(target)}"
+        bars.append(
+            charts.Bar(
+                f"{i['title']} (среднее к цели)",
+                None if now is None else min(now / target, 1.0),
+                None if was is None else min(was / target, 1.0),
+                figures,
+            )
+        )
+    return bars
 
 
 def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:

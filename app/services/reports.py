@@ -22,6 +22,7 @@ from app.db import call_stats
 from app.db.scope import Bucket, Scope
 from app.db.trends import day_zone as day_zone_of
 from app.engine import EngineError, list_checklists
+from app.services import coaching
 from app.services.categories import Categories
 from app.services.periods import Window, moment_param
 from app.services.phrases import call_link, phrase_stats
@@ -203,6 +204,8 @@ def manager_report(
         before, after = (rollup_scope(h, day_zone, manager_id, None, checklist) for h in halves)
         parts = (part(session, before, categories), part(session, after, categories))
         whole = parts[0] + parts[1]
+    items = item_rates(whole.items, categories.checklist)
+    coaching.with_targets(items, whole.sums, categories.checklist)
     return {
         "manager_id": manager_id,
         "manager_name": latest.manager_name if latest else None,
@@ -214,7 +217,9 @@ def manager_report(
         "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
         "summary": whole.shown(),
         "series": series(session, scope, win, bucket, newest, categories),
-        "item_pass_rates": item_rates(whole.items, categories.checklist),
+        "item_pass_rates": items,
+        "weak_categories": coaching.weak_categories(session, scope, whole.sums, categories),
+        "weak_items": coaching.weak_items(items),
         "top_phrases": phrase_stats(session, scope, limit=phrases, examples=EXAMPLES_PER_PHRASE),
         "best_calls": _ranked(session, scope, best=True, limit=calls),
         "worst_calls": _ranked(session, scope, best=False, limit=calls),
