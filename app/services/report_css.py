@@ -33,6 +33,7 @@ small{color:#6b7280;font-size:12px;font-weight:400}
 .coach ol{padding-left:22px;margin:0}
 .coach h3{margin:14px 0 6px;color:#9a3412}
 .target{margin:8px 0 12px}
+.goal{font-size:18px}
 .items{margin:0;padding-left:22px}
 .phrase{margin:10px 0 14px}
 .swap{font-size:18px;display:flex;flex-wrap:wrap;gap:8px;align-items:baseline}

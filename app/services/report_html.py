@@ -150,7 +150,7 @@ def _weak_categories(report: dict[str, Any], base_url: str) -> str:
         whose = "менеджера" if c["model_source"] == "manager" else "команды"
         source = f"<p class='note'>Так спрашивали в лучших звонках {whose}:</p>" if examples else ""
         cards.append(
-            f"<li class='target'><div class='swap'>{_category_label(c)}: "
+            f"<li class='target'><div class='goal'>{_category_label(c)}: "
             f"<b>{num(c['average'])}</b> на звонок при цели <b>{num(c['target'])}</b></div>"
             f"{source}<ul class='ex'>{examples}</ul></li>"
         )
@@ -161,7 +161,7 @@ def _weak_categories(report: dict[str, Any], base_url: str) -> str:
 
 def _weak_items(report: dict[str, Any]) -> str:
     rows = "".join(
-        f"<li><b>{escape(i['title'])}</b>: выполнен в {num(i['rate'] * 100, 0)} % звонков "
+        f"<li><b>{escape(i['title'])}</b>: выполнен в {round(i['rate'] * 100)} % звонков "
         f"({i['passed']} из {i['calls']})</li>"
         for i in report["weak_items"]
     )
@@ -297,7 +297,7 @@ def _item_bars(report: dict[str, Any]) -> list[charts.Bar]:
         figures += f"{num(now, 1)} из {num(target)}"
         bars.append(
             charts.Bar(
-                f"{i['title']} (среднее к цели)",
+                f"{i['title']}, к цели",
                 None if now is None else min(now / target, 1.0),
                 None if was is None else min(was / target, 1.0),
                 figures,
