@@ -265,3 +265,53 @@ class ReportOut(BaseModel):
     best_calls: list[RankedCall]
     worst_calls: list[RankedCall]
     comparison: Comparison | None
+
+
+class TrendPoint(BaseModel):
+    period_start: datetime
+    calls: int
+    avg_total: float | None
+    avg_questions_total: float | None
+
+
+class ManagerChange(BaseModel):
+    """after - before the training of score and questions per call (both sides have calls)."""
+
+    avg_total: float
+    avg_questions_total: float
+    before: Figures
+    after: Figures
+
+
+class TeamManager(Figures):
+    manager_id: str
+    manager_name: str | None
+    series: list[TrendPoint]
+    change: ManagerChange | None = Field(description="Null without compare_before or calls.")
+
+
+class Improved(ManagerChange):
+    manager_id: str
+    manager_name: str | None
+
+
+class TeamPhrase(PhraseOut):
+    examples: list[Example]
+
+
+class TeamReportOut(BaseModel):
+    """The team report (format=json): managers best score first."""
+
+    team_id: str
+    checklist: str | None
+    categories: list[CategoryOut]
+    bucket: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    tz: str
+    compare_before: datetime | None
+    generated_at: datetime
+    summary: Figures
+    managers: list[TeamManager]
+    improved_most: list[Improved] = Field(description="Up to 3, most improved score first.")
+    top_phrases: list[TeamPhrase]

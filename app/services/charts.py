@@ -306,3 +306,54 @@ def rate_bars(
                 f"{figures}</text>"
             )
     return _svg(title, height, body)
+
+
+def sparkline(
+    values: Sequence[float | None],
+    *,
+    title: str,
+    y_max: float = 100.0,
+    marker: float | None = None,
+    color: str = "#2563eb",
+) -> str:
+    """A small trend line for a table cell (140 x 36): gaps where a bucket has no calls, the
+    last value as a dot, and `marker` (a fractional bucket index) as a dashed line."""
+    width, height, pad = 140, 36, 3
+    n = max(len(values), 1)
+
+    def x(index: float) -> float:
+        return pad + (width - 2 * pad) * index / n
+
+    def y(value: float) -> float:
+        return pad + (height - 2 * pad) * (1 - min(value, y_max) / y_max)
+
+    body = [f"<line x1='0' x2='{width}' y1='{height - 1}' y2='{height - 1}' stroke='{GRID}'/>"]
+    runs: list[list[str]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{x(i + 0.5):.1f},{y(value):.1f}")
+    for run in runs:
+        if len(run) > 1:
+            body.append(
+                f"<polyline points='{' '.join(run)}' fill='none' stroke='{color}' "
+                "stroke-width='1.8' stroke-linejoin='round'/>"
+            )
+    last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
+    if last is not None:
+        body.append(
+            f"<circle cx='{x(last[0] + 0.5):.1f}' cy='{y(last[1]):.1f}' r='2.5' fill='{color}'/>"
+        )
+    if marker is not None:
+        body.append(
+            f"<line x1='{x(marker):.1f}' x2='{x(marker):.1f}' y1='0' y2='{height}' "
+            f"stroke='{INK}' stroke-dasharray='3 3'/>"
+        )
+    t = escape(title)
+    return (
+        f"<svg class='spark' xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
+        f"width='{width}' height='{height}' role='img' aria-label='{t}'><title>{t}</title>"
+        + "".join(body)
+        + "</svg>"
+    )

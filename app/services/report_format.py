@@ -55,6 +55,11 @@ def signed(value: float | None, better_when_lower: bool = False, neutral: bool =
     return f"<td class='delta {cls}'>{arrow}{sign}{shown}</td>"
 
 
+def category_label(category: dict[str, Any]) -> str:
+    """A category's title in its colour."""
+    return f"<span style='color:{escape(category['color'])}'>{escape(category['title'])}</span>"
+
+
 def call_page_link(base_url: str, call_id: int, utterance: int | None = None) -> str:
     """The call page (GET /calls/{id}), at one utterance's anchor when given."""
     anchor = "" if utterance is None else f"#u{utterance}"

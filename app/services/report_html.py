@@ -18,6 +18,7 @@ from app.services.report_format import (
     GRADE_LABELS,
     call_page_link,
     calls_table,
+    category_label,
     data_table,
     date_label,
     num,
@@ -39,11 +40,6 @@ def _header(report: dict[str, Any]) -> str:
     )
 
 
-def _category_label(category: dict[str, Any]) -> str:
-    """A category's title in its colour."""
-    return f"<span style='color:{escape(category['color'])}'>{escape(category['title'])}</span>"
-
-
 def _kpis(summary: dict[str, Any], categories: list[dict[str, Any]]) -> str:
     q = summary["avg_questions"]
     grades = summary["grades"]
@@ -53,7 +49,7 @@ def _kpis(summary: dict[str, Any], categories: list[dict[str, Any]]) -> str:
         for g in GRADE_LABELS
         if grades[g]
     )
-    split = " · ".join(f"{_category_label(c)} {num(q[c['key']])}" for c in categories)
+    split = " · ".join(f"{category_label(c)} {num(q[c['key']])}" for c in categories)
     legend = " · ".join(f"{GRADE_LABELS[g]}: {grades[g]}" for g in GRADE_LABELS)
     return (
         "<section class='kpis'>"
@@ -89,7 +85,7 @@ def _comparison(report: dict[str, Any]) -> str:
         key = c["key"]
         rows.append(
             (
-                f"— {_category_label(c)}",
+                f"— {category_label(c)}",
                 before["avg_questions"][key],
                 after["avg_questions"][key],
                 signed(delta["avg_questions"][key]),
@@ -150,7 +146,7 @@ def _weak_categories(report: dict[str, Any], base_url: str) -> str:
         whose = "менеджера" if c["model_source"] == "manager" else "команды"
         source = f"<p class='note'>Так спрашивали в лучших звонках {whose}:</p>" if examples else ""
         cards.append(
-            f"<li class='target'><div class='goal'>{_category_label(c)}: "
+            f"<li class='target'><div class='goal'>{category_label(c)}: "
             f"<b>{num(c['average'])}</b> на звонок при цели <b>{num(c['target'])}</b></div>"
             f"{source}<ul class='ex'>{examples}</ul></li>"
         )

@@ -1,10 +1,12 @@
-"""Team leaderboard: GET /v1/teams/{team_id}/leaderboard."""
+"""Team leaderboard and team report: GET /v1/teams/{team_id}/leaderboard|report."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import HTMLResponse
 
 from app.api.deps import SettingsDep, TxDep
 from app.api.responses import json_response, problems
@@ -13,10 +15,13 @@ from app.api.trend_schemas import (
     FromQuery,
     LeaderboardOut,
     TeamIdPath,
+    TeamReportOut,
     ToQuery,
     TzQuery,
 )
-from app.services import trends
+from app.db.scope import Bucket
+from app.services import reports, team_report, trends
+from app.services.team_report_html import render_team_report_html
 
 router = APIRouter(prefix="/v1/teams", tags=["trends"])
 
@@ -57,3 +62,60 @@ async def team_leaderboard(
         max_buckets=settings.max_buckets,
     )
     return json_response(body)
+
+
+@router.get(
+    "/{team_id}/report",
+    response_model=None,
+    responses={
+        200: {
+            "model": TeamReportOut,
+            "description": "The report as JSON, one HTML page with inline SVG, or CSV.",
+            "content": {"text/html": {}, "text/csv": {}},
+        },
+        **problems(404, 422, 503),
+    },
+)
+async def team_report_route(
+    team_id: TeamIdPath,
+    tx: TxDep,
+    settings: SettingsDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    compare_before: Annotated[
+        str | None,
+        Query(max_length=64, description="Training date/datetime: who improved most since."),
+    ] = None,
+    bucket: Annotated[Bucket, Query(description="Bucket size of the trend lines.")] = "week",
+    checklist: ChecklistQuery = None,
+    tz: TzQuery = None,
+    format: Annotated[Literal["json", "html", "csv"], Query()] = "json",
+    dialect: Annotated[
+        Literal["excel"] | None,
+        Query(description="With format=csv: `excel` for Russian Excel (`;`, decimal comma)."),
+    ] = None,
+) -> Response:
+    """The team's managers side by side with trend lines, the team's top phrases with their
+    replacements, and with `compare_before` who improved most since."""
+    report = await tx.run(
+        team_report.team_report,
+        team_id,
+        start=start,
+        end=end,
+        compare_before=compare_before,
+        bucket=bucket,
+        checklist=checklist,
+        tz=tz,
+        default_tz=settings.timezone,
+        max_buckets=settings.max_buckets,
+    )
+    if format == "html":
+        return HTMLResponse(await tx.in_thread(partial(render_team_report_html, report)))
+    if format == "csv":
+        body = partial(team_report.team_report_csv, report, excel=dialect == "excel")
+        return Response(
+            await tx.in_thread(body),
+            media_type=reports.CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="callqa-team-report.csv"'},
+        )
+    return json_response(report)

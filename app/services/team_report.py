@@ -1,0 +1,156 @@
+"""The team report: the team's managers side by side with their trend lines, the phrases the
+team says most with their replacements, and who improved most since a training.
+
+Figures come from the roll-ups (one grouped query per part of the window, one series per
+manager); the phrases from `phrase_stats`, as the manager report's. The JSON dict built here is
+the single source of the HTML and CSV renderings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.db import call_stats
+from app.db import trends as q
+from app.db.scope import Bucket, Scope
+from app.services.categories import Categories, categories_of
+from app.services.errors import NotFound
+from app.services.periods import moment_param
+from app.services.phrases import phrase_stats
+from app.services.reports import RussianExcel
+from app.services.trends import (
+    Bound,
+    Sums,
+    resolve_window,
+    rollup_scope,
+    series,
+    shown_categories,
+    window_echo,
+)
+
+IMPROVED = 3
+"""Managers named under "improved most"."""
+
+
+def _by_manager(session: Session, scope: Scope, categories: Categories) -> dict[str, Sums]:
+    rows = q.by_manager(session, scope, categories.keys)
+    return {r.manager_id: Sums.of(r, categories) for r in rows}
+
+
+def _change(before: Sums | None, after: Sums | None) -> dict[str, Any] | None:
+    """after - before of score and questions per call; None unless both sides have calls."""
+    if not before or not after or not before.calls or not after.calls:
+        return None
+    b, a = before.exact(), after.exact()
+    return {
+        "avg_total": round(a["avg_total"] - b["avg_total"], 2),
+        "avg_questions_total": round(a["avg_questions_total"] - b["avg_questions_total"], 2),
+        "before": before.figures(),
+        "after": after.figures(),
+    }
+
+
+def team_report(
+    session: Session,
+    team_id: str,
+    *,
+    start: Bound = None,
+    end: Bound = None,
+    compare_before: Bound = None,
+    bucket: Bucket = "week",
+    checklist: str | None = None,
+    tz: str | None = None,
+    default_tz: str = "UTC",
+    max_buckets: int = 1000,
+    phrases: int = 5,
+) -> dict[str, Any]:
+    """Everything a trainer compares across a team over a window (weekly series by default)."""
+    win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
+    cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
+    if not q.team_exists(session, team_id):
+        raise NotFound(f"no calls are stored for team {team_id!r}")
+    day_zone = q.day_zone(session)
+    scope = rollup_scope(win, day_zone, team_id=team_id, checklist=checklist)
+    newest, categories = shown_categories(session, scope)
+    if checklist:
+        categories = categories_of(checklist)
+    whole = _by_manager(session, scope, categories)
+    halves: tuple[dict[str, Sums], dict[str, Sums]] | None = None
+    if cut is not None:
+        before, after = (
+            _by_manager(session, rollup_scope(h, day_zone, None, team_id, checklist), categories)
+            for h in win.split(cut)
+        )
+        halves = (before, after)
+    names = call_stats.latest_calls(session, list(whole))
+    managers = []
+    for manager_id in sorted(whole, key=lambda m: (-(whole[m].exact()["avg_total"] or 0), m)):
+        mscope = rollup_scope(win, day_zone, manager_id, team_id, checklist)
+        points = series(session, mscope, win, bucket, newest, categories)
+        managers.append(
+            {
+                "manager_id": manager_id,
+                "manager_name": getattr(names.get(manager_id), "manager_name", None),
+                **whole[manager_id].figures(),
+                "series": [
+                    {k: p[k] for k in ("period_start", "calls", "avg_total", "avg_questions_total")}
+                    for p in points
+                ],
+                "change": None
+                if halves is None
+                else _change(halves[0].get(manager_id), halves[1].get(manager_id)),
+            }
+        )
+    team = sum(whole.values(), Sums.none(categories))
+    improved = sorted(
+        (m for m in managers if m["change"] is not None),
+        key=lambda m: (-m["change"]["avg_total"], m["manager_id"]),
+    )
+    return {
+        "team_id": team_id,
+        "checklist": checklist,
+        "categories": categories.to_list(),
+        "bucket": bucket,
+        **window_echo(win),
+        "compare_before": None if cut is None else win.local(cut),
+        "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
+        "summary": team.figures(),
+        "managers": managers,
+        "improved_most": [
+            {"manager_id": m["manager_id"], "manager_name": m["manager_name"], **m["change"]}
+            for m in improved[:IMPROVED]
+        ],
+        "top_phrases": phrase_stats(session, scope, limit=phrases, examples=1, managers=True),
+    }
+
+
+def team_report_csv(report: dict[str, Any], *, excel: bool = False) -> bytes:
+    """One row per manager, UTF-8 with a BOM; `excel` writes `;` and decimal commas. With a
+    training date, the score before and after it and the change."""
+    categories = [c["key"] for c in report["categories"]]
+    compared = report["compare_before"] is not None
+    out = io.StringIO()
+    writer = csv.writer(out, dialect=RussianExcel if excel else csv.excel, lineterminator="\r\n")
+    head = ["manager_id", "manager_name", "calls", "avg_total", *(f"avg_{c}" for c in categories)]
+    head += ["avg_questions_total", "violations_per_call"]
+    if compared:
+        head += ["avg_total_before", "avg_total_after", "avg_total_change"]
+    writer.writerow(head)
+    for m in report["managers"]:
+        values: list[Any] = [m["avg_total"], *(m["avg_questions"][c] for c in categories)]
+        values += [m["avg_questions_total"], m["violations_per_call"]]
+        if compared:
+            change = m["change"] or {}
+            values += [
+                change.get("before", {}).get("avg_total"),
+                change.get("after", {}).get("avg_total"),
+                change.get("avg_total"),
+            ]
+        cells = ["" if v is None else str(v).replace(".", ",") if excel else str(v) for v in values]
+        writer.writerow([m["manager_id"], m["manager_name"] or "", m["calls"], *cells])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
