@@ -316,9 +316,9 @@ def sparkline(
     marker: float | None = None,
     color: str = "#2563eb",
 ) -> str:
-    """A small trend line for a table cell (140 x 36): gaps where a bucket has no calls, the
-    last value as a dot, and `marker` (a fractional bucket index) as a dashed line."""
-    width, height, pad = 140, 36, 3
+    """A small trend line for a table cell (100 x 36): gaps where a bucket has no calls, lone
+    values and the last one as dots, and `marker` (a fractional bucket index) dashed."""
+    width, height, pad = 100, 36, 3
     n = max(len(values), 1)
 
     def x(index: float) -> float:
@@ -340,6 +340,9 @@ def sparkline(
                 f"<polyline points='{' '.join(run)}' fill='none' stroke='{color}' "
                 "stroke-width='1.8' stroke-linejoin='round'/>"
             )
+        elif run:
+            cx, cy = run[0].split(",")
+            body.append(f"<circle cx='{cx}' cy='{cy}' r='1.6' fill='{color}'/>")
     last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
     if last is not None:
         body.append(

@@ -71,9 +71,7 @@ def _managers(report: dict[str, Any]) -> str:
             + f"<td class='num'>{num(m['violations_per_call'])}</td><td>{spark}</td>{delta}</tr>"
         )
     heads = "".join(f"<th class='num'>{category_label(c)}</th>" for c in categories)
-    since = (
-        f"<th class='num'>балл с {date_label(report['compare_before'])}</th>" if compared else ""
-    )
+    since = f"<th class='num'>балл<br>с {report['compare_before']:%d.%m}</th>" if compared else ""
     return (
         "<section><h2>Менеджеры рядом</h2>"
         "<p class='note'>Средние на звонок; линия — средний балл по периодам, "
