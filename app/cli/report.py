@@ -14,9 +14,10 @@ import typer
 
 from app.cli import scope
 from app.cli.main import app, examples
-from app.services import health, reports
+from app.services import health, reports, team_report
 from app.services.errors import CallqaError
 from app.services.report_html import render_report_html
+from app.services.team_report_html import render_team_report_html
 from app.settings import get_settings
 
 
@@ -43,12 +44,25 @@ def _iso(value: Any) -> str:
 
 
 def render(
-    report: dict[str, Any], fmt: ReportFormat, base_url: str, *, excel: bool = False
+    report: dict[str, Any],
+    fmt: ReportFormat,
+    base_url: str,
+    *,
+    excel: bool = False,
+    team: bool = False,
 ) -> bytes:
-    """The report in the chosen format, as bytes to write (`excel`: CSV for Russian Excel)."""
+    """The report in the chosen format, as bytes to write (`excel`: CSV for Russian Excel;
+    `team`: a team report)."""
     if fmt is ReportFormat.html:
-        return render_report_html(report, base_url=base_url).encode("utf-8")
+        page = (
+            render_team_report_html(report)
+            if team
+            else render_report_html(report, base_url=base_url)
+        )
+        return page.encode("utf-8")
     if fmt is ReportFormat.csv:
+        if team:
+            return team_report.team_report_csv(report, excel=excel)
         return reports.report_csv(report, excel=excel)
     return (json.dumps(report, ensure_ascii=False, indent=2, default=_iso) + "\n").encode()
 
@@ -59,10 +73,13 @@ def render(
         "callqa report anna --compare-before 2026-10-01 -o anna.html",
         "callqa report anna --from 2026-09-01 --bucket day --format csv -o anna.csv",
         "callqa report anna --format csv --dialect excel -o anna.csv",
+        "callqa report --team sales-1 --compare-before 2026-10-01 -o team.html",
     ),
 )
 def report_command(
-    manager_id: Annotated[str, typer.Argument(help="The manager id the calls carry.")],
+    manager_id: Annotated[
+        str, typer.Argument(help="The manager id the calls carry (the team id with --team).")
+    ],
     start: Annotated[
         str | None, typer.Option("--from", help="First day (YYYY-MM-DD) or ISO datetime.")
     ] = None,
@@ -93,13 +110,18 @@ def report_command(
             "CALLQA_PUBLIC_URL)."
         ),
     ] = "",
+    team: Annotated[
+        bool, typer.Option("--team", help="The argument is a team id: write the team report.")
+    ] = False,
 ) -> None:
-    """Write a manager's trainer report (default: the last 90 days, weekly)."""
+    """Write a manager's trainer report, or with --team a team's (default: the last 90 days,
+    weekly)."""
     settings = get_settings()
     try:
         with scope.cli_database() as database, database.session_scope() as session:
             health.check_ready(session)
-            report = reports.manager_report(
+            build = team_report.team_report if team else reports.manager_report
+            report = build(
                 session,
                 manager_id,
                 start=start,
@@ -113,7 +135,7 @@ def report_command(
     except CallqaError as exc:
         raise scope.fail(exc) from None
     excel = dialect is CsvDialect.excel
-    data = render(report, fmt, base_url.rstrip("/") or settings.base_url, excel=excel)
+    data = render(report, fmt, base_url.rstrip("/") or settings.base_url, excel=excel, team=team)
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

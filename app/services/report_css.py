@@ -29,7 +29,8 @@ small{color:#6b7280;font-size:12px;font-weight:400}
 .delta.good{color:#15803d;font-weight:600}.delta.bad{color:#b91c1c;font-weight:600}
 .delta.flat{color:#6b7280}
 .team{font-size:13px}.team th,.team td{padding:4px 5px}
-.coach{margin-top:24px;background:#fff7ed;border:2px solid #fdba74;border-radius:10px;padding:4px 18px 12px}
+.coach{margin-top:24px;background:#fff7ed;border:2px solid #fdba74;border-radius:10px;
+padding:4px 18px 12px}
 .coach h2{border-color:#fdba74}
 .coach ol{padding-left:22px;margin:0}
 .coach h3{margin:14px 0 6px;color:#9a3412}

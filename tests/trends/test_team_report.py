@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from app.api.trend_schemas import TeamReportOut
+from app.cli import app
 from tests.chromium import chromium, console
 from tests.trends.conftest import TRAINING_DAY, Ingest, realty_call
 
@@ -134,3 +136,18 @@ def test_the_team_report_page_renders_in_chromium(
     assert "Кто вырос больше всех с 09.02.2026" in text
     assert "«Я уточню и вернусь к вам с ответом»" in text
     assert dom.count('<svg class="spark"') == 3
+
+
+@pytest.mark.usefixtures("cli_on_test_session")
+def test_callqa_report_team_writes_the_team_page(
+    team: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    out = tmp_path / "team.html"
+    window = ["--from", "2026-01-05", "--to", "2026-03-15", "--compare-before", "2026-02-09"]
+
+    result = CliRunner().invoke(app, ["report", "--team", "t-sochi", *window, "-o", str(out)])
+
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Отчёт по команде t-sochi" in page and "Кто вырос больше всех" in page
+    assert f"{len(team) + 5} calls of t-sochi" in result.stderr
