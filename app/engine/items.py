@@ -16,6 +16,7 @@ from app.engine.checklist import (
     QuestionCountItem,
     TalkBalanceItem,
 )
+from app.engine.messages import Message, english, message
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.prices import Amount
 from app.engine.result import Evidence, ItemResult, Question, Violation
@@ -48,9 +49,14 @@ def _evidence(
 
 
 def _result(
-    item: Any, share: float, evidence: Sequence[Evidence], detail: str, passed: bool | None = None
+    item: Any,
+    share: float,
+    evidence: Sequence[Evidence],
+    detail: Message | Sequence[Message],
+    passed: bool | None = None,
 ) -> ItemResult:
     share = min(1.0, max(0.0, share))
+    parts = (detail,) if isinstance(detail, Message) else tuple(detail)
     return ItemResult(
         key=item.key,
         title=item.title,
@@ -58,7 +64,8 @@ def _result(
         max_points=item.points,
         passed=share >= 1.0 if passed is None else passed,
         evidence=tuple(evidence),
-        detail=detail,
+        detail=english(parts),
+        detail_parts=parts,
     )
 
 
@@ -69,9 +76,8 @@ def _matcher(patterns: Sequence[str]) -> Matcher:
 def question_count(item: QuestionCountItem, a: Analysis) -> ItemResult:
     asked = [q for q in a.questions if q.category == item.category]
     evidence = [Evidence(q.utterance, q.text, q.start) for q in asked]
-    return _result(
-        item, len(asked) / item.target, evidence, f"{len(asked)} of {item.target} questions"
-    )
+    detail = message("questions_asked", asked=len(asked), target=item.target)
+    return _result(item, len(asked) / item.target, evidence, detail)
 
 
 def forbidden_phrases(item: ForbiddenPhrasesItem, a: Analysis) -> ItemResult:
@@ -80,20 +86,24 @@ def forbidden_phrases(item: ForbiddenPhrasesItem, a: Analysis) -> ItemResult:
         for v in a.violations
     ]
     share = 1.0 - item.penalty * len(a.violations) / item.points
-    detail = f"{len(a.violations)} forbidden phrase(s)" if a.violations else "none said"
+    detail = (
+        message("forbidden_said", count=len(a.violations))
+        if a.violations
+        else message("forbidden_none")
+    )
     return _result(item, share, evidence, detail, passed=not a.violations)
 
 
 def talk_balance(item: TalkBalanceItem, a: Analysis) -> ItemResult:
     m = a.metrics
-    checks: list[tuple[bool, str]] = []
+    checks: list[tuple[bool, Message]] = []
     evidence: list[Evidence] = []
     if item.max_monologue_words is not None:
         words = m["longest_monologue_words"]
         checks.append(
             (
                 words <= item.max_monologue_words,
-                f"longest monologue {words} words (max {item.max_monologue_words})",
+                message("monologue", words=words, max_words=item.max_monologue_words),
             )
         )
         if m["longest_monologue_utterance"] is not None:
@@ -109,13 +119,11 @@ def talk_balance(item: TalkBalanceItem, a: Analysis) -> ItemResult:
         checks.append(
             (
                 share <= item.max_talk_share,
-                f"manager talk share {share:.0%} (max {item.max_talk_share:.0%})",
+                message("talk_share", share=share, max_share=item.max_talk_share),
             )
         )
     ok = sum(1 for passed, _ in checks if passed)
-    return _result(
-        item, ok / len(checks) if checks else 1.0, evidence, "; ".join(d for _, d in checks)
-    )
+    return _result(item, ok / len(checks) if checks else 1.0, evidence, [d for _, d in checks])
 
 
 def no_exact_price(item: NoExactPriceItem, a: Analysis) -> ItemResult:
@@ -123,7 +131,7 @@ def no_exact_price(item: NoExactPriceItem, a: Analysis) -> ItemResult:
         _evidence(turn, am.first, am.last, f"{am.value:,.0f}".replace(",", " "))
         for turn, am in a.prices
     ]
-    detail = "an exact price was named" if evidence else "no exact price named"
+    detail = message("price_named") if evidence else message("price_not_named")
     return _result(item, 0.0 if evidence else 1.0, evidence, detail)
 
 
@@ -132,8 +140,8 @@ def phrase_any(item: PhraseAnyItem, a: Analysis) -> ItemResult:
     turns = a.manager_turns[: item.within_first] if item.within_first else a.manager_turns
     for turn in turns:
         for m in matcher.find(turn.tokens):
-            return _result(item, 1.0, [_evidence(turn, m.first, m.last)], "said")
-    return _result(item, 0.0, [], "not said")
+            return _result(item, 1.0, [_evidence(turn, m.first, m.last)], message("phrase_said"))
+    return _result(item, 0.0, [], message("phrase_not_said"))
 
 
 def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
@@ -161,7 +169,7 @@ def greeting(item: GreetingItem, a: Analysis) -> ItemResult:
             if said is not None:
                 found["company"] = _evidence(turn, note=f"company: {turn.span(*said)}")
     missing = [p for p in ("name", "company") if p not in found]
-    detail = "introduced self and company" if not missing else "missing: " + ", ".join(missing)
+    detail = message("greeting_missing", missing=missing) if missing else message("greeting_done")
     return _result(item, len(found) / 2, list(found.values()), detail)
 
 
@@ -256,14 +264,14 @@ def booking(item: BookingItem, a: Analysis) -> ItemResult:
                 client_after.tokens.forms
             )
             if not asked or agreed or not agreement:
-                return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
+                return _result(item, 1.0, [_evidence(turn)], message("booked"))
         elif (
             has_time(before)
             or has_time(manager_then)
             or (has_time(client_after) and not _hedged(client_after, hedges))
         ):
-            return _result(item, 1.0, [_evidence(turn)], "booked with a day or time")
-    return _result(item, 0.0, [], "no viewing or meeting booked with a day or time")
+            return _result(item, 1.0, [_evidence(turn)], message("booked"))
+    return _result(item, 0.0, [], message("not_booked"))
 
 
 def _sentence_end(tokens: Tokens, i: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from app.engine.messages import Message
 from app.engine.model import Transcript
 
 
@@ -56,6 +57,8 @@ class ItemResult:
     passed: bool
     evidence: tuple[Evidence, ...] = ()
     detail: str = ""
+    # `detail` as codes and parameters, for the services to word in the reader's language.
+    detail_parts: tuple[Message, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,7 @@ class ItemResult:
             "max_points": self.max_points,
             "passed": self.passed,
             "detail": self.detail,
+            "detail_parts": [m.to_dict() for m in self.detail_parts],
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -78,6 +82,7 @@ class ManagerChoice:
     inferred: bool
     reason: str
     weak: bool = False
+    reason_parts: tuple[Message, ...] = ()
 
 
 class Caveat(NamedTuple):
@@ -114,6 +119,7 @@ class ScoreResult:
                 "speaker": self.manager.speaker,
                 "inferred": self.manager.inferred,
                 "reason": self.manager.reason,
+                "reason_parts": [m.to_dict() for m in self.manager.reason_parts],
             },
             "items": [i.to_dict() for i in self.items],
             "questions": [

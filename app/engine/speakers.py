@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.errors import NoManagerError
+from app.engine.messages import Message, english, message
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.result import ManagerChoice
 from app.engine.speech import Turn
@@ -40,13 +41,13 @@ def choose_manager(
     `manager_speaker` "*" (`ALL_SPEAKERS`) takes every turn for the manager's: the caller has
     relabelled them all "*" (see `score`)."""
     if manager_speaker == ALL_SPEAKERS:
-        return ManagerChoice(ALL_SPEAKERS, False, "all speech is taken as the manager's")
+        return _choice(ALL_SPEAKERS, False, [message("all_speakers")])
     speakers = list(dict.fromkeys(t.utterance.speaker for t in turns if t.utterance.speaker))
     if manager_speaker is not None:
         wanted = fold(manager_speaker.strip())
         for label in speakers:
             if fold(label) == wanted:
-                return ManagerChoice(label, False, GIVEN)
+                return _choice(label, False, [message("given")])
         raise NoManagerError(
             f"speaker {manager_speaker!r} is not in the transcript; its speakers are: "
             + (", ".join(speakers) or "none"),
@@ -55,19 +56,17 @@ def choose_manager(
     if not speakers:
         raise NoManagerError(_NO_LABELS)
     if len(speakers) == 1:
-        return ManagerChoice(speakers[0], True, "the only speaker in the transcript")
+        return _choice(speakers[0], True, [message("only_speaker")])
 
     roles = lang.get("roles", {})
     manager_roles, client_roles = set(roles.get("manager", [])), set(roles.get("client", []))
     by_role = [s for s in speakers if _label_words(s) & manager_roles]
     if len(by_role) == 1:
-        return ManagerChoice(
-            by_role[0], False, f"the speaker label {by_role[0]!r} is a manager role"
-        )
+        return _choice(by_role[0], False, [message("manager_role", label=by_role[0])])
     clients = [s for s in speakers if _label_words(s) & client_roles]
     if len(clients) == 1 and len(speakers) == 2:
         other = next(s for s in speakers if s != clients[0])
-        return ManagerChoice(other, False, f"the other speaker is labelled {clients[0]!r}")
+        return _choice(other, False, [message("client_labelled", label=clients[0])])
     return _infer(turns, speakers, lang)
 
 
@@ -79,6 +78,11 @@ _CUE_KINDS = {
 }
 
 
+_CUE_CODES = {
+    "introduces self": "introduces_self",
+    "names the company": "names_company",
+    "offers help": "offers_help",
+}
 _NAMED_WITH = frozenset({"names the company", "offers help"})
 
 # Without any greeting cue, a lead this large (asks every question and speaks first) is clear.
@@ -166,14 +170,20 @@ def _infer(turns: Sequence[Turn], speakers: list[str], lang: dict[str, Any]) -> 
         score[first] += 2.0
     best = max(speakers, key=lambda s: (score[s], -speakers.index(s)))
     runner_up = max(score[s] for s in speakers if s != best)
-    reasons = list(evidence[best])
+    reasons = [message(_CUE_CODES[kind]) for kind in evidence[best]]
     if asked:
-        reasons.append(f"asks {questions[best]} of {asked} questions")
+        reasons.append(message("asks_questions", asked=questions[best], total=asked))
     if best == first:
-        reasons.append("speaks first")
-    return ManagerChoice(
+        reasons.append(message("speaks_first"))
+    return _choice(
         best,
         True,
-        "; ".join(reasons) or "no cue; the first speaker is taken",
+        reasons or [message("first_speaker")],
         weak=not evidence[best] and score[best] - runner_up < _CLEAR_MARGIN,
     )
+
+
+def _choice(
+    speaker: str, inferred: bool, parts: list[Message], weak: bool = False
+) -> ManagerChoice:
+    return ManagerChoice(speaker, inferred, english(parts), weak, tuple(parts))
