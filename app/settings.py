@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         "first byte; later it gets 408 and the connection is closed.",
     )
     timezone: str = Field(default="UTC", description="IANA zone for naive times and buckets.")
+    locale: Literal["ru", "en"] = Field(
+        default="ru",
+        description="Language of the words people read (CLI, reports, error details); a "
+        "request's Accept-Language overrides it.",
+    )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)

@@ -29,6 +29,7 @@ def caveats(turns: Sequence[Turn], manager: ManagerChoice, lang: dict[str, Any])
                 "single_speaker",
                 "all speech is scored as the manager's (manager_speaker '*'): the client's "
                 "questions and phrases count too, and talk balance means nothing",
+                {"all": True},
             )
         )
     elif manager.inferred and len({t.utterance.speaker for t in turns} - {None}) == 1:
@@ -37,6 +38,7 @@ def caveats(turns: Sequence[Turn], manager: ManagerChoice, lang: dict[str, Any])
                 "single_speaker",
                 f"{manager.speaker!r} is the only speaker: the transcript may hold both sides "
                 "of the call under one label",
+                {"speaker": manager.speaker},
             )
         )
     elif manager.weak:
@@ -45,6 +47,10 @@ def caveats(turns: Sequence[Turn], manager: ManagerChoice, lang: dict[str, Any])
                 "manager_inferred_weakly",
                 f"the manager {manager.speaker!r} was inferred without a greeting, company or "
                 f"offer of help ({manager.reason}); pass manager_speaker if it is wrong",
+                {
+                    "speaker": manager.speaker,
+                    "reason": [m.to_dict() for m in manager.reason_parts],
+                },
             )
         )
     share = _own_letter_share(turns, lang.get("letters", ""))
@@ -56,6 +62,7 @@ def caveats(turns: Sequence[Turn], manager: ManagerChoice, lang: dict[str, Any])
                 f"the transcript is not in the checklist's language ({language}): only "
                 f"{share:.0%} of its letters are of it, so the low score says nothing of the "
                 "manager",
+                {"language": language, "share": share},
             )
         )
     return found

@@ -90,6 +90,8 @@ class Caveat(NamedTuple):
 
     code: str
     message: str
+    # What the message names (speaker, reason, language, share), for wording it elsewhere.
+    params: dict[str, Any] = {}  # noqa: RUF012 - never mutated; a NamedTuple field default
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,8 +107,8 @@ def test_the_summary_prints_the_warnings() -> None:
     path = SAMPLES / "whisperx_aligned_call.json"
     result = runner.invoke(app, ["score", str(path), "--single-speaker"])
     assert result.exit_code == 0, result.output
-    assert "warning single_speaker" in result.stdout
-    assert "warning language_mismatch" in result.stdout
+    assert "предупреждение single_speaker: вся речь считается речью менеджера" in result.stdout
+    assert "предупреждение language_mismatch: расшифровка не на языке чек-листа" in result.stdout
 
 
 def test_standard_input_through_the_console_script() -> None:
