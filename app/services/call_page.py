@@ -23,7 +23,7 @@ from app.services import checklists, corrections
 from app.services.calls import summary
 from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
 from app.services.errors import NotFound
-from app.services.report_format import GRADE_LABELS, num, offset_label
+from app.services.report_format import grade_label, num, offset_label
 from app.tenancy import LOCAL, Tenant
 
 
@@ -236,7 +236,7 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "started": f"{started:%d.%m.%Y %H:%M} ({offset_label(started)})",
         "total": num(score["total"], 1),
         "grade": score["grade"],
-        "grade_label": GRADE_LABELS.get(score["grade"], score["grade"]),
+        "grade_label": grade_label(score["grade"]),
         "machine_total": None if machine is score else num(machine["total"], 1),
         "corrections": call.get("corrections", []),
         "category_titles": {c.key: c.title for c in categories.values()},

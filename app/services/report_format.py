@@ -10,16 +10,26 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-GRADE_LABELS = {"green": "зелёная", "yellow": "жёлтая", "red": "красная"}
-BUCKET_LABELS = {"day": "День", "week": "Неделя (начало)", "month": "Месяц"}
-_MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+from babel.dates import format_date
+
+from app import i18n
+from app.i18n import N_, _, ngettext
+from app.services import wording
+
+_BUCKETS = {"day": N_("Day"), "week": N_("Week (start)"), "month": N_("Month")}
+GRADES = ("green", "yellow", "red")
 # Background of the red, yellow and green zones of the score chart (thresholds: the checklist's).
 BAND_COLORS = ("#fee2e2", "#fef9c3", "#dcfce7")
 
 
+def bucket_label(bucket: str) -> str:
+    """The axis title of a bucket size, in the current language."""
+    return _(_BUCKETS[bucket])
+
+
 def date_label(moment: datetime) -> str:
-    """A day as Russian readers write it: 14.03.2026."""
-    return moment.strftime("%d.%m.%Y")
+    """A day as readers of the current language write it (14.03.2026 in ru)."""
+    return i18n.day(moment)
 
 
 def offset_label(moment: datetime) -> str:
@@ -29,18 +39,36 @@ def offset_label(moment: datetime) -> str:
 
 
 def period_label(moment: datetime, bucket: str) -> str:
-    """A short axis label: 14.03 for days and weeks, мар 26 for months."""
+    """A short axis label: 14.03 for days and weeks, мар. 26 for months (Babel's words)."""
     if bucket == "month":
-        return f"{_MONTHS[moment.month - 1]} {moment:%y}"
-    return moment.strftime("%d.%m")
+        return format_date(moment, format="LLL yy", locale=i18n.current())
+    return format_date(
+        moment, format="dd.MM" if i18n.current() == "ru" else "MMM d", locale=i18n.current()
+    )
+
+
+def times(count: int) -> str:
+    """How often something was said: "35 раз", "2 раза"."""
+    return ngettext("%(n)s time", "%(n)s times", count)
+
+
+def footer() -> str:
+    """What every report page says of where its figures come from."""
+    return _(
+        "callqa · scores by the checklist; questions and forbidden phrases found automatically "
+        "in the manager's utterances"
+    )
+
+
+def grade_label(grade: str) -> str:
+    """A grade's name in the current language."""
+    return wording.grade(grade)
 
 
 def num(value: float | None, digits: int = 2) -> str:
-    """A figure without trailing zeros, a real minus sign, and a dash for no data."""
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace("-", "−")
+    """A figure without trailing zeros in the current language (0,5 in ru), a real minus
+    sign, and a dash for no data."""
+    return i18n.number(value, digits).replace("-", "−")
 
 
 def signed(value: float | None, better_when_lower: bool = False, neutral: bool = False) -> str:
@@ -74,12 +102,13 @@ def calls_table(title: str, calls: list[dict[str, Any]], base_url: str) -> str:
         f"<td>{c['started_at']:%d.%m.%Y %H:%M}"
         f"<br><small>{offset_label(c['started_at'])}</small></td>"
         f"<td class='num'><span class='dot g-{escape(c['grade'])}' "
-        f"title='{GRADE_LABELS.get(c['grade'], '')}'></span>{num(c['total'], 1)}</td></tr>"
+        f"title='{grade_label(c['grade'])}'></span>{num(c['total'], 1)}</td></tr>"
         for c in calls
     )
+    call, start, score = _("call"), _("start"), _("score")
     return (
-        f"<div><h3>{title}</h3><table><thead><tr><th>звонок</th><th>начало</th>"
-        f"<th class='num'>балл</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        f"<div><h3>{title}</h3><table><thead><tr><th>{call}</th><th>{start}</th>"
+        f"<th class='num'>{score}</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
 
@@ -95,11 +124,11 @@ def data_table(report: dict[str, Any]) -> str:
         for p in report["series"]
     )
     heads = "".join(f"<th class='num'>{escape(c['title'])}</th>" for c in categories)
+    title, note = _("Figures by period"), _("Averages per call; an empty period had no calls.")
+    calls, score, asked, said = _("calls"), _("score"), _("questions"), _("forbidden phrases")
     return (
-        "<section class='data'><h2>Данные по периодам</h2>"
-        "<p class='note'>Средние на один звонок; пустой период — звонков не было.</p>"
-        "<table><thead><tr>"
-        f"<th>{BUCKET_LABELS[report['bucket']].lower()}</th><th class='num'>звонков</th>"
-        f"<th class='num'>балл</th><th class='num'>вопросов</th>{heads}"
-        f"<th class='num'>запрещ. фраз</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        f"<section class='data'><h2>{title}</h2><p class='note'>{note}</p><table><thead><tr>"
+        f"<th>{bucket_label(report['bucket']).lower()}</th><th class='num'>{calls}</th>"
+        f"<th class='num'>{score}</th><th class='num'>{asked}</th>{heads}"
+        f"<th class='num'>{said}</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )

@@ -10,34 +10,43 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from app.i18n import _, current
 from app.services import charts
 from app.services.report_css import CSS
 from app.services.report_format import (
     BAND_COLORS,
-    BUCKET_LABELS,
-    GRADE_LABELS,
+    GRADES,
+    bucket_label,
     call_page_link,
     calls_table,
     category_label,
     data_table,
     date_label,
+    footer,
+    grade_label,
     num,
     period_label,
     signed,
+    times,
 )
 
 
 def _header(report: dict[str, Any]) -> str:
     who = report["manager_name"] or report["manager_id"]
-    checklist = report["checklist"] or "все"
+    checklist = report["checklist"] or _("all")
     last_day = date_label(report["to"] - timedelta(microseconds=1))
-    return (
-        f"<header><h1>Отчёт тренера: {escape(who)}</h1>"
-        f"<p class='meta'>Менеджер <b>{escape(report['manager_id'])}</b> · период "
-        f"<b>{date_label(report['from'])} — {last_day}</b> ({escape(report['tz'])}) · "
-        f"чек-лист: {escape(checklist)} · сформирован {report['generated_at']:%d.%m.%Y %H:%M}"
-        "</p></header>"
+    title = _("Trainer report: %(who)s", who=escape(who))
+    meta = _(
+        "Manager <b>%(manager)s</b> · period <b>%(first)s — %(last)s</b> (%(tz)s) · "
+        "checklist: %(checklist)s · made %(made)s",
+        manager=escape(report["manager_id"]),
+        first=date_label(report["from"]),
+        last=last_day,
+        tz=escape(report["tz"]),
+        checklist=escape(checklist),
+        made=f"{date_label(report['generated_at'])} {report['generated_at']:%H:%M}",
     )
+    return f"<header><h1>{title}</h1><p class='meta'>{meta}</p></header>"
 
 
 def _kpis(summary: dict[str, Any], categories: list[dict[str, Any]]) -> str:
@@ -46,22 +55,27 @@ def _kpis(summary: dict[str, Any], categories: list[dict[str, Any]]) -> str:
     calls = max(summary["calls"], 1)
     bar = "".join(
         f"<span class='g-{g}' style='width:{100 * grades[g] / calls:.1f}%'></span>"
-        for g in GRADE_LABELS
+        for g in GRADES
         if grades[g]
     )
     split = " · ".join(f"{category_label(c)} {num(q[c['key']])}" for c in categories)
-    legend = " · ".join(f"{GRADE_LABELS[g]}: {grades[g]}" for g in GRADE_LABELS)
+    legend = " · ".join(f"{grade_label(g)}: {grades[g]}" for g in GRADES)
+    cards = (
+        (str(summary["calls"]), _("calls"), ""),
+        (num(summary["avg_total"], 1), _("average score of 100"), ""),
+        (num(summary["avg_questions_total"], 1), _("questions per call"), split),
+        (num(summary["violations_per_call"]), _("forbidden phrases per call"), ""),
+    )
+    shown = "".join(
+        f"<div class='kpi'><div class='v'>{v}</div><div class='l'>{label}</div>"
+        + (f"<div class='s'>{sub}</div>" if sub else "")
+        + "</div>"
+        for v, label, sub in cards
+    )
+    grades_title = _("Call grades")
     return (
-        "<section class='kpis'>"
-        f"<div class='kpi'><div class='v'>{summary['calls']}</div>"
-        "<div class='l'>звонков</div></div>"
-        f"<div class='kpi'><div class='v'>{num(summary['avg_total'], 1)}</div>"
-        "<div class='l'>средний балл из 100</div></div>"
-        f"<div class='kpi'><div class='v'>{num(summary['avg_questions_total'], 1)}</div>"
-        f"<div class='l'>вопросов за звонок</div><div class='s'>{split}</div></div>"
-        f"<div class='kpi'><div class='v'>{num(summary['violations_per_call'])}</div>"
-        "<div class='l'>запрещённых фраз на звонок</div></div>"
-        f"<div class='kpi wide'><div class='l'>Оценки звонков</div><div class='gbar'>{bar}</div>"
+        f"<section class='kpis'>{shown}"
+        f"<div class='kpi wide'><div class='l'>{grades_title}</div><div class='gbar'>{bar}</div>"
         f"<div class='s'>{legend}</div></div></section>"
     )
 
@@ -72,10 +86,10 @@ def _comparison(report: dict[str, Any]) -> str:
         return ""
     before, after, delta = comp["before"], comp["after"], comp["delta"]
     rows = [
-        ("Звонков", before["calls"], after["calls"], signed(delta["calls"], neutral=True)),
-        ("Средний балл", before["avg_total"], after["avg_total"], signed(delta["avg_total"])),
+        (_("Calls"), before["calls"], after["calls"], signed(delta["calls"], neutral=True)),
+        (_("Average score"), before["avg_total"], after["avg_total"], signed(delta["avg_total"])),
         (
-            "Вопросов за звонок",
+            _("Questions per call"),
             before["avg_questions_total"],
             after["avg_questions_total"],
             signed(delta["avg_questions_total"]),
@@ -93,7 +107,7 @@ def _comparison(report: dict[str, Any]) -> str:
         )
     rows.append(
         (
-            "Запрещённых фраз на звонок",
+            _("Forbidden phrases per call"),
             before["violations_per_call"],
             after["violations_per_call"],
             signed(delta["violations_per_call"], better_when_lower=True),
@@ -102,19 +116,20 @@ def _comparison(report: dict[str, Any]) -> str:
     body = "".join(
         f"<tr><th>{label}</th><td>{num(b)}</td><td>{num(a)}</td>{d}</tr>" for label, b, a, d in rows
     )
+    title = _("Before and after the training (%(day)s)", day=date_label(after["from"]))
+    heads = (_("before"), _("after"), _("change"))
     return (
-        f"<section><h2>До и после тренинга ({date_label(after['from'])})</h2>"
-        "<table class='cmp'><thead><tr><th></th>"
-        f"<th>до<br><small>{_span(before)}</small></th>"
-        f"<th>после<br><small>{_span(after)}</small></th>"
-        f"<th>изменение</th></tr></thead><tbody>{body}</tbody></table></section>"
+        f"<section><h2>{title}</h2><table class='cmp'><thead><tr><th></th>"
+        f"<th>{heads[0]}<br><small>{_span(before)}</small></th>"
+        f"<th>{heads[1]}<br><small>{_span(after)}</small></th>"
+        f"<th>{heads[2]}</th></tr></thead><tbody>{body}</tbody></table></section>"
     )
 
 
 def _span(part: dict[str, Any]) -> str:
     """A period as its first and last local day (its `to` is exclusive)."""
     if part["to"] <= part["from"]:
-        return "нет данных"
+        return _("no data")
     last = part["to"] - timedelta(microseconds=1)
     return f"{part['from']:%d.%m} — {date_label(last)}"
 
@@ -129,10 +144,8 @@ def _highlight(text: str, matched: str) -> str:
 
 def _example(base_url: str, text: str, call_id: int, utterance: int, started_at: Any) -> str:
     link = call_page_link(base_url, call_id, utterance)
-    return (
-        f"<li><q>{text}</q> <a href='{link}'>звонок #{call_id}, реплика {utterance + 1}</a> · "
-        f"{date_label(started_at)}</li>"
-    )
+    where = _("call #%(call)s, utterance %(n)s", call=call_id, n=utterance + 1)
+    return f"<li><q>{text}</q> <a href='{link}'>{where}</a> · {date_label(started_at)}</li>"
 
 
 def _weak_categories(report: dict[str, Any], base_url: str) -> str:
@@ -143,31 +156,49 @@ def _weak_categories(report: dict[str, Any], base_url: str) -> str:
             _example(base_url, escape(e["text"]), e["call_id"], e["utterance"], e["started_at"])
             for e in c["model_questions"]
         )
-        whose = "менеджера" if c["model_source"] == "manager" else "команды"
-        source = f"<p class='note'>Так спрашивали в лучших звонках {whose}:</p>" if examples else ""
+        if c["model_source"] == "manager":
+            source = _("Asked like this in the manager's best calls:")
+        else:
+            source = _("Asked like this in the team's best calls:")
+        note = f"<p class='note'>{source}</p>" if examples else ""
+        goal = _(
+            "%(category)s: <b>%(average)s</b> per call against a target of <b>%(target)s</b>",
+            category=category_label(c),
+            average=num(c["average"]),
+            target=num(c["target"]),
+        )
         cards.append(
-            f"<li class='target'><div class='goal'>{category_label(c)}: "
-            f"<b>{num(c['average'])}</b> на звонок при цели <b>{num(c['target'])}</b></div>"
-            f"{source}<ul class='ex'>{examples}</ul></li>"
+            f"<li class='target'><div class='goal'>{goal}</div>{note}"
+            f"<ul class='ex'>{examples}</ul></li>"
         )
     if not cards:
         return ""
-    return f"<h3>Задавайте больше вопросов</h3><ol>{''.join(cards)}</ol>"
+    return "<h3>" + _("Ask more questions") + f"</h3><ol>{''.join(cards)}</ol>"
 
 
 def _weak_items(report: dict[str, Any]) -> str:
     rows = "".join(
-        f"<li><b>{escape(i['title'])}</b>: выполнен в {round(i['rate'] * 100)} % звонков "
-        f"({i['passed']} из {i['calls']})</li>"
+        "<li>"
+        + _(
+            "<b>%(item)s</b>: met in %(rate)s %% of calls (%(passed)s of %(calls)s)",
+            item=escape(i["title"]),
+            rate=num(i["rate"] * 100, 0),
+            passed=i["passed"],
+            calls=i["calls"],
+        )
+        + "</li>"
         for i in report["weak_items"]
     )
-    return f"<h3>Подтяните пункты чек-листа</h3><ul class='items'>{rows}</ul>" if rows else ""
+    if not rows:
+        return ""
+    return "<h3>" + _("Checklist items to work on") + f"</h3><ul class='items'>{rows}</ul>"
 
 
 def _phrases(report: dict[str, Any], base_url: str) -> str:
     phrases = report["top_phrases"]
+    title = _("Replace phrases")
     if not phrases:
-        return "<h3>Замените фразы</h3><p>За период запрещённых фраз не найдено.</p>"
+        return f"<h3>{title}</h3><p>" + _("No forbidden phrases were said in the period.") + "</p>"
     cards = []
     for p in phrases:
         examples = "".join(
@@ -184,14 +215,17 @@ def _phrases(report: dict[str, Any], base_url: str) -> str:
             "<li class='phrase'><div class='swap'>"
             f"<span class='bad'>«{escape(p['phrase'])}»</span><span class='arrow'>→</span>"
             f"<span class='good'>«{escape(p['replacement'] or '—')}»</span>"
-            f"<span class='count'>{p['count']} раз</span></div><ul class='ex'>{examples}</ul></li>"
+            f"<span class='count'>{times(p['count'])}</span></div>"
+            f"<ul class='ex'>{examples}</ul></li>"
         )
-    return f"<h3>Замените фразы</h3><ol>{''.join(cards)}</ol>"
+    return f"<h3>{title}</h3><ol>{''.join(cards)}</ol>"
 
 
 def _coaching(report: dict[str, Any], base_url: str) -> str:
     return (
-        "<section class='coach'><h2>Что тренировать</h2>"
+        "<section class='coach'><h2>"
+        + _("What to train")
+        + "</h2>"
         + _weak_categories(report, base_url)
         + _weak_items(report)
         + _phrases(report, base_url)
@@ -213,7 +247,8 @@ def training_marker(starts: list[datetime], bucket: str, cut: datetime) -> tuple
     for i, start in enumerate(starts):
         end = _bucket_end(start, bucket)
         if start <= cut < end:
-            return i + (cut - start) / (end - start), f"тренинг {cut:%d.%m}"
+            label = _("training %(day)s", day=period_label(cut, "day"))
+            return i + (cut - start) / (end - start), label
     return None
 
 
@@ -233,22 +268,27 @@ def _bands(report: dict[str, Any]) -> tuple[tuple[float, float, str, str], ...]:
         return ()
     green, yellow = grades["green"], grades["yellow"]
     return (
-        (0.0, yellow, BAND_COLORS[0], f"красная зона < {num(yellow)}"),
-        (yellow, green, BAND_COLORS[1], f"жёлтая {num(yellow)}–{num(green)}"),
-        (green, 100.0, BAND_COLORS[2], f"зелёная ≥ {num(green)}"),
+        (0.0, yellow, BAND_COLORS[0], _("red zone < %(low)s", low=num(yellow))),
+        (
+            yellow,
+            green,
+            BAND_COLORS[1],
+            _("yellow %(low)s–%(high)s", low=num(yellow), high=num(green)),
+        ),
+        (green, 100.0, BAND_COLORS[2], _("green ≥ %(low)s", low=num(green))),
     )
 
 
 def _charts(report: dict[str, Any]) -> str:
     series, bucket = report["series"], report["bucket"]
     labels = [period_label(p["period_start"], bucket) for p in series]
-    x_label = BUCKET_LABELS[bucket]
+    x_label = bucket_label(bucket)
     marker = _marker(report)
     line = charts.line_chart(
         labels,
         [p["avg_total"] for p in series],
-        title="Средний балл звонка",
-        y_label="балл (0–100)",
+        title=_("Average call score"),
+        y_label=_("score (0–100)"),
         x_label=x_label,
         bands=_bands(report),
         marker=marker,
@@ -260,17 +300,17 @@ def _charts(report: dict[str, Any]) -> str:
     bars = charts.stacked_bars(
         labels,
         stacks,
-        title="Вопросов за звонок по видам",
-        y_label="вопросов на звонок",
+        title=_("Questions per call by kind"),
+        y_label=_("questions per call"),
         x_label=x_label,
         marker=marker,
     )
     items = charts.rate_bars(
         _item_bars(report),
-        title="Выполнение пунктов чек-листа",
-        legend=("до тренинга", "после") if report.get("comparison") else None,
+        title=_("Checklist items met"),
+        legend=(_("before the training"), _("after")) if report.get("comparison") else None,
     )
-    return f"<section class='charts'><h2>Динамика</h2>{line}{bars}{items}</section>"
+    return "<section class='charts'><h2>" + _("Trends") + f"</h2>{line}{bars}{items}</section>"
 
 
 def _item_bars(report: dict[str, Any]) -> list[charts.Bar]:
@@ -290,10 +330,10 @@ def _item_bars(report: dict[str, Any]) -> list[charts.Bar]:
         now = comp["after"]["avg_questions"].get(category) if comp else i["average"]
         was = comp["before"]["avg_questions"].get(category) if comp else None
         figures = f"{num(was, 1)} → " if was is not None else ""
-        figures += f"{num(now, 1)} из {num(target)}"
+        figures += _("%(average)s of %(target)s", average=num(now, 1), target=num(target))
         bars.append(
             charts.Bar(
-                f"{i['title']}, к цели",
+                _("%(item)s, against target", item=i["title"]),
                 None if now is None else min(now / target, 1.0),
                 None if was is None else min(was / target, 1.0),
                 figures,
@@ -306,16 +346,19 @@ def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:
     """The whole page; `base_url` makes call links absolute for a saved file."""
     base = base_url.rstrip("/")
     calls = (
-        "<section class='calls'><h2>Лучшие и худшие звонки</h2><div class='two'>"
-        + calls_table("Лучшие", report["best_calls"], base)
-        + calls_table("Худшие", report["worst_calls"], base)
+        "<section class='calls'><h2>"
+        + _("Best and worst calls")
+        + "</h2><div class='two'>"
+        + calls_table(_("Best"), report["best_calls"], base)
+        + calls_table(_("Worst"), report["worst_calls"], base)
         + "</div></section>"
     )
     who = escape(report["manager_name"] or report["manager_id"])
     return (
-        "<!doctype html><html lang='ru'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{current()}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>Отчёт тренера — {who}</title><style>{CSS}</style></head><body><main>"
+        f"<title>" + _("Trainer report: %(who)s", who=who) + f"</title>"
+        f"<style>{CSS}</style></head><body><main>"
         + _header(report)
         + _kpis(report["summary"], report["categories"])
         + _comparison(report)
@@ -323,6 +366,5 @@ def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:
         + _charts(report)
         + calls
         + data_table(report)
-        + "<footer>callqa · баллы по чек-листу, вопросы и запрещённые фразы найдены "
-        "автоматически в репликах менеджера</footer></main></body></html>"
+        + f"<footer>{footer()}</footer></main></body></html>"
     )

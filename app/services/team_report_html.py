@@ -8,9 +8,18 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
+from app.i18n import _, current
 from app.services import charts
 from app.services.report_css import CSS
-from app.services.report_format import category_label, date_label, num, signed
+from app.services.report_format import (
+    category_label,
+    date_label,
+    footer,
+    num,
+    period_label,
+    signed,
+    times,
+)
 from app.services.report_html import training_marker
 
 
@@ -20,21 +29,25 @@ def _who(entry: dict[str, Any]) -> str:
 
 def _header(report: dict[str, Any]) -> str:
     last_day = date_label(report["to"] - timedelta(microseconds=1))
-    return (
-        f"<header><h1>Отчёт по команде {escape(report['team_id'])}</h1>"
-        f"<p class='meta'>Период <b>{date_label(report['from'])} — {last_day}</b> "
-        f"({escape(report['tz'])}) · чек-лист: {escape(report['checklist'] or 'все')} · "
-        f"сформирован {report['generated_at']:%d.%m.%Y %H:%M}</p></header>"
+    title = _("Team report %(team)s", team=escape(report["team_id"]))
+    meta = _(
+        "Period <b>%(first)s — %(last)s</b> (%(tz)s) · checklist: %(checklist)s · made %(made)s",
+        first=date_label(report["from"]),
+        last=last_day,
+        tz=escape(report["tz"]),
+        checklist=escape(report["checklist"] or _("all")),
+        made=f"{date_label(report['generated_at'])} {report['generated_at']:%H:%M}",
     )
+    return f"<header><h1>{title}</h1><p class='meta'>{meta}</p></header>"
 
 
 def _kpis(report: dict[str, Any]) -> str:
     s = report["summary"]
     figures = (
-        (len(report["managers"]), "менеджеров"),
-        (s["calls"], "звонков"),
-        (num(s["avg_total"], 1), "средний балл из 100"),
-        (num(s["avg_questions_total"], 1), "вопросов за звонок"),
+        (len(report["managers"]), _("managers")),
+        (s["calls"], _("calls")),
+        (num(s["avg_total"], 1), _("average score of 100")),
+        (num(s["avg_questions_total"], 1), _("questions per call")),
     )
     cards = "".join(
         f"<div class='kpi'><div class='v'>{v}</div><div class='l'>{label}</div></div>"
@@ -56,7 +69,7 @@ def _managers(report: dict[str, Any]) -> str:
             marker = found[0] if found else None
         spark = charts.sparkline(
             [p["avg_total"] for p in points],
-            title=f"Средний балл: {m['manager_id']}",
+            title=_("Average score: %(manager)s", manager=m["manager_id"]),
             marker=marker,
         )
         change = m["change"]
@@ -71,15 +84,25 @@ def _managers(report: dict[str, Any]) -> str:
             + f"<td class='num'>{num(m['violations_per_call'])}</td><td>{spark}</td>{delta}</tr>"
         )
     heads = "".join(f"<th class='num'>{category_label(c)}</th>" for c in categories)
-    since = f"<th class='num'>балл<br>с {report['compare_before']:%d.%m}</th>" if compared else ""
+    since = ""
+    if compared:
+        day = period_label(report["compare_before"], "day")
+        since = "<th class='num'>" + _("score<br>since %(day)s", day=day) + "</th>"
+    title = _("Managers side by side")
+    note = _("Averages per call; the line is the average score by period, dashed the training.")
+    columns = (
+        _("manager"),
+        _("calls"),
+        _("score"),
+        _("questions"),
+        _("forbidden phrases"),
+        _("score trend"),
+    )
     return (
-        "<section><h2>Менеджеры рядом</h2>"
-        "<p class='note'>Средние на звонок; линия — средний балл по периодам, "
-        "пунктир — тренинг.</p>"
-        "<table class='team'><thead><tr><th>менеджер</th><th class='num'>звонков</th>"
-        f"<th class='num'>балл</th><th class='num'>вопросов</th>{heads}"
-        f"<th class='num'>запрещ. фраз</th><th>динамика балла</th>{since}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f"<section><h2>{title}</h2><p class='note'>{note}</p><table class='team'><thead><tr>"
+        f"<th>{columns[0]}</th><th class='num'>{columns[1]}</th><th class='num'>{columns[2]}</th>"
+        f"<th class='num'>{columns[3]}</th>{heads}<th class='num'>{columns[4]}</th>"
+        f"<th>{columns[5]}</th>{since}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
@@ -94,48 +117,57 @@ def _improved(report: dict[str, Any]) -> str:
         f"{signed(m['avg_questions_total'])}</tr>"
         for m in report["improved_most"]
     )
-    since = date_label(report["compare_before"])
-    body = (
-        "<table class='cmp'><thead><tr><th></th><th>балл до</th><th>после</th><th>изменение</th>"
-        "<th>вопросов до</th><th>после</th><th>изменение</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-        if rows
-        else "<p>Нет менеджеров со звонками и до, и после.</p>"
+    heads = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "",
+            _("score before"),
+            _("after"),
+            _("change"),
+            _("questions before"),
+            _("after"),
+            _("change"),
+        )
     )
-    return f"<section><h2>Кто вырос больше всех с {since}</h2>{body}</section>"
+    none = _("No manager has calls both before and after.")
+    body = (
+        f"<table class='cmp'><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else f"<p>{none}</p>"
+    )
+    title = _("Who improved most since %(day)s", day=date_label(report["compare_before"]))
+    return f"<section><h2>{title}</h2>{body}</section>"
 
 
 def _phrases(report: dict[str, Any]) -> str:
     cards = []
     for p in report["top_phrases"]:
         who = ", ".join(f"{escape(w['manager_id'])}: {w['count']}" for w in p["managers"])
+        says = _("Who says it: %(who)s", who=who)
         cards.append(
             "<li class='phrase'><div class='swap'>"
             f"<span class='bad'>«{escape(p['phrase'])}»</span><span class='arrow'>→</span>"
             f"<span class='good'>«{escape(p['replacement'] or '—')}»</span>"
-            f"<span class='count'>{p['count']} раз</span></div>"
-            f"<p class='note'>Кто говорит: {who}</p></li>"
+            f"<span class='count'>{times(p['count'])}</span></div>"
+            f"<p class='note'>{says}</p></li>"
         )
-    body = (
-        f"<ol>{''.join(cards)}</ol>" if cards else "<p>За период запрещённых фраз не найдено.</p>"
-    )
-    return (
-        f"<section class='coach'><h2>Что тренировать команде: замените фразы</h2>{body}</section>"
-    )
+    none = _("No forbidden phrases were said in the period.")
+    body = f"<ol>{''.join(cards)}</ol>" if cards else f"<p>{none}</p>"
+    title = _("What the team should train: replace phrases")
+    return f"<section class='coach'><h2>{title}</h2>{body}</section>"
 
 
 def render_team_report_html(report: dict[str, Any]) -> str:
     """The whole page."""
+    title = _("Team report %(team)s", team=escape(report["team_id"]))
     return (
-        "<!doctype html><html lang='ru'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{current()}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>Отчёт по команде — {escape(report['team_id'])}</title>"
-        f"<style>{CSS}</style></head><body><main>"
+        f"<title>{title}</title><style>{CSS}</style></head><body><main>"
         + _header(report)
         + _kpis(report)
         + _managers(report)
         + _improved(report)
         + _phrases(report)
-        + "<footer>callqa · баллы по чек-листу, вопросы и запрещённые фразы найдены "
-        "автоматически в репликах менеджера</footer></main></body></html>"
+        + f"<footer>{footer()}</footer></main></body></html>"
     )
