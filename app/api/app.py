@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.docs import OPENAPI_TAGS
 from app.api.errors import PROBLEM_JSON, register_error_handlers
+from app.api.language import RequestLanguage
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
 from app.api.observe import RequestObserver
@@ -165,5 +166,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates=lambda: app.openapi()["paths"],
         log_requests=settings.log_requests,
     )
+    app.add_middleware(RequestLanguage, default=settings.locale)
     app.openapi = _problem_json_openapi(app)  # type: ignore[method-assign]
     return app

@@ -151,3 +151,25 @@ def test_callqa_report_team_writes_the_team_page(
     page = out.read_text(encoding="utf-8")
     assert "Отчёт по команде t-sochi" in page and "Кто вырос больше всех" in page
     assert f"{len(team) + 5} calls of t-sochi" in result.stderr
+
+
+def test_accept_language_words_the_page_in_english_and_russian_is_the_default(
+    client: TestClient, team: list[dict[str, Any]]
+) -> None:
+    english = client.get(
+        "/v1/teams/t-sochi/report",
+        params={**WINDOW, "format": "html"},
+        headers={"Accept-Language": "en-GB,en;q=0.9,ru;q=0.5"},
+    )
+    russian = _report(client, format="html")
+
+    assert english.headers["content-language"] == "en"
+    assert russian.headers["content-language"] == "ru"
+    assert "Team report t-sochi" in english.text
+    assert "Who improved most since Feb 9, 2026" in english.text
+    assert "<html lang='en'>" in english.text
+    olga = next(m for m in _report(client).json()["managers"] if m["manager_id"] == "m-olga")
+    questions = f"{olga['avg_questions_total']:g}"
+    assert f">{questions}<" in english.text
+    assert f">{questions.replace('.', ',')}<" in russian.text
+    assert "Отчёт по команде t-sochi" in russian.text
