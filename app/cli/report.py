@@ -14,6 +14,7 @@ import typer
 
 from app.cli import scope
 from app.cli.main import app, examples
+from app.i18n import ngettext
 from app.services import health, reports, team_report
 from app.services.errors import CallqaError
 from app.services.report_html import render_report_html
@@ -142,7 +143,13 @@ def report_command(
         return
     Path(output).write_bytes(data)
     last_day = report["to"] - timedelta(microseconds=1)
-    scope.err.print(
-        f"{output}: {report['summary']['calls']} calls of {manager_id}, "
-        f"{report['from']:%Y-%m-%d} to {last_day:%Y-%m-%d} ({report['tz']})"
+    written = ngettext(
+        "%(n)s call of %(who)s, %(first)s to %(last)s (%(tz)s)",
+        "%(n)s calls of %(who)s, %(first)s to %(last)s (%(tz)s)",
+        report["summary"]["calls"],
+        who=manager_id,
+        first=f"{report['from']:%Y-%m-%d}",
+        last=f"{last_day:%Y-%m-%d}",
+        tz=report["tz"],
     )
+    scope.err.print(f"{output}: {written}")

@@ -51,7 +51,7 @@ def test_report_writes_the_html_page_to_a_file(
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and page.count("<svg") == 3
-    assert "50 calls of m-olga, 2026-01-05 to 2026-03-15 (UTC)" in result.stderr
+    assert "50 звонков m-olga, с 2026-01-05 по 2026-03-15 (UTC)" in result.stderr
 
 
 def test_report_json_is_the_api_report(

@@ -150,7 +150,7 @@ def test_callqa_report_team_writes_the_team_page(
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert "Отчёт по команде t-sochi" in page and "Кто вырос больше всех" in page
-    assert f"{len(team) + 5} calls of t-sochi" in result.stderr
+    assert f"{len(team) + 5} звонков t-sochi" in result.stderr
 
 
 def test_accept_language_words_the_page_in_english_and_russian_is_the_default(
