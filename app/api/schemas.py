@@ -48,10 +48,18 @@ class ChecklistRef(BaseModel):
     version: str | int
 
 
+class MessageOut(BaseModel):
+    """A text as a code and its parameters; the catalogs word it in the reader's language."""
+
+    code: str = Field(examples=["questions_asked"])
+    params: dict[str, Any] = Field(examples=[{"asked": 3, "target": 10}])
+
+
 class ManagerOut(_Open):
     speaker: str | None = None
     inferred: bool | None = None
-    reason: str | None = None
+    reason: str | None = Field(default=None, description="Why, in English.")
+    reason_parts: list[MessageOut] | None = Field(default=None, description="Why, as codes.")
 
 
 class ItemOut(_Open):
@@ -61,6 +69,8 @@ class ItemOut(_Open):
     max_points: float
     passed: bool
     evidence: list[Any]
+    detail: str | None = Field(default=None, description="Why, in English.")
+    detail_parts: list[MessageOut] | None = Field(default=None, description="Why, as codes.")
 
 
 class QuestionOut(_Open):
@@ -85,7 +95,8 @@ class ViolationOut(_Open):
 
 class WarningOut(_Open):
     code: str = Field(examples=["single_speaker", "language_mismatch"])
-    message: str
+    message: str = Field(description="In English.")
+    params: dict[str, Any] | None = Field(default=None, description="What the message names.")
 
 
 class ScoreOut(_Open):
