@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from app import i18n
+
 WIDTH = 760
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif'"
 GRID = "#e5e7eb"
@@ -66,7 +68,8 @@ def nice_max(value: float) -> float:
 
 
 def _number(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
+    """One decimal at most, with the current language's decimal mark."""
+    return i18n.number(value, 1)
 
 
 def _y_axis(frame: Frame, y_max: float, label: str, ticks: int = 5, unit: str = "") -> list[str]:
