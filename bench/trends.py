@@ -241,7 +241,8 @@ def _seed_days(db: Database, zone: str) -> None:
 def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
     started = time.perf_counter()
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
+        # CASCADE: the scores of later checklist versions (call_score) go with their calls.
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
     sizes = {k: getattr(args, k) for k in ("teams", "managers", "days", "calls")}
     _run_step(db, "calls", [(SEED_CALLS, sizes | {"first_day": first_day})])
     phrases = {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]}
