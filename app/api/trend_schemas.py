@@ -312,6 +312,7 @@ class TeamReportOut(BaseModel):
     compare_before: datetime | None
     generated_at: datetime
     summary: Figures
+    series: list[TrendPoint] = Field(description="The team's own trend line.")
     managers: list[TeamManager]
     improved_most: list[Improved] = Field(description="Up to 3, most improved score first.")
     top_phrases: list[TeamPhrase]

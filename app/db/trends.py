@@ -293,3 +293,28 @@ def managers_overview(session: Session) -> Sequence[Row[Any]]:
         .order_by(d.c.manager_id)
     )
     return session.execute(stmt).all()
+
+
+@lru_cache(maxsize=16)
+def _by_manager_period_stmt(bucket: Bucket, shape: Shape, daily: bool) -> Select[Any]:
+    t = _table(daily)
+    return (
+        select(
+            t.c.manager_id,
+            _row_period(bucket, daily).label("period"),
+            func.sum(t.c.calls).label("calls"),
+            func.sum(t.c.total_sum).label("total_sum"),
+            func.sum(t.c.questions).label("questions"),
+        )
+        .where(*_where(daily, shape))
+        .group_by(literal_column("1"), literal_column("2"))
+    )
+
+
+def by_manager_period(
+    session: Session, scope: Scope, *, bucket: Bucket, tz: str
+) -> Sequence[Row[Any]]:
+    """(manager_id, period, calls, total_sum, questions) per manager and non-empty bucket:
+    every trend line of a team in one statement."""
+    stmt = _by_manager_period_stmt(bucket, scope.shape, scope.days is not None)
+    return session.execute(stmt, params_of(scope) | {"tz": tz}).all()

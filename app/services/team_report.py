@@ -20,7 +20,7 @@ from app.db import trends as q
 from app.db.scope import Bucket, Scope
 from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
-from app.services.periods import moment_param
+from app.services.periods import Window, moment_param
 from app.services.phrases import phrase_stats
 from app.services.reports import RussianExcel
 from app.services.trends import (
@@ -53,6 +53,40 @@ def _change(before: Sums | None, after: Sums | None) -> dict[str, Any] | None:
         "before": before.figures(),
         "after": after.figures(),
     }
+
+
+_POINT = ("period_start", "calls", "avg_total", "avg_questions_total")
+
+
+def _lines(
+    session: Session, scope: Scope, win: Window, bucket: Bucket, starts: list[datetime]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each manager's trend line over the team's buckets (calls 0 and nulls where empty), from
+    one grouped query."""
+    sums: dict[str, dict[datetime, Any]] = {}
+    for row in q.by_manager_period(session, scope, bucket=bucket, tz=win.tz):
+        sums.setdefault(row.manager_id, {})[row.period.replace(tzinfo=win.zone)] = row
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for manager_id, by_period in sums.items():
+        line = []
+        for start in starts:
+            found = by_period.get(start)
+            calls = int(found.calls) if found else 0
+            line.append(
+                {
+                    "period_start": start,
+                    "calls": calls,
+                    "avg_total": ratio_or_none(found.total_sum if found else 0, calls),
+                    "avg_questions_total": ratio_or_none(found.questions if found else 0, calls),
+                }
+            )
+        lines[manager_id] = line
+    return lines
+
+
+def ratio_or_none(amount: float, calls: int) -> float | None:
+    """A per-call average rounded for display; None without calls."""
+    return round(float(amount) / calls, 2) if calls else None
 
 
 def team_report(
@@ -88,19 +122,16 @@ def team_report(
         )
         halves = (before, after)
     names = call_stats.latest_calls(session, list(whole))
+    team_series = series(session, scope, win, bucket, newest, categories)
+    lines = _lines(session, scope, win, bucket, [p["period_start"] for p in team_series])
     managers = []
     for manager_id in sorted(whole, key=lambda m: (-(whole[m].exact()["avg_total"] or 0), m)):
-        mscope = rollup_scope(win, day_zone, manager_id, team_id, checklist)
-        points = series(session, mscope, win, bucket, newest, categories)
         managers.append(
             {
                 "manager_id": manager_id,
                 "manager_name": getattr(names.get(manager_id), "manager_name", None),
                 **whole[manager_id].figures(),
-                "series": [
-                    {k: p[k] for k in ("period_start", "calls", "avg_total", "avg_questions_total")}
-                    for p in points
-                ],
+                "series": lines[manager_id],
                 "change": None
                 if halves is None
                 else _change(halves[0].get(manager_id), halves[1].get(manager_id)),
@@ -120,6 +151,7 @@ def team_report(
         "compare_before": None if cut is None else win.local(cut),
         "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
         "summary": team.figures(),
+        "series": [{k: p[k] for k in _POINT} for p in team_series],
         "managers": managers,
         "improved_most": [
             {"manager_id": m["manager_id"], "manager_name": m["manager_name"], **m["change"]}

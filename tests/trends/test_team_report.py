@@ -60,6 +60,10 @@ def test_the_team_report_puts_the_managers_side_by_side_with_their_own_figures(
         assert entry["avg_total"] == own["summary"]["avg_total"]
         assert [p["avg_total"] for p in entry["series"]] == [p["avg_total"] for p in own["series"]]
     assert body["summary"]["calls"] == len(team) + 5
+    assert sum(p["calls"] for p in body["series"]) == len(team) + 5
+    assert [p["period_start"] for p in body["series"]] == [
+        p["period_start"] for p in managers["m-petr"]["series"]
+    ]
 
 
 def test_who_improved_most_is_ranked_by_the_change_of_score_since_the_training(
