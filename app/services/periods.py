@@ -175,3 +175,27 @@ def moment_param(value: str | date | datetime, zone: ZoneInfo, parameter: str) -
     if moment is None:
         raise invalid(parameter, "is empty")
     return slot_start(moment.astimezone(UTC))
+
+
+def next_bucket(start: datetime, bucket: str) -> datetime:
+    """The local start of the bucket after the one starting at `start` (wall-clock)."""
+    if bucket == "month":
+        return (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return start + timedelta(days=7 if bucket == "week" else 1)
+
+
+def bucket_starts(win: Window, bucket: str) -> list[datetime]:
+    """The local starts of the buckets a window touches, as a series' `period_start`s (weeks
+    start on Monday)."""
+    first = win.local(win.start).date()
+    if bucket == "month":
+        first = first.replace(day=1)
+    elif bucket == "week":
+        first -= timedelta(days=first.weekday())
+    start = datetime.combine(first, time(), tzinfo=win.zone)
+    last = win.local(win.last)
+    starts = []
+    while start <= last:
+        starts.append(start)
+        start = next_bucket(start, bucket)
+    return starts

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.i18n import _, current
 from app.services import charts
+from app.services.periods import next_bucket
 from app.services.report_css import CSS
 from app.services.report_format import (
     BAND_COLORS,
@@ -233,19 +234,12 @@ def _coaching(report: dict[str, Any], base_url: str) -> str:
     )
 
 
-def _bucket_end(start: datetime, bucket: str) -> datetime:
-    """The local start of the bucket after the one starting at `start` (wall-clock)."""
-    if bucket == "month":
-        return (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return start + timedelta(days=7 if bucket == "week" else 1)
-
-
 def training_marker(starts: list[datetime], bucket: str, cut: datetime) -> tuple[float, str] | None:
     """Where an instant falls on the series axis (bucket i spans [i, i + 1)) and its label:
     the training marker sits on the compare_before moment itself, the last bucket included
     (measured against the bucket's full length, which a window may cut short)."""
     for i, start in enumerate(starts):
-        end = _bucket_end(start, bucket)
+        end = next_bucket(start, bucket)
         if start <= cut < end:
             label = _("training %(day)s", day=period_label(cut, "day"))
             return i + (cut - start) / (end - start), label

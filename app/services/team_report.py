@@ -20,15 +20,15 @@ from app.db import trends as q
 from app.db.scope import Bucket, Scope
 from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
-from app.services.periods import Window, moment_param
+from app.services.periods import Window, bucket_starts, moment_param
 from app.services.phrases import phrase_stats
 from app.services.reports import RussianExcel
 from app.services.trends import (
     Bound,
     Sums,
+    ratio,
     resolve_window,
     rollup_scope,
-    series,
     shown_categories,
     window_echo,
 )
@@ -55,38 +55,39 @@ def _change(before: Sums | None, after: Sums | None) -> dict[str, Any] | None:
     }
 
 
-_POINT = ("period_start", "calls", "avg_total", "avg_questions_total")
+Line = list[dict[str, Any]]
 
 
 def _lines(
-    session: Session, scope: Scope, win: Window, bucket: Bucket, starts: list[datetime]
-) -> dict[str, list[dict[str, Any]]]:
-    """Each manager's trend line over the team's buckets (calls 0 and nulls where empty), from
-    one grouped query."""
-    sums: dict[str, dict[datetime, Any]] = {}
+    session: Session, scope: Scope, win: Window, bucket: Bucket
+) -> tuple[dict[str, Line], Line]:
+    """Each manager's trend line and the team's over the window's buckets (calls 0 and
+    nulls where empty), from one grouped query."""
+    starts = bucket_starts(win, bucket)
+    sums: dict[str | None, dict[datetime, list[float]]] = {None: {s: [0, 0, 0] for s in starts}}
     for row in q.by_manager_period(session, scope, bucket=bucket, tz=win.tz):
-        sums.setdefault(row.manager_id, {})[row.period.replace(tzinfo=win.zone)] = row
-    lines: dict[str, list[dict[str, Any]]] = {}
-    for manager_id, by_period in sums.items():
-        line = []
-        for start in starts:
-            found = by_period.get(start)
-            calls = int(found.calls) if found else 0
-            line.append(
-                {
-                    "period_start": start,
-                    "calls": calls,
-                    "avg_total": ratio_or_none(found.total_sum if found else 0, calls),
-                    "avg_questions_total": ratio_or_none(found.questions if found else 0, calls),
-                }
-            )
-        lines[manager_id] = line
-    return lines
+        period = row.period.replace(tzinfo=win.zone)
+        added = (int(row.calls), float(row.total_sum), int(row.questions))
+        sums.setdefault(row.manager_id, {})[period] = list(added)
+        team = sums[None].setdefault(period, [0, 0, 0])
+        for i, value in enumerate(added):
+            team[i] += value
+    lines = {
+        manager_id: [_point(start, by_period.get(start)) for start in starts]
+        for manager_id, by_period in sums.items()
+    }
+    team_line = lines.pop(None)
+    return {str(m): line for m, line in lines.items()}, team_line
 
 
-def ratio_or_none(amount: float, calls: int) -> float | None:
-    """A per-call average rounded for display; None without calls."""
-    return round(float(amount) / calls, 2) if calls else None
+def _point(start: datetime, found: list[float] | None) -> dict[str, Any]:
+    calls, total, questions = found or (0, 0.0, 0)
+    return {
+        "period_start": start,
+        "calls": int(calls),
+        "avg_total": round(total / calls, 2) if calls else None,
+        "avg_questions_total": ratio(int(questions), int(calls), 2) if calls else None,
+    }
 
 
 def team_report(
@@ -110,20 +111,20 @@ def team_report(
         raise NotFound(f"no calls are stored for team {team_id!r}")
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, team_id=team_id, checklist=checklist)
-    newest, categories = shown_categories(session, scope)
-    if checklist:
-        categories = categories_of(checklist)
-    whole = _by_manager(session, scope, categories)
+    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     halves: tuple[dict[str, Sums], dict[str, Sums]] | None = None
-    if cut is not None:
+    if cut is None:
+        whole = _by_manager(session, scope, categories)
+    else:
         before, after = (
             _by_manager(session, rollup_scope(h, day_zone, None, team_id, checklist), categories)
             for h in win.split(cut)
         )
         halves = (before, after)
+        none = Sums.none(categories)
+        whole = {m: before.get(m, none) + after.get(m, none) for m in before.keys() | after.keys()}
     names = call_stats.latest_calls(session, list(whole))
-    team_series = series(session, scope, win, bucket, newest, categories)
-    lines = _lines(session, scope, win, bucket, [p["period_start"] for p in team_series])
+    lines, team_line = _lines(session, scope, win, bucket)
     managers = []
     for manager_id in sorted(whole, key=lambda m: (-(whole[m].exact()["avg_total"] or 0), m)):
         managers.append(
@@ -151,7 +152,7 @@ def team_report(
         "compare_before": None if cut is None else win.local(cut),
         "generated_at": datetime.now(UTC).astimezone(win.zone).replace(microsecond=0),
         "summary": team.figures(),
-        "series": [{k: p[k] for k in _POINT} for p in team_series],
+        "series": team_line,
         "managers": managers,
         "improved_most": [
             {"manager_id": m["manager_id"], "manager_name": m["manager_name"], **m["change"]}
