@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.observe import current_request_id
 from app.db.session import is_transient
+from app.i18n import _
 from app.services.errors import (
     BadRequest,
     CallqaError,
@@ -65,9 +66,10 @@ def problem_body(error: CallqaError, instance: str) -> dict[str, Any]:
     """The problem object (RFC 9457) for an error at `instance` (the request path)."""
     body: dict[str, Any] = {
         "type": error.type_uri,
-        "title": error.title,
+        "title": _(error.title),
         "status": error.status,
-        "detail": error.detail,
+        # A detail defaulted to the title is worded like it; others were worded when raised.
+        "detail": _(error.detail) if error.detail == error.title else error.detail,
         "instance": instance,
     }
     if error.errors:

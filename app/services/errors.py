@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Self, TypedDict
 
+from app.i18n import N_
+
 
 class FieldError(TypedDict, total=False):
     """One invalid field: a JSON pointer into the body, or a query/path parameter name; and
@@ -24,7 +26,7 @@ class CallqaError(Exception):
     """Base of the family; subclasses fix `status`, `title` and the problem `type` slug."""
 
     status: ClassVar[int] = 500
-    title: ClassVar[str] = "Internal server error"
+    title: ClassVar[str] = N_("Internal server error")
     slug: ClassVar[str] = "internal"
 
     def __init__(
@@ -62,67 +64,67 @@ class CallqaError(Exception):
 
 class BadRequest(CallqaError):
     status = 400
-    title = "Malformed request"
+    title = N_("Malformed request")
     slug = "malformed-request"
 
 
 class UnparseableTranscript(CallqaError):
     status = 400
-    title = "Transcript cannot be parsed"
+    title = N_("Transcript cannot be parsed")
     slug = "unparseable-transcript"
 
 
 class NotFound(CallqaError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     slug = "not-found"
 
 
 class MethodNotAllowed(CallqaError):
     status = 405
-    title = "Method not allowed"
+    title = N_("Method not allowed")
     slug = "method-not-allowed"
 
 
 class RequestTimeout(CallqaError):
     status = 408
-    title = "Request not received in time"
+    title = N_("Request not received in time")
     slug = "request-timeout"
 
 
 class Conflict(CallqaError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
     slug = "conflict"
 
 
 class PayloadTooLarge(CallqaError):
     status = 413
-    title = "Request body too large"
+    title = N_("Request body too large")
     slug = "payload-too-large"
 
 
 class UnsupportedMediaType(CallqaError):
     status = 415
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
     slug = "unsupported-media-type"
 
 
 class HeadersTooLarge(CallqaError):
     status = 431
-    title = "Request header fields too large"
+    title = N_("Request header fields too large")
     slug = "headers-too-large"
 
 
 class InvalidInput(CallqaError):
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
     slug = "invalid-input"
 
 
 class ServiceUnavailable(CallqaError):
     status = 503
-    title = "Service unavailable"
+    title = N_("Service unavailable")
     slug = "service-unavailable"
     retry_after_s: ClassVar[int] = 5
 

@@ -19,13 +19,13 @@ from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
 from app.services.categories import Categories, categories_of
-from app.services.errors import NotFound
 from app.services.periods import Window, bucket_starts, moment_param
 from app.services.phrases import phrase_stats
 from app.services.reports import RussianExcel
 from app.services.trends import (
     Bound,
     Sums,
+    no_team,
     ratio,
     resolve_window,
     rollup_scope,
@@ -108,7 +108,7 @@ def team_report(
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     if not q.team_exists(session, team_id):
-        raise NotFound(f"no calls are stored for team {team_id!r}")
+        raise no_team(team_id)
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, team_id=team_id, checklist=checklist)
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]

@@ -20,6 +20,7 @@ from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
 from app.engine.checklist import OTHER
+from app.i18n import _
 from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
 from app.services.periods import Window, check_buckets, invalid, window, zone_of
@@ -124,10 +125,15 @@ def pass_rate(passed: int, calls: int) -> float | None:
     return ratio(passed, calls, 4) if calls else None
 
 
+def no_team(team_id: str) -> NotFound:
+    """The 404 of a team without stored calls."""
+    return NotFound(_("no calls are stored for team «%(team)s»", team=team_id))
+
+
 def require_manager(session: Session, manager_id: str) -> None:
     """404 unless the manager has stored calls."""
     if not q.manager_exists(session, manager_id):
-        raise NotFound(f"no calls are stored for manager {manager_id!r}")
+        raise NotFound(_("no calls are stored for manager «%(manager)s»", manager=manager_id))
 
 
 def resolve_window(
@@ -332,7 +338,7 @@ def team_leaderboard(
     monthly series (at most `max_buckets` months)."""
     win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
     if not q.team_exists(session, team_id):
-        raise NotFound(f"no calls are stored for team {team_id!r}")
+        raise no_team(team_id)
     scope = rollup_scope(win, q.day_zone(session), team_id=team_id, checklist=checklist)
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     _check_sort(sort, categories)

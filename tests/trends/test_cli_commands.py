@@ -87,7 +87,7 @@ def test_report_of_an_unknown_manager_exits_2_with_the_reason() -> None:
     result = runner.invoke(app, ["report", "nobody", "--format", "json"])
 
     assert result.exit_code == 2
-    assert "no calls are stored for manager 'nobody'" in result.stderr
+    assert "нет звонков менеджера «nobody»" in result.stderr
 
 
 def test_report_with_a_bad_zone_exits_2_naming_the_parameter(

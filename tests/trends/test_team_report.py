@@ -177,3 +177,22 @@ def test_accept_language_words_the_page_in_english_and_russian_is_the_default(
     assert f">{questions}<" in english.text
     assert f">{questions.replace('.', ',')}<" in russian.text
     assert "Отчёт по команде t-sochi" in russian.text
+
+
+def test_a_problem_is_worded_in_the_requested_language(
+    client: TestClient, team: list[dict[str, Any]]
+) -> None:
+    path = "/v1/teams/t-nowhere/report"
+
+    russian = client.get(path).json()
+    english = client.get(path, headers={"Accept-Language": "en"}).json()
+
+    assert (russian["title"], russian["detail"]) == (
+        "Не найдено",
+        "нет звонков команды «t-nowhere»",
+    )
+    assert (english["title"], english["detail"]) == (
+        "Not found",
+        "no calls are stored for team «t-nowhere»",
+    )
+    assert russian["type"] == english["type"] == "urn:callqa:problem:not-found"
