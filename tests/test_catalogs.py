@@ -111,3 +111,15 @@ def test_the_cli_summary_in_english_words_the_same_findings() -> None:
     assert "2 forbidden phrases" in text
     assert "Forbidden phrases (2)" in text
     assert "manager: Менеджер — the speaker label «Менеджер» is a manager role" in text
+
+
+def test_item_details_are_worded_in_russian_and_stored_english_is_kept_without_codes() -> None:
+    items = score(CALL).to_dict()["items"]
+    old = {**items[0], "detail_parts": None, "detail": "introduced self and company"}
+
+    with i18n.using("ru"):
+        worded = [wording.item_detail(i) for i in items]
+        kept = wording.item_detail(old)
+
+    assert all(not re.search(r"[A-Za-z]", w) for w in worded), worded
+    assert kept == "introduced self and company"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import repositories as repo
 from app.engine import Checklist
 from app.engine.checklist import OTHER
-from app.services import checklists, corrections
+from app.services import checklists, corrections, wording
 from app.services.calls import summary
 from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
 from app.services.errors import NotFound
@@ -243,7 +243,8 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "item_titles": {i["key"]: i["title"] for i in score.get("items", [])},
         "dismissed_violations": score.get("dismissed", {}).get("violations", []),
         "categories": [(c, counts.get(c.key, 0)) for c in categories.values()],
-        "items": score.get("items", []),
+        # Why each item got its points, in the reader's language (codes worded by the catalogs).
+        "items": [{**i, "detail": wording.item_detail(i)} for i in score.get("items", [])],
         "violations": score.get("violations", []),
         "metrics": _metrics(score, call.get("duration_s")),
         "lines": _lines(call, categories),
