@@ -82,7 +82,7 @@ def test_a_corrected_call_shows_the_reviewers_answers_and_keeps_the_machines_vis
     # 2: 7.5, two violations: 0, presentation (corrected) 10, no price 5, booking 10.
     assert made.json()["total"] == 59.0
     assert seen["score"].startswith("59\nбалл из 100 · красная зона")
-    assert "машина: 52.2" in seen["score"]
+    assert "машина: 52,2" in seen["score"]  # a decimal comma, as Russian readers write it
     assert seen["moved"] == [
         {
             "text": "какой бюджет?",
