@@ -21,7 +21,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     ForeignKeyConstraint,
     Identity,
     Index,
@@ -43,14 +42,16 @@ class Call(Base):
 
     __tablename__ = "call"
     __table_args__ = (
-        UniqueConstraint("source", "external_id"),
+        UniqueConstraint("organisation_id", "source", "external_id"),
         CheckConstraint("grade IN ('green', 'yellow', 'red')", name="grade"),
-        Index("ix_call_team_id_started_at", "team_id", "started_at", "id"),
-        Index("ix_call_started_at", "started_at", "id"),
-        Index("ix_call_external_id", "external_id"),  # find a call by the platform's id
+        Index("ix_call_team_id_started_at", "organisation_id", "team_id", "started_at", "id"),
+        Index("ix_call_started_at", "organisation_id", "started_at", "id"),
+        # Find a call by the platform's id.
+        Index("ix_call_external_id", "organisation_id", "external_id"),
         # Index-only scans for trends and reports (migration 2026-11-23-1300).
         Index(
             "ix_call_manager_id_started_at_covering",
+            "organisation_id",
             "manager_id",
             "started_at",
             "id",
@@ -58,6 +59,9 @@ class Call(Base):
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     source: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
     external_id: Mapped[str] = mapped_column(Text)
@@ -81,6 +85,32 @@ class Call(Base):
     grade: Mapped[str] = mapped_column(Text)
     score: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When retention removed the transcript and evidence texts (numbers and roll-ups stay).
+    transcript_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def _call_key(table: str) -> ForeignKeyConstraint:
+    """A child row's key to its call: (organisation_id, call_id), removed with the call."""
+    return ForeignKeyConstraint(
+        ["organisation_id", "call_id"],
+        ["call.organisation_id", "call.id"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_call",
+    )
+
+
+class CallTombstone(Base):
+    """An erased call's platform id, so a late retry of it answers 410 instead of storing it
+    again."""
+
+    __tablename__ = "call_tombstone"
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    external_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 CALL_SCORE_VERSION_KEY = "fk_call_score_checklist_version"
@@ -106,14 +136,13 @@ class CallScore(Base):
             ],
             name=CALL_SCORE_VERSION_KEY,
         ),
+        _call_key("call_score"),
     )
 
     organisation_id: Mapped[str] = mapped_column(
         Text, primary_key=True, server_default=text("'default'")
     )
-    call_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
-    )
+    call_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
     checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     total: Mapped[float] = mapped_column(Float)
@@ -130,11 +159,16 @@ class CallQuestion(Base):
     """One question the manager asked, for aggregation by category."""
 
     __tablename__ = "call_question"
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    call_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        _call_key("call_question"),
+        Index("ix_call_question_call_id", "organisation_id", "call_id"),
     )
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    call_id: Mapped[int] = mapped_column(BigInteger)
     utterance: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
@@ -146,14 +180,24 @@ class CallViolation(Base):
 
     __tablename__ = "call_violation"
     __table_args__ = (
-        Index("ix_call_violation_call_id_covering", "call_id", postgresql_include=["phrase"]),
+        _call_key("call_violation"),
+        Index(
+            "ix_call_violation_call_id_covering",
+            "organisation_id",
+            "call_id",
+            postgresql_include=["phrase"],
+        ),
+        Index("ix_call_violation_phrase", "organisation_id", "phrase"),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
     # Indexed by ix_call_violation_call_id_covering only.
-    call_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("call.id", ondelete="CASCADE"))
+    call_id: Mapped[int] = mapped_column(BigInteger)
     utterance: Mapped[int] = mapped_column(Integer)
-    phrase: Mapped[str] = mapped_column(Text, index=True)
+    phrase: Mapped[str] = mapped_column(Text)
     matched: Mapped[str] = mapped_column(Text)
     replacement: Mapped[str | None] = mapped_column(Text)
     utterance_text: Mapped[str | None] = mapped_column(Text)
@@ -197,6 +241,8 @@ class ManagerRollup(Base):
     question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
+    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
+    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
 
 
 class ManagerRollupDay(Base):
@@ -229,6 +275,8 @@ class ManagerRollupDay(Base):
     question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
+    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
+    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
 
 
 class ViolationRollupDay(Base):
@@ -260,6 +308,8 @@ class ViolationRollupDay(Base):
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
     phrase: Mapped[str] = mapped_column(Text, primary_key=True)
     said: Mapped[int] = mapped_column(Integer)
+    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
+    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
 
 
 class ViolationRollupMonth(Base):
@@ -290,6 +340,8 @@ class ViolationRollupMonth(Base):
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
     phrase: Mapped[str] = mapped_column(Text, primary_key=True)
     said: Mapped[int] = mapped_column(Integer)
+    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
+    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
 
 
 class DayRollupZone(Base):
