@@ -54,6 +54,22 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL URL; unset means the embedded server in data_dir.",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the tables' owner, for migrations, where database_url "
+        "logs in as a role that is not the owner; unset means database_url.",
+    )
+    db_role: str | None = Field(
+        default="callqa_app",
+        description="The role requests and jobs act as (SET ROLE), so row-level security "
+        "holds for them; empty when database_url already logs in as such a role.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Transcripts and evidence texts older than this are removed (numbers and "
+        "roll-ups stay); unset keeps them.",
+    )
     database_password: SecretStr | None = Field(
         default=None,
         description="The password for database_url, when it is kept out of the URL.",
@@ -157,7 +173,7 @@ class Settings(BaseSettings):
             return [ip_network(v, strict=False) if isinstance(v, str) else v for v in value]
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
     def _normalise_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import procrastinate
@@ -22,6 +23,7 @@ from sqlalchemy import make_url
 from app.db.session import Database, Timeouts
 from app.services import jobs
 from app.settings import Settings
+from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +39,19 @@ def _conninfo(url: str) -> str:
 
 def build(url: str, settings: Settings) -> procrastinate.App:
     """The queue app with callqa's tasks, bound to the database at `url`."""
-    database = Database.from_url(url, pool_size=4, max_overflow=4, timeouts=_TIMEOUTS)
+    database = Database.from_url(
+        url, pool_size=4, max_overflow=4, timeouts=_TIMEOUTS, role=settings.db_role or None
+    )
     queue = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=4)
     )
 
     @queue.task(name=jobs.RESCORE_TASK, queue=jobs.RESCORE)
-    def rescore_part(job_id: int, low: int, high: int) -> None:
-        jobs.run_rescore_part(database.session_scope, job_id, low, high)
+    def rescore_part(
+        job_id: int, low: int, high: int, organisation_id: str = DEFAULT_ORGANISATION
+    ) -> None:
+        scope = partial(database.session_scope, Tenant(organisation_id))
+        jobs.run_rescore_part(scope, job_id, low, high)
 
     del rescore_part  # registered on the app by the decorator
     return queue

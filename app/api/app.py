@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             statement_ms=settings.db_statement_timeout_ms,
             idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
         ),
+        role=settings.db_role or None,
     )
     database.count_connections_in_use()
     liveness = Liveness(settings.liveness_stall_s)

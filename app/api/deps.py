@@ -108,21 +108,25 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_transactions(request: Request) -> Transactions:
-    """The app's transaction runner (tests override it with one on their own session).
-
-    Dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, where it
-    would queue behind the units of work it is meant to start."""
-    state = request.app.state
-    return Transactions(get_database(request).session_scope, state.liveness, state.probe_threads)
-
-
 async def current_tenant(request: Request) -> Tenant:
     """Whose data this request may see: set on `request.state` by authentication, else local."""
     tenant: Tenant = getattr(request.state, "tenant", LOCAL)
     return tenant
 
 
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
+
+
+async def get_transactions(request: Request, tenant: TenantDep) -> Transactions:
+    """The app's transaction runner, its transactions in the tenant's organisation for
+    row-level security (tests override it with one on their own session).
+
+    Dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, where it
+    would queue behind the units of work it is meant to start."""
+    state = request.app.state
+    scope = partial(get_database(request).session_scope, tenant)
+    return Transactions(scope, state.liveness, state.probe_threads)
+
+
 TxDep = Annotated[Transactions, Depends(get_transactions)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-TenantDep = Annotated[Tenant, Depends(current_tenant)]

@@ -196,6 +196,11 @@ class CallDetail(CallSummary):
     utterances_total: int
     utterances_next: str | None = Field(description="URL of the next page, if any.")
     transcript: str
+    transcript_removed_at: datetime | None = Field(
+        default=None,
+        description="When the retention period removed the transcript and evidence texts "
+        "(the numbers stay).",
+    )
 
 
 class UtterancePageOut(BaseModel):

@@ -45,7 +45,8 @@ def shown_url(url: str) -> str:
 def _engine_for_cli() -> Engine:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("alembic").setLevel(logging.INFO)  # "Running upgrade ... -> ..."
-    url = resolve_database_url(get_settings())
+    settings = get_settings()
+    url = settings.migration_database_url or resolve_database_url(settings)
     _err.print(f"database: {shown_url(url)}", soft_wrap=True)
     return make_engine(url, pool_size=1, max_overflow=0)
 

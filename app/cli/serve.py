@@ -108,7 +108,8 @@ def serve(
         url = start_embedded(settings.data_dir)
         where = pgdata_dir(settings.data_dir)
         _err.print(f"embedded PostgreSQL: data lives in {where}", soft_wrap=True)
-    engine = make_engine(url, pool_size=1, max_overflow=0)
+    # Migrations as the tables' owner; requests and jobs as the app role (row-level security).
+    engine = make_engine(settings.migration_database_url or url, pool_size=1, max_overflow=0)
     try:
         migrate.upgrade(engine)
         if migrate.use_day_zone(engine, settings.timezone):

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.db.repositories import CallKey, insert_calls
 from app.db.scope import QUESTION, VIOLATION
 from app.db.session import json_text
+from app.tenancy import DEFAULT_ORGANISATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class RollupDelta:
     item_passed: dict[str, int]  # 1 or 0 by item key
     phrases: dict[str, int]  # forbidden-phrase hits by canonical phrase
     calls: int = 1  # calls the delta adds; -1 removes one
+    organisation_id: str = DEFAULT_ORGANISATION
 
     def negated(self) -> RollupDelta:
         """The delta that takes this call's contribution out again (erasure, corrections, rescoring)."""  # noqa: E501
@@ -95,6 +97,7 @@ def _insert_rows_sql(table: Table) -> str:
 
 # The score of each new call under the version it was ingested with (its JSON is call.score).
 _SCORE_COLUMNS = {
+    "organisation_id": "text",
     "call_id": "bigint",
     "checklist_key": "text",
     "checklist_version": "text",
@@ -112,6 +115,7 @@ _INSERT_VIOLATIONS = _insert_rows_sql(VIOLATION)
 _DELTAS = _recordset(
     "d",
     {
+        "organisation_id": "text",
         "manager_id": "text",
         "team_id": "text",
         "checklist_key": "text",
@@ -127,6 +131,7 @@ _DELTAS = _recordset(
 _HITS = _recordset(
     "hit",
     {
+        "organisation_id": "text",
         "manager_id": "text",
         "team_id": "text",
         "checklist_key": "text",
@@ -150,12 +155,12 @@ def _upsert_rollups_sql(table: str, period_column: str, period: str) -> str:
     added = [f"{name} = r.{name} + excluded.{name}" for name in _SUMS]
     added += [f"{name} = jsonb_add_counts(r.{name}, excluded.{name})" for name in _MAPS]
     return f"""
-INSERT INTO {table} AS r ({key}, {", ".join(_SUMS)}, {", ".join(_MAPS)})
+INSERT INTO {table} AS r ({key}, {", ".join(_SUMS)}, {", ".join(_MAPS)}, organisation_id)
 SELECT d.manager_id, d.team_id, d.checklist_key, {period}, sum(d.calls), sum(d.total),
     sum(d.questions), sum(d.violations), jsonb_sum_counts(d.question_counts),
-    jsonb_sum_counts(d.item_passed)
+    jsonb_sum_counts(d.item_passed), d.organisation_id
 FROM {_DELTAS}
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 11
 ORDER BY 1, 2, 3, 4
 ON CONFLICT ({key}) DO UPDATE SET {", ".join(added)}
 """
@@ -166,10 +171,12 @@ def _upsert_hits_sql(table: str, period: str) -> str:
     local = f"hit.slot_start AT TIME ZONE {_ZONE}"
     value = f"date_trunc('month', {local})::date" if period == "month" else f"({local})::date"
     return f"""
-INSERT INTO {table} AS r ({period}, manager_id, team_id, checklist_key, phrase, said)
-SELECT {value}, hit.manager_id, hit.team_id, hit.checklist_key, hit.phrase, sum(hit.said)
+INSERT INTO {table} AS r ({period}, manager_id, team_id, checklist_key, phrase, said,
+    organisation_id)
+SELECT {value}, hit.manager_id, hit.team_id, hit.checklist_key, hit.phrase, sum(hit.said),
+    hit.organisation_id
 FROM {_HITS}
-GROUP BY 2, 3, 4, 1, 5
+GROUP BY 2, 3, 4, 1, 5, 7
 ORDER BY 2, 3, 4, 1, 5
 ON CONFLICT ({period}, manager_id, team_id, checklist_key, phrase)
 DO UPDATE SET said = r.said + excluded.said
@@ -192,6 +199,7 @@ def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str
     a forbidden phrase) the phrase hits per day and month."""
     rows = [
         {
+            "organisation_id": d.organisation_id,
             "manager_id": d.manager_id,
             "team_id": d.team_id,
             "checklist_key": d.checklist_key,
@@ -207,6 +215,7 @@ def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str
     ]
     hits = [
         {
+            "organisation_id": d.organisation_id,
             "manager_id": d.manager_id,
             "team_id": d.team_id,
             "checklist_key": d.checklist_key,
@@ -232,6 +241,35 @@ def add_to_rollups(session: Session, deltas: Sequence[RollupDelta]) -> None:
         _pipeline(session, _delta_statements(deltas))
 
 
+# Rows an erasure left with no call (or phrase hit) in them, among the erased calls' managers:
+# a roll-up row holds counted calls only, as if the erased ones had never been ingested.
+_DROP_EMPTY = [
+    f"DELETE FROM {table} WHERE organisation_id = %(org)s AND manager_id = ANY(%(managers)s)"
+    f" AND {count} <= 0"
+    for table, count in (
+        ("manager_rollup", "calls"),
+        ("manager_rollup_day", "calls"),
+        ("violation_rollup_day", "said"),
+        ("violation_rollup_month", "said"),
+    )
+]
+
+
+def remove_from_rollups(
+    session: Session, organisation_id: str, deltas: Sequence[RollupDelta]
+) -> None:
+    """Take calls' contributions out of the roll-ups (erasure): their negated deltas, written
+    like any delta (same statements, same lock order), then the rows left empty dropped."""
+    if not deltas:
+        return
+    keys: dict[str, Any] = {
+        "org": organisation_id,
+        "managers": sorted({d.manager_id for d in deltas}),
+    }
+    drops: list[tuple[str, Any]] = [(statement, keys) for statement in _DROP_EMPTY]
+    _pipeline(session, _delta_statements([d.negated() for d in deltas]) + drops)
+
+
 def _raw(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection of the session's (its transaction's) connection."""
     raw = session.connection().connection.driver_connection
@@ -239,7 +277,7 @@ def _raw(session: Session) -> psycopg.Connection[Any]:
     return raw  # type: ignore[no-any-return]
 
 
-def _pipeline(session: Session, statements: list[tuple[str, dict[str, Jsonb]]]) -> None:
+def _pipeline(session: Session, statements: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Statements as one round trip on the session's connection (in its transaction);
     psycopg errors re-raised as SQLAlchemy's."""
     raw = _raw(session)
@@ -250,6 +288,30 @@ def _pipeline(session: Session, statements: list[tuple[str, dict[str, Jsonb]]]) 
                 cursor.execute(statement, params)
     except psycopg.Error as exc:
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+_VERSION_OF = ("organisation_id", "checklist_key", "checklist_version")
+# An organisation scored under a version of the shared catalogue (the organisation 'default':
+# built-ins, local-mode pushes) gets its own copy of that version first, so the key of its
+# scores to their version holds within the organisation.
+_ADOPT_VERSIONS = f"""
+INSERT INTO checklist_version (organisation_id, key, version, title, document, source, pushed_at)
+SELECT DISTINCT w.organisation_id, v.key, v.version, v.title, v.document, v.source, v.pushed_at
+FROM {_recordset("w", dict.fromkeys(_VERSION_OF, "text"))}
+JOIN checklist_version AS v ON v.organisation_id = '{DEFAULT_ORGANISATION}'
+    AND v.key = w.checklist_key AND v.version = w.checklist_version
+WHERE w.organisation_id <> '{DEFAULT_ORGANISATION}'
+ORDER BY 1, 2, 3
+ON CONFLICT DO NOTHING
+"""
+
+
+def _adopt_versions(scores: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Jsonb]]]:
+    """The statement copying shared checklist versions into the scores' organisations, if any
+    score is of another organisation than the default."""
+    if all(s["organisation_id"] == DEFAULT_ORGANISATION for s in scores):
+        return []
+    return [(_ADOPT_VERSIONS, {"w": _json([dict(s) for s in scores])})]
 
 
 _ADD_SCORES = f"""
@@ -268,10 +330,12 @@ def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
     whose roll-up deltas may then be added: so a call is never counted twice for a version."""
     if not rows:
         return set()
-    params = {"x": _json([{c: r[c] for c in (*_SCORE_COLUMNS, "score")} for r in rows])}
+    scores = [{c: r[c] for c in (*_SCORE_COLUMNS, "score")} for r in rows]
+    if adopt := _adopt_versions([{c: s[c] for c in _VERSION_OF} for s in scores]):
+        _pipeline(session, adopt)
     try:
         with _raw(session).cursor() as cursor:
-            cursor.execute(_ADD_SCORES, params)
+            cursor.execute(_ADD_SCORES, {"x": _json(scores)})
             return {int(r[0]) for r in cursor.fetchall()}
     except psycopg.Error as exc:
         raise DBAPIError.instance(_ADD_SCORES, None, exc, psycopg.Error) from exc
@@ -289,9 +353,14 @@ def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, in
         {c: call_id if c == "call_id" else rows.call[c] for c in _SCORE_COLUMNS}
         for call_id, rows in stored
     ]
-    statements = [(_INSERT_SCORES, {"x": _json(scores)})]
+    statements = _adopt_versions([{c: s[c] for c in _VERSION_OF} for s in scores])
+    statements += [(_INSERT_SCORES, {"x": _json(scores)})]
     for statement, kind in ((_INSERT_QUESTIONS, "questions"), (_INSERT_VIOLATIONS, "violations")):
-        children = [{"call_id": call_id, **r} for call_id, c in stored for r in getattr(c, kind)]
+        children = [
+            {"call_id": call_id, "organisation_id": c.call["organisation_id"], **r}
+            for call_id, c in stored
+            for r in getattr(c, kind)
+        ]
         if children:
             statements.append((statement, {"x": _json(children)}))
     statements += _delta_statements([c.delta for _, c in stored])

@@ -9,12 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import ColumnElement, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, defer
 
-from app.db.models import Call, CallQuestion, CallScore, CallViolation
-from app.db.scope import CALL, DAY_ROLLUP, DAY_ZONE, VIOLATION_DAY, VIOLATION_MONTH
+from app.db.models import Call, CallQuestion, CallScore, CallTombstone, CallViolation
+from app.db.scope import CALL, DAY_ROLLUP, DAY_ZONE, VIOLATION_DAY, VIOLATION_MONTH, visible
+from app.tenancy import LOCAL, Tenant
 
 CallKey = tuple[str, str]
 """(source, external_id): what makes a call unique."""
@@ -41,7 +42,7 @@ SUMMARY_COLUMNS = (
 # Built once: constructing these per call costs more CPU than executing them (single ingests).
 _INSERT_CALLS = (
     insert(CALL)
-    .on_conflict_do_nothing(index_elements=["source", "external_id"])
+    .on_conflict_do_nothing(index_elements=["organisation_id", "source", "external_id"])
     .returning(CALL.c.id, CALL.c.source, CALL.c.external_id)
 )
 _DAY_KEY = ("manager_id", "team_id", "checklist_key", "day")
@@ -138,28 +139,80 @@ def set_day_zone(session: Session, zone: str) -> bool:
     return True
 
 
-def get_existing(session: Session, keys: Iterable[CallKey]) -> dict[CallKey, tuple[int, str]]:
-    """(id, content_hash) of the stored calls among `keys`."""
+def _calls_of(tenant: Tenant) -> list[ColumnElement[bool]]:
+    return visible(CALL, tenant)
+
+
+def get_existing(
+    session: Session, keys: Iterable[CallKey], tenant: Tenant = LOCAL
+) -> dict[CallKey, tuple[int, str]]:
+    """(id, content_hash) of the organisation's stored calls among `keys`."""
     wanted = list(keys)
     if not wanted:
         return {}
     stmt = select(Call.id, Call.source, Call.external_id, Call.content_hash).where(
-        tuple_(Call.source, Call.external_id).in_(wanted)
+        Call.organisation_id == tenant.organisation_id,
+        tuple_(Call.source, Call.external_id).in_(wanted),
     )
     return {(r.source, r.external_id): (r.id, r.content_hash) for r in session.execute(stmt)}
 
 
-def get_call(session: Session, call_id: int) -> Call | None:
-    """One call with everything stored about it but its utterances (`get_utterances`)."""
-    stmt = select(Call).options(defer(Call.utterances)).where(Call.id == call_id)
+def erased(session: Session, keys: Iterable[CallKey], tenant: Tenant = LOCAL) -> set[CallKey]:
+    """The keys among `keys` of calls the organisation erased (tombstones)."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    t = CallTombstone
+    stmt = select(t.source, t.external_id).where(
+        t.organisation_id == tenant.organisation_id, tuple_(t.source, t.external_id).in_(wanted)
+    )
+    return {(r.source, r.external_id) for r in session.execute(stmt)}
+
+
+def get_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> Call | None:
+    """One call the tenant may see, with everything stored about it but its utterances
+    (`get_utterances`)."""
+    stmt = (
+        select(Call).options(defer(Call.utterances)).where(Call.id == call_id, *_calls_of(tenant))
+    )
     return session.execute(stmt).scalar_one_or_none()
 
 
-def get_scores(session: Session, call_id: int) -> Sequence[CallScore]:
+def find_call_id(
+    session: Session, source: str, external_id: str, tenant: Tenant = LOCAL
+) -> int | None:
+    """The id of the tenant's call with this platform id, if it may see one."""
+    stmt = select(Call.id).where(
+        Call.source == source, Call.external_id == external_id, *_calls_of(tenant)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def lock_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> Call | None:
+    """A call the tenant may see, locked for its erasure (a concurrent one waits, then finds
+    it gone)."""
+    stmt = select(Call).where(Call.id == call_id, *_calls_of(tenant)).with_for_update()
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def erase_call(session: Session, call: Call) -> None:
+    """Delete a call (its questions, violations and scores go with it: ON DELETE CASCADE)
+    and leave its tombstone, so a late retry of its ingest cannot store it again."""
+    key = {"organisation_id": call.organisation_id, "source": call.source}
+    session.execute(
+        insert(CallTombstone).values(**key, external_id=call.external_id).on_conflict_do_nothing()
+    )
+    session.execute(
+        delete(Call).where(Call.organisation_id == call.organisation_id, Call.id == call.id)
+    )
+    session.expunge(call)
+
+
+def get_scores(session: Session, call_id: int, tenant: Tenant = LOCAL) -> Sequence[CallScore]:
     """A call's scores, one per checklist version, oldest first."""
     stmt = (
         select(CallScore)
-        .where(CallScore.call_id == call_id)
+        .where(CallScore.organisation_id == tenant.organisation_id, CallScore.call_id == call_id)
         .order_by(CallScore.scored_at, CallScore.checklist_key, CallScore.checklist_version)
     )
     return session.scalars(stmt).all()
@@ -174,6 +227,7 @@ def rescore_inputs(
     done = (
         select(CallScore.call_id)
         .where(
+            CallScore.organisation_id == Call.organisation_id,
             CallScore.call_id == Call.id,
             CallScore.checklist_key == checklist_key,
             CallScore.checklist_version == version,
@@ -182,6 +236,7 @@ def rescore_inputs(
     )
     stmt = select(
         Call.id,
+        Call.organisation_id,
         Call.transcript,
         Call.format,
         Call.score["manager"].label("manager"),
@@ -191,7 +246,7 @@ def rescore_inputs(
 
 
 def get_utterances(
-    session: Session, call_id: int, offset: int, limit: int
+    session: Session, call_id: int, offset: int, limit: int, tenant: Tenant = LOCAL
 ) -> tuple[list[dict[str, Any]], int] | None:
     """Utterances [offset, offset + limit) of a call and how many it has; None if no call.
 
@@ -200,16 +255,22 @@ def get_utterances(
         Call.utterances,
         text("CAST(:range AS jsonpath)").bindparams(range=f"$[{offset} to {offset + limit - 1}]"),
     )
-    stmt = select(page, func.jsonb_array_length(Call.utterances)).where(Call.id == call_id)
+    stmt = select(page, func.jsonb_array_length(Call.utterances)).where(
+        Call.id == call_id, *_calls_of(tenant)
+    )
     row = session.execute(stmt).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
-def get_calls_brief(session: Session, call_ids: Sequence[int]) -> dict[int, Any]:
+def get_calls_brief(
+    session: Session, call_ids: Sequence[int], tenant: Tenant = LOCAL
+) -> dict[int, Any]:
     """Summary columns plus the score of the given calls (the answer to a retried ingest)."""
     if not call_ids:
         return {}
-    stmt = select(*SUMMARY_COLUMNS, Call.score).where(Call.id.in_(call_ids))
+    stmt = select(*SUMMARY_COLUMNS, Call.score).where(
+        Call.organisation_id == tenant.organisation_id, Call.id.in_(call_ids)
+    )
     return {r.id: r for r in session.execute(stmt)}
 
 
@@ -224,9 +285,11 @@ def list_calls(
     source: str | None = None,
     after: tuple[datetime, int] | None = None,
     limit: int = 100,
+    tenant: Tenant = LOCAL,
 ) -> Sequence[Any]:
-    """Calls newest first, keyset-paginated on (started_at, id) after the cursor `after`."""
-    stmt = select(*SUMMARY_COLUMNS)
+    """The tenant's calls newest first, keyset-paginated on (started_at, id) after the cursor
+    `after`."""
+    stmt = select(*SUMMARY_COLUMNS).where(*_calls_of(tenant))
     if external_id is not None:
         stmt = stmt.where(Call.external_id == external_id)
     if source is not None:
@@ -246,10 +309,13 @@ def list_calls(
     return session.execute(stmt).all()
 
 
-def count_children(session: Session, call_id: int) -> tuple[int, int]:
+def count_children(session: Session, call_id: int, tenant: Tenant = LOCAL) -> tuple[int, int]:
     """(questions, violations) stored for a call."""
-    q = select(func.count()).select_from(CallQuestion).where(CallQuestion.call_id == call_id)
-    v = select(func.count()).select_from(CallViolation).where(CallViolation.call_id == call_id)
+    org = tenant.organisation_id
+    q = select(func.count()).select_from(CallQuestion)
+    q = q.where(CallQuestion.organisation_id == org, CallQuestion.call_id == call_id)
+    v = select(func.count()).select_from(CallViolation)
+    v = v.where(CallViolation.organisation_id == org, CallViolation.call_id == call_id)
     return session.execute(q).scalar_one(), session.execute(v).scalar_one()
 
 

@@ -25,6 +25,7 @@ from app.db.models import (
     ViolationRollupDay,
     ViolationRollupMonth,
 )
+from app.tenancy import Tenant
 
 Bucket = Literal["day", "week", "month"]
 Shape = tuple[bool, bool, bool]
@@ -93,6 +94,15 @@ def whole_months(days: tuple[date, date]) -> tuple[date, date]:
         start = (start + timedelta(days=32)).replace(day=1)
     stop = end.replace(day=1)
     return (start, stop) if start < stop else (end, end)
+
+
+def visible(table: Table, tenant: Tenant) -> list[ColumnElement[bool]]:
+    """Rows of the tenant's organisation and, for a tenant narrowed to some teams, of those
+    teams only: another organisation's or team's rows are as absent as missing ones."""
+    clauses = [table.c.organisation_id == tenant.organisation_id]
+    if tenant.teams is not None:
+        clauses.append(table.c.team_id.in_(sorted(tenant.teams)))
+    return clauses
 
 
 def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:

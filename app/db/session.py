@@ -12,12 +12,33 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from app.metrics import DB_POOL_IN_USE
+from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
+
+APP_ROLE = "callqa_app"
+"""The role requests and jobs run as: neither owner nor BYPASSRLS, so row-level security
+holds for them (migration 2026-12-03-0805 creates it)."""
+
+# Transaction-local: a pooled connection never carries one request's organisation to the next.
+_SET_ORGANISATION = text("SELECT set_config('callqa.organisation_id', :org, true)")
+
+
+def use_tenant(session: Session, tenant: Tenant) -> None:
+    """Let row-level security show `session`'s transactions only `tenant`'s organisation: set
+    now if a transaction is open, and at the start of each later one (`_on_begin`)."""
+    session.info["organisation_id"] = tenant.organisation_id
+    if session.in_transaction():
+        session.execute(_SET_ORGANISATION, {"org": tenant.organisation_id})
+
+
+def _on_begin(session: Session, _: SessionTransaction, connection: Connection) -> None:
+    org = session.info.get("organisation_id", DEFAULT_ORGANISATION)
+    connection.execute(_SET_ORGANISATION, {"org": org})
 
 
 def json_text(value: Any) -> str:
@@ -59,7 +80,7 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
-def _options(timeouts: Timeouts | None) -> str:
+def _options(timeouts: Timeouts | None, role: str | None) -> str:
     """Session settings sent with the connection request (no extra round trip).
 
     JIT is off: callqa's queries are short, and JIT compiling a plan the planner guesses to be
@@ -67,6 +88,8 @@ def _options(timeouts: Timeouts | None) -> str:
     takes a few.
     """
     settings = {"jit": "off"}
+    if role:  # as SET ROLE, at connect (no extra round trip)
+        settings["role"] = role
     if timeouts is not None:
         settings["lock_timeout"] = str(timeouts.lock_ms)
         settings["statement_timeout"] = str(timeouts.statement_ms)
@@ -81,11 +104,13 @@ def make_engine(
     max_overflow: int = 20,
     pool_timeout_s: float = 10,
     timeouts: Timeouts | None = None,
+    role: str | None = None,
 ) -> Engine:
     """An engine that survives a database restart (pre-ping) and fails fast when it is down.
 
     `timeouts` are for request and job connections; migrations and the CLI run without them,
-    since a migration may legitimately run for minutes.
+    since a migration may legitimately run for minutes. `role` (requests and jobs: APP_ROLE)
+    is the role the connections act as; migrations and the CLI act as the login's own.
     """
     return create_engine(
         url,
@@ -99,7 +124,7 @@ def make_engine(
         connect_args={
             "connect_timeout": 5,
             "application_name": "callqa",
-            "options": _options(timeouts),
+            "options": _options(timeouts, role),
         },
     )
 
@@ -110,6 +135,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+        event.listen(self.sessionmaker, "after_begin", _on_begin)
 
     @classmethod
     def from_url(cls, url: str, **engine_kwargs: Any) -> Database:
@@ -117,9 +143,11 @@ class Database:
         return cls(make_engine(url, **engine_kwargs))
 
     @contextmanager
-    def session_scope(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on any exception."""
+    def session_scope(self, tenant: Tenant = LOCAL) -> Iterator[Session]:
+        """A session of `tenant`'s organisation whose transaction commits on success and rolls
+        back on any exception."""
         session = self.sessionmaker()
+        use_tenant(session, tenant)
         try:
             yield session
             session.commit()

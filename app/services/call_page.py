@@ -73,7 +73,7 @@ def load_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[st
     """What the page shows of a stored call: summary, score (reviewers' corrections applied,
     the machine's kept as `machine_score`), every utterance, and the checklist version it was
     scored with (`rules`: titles and colours of its categories)."""
-    call = repo.get_call(session, call_id)
+    call = repo.get_call(session, call_id, tenant)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
     rules = checklists.of_call(session, call.checklist_key, call.checklist_version)

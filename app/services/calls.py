@@ -82,9 +82,11 @@ def _next_page(call_id: int, offset: int, shown: int, total: int) -> str | None:
     return f"/v1/calls/{call_id}/utterances?offset={after}&limit={UTTERANCE_PAGE}"
 
 
-def get_utterances(session: Session, call_id: int, offset: int, limit: int) -> dict[str, Any]:
+def get_utterances(
+    session: Session, call_id: int, offset: int, limit: int, *, tenant: Tenant = LOCAL
+) -> dict[str, Any]:
     """A page of a stored call's parsed utterances, with the link to the next one."""
-    found = repo.get_utterances(session, call_id, offset, limit)
+    found = repo.get_utterances(session, call_id, offset, limit, tenant)
     if found is None:
         raise NotFound(f"no call with id {call_id}")
     items, total = found
@@ -102,11 +104,11 @@ def get_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str
     applied (`machine_score` as computed, `corrections[]`; and the versions it is scored
     under), metadata and the first UTTERANCE_PAGE utterances (`utterances_next` links the
     rest)."""
-    call = repo.get_call(session, call_id)
+    call = repo.get_call(session, call_id, tenant)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
-    page = get_utterances(session, call_id, 0, UTTERANCE_PAGE)
-    scores = repo.get_scores(session, call_id)
+    page = get_utterances(session, call_id, 0, UTTERANCE_PAGE, tenant=tenant)
+    scores = repo.get_scores(session, call_id, tenant)
     latest = scores[-1] if scores else None
     shown = summary(call)
     if latest is not None:  # the newest version's figures
@@ -136,6 +138,7 @@ def get_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str
         "utterances_total": page["total"],
         "utterances_next": page["next"],
         "transcript": call.transcript,
+        "transcript_removed_at": call.transcript_removed_at,
     }
 
 
@@ -158,6 +161,7 @@ def list_calls(
     source: str | None = None,
     limit: int = 100,
     cursor: str | None = None,
+    tenant: Tenant = LOCAL,
 ) -> CallPage:
     """Calls newest first; `from` inclusive, `to` exclusive; `external_id` (with `source`)
     finds a call by the platform's own id."""
@@ -171,6 +175,7 @@ def list_calls(
         source=source,
         after=decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
+        tenant=tenant,
     )
     page = rows[:limit]
     next_cursor = None

@@ -74,6 +74,12 @@ class UnparseableTranscript(CallqaError):
     slug = "unparseable-transcript"
 
 
+class Forbidden(CallqaError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
 class NotFound(CallqaError):
     status = 404
     title = N_("Not found")
@@ -96,6 +102,12 @@ class Conflict(CallqaError):
     status = 409
     title = N_("Conflict")
     slug = "conflict"
+
+
+class Gone(CallqaError):
+    status = 410
+    title = "Gone"
+    slug = "gone"
 
 
 class PayloadTooLarge(CallqaError):
@@ -137,10 +149,12 @@ _BY_STATUS: dict[int, type[CallqaError]] = {
     cls.status: cls
     for cls in (
         BadRequest,
+        Forbidden,
         NotFound,
         MethodNotAllowed,
         RequestTimeout,
         Conflict,
+        Gone,
         PayloadTooLarge,
         UnsupportedMediaType,
         HeadersTooLarge,

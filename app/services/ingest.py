@@ -31,12 +31,19 @@ from app.engine import Checklist
 from app.engine.masking import masker
 from app.services import records
 from app.services.checklists import ChecklistFinder
-from app.services.errors import CallqaError, Conflict, InvalidInput, ServiceUnavailable
+from app.services.errors import (
+    CallqaError,
+    Conflict,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    ServiceUnavailable,
+)
 from app.services.masking import masking_for
 from app.services.records import ScoredCall
 from app.services.schemas import CallIn
 from app.services.scoring import score_request
-from app.tenancy import DEFAULT_ORGANISATION
+from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +101,21 @@ def score_call(
     )
 
 
-def _store(session: Session, batch: Sequence[ScoredCall]) -> dict[CallKey, int]:
+def _store(session: Session, batch: Sequence[ScoredCall], tenant: Tenant) -> dict[CallKey, int]:
     """Insert new calls and, for exactly those inserted, their questions, violations and
     roll-up deltas (the one write path)."""
-    return call_writes.store_calls(session, [records.call_rows(s) for s in batch])
+    org = tenant.organisation_id
+    return call_writes.store_calls(session, [records.call_rows(s, org) for s in batch])
+
+
+def _not_their_team() -> Forbidden:
+    return Forbidden.at("/team_id", "this key may post calls of its own teams only")
+
+
+def _erased() -> Gone:
+    return Gone.at(
+        "/external_id", "the call with this external_id was erased; it is not stored again"
+    )
 
 
 def _refused(exc: DBAPIError) -> CallqaError:
@@ -113,14 +131,17 @@ def _refused(exc: DBAPIError) -> CallqaError:
 
 
 def _store_each(
-    session: Session, batch: Sequence[ScoredCall], failed: dict[CallKey, CallqaError]
+    session: Session,
+    batch: Sequence[ScoredCall],
+    failed: dict[CallKey, CallqaError],
+    tenant: Tenant,
 ) -> dict[CallKey, int]:
     """Fallback after a bulk failure: one SAVEPOINT per item, isolating the bad ones."""
     ids: dict[CallKey, int] = {}
     for scored in batch:
         try:
             with session.begin_nested():
-                ids.update(_store(session, [scored]))
+                ids.update(_store(session, [scored], tenant))
         except (DataError, IntegrityError) as exc:
             # Not exc.orig: its DETAIL can quote the whole row, transcript included.
             failed[scored.key] = _refused(exc)
@@ -129,19 +150,21 @@ def _store_each(
 
 
 def _store_all(
-    session: Session, batch: Sequence[ScoredCall]
+    session: Session, batch: Sequence[ScoredCall], tenant: Tenant
 ) -> tuple[dict[CallKey, int], dict[CallKey, CallqaError]]:
     """Store a chunk in a SAVEPOINT, so a refusal leaves the transaction usable; after a
-    refusal, each item in its own."""
-    failed: dict[CallKey, CallqaError] = {}
+    refusal, each item in its own. Calls the organisation erased are refused (410)."""
+    erased = repo.erased(session, [s.key for s in batch], tenant)
+    failed: dict[CallKey, CallqaError] = {key: _erased() for key in erased}
+    batch = [s for s in batch if s.key not in erased]
     try:
         with session.begin_nested():
-            return _store(session, batch), failed
+            return _store(session, batch, tenant), failed
     except (DataError, IntegrityError) as exc:
         if len(batch) == 1:
             failed[batch[0].key] = _refused(exc)
             return {}, failed
-    return _store_each(session, batch, failed), failed
+    return _store_each(session, batch, failed, tenant), failed
 
 
 def _clash() -> Conflict:
@@ -155,10 +178,11 @@ def _resolve(
     pending: list[tuple[int, CallKey, str]],
     outcomes: dict[int, ItemOutcome],
     first_failure: dict[CallKey, ItemOutcome],
+    tenant: Tenant,
 ) -> None:
     """Outcomes of calls not inserted: stored before (200 or 409), or repeats in the batch
     (answered like the first item of their key when that one was not stored)."""
-    existing = repo.get_existing(session, {key for _, key, _ in pending})
+    existing = repo.get_existing(session, {key for _, key, _ in pending}, tenant)
     for index, key, content_hash in pending:
         found = existing.get(key)
         if found is None:
@@ -181,10 +205,13 @@ def _key(item: CallIn | CallqaError) -> CallKey:
 
 
 def _store_chunk(
-    session: Session, fresh: Sequence[tuple[int, ScoredCall]], outcomes: dict[int, ItemOutcome]
+    session: Session,
+    fresh: Sequence[tuple[int, ScoredCall]],
+    outcomes: dict[int, ItemOutcome],
+    tenant: Tenant,
 ) -> list[tuple[int, CallKey, str]]:
     """Store one chunk with its roll-ups (one transaction); the items found stored before."""
-    ids, failed = _store_all(session, [s for _, s in fresh])
+    ids, failed = _store_all(session, [s for _, s in fresh], tenant)
     stored_before: list[tuple[int, CallKey, str]] = []
     for index, scored in fresh:
         key = scored.key
@@ -202,10 +229,11 @@ def _checklists(
     items: Sequence[CallIn | CallqaError],
     chunk: Sequence[int],
     outcomes: dict[int, ItemOutcome],
+    tenant: Tenant,
 ) -> dict[int, Checklist]:
     """The checklist of each call of a chunk, found in a short transaction of its own (the
     calls are then scored with none open); an item whose checklist is unknown gets its error,
-    so does an item that failed validation."""
+    so does an item that failed validation or is of a team the tenant may not post for."""
     found: dict[int, Checklist] = {}
     with scope() as session:
         finder = ChecklistFinder(session)
@@ -213,6 +241,10 @@ def _checklists(
             item = items[index]
             if isinstance(item, CallqaError):
                 outcomes[index] = ItemOutcome(index, item.status, error=item)
+                continue
+            if not tenant.sees_team(item.team_id):
+                error = _not_their_team()
+                outcomes[index] = ItemOutcome(index, error.status, item.external_id, error=error)
                 continue
             try:
                 found[index] = finder.for_request(item)
@@ -227,7 +259,11 @@ def _busy(index: int, key: CallKey) -> ItemOutcome:
 
 
 def ingest_many(
-    scope: SessionScope, items: Sequence[CallIn | CallqaError], max_words: int | None = None
+    scope: SessionScope,
+    items: Sequence[CallIn | CallqaError],
+    max_words: int | None = None,
+    *,
+    tenant: Tenant = LOCAL,
 ) -> list[ItemOutcome]:
     """Ingest calls (or pass through their validation errors); outcomes in input order.
 
@@ -246,14 +282,15 @@ def ingest_many(
     order = sorted(range(len(items)), key=lambda i: _key(items[i]))  # stable: first wins
     for start in range(0, len(order), CHUNK):
         chunk = order[start : start + CHUNK]
-        checklists = _checklists(scope, items, chunk, outcomes)
+        checklists = _checklists(scope, items, chunk, outcomes, tenant)
         fresh: list[tuple[int, ScoredCall]] = []
         for index in chunk:
             item = items[index]
             if isinstance(item, CallqaError) or index in outcomes:
                 continue
             try:
-                scored = score_call(item, checklists[index], max_words)
+                org = tenant.organisation_id
+                scored = score_call(item, checklists[index], max_words, organisation_id=org)
             except CallqaError as exc:
                 outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
                 continue
@@ -264,7 +301,7 @@ def ingest_many(
                 fresh.append((index, scored))
         try:
             with scope() as session:
-                pending += _store_chunk(session, fresh, outcomes)
+                pending += _store_chunk(session, fresh, outcomes, tenant)
         except (DBAPIError, PoolTimeout) as exc:
             if not is_transient(exc):
                 raise
@@ -273,19 +310,28 @@ def ingest_many(
                 outcomes[index] = first_failure[scored.key] = _busy(index, scored.key)
     if pending:
         with scope() as session:
-            _resolve(session, pending, outcomes, first_failure)
+            _resolve(session, pending, outcomes, first_failure, tenant)
     return [outcomes[i] for i in range(len(items))]
 
 
-def ingest_call(session: Session, call: CallIn, max_words: int | None = None) -> IngestedCall:
-    """Ingest one call; raise its error, or answer with the new or the already stored call.
+def ingest_call(
+    session: Session, call: CallIn, max_words: int | None = None, *, tenant: Tenant = LOCAL
+) -> IngestedCall:
+    """Ingest one call for `tenant`; raise its error, or answer with the new or the already
+    stored call.
 
     Written the same way as a batch (`call_writes.store_calls`); a call already stored is
-    answered from the database: the same content is a 200, other content a 409.
+    answered from the database: the same content is a 200, other content a 409; a call the
+    organisation erased, a 410.
     """
-    scored = score_call(call, ChecklistFinder(session).for_request(call), max_words)
+    if not tenant.sees_team(call.team_id):
+        raise _not_their_team()
+    checklist = ChecklistFinder(session).for_request(call)
+    scored = score_call(call, checklist, max_words, organisation_id=tenant.organisation_id)
+    if repo.erased(session, [scored.key], tenant):
+        raise _erased()
     try:
-        call_id = _store(session, [scored]).get(scored.key)
+        call_id = _store(session, [scored], tenant).get(scored.key)
     except (DataError, IntegrityError) as exc:
         raise _refused(exc) from exc
     if call_id is not None:
@@ -294,10 +340,10 @@ def ingest_call(session: Session, call: CallIn, max_words: int | None = None) ->
             scored.score,
         )  # fmt: skip
     # Stored before: ON CONFLICT waited for any concurrent writer of this key, so it is there.
-    call_id, content_hash = repo.get_existing(session, [scored.key])[scored.key]
+    call_id, content_hash = repo.get_existing(session, [scored.key], tenant)[scored.key]
     if content_hash != scored.content_hash:
         raise _clash()
-    row = repo.get_calls_brief(session, [call_id])[call_id]
+    row = repo.get_calls_brief(session, [call_id], tenant)[call_id]
     return IngestedCall(
         False,
         row.id,

@@ -16,6 +16,7 @@ from app.db.call_writes import CallRows, RollupDelta
 from app.db.repositories import CallKey
 from app.engine.result import ScoreResult
 from app.services.schemas import CallIn
+from app.tenancy import DEFAULT_ORGANISATION
 
 ROLLUP_SLOT = timedelta(minutes=15)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -136,10 +137,15 @@ def rollup_delta(
 
 
 def score_delta(
-    score: dict[str, Any], manager_id: str, team_id: str | None, started_at: datetime
+    score: dict[str, Any],
+    manager_id: str,
+    team_id: str | None,
+    started_at: datetime,
+    organisation_id: str = DEFAULT_ORGANISATION,
 ) -> RollupDelta:
-    """What one call with this score JSON (as scored, or corrected) adds to the roll-ups: the
-    only place their rules live."""
+    """What one call of the organisation with this score JSON (as scored, as stored, or
+    corrected) adds to the roll-ups: the only place their rules live, for ingest, corrections
+    and taking a stored call out again alike."""
     return RollupDelta(
         manager_id=manager_id,
         team_id=team_id or "",
@@ -150,16 +156,17 @@ def score_delta(
         violations=len(score["violations"]),
         item_passed={i["key"]: int(i["passed"]) for i in score["items"]},
         phrases=dict(Counter(v["phrase"] for v in score["violations"])),
+        organisation_id=organisation_id,
     )
 
 
-def call_rows(scored: ScoredCall) -> CallRows:
-    """Everything an ingest writes for one call."""
+def call_rows(scored: ScoredCall, organisation_id: str = DEFAULT_ORGANISATION) -> CallRows:
+    """Everything an ingest writes for one call, in `organisation_id`."""
     c = scored.call
     return CallRows(
         key=scored.key,
-        call=call_row(scored),
+        call=call_row(scored) | {"organisation_id": organisation_id},
         questions=question_rows(scored.result),
         violations=violation_rows(scored),
-        delta=score_delta(scored.score, c.manager_id, c.team_id, c.started_at),
+        delta=score_delta(scored.score, c.manager_id, c.team_id, c.started_at, organisation_id),
     )

@@ -53,6 +53,7 @@ def rescore_calls(session: Session, call_ids: Sequence[int], rules: Checklist) -
             continue
         new.append(
             {
+                "organisation_id": row.organisation_id,
                 "call_id": row.id,
                 "checklist_key": result.checklist_key,
                 "checklist_version": result.checklist_version,

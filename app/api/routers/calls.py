@@ -24,10 +24,11 @@ from app.api.schemas import (
 )
 from app.db.session import SessionScope
 from app.services import calls as call_service
-from app.services import ingest
+from app.services import erasure, ingest
 from app.services.errors import CallqaError
 from app.services.ingest import ItemOutcome
 from app.services.schemas import Id
+from app.tenancy import Tenant
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 _CALL = TypeAdapter(CallIn)
@@ -45,12 +46,15 @@ CallId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id callqa gave
             "headers": {"Location": {"schema": {"type": "string"}}},
         },
         200: {"model": CallCreated, "description": "Already stored with the same content."},
-        **problems(400, 404, 409, 413, 415, 422, 503),
+        **problems(400, 403, 404, 409, 410, 413, 415, 422, 503),
     },
 )
-async def create_call(call: CallIn, tx: TxDep, settings: SettingsDep) -> Response:
-    """Score a call and store it; retries with the same external_id and content answer 200."""
-    done = await tx.run(ingest.ingest_call, call, settings.max_words)
+async def create_call(
+    call: CallIn, tx: TxDep, settings: SettingsDep, tenant: TenantDep
+) -> Response:
+    """Score a call and store it; retries with the same external_id and content answer 200;
+    an erased call's external_id answers 410."""
+    done = await tx.run(ingest.ingest_call, call, settings.max_words, tenant=tenant)
     body = {
         "id": done.id,
         "external_id": done.external_id,
@@ -71,9 +75,12 @@ def _validate_item(raw: Any) -> CallIn | CallqaError:
         return InvalidInput("the call has invalid fields", errors=field_errors(exc.errors()))
 
 
-def _ingest_batch(scope: SessionScope, raws: list[Any], max_words: int) -> list[ItemOutcome]:
+def _ingest_batch(
+    scope: SessionScope, raws: list[Any], max_words: int, tenant: Tenant
+) -> list[ItemOutcome]:
     """Validate and ingest the items, in the thread pool (validation is CPU work too)."""
-    return ingest.ingest_many(scope, [_validate_item(raw) for raw in raws], max_words)
+    items = [_validate_item(raw) for raw in raws]
+    return ingest.ingest_many(scope, items, max_words, tenant=tenant)
 
 
 def _external_id(raw: Any) -> str | None:
@@ -102,13 +109,15 @@ def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
     response_model_exclude_none=True,
     responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
 )
-async def create_calls(batch: BatchIn, tx: TxDep, settings: SettingsDep) -> BatchOut:
+async def create_calls(
+    batch: BatchIn, tx: TxDep, settings: SettingsDep, tenant: TenantDep
+) -> BatchOut:
     """Ingest up to 1,000 calls; always 207 with one outcome per item, in input order.
 
     Good items are stored even when others fail; a failed item stores nothing; an item that
     could not get its locks in time is `status: 503` (retry it).
     """
-    outcomes = await tx.run_scoped(_ingest_batch, batch.calls, settings.max_words)
+    outcomes = await tx.run_scoped(_ingest_batch, batch.calls, settings.max_words, tenant)
     items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
     for outcome in outcomes:
         count_call(outcome.status, outcome.error.slug if outcome.error else None)
@@ -131,6 +140,36 @@ async def get_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
     return json_response(await tx.run(call_service.get_call, call_id, tenant))
 
 
+@router.delete(
+    "/{call_id}",
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "Erased."}, **problems(404, 422, 503)},
+)
+async def erase_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
+    """Erase a call (personal data): transcript, utterances, evidence, every score and its
+    share of every roll-up, in one transaction; its external_id answers 410 from then on."""
+    await tx.run(erasure.erase_call, call_id, tenant=tenant)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "",
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "Erased."}, **problems(404, 422, 503)},
+)
+async def erase_call_by_external_id(
+    tx: TxDep,
+    tenant: TenantDep,
+    external_id: Annotated[Id, Query(description="The platform's id of the call.")],
+    source: Annotated[Id, Query(description="The platform that sent the call.")] = "default",
+) -> Response:
+    """Erase a call found by the platform's id, as `DELETE /v1/calls/{id}` does."""
+    await tx.run(erasure.erase_by_external_id, source, external_id, tenant=tenant)
+    return Response(status_code=204)
+
+
 @router.get(
     "/{call_id}/utterances",
     response_model=None,
@@ -139,17 +178,20 @@ async def get_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
 async def get_utterances(
     call_id: CallId,
     tx: TxDep,
+    tenant: TenantDep,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=call_service.UTTERANCE_PAGE)] = 500,
 ) -> Response:
     """A page of a call's parsed utterances (a call answer carries the first 500)."""
-    return json_response(await tx.run(call_service.get_utterances, call_id, offset, limit))
+    page = await tx.run(call_service.get_utterances, call_id, offset, limit, tenant=tenant)
+    return json_response(page)
 
 
 @router.get("", response_model=CallPageOut, responses=problems(422, 503))
 async def list_calls(
     tx: TxDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     manager_id: Annotated[Id | None, Query()] = None,
     team_id: Annotated[Id | None, Query()] = None,
     started_from: Annotated[
@@ -177,5 +219,6 @@ async def list_calls(
         source=source,
         limit=limit,
         cursor=cursor,
+        tenant=tenant,
     )
     return CallPageOut.model_validate({"items": page.items, "next_cursor": page.next_cursor})

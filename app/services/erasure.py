@@ -1,0 +1,43 @@
+"""Erasing a call (personal data): the call, its questions, violations, every score version and
+its share of every roll-up go in one transaction, and a tombstone of its platform id stays, so
+a late retry of its ingest answers 410 instead of bringing the data back.
+
+Locks are taken in the order of every write: the call's row first, then its roll-up rows in
+key order (the one write path, `call_writes`), so an erasure racing an ingest or another
+erasure of the same call waits instead of deadlocking; the second erasure finds nothing (404).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.db import call_writes
+from app.db import repositories as repo
+from app.services import records
+from app.services.errors import NotFound
+from app.tenancy import LOCAL, Tenant
+
+
+def erase_call(session: Session, call_id: int, *, tenant: Tenant = LOCAL) -> None:
+    """Erase one of the tenant's calls; NotFound if it may see no such call."""
+    call = repo.lock_call(session, call_id, tenant)
+    if call is None:
+        raise NotFound(f"no call with id {call_id}")
+    # The roll-ups hold the score the call was ingested with (`call.score`).
+    delta = records.rollup_delta(
+        call.score, call.manager_id, call.team_id, call.started_at, call.organisation_id
+    )
+    call_writes.remove_from_rollups(session, call.organisation_id, [delta])
+    # Hook: the call's pending webhook payloads and the job arguments naming it are removed
+    # here too, in this transaction (webhooks and jobs add their own `remove_call`).
+    repo.erase_call(session, call)
+
+
+def erase_by_external_id(
+    session: Session, source: str, external_id: str, *, tenant: Tenant = LOCAL
+) -> None:
+    """Erase the tenant's call with this platform id, as `erase_call` does."""
+    call_id = repo.find_call_id(session, source, external_id, tenant)
+    if call_id is None:
+        raise NotFound(f"no call with external_id {external_id!r} from source {source!r}")
+    erase_call(session, call_id, tenant=tenant)
