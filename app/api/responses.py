@@ -12,7 +12,9 @@ from app.api.schemas import Problem
 _DESCRIPTIONS = {
     400: "Malformed JSON, or a transcript no reader can parse (with the reason).",
     404: "Unknown call or checklist.",
+    403: "The key may not act on this team (the field is named).",
     409: "The external_id was stored with different content.",
+    410: "The call with this external_id was erased; it is not stored again.",
     413: "Body larger than CALLQA_MAX_BODY_MB.",
     415: "Body is not application/json (or, for a checklist, application/yaml).",
     422: "Invalid fields, each named by a JSON pointer.",

@@ -139,7 +139,7 @@ class BatchIn(BaseModel):
 
 class BatchItemOut(BaseModel):
     index: int = Field(description="Position of the item in `calls`.")
-    status: Literal[200, 201, 400, 404, 409, 413, 422, 503] = Field(
+    status: Literal[200, 201, 400, 403, 404, 409, 410, 413, 422, 503] = Field(
         description="201 stored, 200 already stored with the same content, else the error."
     )
     id: int | None = None

@@ -40,7 +40,7 @@ def test_a_new_call_is_stored_with_one_row_per_question_and_violation(
     done = ingest.ingest_call(session, _call(make_call, manager_id="m-rows"))
 
     assert done.created
-    stored = session.get(Call, done.id)
+    stored = session.get(Call, ("default", done.id))
     assert stored is not None
     assert stored.score == done.score
     questions = session.scalars(select(CallQuestion).where(CallQuestion.call_id == done.id)).all()
@@ -60,7 +60,7 @@ def test_the_stored_call_keeps_raw_transcript_checklist_version_and_offset(
     body = make_call(started_at="2026-03-02T23:30:00+03:00")
     done = ingest.ingest_call(session, CallIn.model_validate(body))
 
-    stored = session.get(Call, done.id)
+    stored = session.get(Call, ("default", done.id))
     assert stored is not None
     assert stored.transcript == body["transcript"]
     assert stored.checklist_key == "realty_phone"
@@ -79,7 +79,7 @@ def test_a_json_transcript_is_stored_as_its_json_text(session: Session, make_cal
     }
     done = ingest.ingest_call(session, _call(make_call, transcript=transcript))
 
-    stored = session.get(Call, done.id)
+    stored = session.get(Call, ("default", done.id))
     assert stored is not None
     assert stored.format == done.score["format"] == "callqa"
     assert '"Какой район вы рассматриваете?"' in stored.transcript

@@ -28,6 +28,7 @@ TABLES |= {
     "job",
     "call_correction",
     "call_review",
+    "call_tombstone",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_workers"}
 QUEUE_TABLES |= {"procrastinate_periodic_defers"}
