@@ -51,7 +51,7 @@ def build(url: str, settings: Settings) -> procrastinate.App:
         job_id: int, low: int, high: int, organisation_id: str = DEFAULT_ORGANISATION
     ) -> None:
         scope = partial(database.session_scope, Tenant(organisation_id))
-        jobs.run_rescore_part(scope, job_id, low, high)
+        jobs.run_rescore_part(scope, job_id, low, high, organisation_id)
 
     del rescore_part  # registered on the app by the decorator
     return queue

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Job
 from app.db.session import json_text
+from app.tenancy import DEFAULT_ORGANISATION
 
 ACTIVE = ("queued", "running")
 
@@ -34,9 +35,17 @@ def enqueue(
     session.execute(_ENQUEUE, {"queue": queue, "task": task, "lock": lock, "args": json_text(args)})
 
 
-def create_job(session: Session, kind: str, params: dict[str, Any], total: int, parts: int) -> Job:
+def create_job(
+    session: Session,
+    kind: str,
+    params: dict[str, Any],
+    total: int,
+    parts: int,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> Job:
     """A new job row (queued, or succeeded at once when there is nothing to do)."""
     job = Job(
+        organisation_id=organisation_id,
         kind=kind,
         params=params,
         total=total,
@@ -50,17 +59,24 @@ def create_job(session: Session, kind: str, params: dict[str, Any], total: int, 
     return job
 
 
-def get_job(session: Session, job_id: int) -> Job | None:
-    """One job by id."""
-    return session.execute(select(Job).where(Job.id == job_id)).scalar_one_or_none()
+def get_job(
+    session: Session, job_id: int, organisation_id: str = DEFAULT_ORGANISATION
+) -> Job | None:
+    """One of the organisation's jobs by id."""
+    stmt = select(Job).where(Job.organisation_id == organisation_id, Job.id == job_id)
+    return session.execute(stmt).scalar_one_or_none()
 
 
-def cancel_job(session: Session, job_id: int) -> bool:
+# The worker's own updates below name a job by its id alone (unique across organisations);
+# its transactions are in the job's organisation, so row-level security scopes them too.
+
+
+def cancel_job(session: Session, job_id: int, organisation_id: str = DEFAULT_ORGANISATION) -> bool:
     """Mark a queued or running job cancelled; its parts stop at their next chunk. False if
     it had already ended."""
     stmt = (
         update(Job)
-        .where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .where(Job.organisation_id == organisation_id, Job.id == job_id, Job.status.in_(ACTIVE))
         .values(status="cancelled", finished_at=func.now())
         .returning(Job.id)
     )
@@ -113,9 +129,11 @@ def fail_job(session: Session, job_id: int, error: str) -> None:
     )
 
 
-def _call_filters(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The WHERE of the calls a rescoring covers (window, team, manager), as SQL and values."""
-    clauses, values = ["TRUE"], {}
+def _call_filters(params: dict[str, Any], organisation_id: str) -> tuple[str, dict[str, Any]]:
+    """The WHERE of the calls a rescoring covers (organisation, window, team, manager), as SQL
+    and values."""
+    clauses = ["c.organisation_id = :organisation_id"]
+    values: dict[str, Any] = {"organisation_id": organisation_id}
     for name, condition in (
         ("from", "c.started_at >= :from"),
         ("to", "c.started_at < :to"),
@@ -129,11 +147,14 @@ def _call_filters(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def call_id_ranges(
-    session: Session, params: dict[str, Any], part_size: int
+    session: Session,
+    params: dict[str, Any],
+    part_size: int,
+    organisation_id: str = DEFAULT_ORGANISATION,
 ) -> list[tuple[int, int, int]]:
     """The calls a rescoring covers as id ranges of at most `part_size` calls each:
     (lowest id, highest id, calls)."""
-    where, values = _call_filters(params)
+    where, values = _call_filters(params, organisation_id)
     rows = session.execute(
         text(
             f"""
@@ -149,10 +170,15 @@ GROUP BY part ORDER BY part
 
 
 def calls_to_rescore(
-    session: Session, params: dict[str, Any], after: int, high: int, limit: int
+    session: Session,
+    params: dict[str, Any],
+    after: int,
+    high: int,
+    limit: int,
+    organisation_id: str = DEFAULT_ORGANISATION,
 ) -> list[int]:
     """The next `limit` ids in (after, high] of the calls a rescoring covers."""
-    where, values = _call_filters(params)
+    where, values = _call_filters(params, organisation_id)
     rows = session.execute(
         text(
             f"""

@@ -24,6 +24,7 @@ from app.services import rescoring
 from app.services.checklists import ChecklistFinder
 from app.services.errors import Conflict, NotFound
 from app.services.schemas import ScoreIn
+from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
 
 RESCORE = "rescore"
 """The job kind, the queue and the task of rescoring parts."""
@@ -65,7 +66,9 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def start_rescore(session: Session, request: RescoreRequest) -> dict[str, Any]:
+def start_rescore(
+    session: Session, request: RescoreRequest, *, tenant: Tenant = LOCAL
+) -> dict[str, Any]:
     """Create a rescoring job and queue its parts, in the caller's transaction; a window with
     no calls gives a job that has already succeeded with total 0."""
     asked = ScoreIn(transcript=".", checklist=request.checklist, checklist_version=request.version)
@@ -78,11 +81,12 @@ def start_rescore(session: Session, request: RescoreRequest) -> dict[str, Any]:
         "team_id": request.team_id,
         "manager_id": request.manager_id,
     }
-    ranges = db.call_id_ranges(session, params, PART_SIZE)
+    org = tenant.organisation_id
+    ranges = db.call_id_ranges(session, params, PART_SIZE, org)
     total = sum(n for _, _, n in ranges)
-    job = db.create_job(session, RESCORE, _jsonable(params), total, len(ranges))
+    job = db.create_job(session, RESCORE, _jsonable(params), total, len(ranges), org)
     for low, high, _ in ranges:
-        args = {"job_id": job.id, "low": low, "high": high}
+        args = {"job_id": job.id, "low": low, "high": high, "organisation_id": org}
         db.enqueue(session, RESCORE, RESCORE_TASK, args)
     return job_view(job)
 
@@ -91,41 +95,50 @@ def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in params.items()}
 
 
-def get_job(session: Session, job_id: int) -> dict[str, Any]:
-    """A job's status and progress; NotFound for an unknown id."""
-    job = db.get_job(session, job_id)
+def get_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict[str, Any]:
+    """A job's status and progress; NotFound for an unknown id (or another organisation's)."""
+    job = db.get_job(session, job_id, tenant.organisation_id)
     if job is None:
         raise NotFound(f"no job with id {job_id}")
     return job_view(job)
 
 
-def cancel_job(session: Session, job_id: int) -> dict[str, Any]:
+def cancel_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict[str, Any]:
     """Cancel a queued or running job (its parts stop at their next chunk; what they stored
     stays); Conflict when it has already ended."""
-    job = db.get_job(session, job_id)
+    job = db.get_job(session, job_id, tenant.organisation_id)
     if job is None:
         raise NotFound(f"no job with id {job_id}")
-    if not db.cancel_job(session, job_id):
+    if not db.cancel_job(session, job_id, tenant.organisation_id):
         raise Conflict(f"job {job_id} has already ended ({job.status})")
     session.refresh(job)
     return job_view(job)
 
 
-def run_rescore_part(scope: SessionScope, job_id: int, low: int, high: int) -> None:
-    """Rescore the calls with ids in [low, high] of a job, CHUNK at a time, each chunk read,
+def run_rescore_part(
+    scope: SessionScope,
+    job_id: int,
+    low: int,
+    high: int,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> None:
+    """Rescore the calls with ids in [low, high] of a job of `organisation_id` (`scope`'s
+    transactions are in it), CHUNK at a time, each chunk read,
     scored and stored in a transaction of its own; stops when the job is cancelled. A part
     that fails marks the job failed with the reason (what it stored stays)."""
     try:
-        _rescore_part(scope, job_id, low, high)
+        _rescore_part(scope, job_id, low, high, organisation_id)
     except Exception as exc:
         with scope() as session:
             db.fail_job(session, job_id, f"{exc.__class__.__name__}: {exc}")
         raise
 
 
-def _rescore_part(scope: SessionScope, job_id: int, low: int, high: int) -> None:
+def _rescore_part(
+    scope: SessionScope, job_id: int, low: int, high: int, organisation_id: str
+) -> None:
     with scope() as session:
-        job = db.get_job(session, job_id)
+        job = db.get_job(session, job_id, organisation_id)
         if job is None or job.status not in db.ACTIVE:
             return
         params = dict(job.params)
@@ -139,7 +152,7 @@ def _rescore_part(scope: SessionScope, job_id: int, low: int, high: int) -> None
         with scope() as session:
             if db.job_status(session, job_id) not in db.ACTIVE:
                 return
-            ids = db.calls_to_rescore(session, params, after, high, CHUNK)
+            ids = db.calls_to_rescore(session, params, after, high, CHUNK, organisation_id)
         if not ids:
             break
         after = ids[-1]

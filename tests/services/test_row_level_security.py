@@ -66,14 +66,12 @@ def test_the_app_role_cannot_write_a_row_of_another_organisation(
     databases: tuple[Database, Database],
 ) -> None:
     _, app = databases
-    with pytest.raises(ProgrammingError, match="row-level security"):
-        with app.session_scope(ACME) as session:
-            session.execute(
-                text(
-                    "INSERT INTO call_tombstone (organisation_id, source, external_id)"
-                    " VALUES ('globex', 'default', 'x')"
-                )
-            )
+    insert = "INSERT INTO call_tombstone (organisation_id, source, external_id) VALUES "
+    with (
+        pytest.raises(ProgrammingError, match="row-level security"),
+        app.session_scope(ACME) as session,
+    ):
+        session.execute(text(insert + "('globex', 'default', 'x')"))
 
 
 def test_erasing_as_the_app_role_leaves_the_other_organisation_untouched(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import TxDep
+from app.api.deps import TenantDep, TxDep
 from app.api.responses import json_response, problems
 from app.services import jobs
 from app.services.schemas import ChecklistKey, ChecklistVersion, Id, StartedAt
@@ -50,13 +50,13 @@ class JobOut(BaseModel):
     response_model=None,
     responses={202: {"model": JobOut}, **problems(400, 404, 413, 415, 422, 503)},
 )
-async def rescore(body: RescoreIn, tx: TxDep) -> Response:
+async def rescore(body: RescoreIn, tx: TxDep, tenant: TenantDep) -> Response:
     """Rescore stored calls under a checklist version in the background; old scores stay.
     Follow the job at `Location`."""
     request = jobs.RescoreRequest(
         body.checklist, body.version, body.start, body.end, body.team_id, body.manager_id
     )
-    job = await tx.run(jobs.start_rescore, request)
+    job = await tx.run(jobs.start_rescore, request, tenant=tenant)
     return json_response(job, status=202, headers={"Location": f"/v1/jobs/{job['job_id']}"})
 
 
@@ -65,9 +65,9 @@ async def rescore(body: RescoreIn, tx: TxDep) -> Response:
     response_model=None,
     responses={200: {"model": JobOut}, **problems(404, 422, 503)},
 )
-async def get_job(job_id: JobId, tx: TxDep) -> Response:
+async def get_job(job_id: JobId, tx: TxDep, tenant: TenantDep) -> Response:
     """A job's status and progress (done, skipped of total)."""
-    return json_response(await tx.run(jobs.get_job, job_id))
+    return json_response(await tx.run(jobs.get_job, job_id, tenant=tenant))
 
 
 @router.delete(
@@ -75,6 +75,6 @@ async def get_job(job_id: JobId, tx: TxDep) -> Response:
     response_model=None,
     responses={200: {"model": JobOut}, **problems(404, 409, 422, 503)},
 )
-async def cancel_job(job_id: JobId, tx: TxDep) -> Response:
+async def cancel_job(job_id: JobId, tx: TxDep, tenant: TenantDep) -> Response:
     """Cancel a queued or running job; what it stored stays. 409 once it has ended."""
-    return json_response(await tx.run(jobs.cancel_job, job_id))
+    return json_response(await tx.run(jobs.cancel_job, job_id, tenant=tenant))
