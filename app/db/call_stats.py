@@ -44,22 +44,27 @@ from app.db.scope import (
     bind,
     filters,
     params_of,
+    visible,
     where,
     where_days,
     whole_months,
 )
+from app.tenancy import LOCAL, Tenant
 
 _c, _v = CALL, VIOLATION
 
 
-def latest_calls(session: Session, manager_ids: Sequence[str]) -> dict[str, Row[Any]]:
-    """The newest call of each manager (name, start, offset): one index probe per manager."""
+def latest_calls(
+    session: Session, manager_ids: Sequence[str], tenant: Tenant = LOCAL
+) -> dict[str, Row[Any]]:
+    """The newest call the tenant may see of each manager (name, start, offset): one index
+    probe per manager."""
     if not manager_ids:
         return {}
     ids = func.unnest(cast(list(manager_ids), ARRAY(Text))).table_valued("id").render_derived("m")
     newest = (
         select(_c.c.id, _c.c.manager_name, _c.c.started_at, _c.c.started_at_offset_min)
-        .where(_c.c.manager_id == ids.c.id)
+        .where(_c.c.manager_id == ids.c.id, *visible(_c, tenant))
         .order_by(_c.c.started_at.desc(), _c.c.id.desc())
         .limit(1)
         .lateral("newest")
@@ -110,7 +115,7 @@ def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> S
 
 
 def _violations_of(shape: Shape) -> Select[Any]:
-    join = _c.join(_v, _v.c.call_id == _c.c.id)
+    join = _c.join(_v, (_v.c.organisation_id == _c.c.organisation_id) & (_v.c.call_id == _c.c.id))
     return select().select_from(join).where(*where(_c, "started_at", shape))
 
 
@@ -141,7 +146,9 @@ def top_phrases(
     return session.execute(_top_stmt(scope.shape), params).all()
 
 
-def phrase_hits(session: Session, pairs: Sequence[tuple[int, str]]) -> Sequence[Any]:
+def phrase_hits(
+    session: Session, pairs: Sequence[tuple[int, str]], tenant: Tenant = LOCAL
+) -> Sequence[Any]:
     """The first hit of each (call id, phrase): utterance, its text, the words said, the
     replacement, and when the call started."""
     if not pairs:
@@ -158,8 +165,11 @@ def phrase_hits(session: Session, pairs: Sequence[tuple[int, str]]) -> Sequence[
             _c.c.started_at_offset_min,
         )
         .ext(distinct_on(_v.c.call_id, _v.c.phrase))
-        .join(_c, _c.c.id == _v.c.call_id)
-        .where(tuple_(_v.c.call_id, _v.c.phrase).in_(list(pairs)))
+        .join(_c, (_c.c.organisation_id == _v.c.organisation_id) & (_c.c.id == _v.c.call_id))
+        .where(
+            _v.c.organisation_id == tenant.organisation_id,
+            tuple_(_v.c.call_id, _v.c.phrase).in_(list(pairs)),
+        )
         .order_by(_v.c.call_id, _v.c.phrase, _v.c.utterance)
     )
     return session.execute(stmt).all()
@@ -263,7 +273,11 @@ def _newest_calls_stmt(shape: Shape) -> Select[Any]:
     )
     hits = (
         select(func.count().label("hits"))
-        .where(_v.c.call_id == _c.c.id, _v.c.phrase == said.c.phrase)
+        .where(
+            _v.c.organisation_id == _c.c.organisation_id,
+            _v.c.call_id == _c.c.id,
+            _v.c.phrase == said.c.phrase,
+        )
         .correlate(_c, said)
         .lateral("hits")
     )

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import BindParameter, ColumnElement, Date, DateTime, Table, bindparam
+from sqlalchemy import BindParameter, ColumnElement, Date, DateTime, Table, bindparam, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text, TypeEngine
 
 from app.db.models import (
@@ -25,11 +26,12 @@ from app.db.models import (
     ViolationRollupDay,
     ViolationRollupMonth,
 )
-from app.tenancy import Tenant
+from app.tenancy import LOCAL, Tenant
 
 Bucket = Literal["day", "week", "month"]
-Shape = tuple[bool, bool, bool]
-"""Whether the manager, team and checklist filters are set."""
+Shape = tuple[bool, bool, bool, bool]
+"""Whether the manager, team and checklist filters are set, and whether the tenant is narrowed
+to some teams (its organisation is always filtered on)."""
 
 ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
 DAY_ROLLUP: Table = ManagerRollupDay.__table__  # type: ignore[assignment]
@@ -56,11 +58,17 @@ class Scope:
     team_id: str | None = None
     checklist: str | None = None
     days: tuple[date, date] | None = None
+    tenant: Tenant = LOCAL
 
     @property
     def shape(self) -> Shape:
         """Which filters are set: besides the table read, all a statement's text depends on."""
-        return (self.manager_id is not None, self.team_id is not None, self.checklist is not None)
+        return (
+            self.manager_id is not None,
+            self.team_id is not None,
+            self.checklist is not None,
+            self.tenant.teams is not None,
+        )
 
 
 def bind(name: str, type_: TypeEngine[Any]) -> BindParameter[Any]:
@@ -106,10 +114,13 @@ def visible(table: Table, tenant: Tenant) -> list[ColumnElement[bool]]:
 
 
 def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
-    """The scope's manager, team and checklist conditions alone (part of `where`)."""
-    clauses: list[ColumnElement[bool]] = []
+    """The scope's organisation, teams, manager, team and checklist conditions alone (part of
+    `where`): another organisation's or team's rows are as absent as missing ones."""
+    clauses = [table.c.organisation_id == bind("organisation_id", Text())]
+    if shape[3]:
+        clauses.append(table.c.team_id == func.any(bind("teams", ARRAY(Text()))))
     columns = ("manager_id", "team_id", "checklist_key")
-    for present, name, column in zip(shape, _FILTERS, columns, strict=True):
+    for present, name, column in zip(shape[:3], _FILTERS, columns, strict=True):
         if present:
             clauses.append(table.c[column] == bind(name, Text()))
     return clauses
@@ -118,6 +129,9 @@ def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
 def params_of(scope: Scope) -> dict[str, Any]:
     """The parameter values of `where` (and of `where_days` when the scope has days)."""
     params: dict[str, Any] = {"start": scope.start, "end": scope.end}
+    params["organisation_id"] = scope.tenant.organisation_id
+    if scope.tenant.teams is not None:
+        params["teams"] = sorted(scope.tenant.teams)
     if scope.days is not None:
         params["start_day"], params["end_day"] = scope.days
     for name in _FILTERS:

@@ -52,9 +52,11 @@ from app.db.scope import (
     Shape,
     bind,
     params_of,
+    visible,
     where,
     where_days,
 )
+from app.tenancy import LOCAL, Tenant
 
 SUM_COLUMNS = ("calls", "total_sum", "questions", "violations")
 _r = ROLLUP
@@ -143,16 +145,16 @@ def day_zone(session: Session) -> str:
     return session.execute(select(DayRollupZone.zone)).scalar_one()
 
 
-def manager_exists(session: Session, manager_id: str) -> bool:
-    """Whether any call of the manager was ever stored (one index probe)."""
-    stmt = select(_r.c.manager_id).where(_r.c.manager_id == manager_id).limit(1)
-    return session.execute(stmt).first() is not None
+def manager_exists(session: Session, manager_id: str, tenant: Tenant = LOCAL) -> bool:
+    """Whether any call of the manager the tenant may see was ever stored (one index probe)."""
+    stmt = select(_r.c.manager_id).where(_r.c.manager_id == manager_id, *visible(_r, tenant))
+    return session.execute(stmt.limit(1)).first() is not None
 
 
-def team_exists(session: Session, team_id: str) -> bool:
-    """Whether any call of the team was ever stored (one index probe)."""
-    stmt = select(_r.c.team_id).where(_r.c.team_id == team_id).limit(1)
-    return session.execute(stmt).first() is not None
+def team_exists(session: Session, team_id: str, tenant: Tenant = LOCAL) -> bool:
+    """Whether any call of the team the tenant may see was ever stored (one index probe)."""
+    stmt = select(_r.c.team_id).where(_r.c.team_id == team_id, *visible(_r, tenant))
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 @lru_cache(maxsize=16)
@@ -278,9 +280,9 @@ def by_manager(session: Session, scope: Scope, categories: Categories) -> Sequen
     return session.execute(stmt, params_of(scope) | _category_params(categories)).all()
 
 
-def managers_overview(session: Session) -> Sequence[Row[Any]]:
-    """Every manager with calls, total sum and teams: all-time sums are the same in any zone,
-    so from the day roll-ups, a tenth of the rows of the slots."""
+def managers_overview(session: Session, tenant: Tenant = LOCAL) -> Sequence[Row[Any]]:
+    """Every manager the tenant may see with calls, total sum and teams: all-time sums are the
+    same in any zone, so from the day roll-ups, a tenth of the rows of the slots."""
     d = DAY_ROLLUP
     stmt = (
         select(
@@ -289,6 +291,7 @@ def managers_overview(session: Session) -> Sequence[Row[Any]]:
             func.sum(d.c.total_sum).label("total_sum"),
             func.array_agg(distinct(d.c.team_id)).label("teams"),
         )
+        .where(*visible(d, tenant))
         .group_by(d.c.manager_id)
         .order_by(d.c.manager_id)
     )

@@ -20,6 +20,7 @@ from app.db.scope import Scope
 from app.db.trends import day_zone
 from app.services.records import with_offset
 from app.services.trends import Bound, resolve_window, rollup_scope, window_echo
+from app.tenancy import LOCAL, Tenant
 
 MANAGERS_PER_PHRASE = 10
 
@@ -78,7 +79,8 @@ def phrase_stats(
                 said = zip(r.who, r.who_said, strict=True)
                 who[r.phrase] = [{"manager_id": m, "count": int(n)} for m, n in said]
     pairs = [(call_id, phrase) for phrase, ids in picks.items() for call_id in ids]
-    hits = {(h.call_id, h.phrase): h for h in call_stats.phrase_hits(session, pairs)}
+    found_hits = call_stats.phrase_hits(session, pairs, scope.tenant)
+    hits = {(h.call_id, h.phrase): h for h in found_hits}
     out = []
     for r in top:
         found = [hits[(i, r.phrase)] for i in picks[r.phrase] if (i, r.phrase) in hits]
@@ -106,11 +108,14 @@ def top_violations(
     limit: int = 10,
     tz: str | None = None,
     default_tz: str = "UTC",
+    tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """Forbidden phrases said most in the window, optionally for one team or manager: from the
     phrase hits per month and day for whole days of the day roll-ups' zone, else from calls."""
     win = resolve_window(start, end, tz, default_tz)
-    scope = rollup_scope(win, day_zone(session), manager_id=manager_id, team_id=team_id)
+    scope = rollup_scope(
+        win, day_zone(session), manager_id=manager_id, team_id=team_id, tenant=tenant
+    )
     return {
         "team_id": team_id,
         "manager_id": manager_id,

@@ -40,6 +40,7 @@ from app.services.trends import (
     totals,
     window_echo,
 )
+from app.tenancy import LOCAL, Tenant
 
 log = logging.getLogger(__name__)
 GRADES = ("green", "yellow", "red")
@@ -188,20 +189,23 @@ def manager_report(
     max_buckets: int = 1000,
     phrases: int = 5,
     calls: int = 3,
+    tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """Everything a trainer reads about one manager over a window (weekly series by default)."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
-    require_manager(session, manager_id)
+    require_manager(session, manager_id, tenant)
     day_zone = day_zone_of(session)
-    scope = rollup_scope(win, day_zone, manager_id=manager_id, checklist=checklist)
+    scope = rollup_scope(win, day_zone, manager_id=manager_id, checklist=checklist, tenant=tenant)
     newest, categories = shown_categories(session, scope)
-    latest = call_stats.latest_calls(session, [manager_id]).get(manager_id)
+    latest = call_stats.latest_calls(session, [manager_id], tenant).get(manager_id)
     halves = win.split(cut) if cut is not None else None
     if halves is None:
         whole = part(session, scope, categories)
     else:
-        before, after = (rollup_scope(h, day_zone, manager_id, None, checklist) for h in halves)
+        before, after = (
+            rollup_scope(h, day_zone, manager_id, None, checklist, tenant) for h in halves
+        )
         parts = (part(session, before, categories), part(session, after, categories))
         whole = parts[0] + parts[1]
     items = item_rates(whole.items, categories.checklist)

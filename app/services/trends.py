@@ -25,6 +25,7 @@ from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
 from app.services.periods import Window, check_buckets, invalid, window, zone_of
 from app.services.records import with_offset
+from app.tenancy import LOCAL, Tenant
 
 SORT_FIGURES = ("avg_total", "questions", "violations_per_call", "calls")
 Bound = str | date | datetime | None
@@ -130,9 +131,9 @@ def no_team(team_id: str) -> NotFound:
     return NotFound(_("no calls are stored for team «%(team)s»", team=team_id))
 
 
-def require_manager(session: Session, manager_id: str) -> None:
-    """404 unless the manager has stored calls."""
-    if not q.manager_exists(session, manager_id):
+def require_manager(session: Session, manager_id: str, tenant: Tenant = LOCAL) -> None:
+    """404 unless the manager has stored calls the tenant may see."""
+    if not q.manager_exists(session, manager_id, tenant):
         raise NotFound(_("no calls are stored for manager «%(manager)s»", manager=manager_id))
 
 
@@ -158,11 +159,12 @@ def rollup_scope(
     manager_id: str | None = None,
     team_id: str | None = None,
     checklist: str | None = None,
+    tenant: Tenant = LOCAL,
 ) -> Scope:
     """The scope of a window: with its local days when the window is whole days of the day
     roll-ups' zone (`q.day_zone`), so the roll-up queries read a day row, not 96 slots, a day."""
     days = win.whole_days() if win.tz == day_zone else None
-    return Scope(win.start, win.end, manager_id, team_id, checklist, days)
+    return Scope(win.start, win.end, manager_id, team_id, checklist, days, tenant)
 
 
 def shown_categories(session: Session, scope: Scope) -> tuple[q.Items, Categories]:
@@ -260,14 +262,17 @@ def manager_trends(
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
+    tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """A manager's series by day, week or month, read from the roll-ups only (the day
     roll-ups for whole days of their zone, else the slots)."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
-    scope = rollup_scope(win, q.day_zone(session), manager_id=manager_id, checklist=checklist)
+    scope = rollup_scope(
+        win, q.day_zone(session), manager_id=manager_id, checklist=checklist, tenant=tenant
+    )
     newest, categories = shown_categories(session, scope)
     if newest[0] is None:  # nothing in the window: a 404 only if the manager has no calls at all
-        require_manager(session, manager_id)
+        require_manager(session, manager_id, tenant)
     return {
         "manager_id": manager_id,
         "bucket": bucket,
@@ -278,10 +283,10 @@ def manager_trends(
     }
 
 
-def list_managers(session: Session) -> list[dict[str, Any]]:
+def list_managers(session: Session, *, tenant: Tenant = LOCAL) -> list[dict[str, Any]]:
     """Every manager with call count, average total, teams and the newest call."""
-    rows = q.managers_overview(session)
-    latest = call_stats.latest_calls(session, [r.manager_id for r in rows])
+    rows = q.managers_overview(session, tenant)
+    latest = call_stats.latest_calls(session, [r.manager_id for r in rows], tenant)
     out = []
     for row in rows:
         last = latest.get(row.manager_id)
@@ -332,18 +337,21 @@ def team_leaderboard(
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
+    tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """The team's managers ranked by one figure, or by questions of one category of the
     checklist shown; fewer violations per call ranks higher. The window is bounded like a
     monthly series (at most `max_buckets` months)."""
     win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
-    if not q.team_exists(session, team_id):
+    if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
-    scope = rollup_scope(win, q.day_zone(session), team_id=team_id, checklist=checklist)
+    scope = rollup_scope(
+        win, q.day_zone(session), team_id=team_id, checklist=checklist, tenant=tenant
+    )
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     _check_sort(sort, categories)
     rows = q.by_manager(session, scope, categories.keys)
-    names = call_stats.latest_calls(session, [r.manager_id for r in rows])
+    names = call_stats.latest_calls(session, [r.manager_id for r in rows], tenant)
     sign = 1 if sort == "violations_per_call" else -1
     ranked = sorted(
         ((r.manager_id, Sums.of(r, categories)) for r in rows),

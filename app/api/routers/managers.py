@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -32,9 +32,9 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @router.get("", response_model=None, responses={200: {"model": ManagersOut}, **problems(503)})
-async def list_managers(tx: TxDep) -> Response:
+async def list_managers(tx: TxDep, tenant: TenantDep) -> Response:
     """Every manager with call count, average total, teams and the newest call."""
-    return json_response({"managers": await tx.run(trends.list_managers)})
+    return json_response({"managers": await tx.run(trends.list_managers, tenant=tenant)})
 
 
 @router.get(
@@ -46,6 +46,7 @@ async def manager_trends(
     manager_id: ManagerIdPath,
     tx: TxDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     bucket: BucketQuery = "week",
     start: FromQuery = None,
     end: ToQuery = None,
@@ -62,6 +63,7 @@ async def manager_trends(
         checklist=checklist,
         tz=tz,
         default_tz=settings.timezone,
+        tenant=tenant,
         max_buckets=settings.max_buckets,
     )
     return json_response(body)
@@ -88,6 +90,7 @@ async def manager_report(
     manager_id: ManagerIdPath,
     tx: TxDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     start: FromQuery = None,
     end: ToQuery = None,
     compare_before: Annotated[
@@ -115,6 +118,7 @@ async def manager_report(
         checklist=checklist,
         tz=tz,
         default_tz=settings.timezone,
+        tenant=tenant,
         max_buckets=settings.max_buckets,
     )
     if format == "html":

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -35,6 +35,7 @@ async def team_leaderboard(
     team_id: TeamIdPath,
     tx: TxDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     sort: Annotated[
         str,
         Query(
@@ -59,6 +60,7 @@ async def team_leaderboard(
         checklist=checklist,
         tz=tz,
         default_tz=settings.timezone,
+        tenant=tenant,
         max_buckets=settings.max_buckets,
     )
     return json_response(body)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import SettingsDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import FromQuery, ToQuery, TzQuery, ViolationsOut
 from app.services import phrases
@@ -23,6 +23,7 @@ router = APIRouter(prefix="/v1/violations", tags=["trends"])
 async def top_violations(
     tx: TxDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     team_id: Annotated[Id | None, Query()] = None,
     manager_id: Annotated[Id | None, Query()] = None,
     start: FromQuery = None,
@@ -40,5 +41,6 @@ async def top_violations(
         limit=limit,
         tz=tz,
         default_tz=settings.timezone,
+        tenant=tenant,
     )
     return json_response(body)
