@@ -160,3 +160,41 @@ def test_after_an_erasure_trends_and_roll_ups_equal_a_recount(
     assert client.delete(f"/v1/calls/{erased}").status_code == 204
     assert client.get("/v1/managers/m-erased/trends", params=WINDOW).json() == before
     assert session.scalar(select(func.count()).select_from(ManagerRollup)) == rollups_before
+
+
+def test_another_organisations_manager_and_team_answer_404_and_lists_leave_them_out(
+    client: TestClient, act_as: ActAs, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    act_as(ACME)
+    _post(client, make_call(manager_id="m-acme-only", team_id="t-acme-only"))
+    act_as(GLOBEX)
+    for path in (
+        "/v1/managers/m-acme-only/trends",
+        "/v1/managers/m-acme-only/report",
+        "/v1/teams/t-acme-only/leaderboard",
+    ):
+        theirs = client.get(path, params={"from": "2026-03-01", "to": "2026-03-08"})
+        missing = client.get(path.replace("acme-only", "nobody"))
+        assert _is_missing(theirs) and _is_missing(missing), path
+    managers = client.get("/v1/managers").json()["managers"]
+    assert "m-acme-only" not in {m["manager_id"] for m in managers}
+    top = client.get("/v1/violations/top", params={"from": "2026-03-01", "to": "2026-03-08"})
+    assert top.json()["phrases"] == []
+
+
+def test_a_key_narrowed_to_teams_sees_only_those_teams_in_trends_and_leaderboards(
+    client: TestClient, act_as: ActAs, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    act_as(ACME)
+    _post(client, make_call(manager_id="m-both", team_id="t-north"))
+    _post(client, make_call(manager_id="m-both", team_id="t-south"))
+    _post(client, make_call(manager_id="m-south", team_id="t-south"))
+    act_as(ACME_NORTH)
+    trends = client.get("/v1/managers/m-both/trends", params=WINDOW).json()
+    assert sum(b["calls"] for b in trends["series"]) == 1
+    assert _is_missing(client.get("/v1/managers/m-south/trends", params=WINDOW))
+    assert _is_missing(client.get("/v1/teams/t-south/leaderboard"))
+    managers = {m["manager_id"] for m in client.get("/v1/managers").json()["managers"]}
+    assert managers == {"m-both"}
+    top = client.get("/v1/violations/top", params=WINDOW).json()["phrases"]
+    assert [p["count"] for p in top] and all(p["count"] == 1 for p in top)
