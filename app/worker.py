@@ -1,9 +1,10 @@
 """The job worker: runs the queued parts of background jobs (rescoring; later webhooks and
 maintenance) from the PostgreSQL-backed procrastinate queue.
 
-An entry point like the API and the CLI: tasks are thin, each opening the database scope and
-calling its service. `callqa worker` runs one (on any host that reaches the database);
-`callqa serve` starts one as a child process. Scoring is CPU work, so a worker runs its tasks
+Retention runs here too, hourly (procrastinate's periodic tasks: one run per hour however
+many workers). An entry point like the API and the CLI: tasks are thin, each opening the
+database scope and calling its service. `callqa worker` runs one (on any host that reaches
+the database); `callqa serve` starts one as a child process. Scoring is CPU work, so a worker runs its tasks
 in threads of one process and scales by processes: several workers share the queue safely.
 Parts left `doing` by a worker that died are retried once its heartbeat is stale; a part is
 idempotent (it only scores calls that lack the version's score), so nothing counts twice.
@@ -21,13 +22,14 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import make_url
 
 from app.db.session import Database, Timeouts
-from app.services import jobs
+from app.services import jobs, retention
 from app.settings import Settings
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 log = logging.getLogger(__name__)
 
-QUEUES = (jobs.RESCORE,)
+MAINTENANCE = "maintenance"
+QUEUES = (jobs.RESCORE, MAINTENANCE)
 # A worker's database work: short statements, but scoring a chunk happens between them.
 _TIMEOUTS = Timeouts(lock_ms=10_000, statement_ms=60_000, idle_in_transaction_ms=60_000)
 
@@ -53,7 +55,17 @@ def build(url: str, settings: Settings) -> procrastinate.App:
         scope = partial(database.session_scope, Tenant(organisation_id))
         jobs.run_rescore_part(scope, job_id, low, high, organisation_id)
 
-    del rescore_part  # registered on the app by the decorator
+    # Hourly: a period expires by the hour, and a run with nothing to remove is one query.
+    @queue.periodic(cron="23 * * * *")
+    @queue.task(name="callqa.retention", queue=MAINTENANCE, queueing_lock="retention")
+    def remove_expired_texts(timestamp: int) -> None:
+        for done in retention.run(database.session_scope, settings):
+            if done.calls:
+                log.info(
+                    "retention: %s: texts of %d calls removed", done.organisation_id, done.calls
+                )
+
+    del rescore_part, remove_expired_texts  # registered on the app by the decorators
     return queue
 
 

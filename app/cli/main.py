@@ -54,5 +54,6 @@ from app.cli import db as _db  # noqa: E402, F401
 from app.cli import import_calls as _import_calls  # noqa: E402, F401
 from app.cli import jobs as _jobs  # noqa: E402, F401
 from app.cli import report as _report  # noqa: E402, F401
+from app.cli import retention as _retention  # noqa: E402, F401
 from app.cli import score as _score  # noqa: E402, F401
 from app.cli import serve as _serve  # noqa: E402, F401
