@@ -4,8 +4,9 @@ maintenance) from the PostgreSQL-backed procrastinate queue.
 Retention runs here too, hourly (procrastinate's periodic tasks: one run per hour however
 many workers). An entry point like the API and the CLI: tasks are thin, each opening the
 database scope and calling its service. `callqa worker` runs one (on any host that reaches
-the database); `callqa serve` starts one as a child process. Scoring is CPU work, so a worker runs its tasks
-in threads of one process and scales by processes: several workers share the queue safely.
+the database); `callqa serve` starts one as a child process. Scoring is CPU work, so a worker
+runs its tasks in threads of one process and scales by processes: several workers share the
+queue safely.
 Parts left `doing` by a worker that died are retried once its heartbeat is stale; a part is
 idempotent (it only scores calls that lack the version's score), so nothing counts twice.
 """
