@@ -163,6 +163,7 @@ def phrase_hits(
             _v.c.replacement,
             _c.c.started_at,
             _c.c.started_at_offset_min,
+            _c.c.transcript_removed_at,
         )
         .ext(distinct_on(_v.c.call_id, _v.c.phrase))
         .join(_c, (_c.c.organisation_id == _v.c.organisation_id) & (_c.c.id == _v.c.call_id))

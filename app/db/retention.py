@@ -20,15 +20,16 @@ def organisations(session: Session) -> list[str]:
     return list(session.scalars(text("SELECT id FROM organisation ORDER BY id")))
 
 
-# A score's JSON without its texts: no evidence or question text, no words of a phrase hit.
+# A score's JSON with its texts emptied (the keys stay, so the score's contract holds): the
+# evidence and question texts, the words of the phrase hits.
 _WITHOUT_TEXTS = """jsonb_set(jsonb_set(jsonb_set({s},
     '{{items}}', coalesce((SELECT jsonb_agg(i || jsonb_build_object('evidence',
-        coalesce((SELECT jsonb_agg(e - 'text') FROM jsonb_array_elements(i->'evidence') e),
-                 '[]'::jsonb)))
+        coalesce((SELECT jsonb_agg(e || '{{"text": ""}}')
+                  FROM jsonb_array_elements(i->'evidence') e), '[]'::jsonb)))
         FROM jsonb_array_elements({s}->'items') i), '[]'::jsonb)),
-    '{{questions}}', coalesce((SELECT jsonb_agg(q - 'text')
+    '{{questions}}', coalesce((SELECT jsonb_agg(q || '{{"text": ""}}')
         FROM jsonb_array_elements({s}->'questions') q), '[]'::jsonb)),
-    '{{violations}}', coalesce((SELECT jsonb_agg(v - 'matched')
+    '{{violations}}', coalesce((SELECT jsonb_agg(v || '{{"matched": ""}}')
         FROM jsonb_array_elements({s}->'violations') v), '[]'::jsonb))"""
 
 _EXPIRE = text(

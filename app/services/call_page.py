@@ -24,6 +24,7 @@ from app.services.calls import summary
 from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
 from app.services.errors import NotFound
 from app.services.report_format import grade_label, num, offset_label
+from app.services.retention import REMOVED_NOTE
 from app.tenancy import LOCAL, Tenant
 
 
@@ -78,7 +79,14 @@ def load_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[st
         raise NotFound(f"no call with id {call_id}")
     rules = checklists.of_call(session, call.checklist_key, call.checklist_version)
     view = corrections.corrected(session, call_id, call.score, tenant)
-    return {**summary(call), **view, "utterances": call.utterances, "rules": rules}
+    removed = REMOVED_NOTE if call.transcript_removed_at is not None else None
+    return {
+        **summary(call),
+        **view,
+        "utterances": call.utterances,
+        "rules": rules,
+        "texts_removed": removed,
+    }
 
 
 def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, CategoryInfo]:
@@ -248,6 +256,7 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "violations": score.get("violations", []),
         "metrics": _metrics(score, call.get("duration_s")),
         "lines": _lines(call, categories),
+        "texts_removed": call.get("texts_removed"),
         "num": num,
     }
 

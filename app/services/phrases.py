@@ -19,6 +19,7 @@ from app.db import call_stats
 from app.db.scope import Scope
 from app.db.trends import day_zone
 from app.services.records import with_offset
+from app.services.retention import REMOVED_NOTE
 from app.services.trends import Bound, resolve_window, rollup_scope, window_echo
 from app.tenancy import LOCAL, Tenant
 
@@ -31,11 +32,12 @@ def call_link(call_id: int) -> str:
 
 
 def _example(hit: Any) -> dict[str, Any]:
+    removed = hit.transcript_removed_at is not None  # the words went with the retention period
     return {
         "call_id": hit.call_id,
         "link": call_link(hit.call_id),
         "utterance": hit.utterance,
-        "text": hit.utterance_text,
+        "text": REMOVED_NOTE if removed else hit.utterance_text,
         "matched": hit.matched,
         "started_at": with_offset(hit.started_at, hit.started_at_offset_min),
     }
