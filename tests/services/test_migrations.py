@@ -13,9 +13,13 @@ from sqlalchemy import Engine, inspect, text
 
 from app.db import migrate
 from app.db.base import Base, is_ours
-from app.db.session import make_engine
+from app.db.repositories import get_call
+from app.db.session import Database, make_engine
 from app.engine.resources import DATA_DIR
+from app.services import ingest
+from app.services.schemas import CallIn
 from app.settings import get_settings
+from tests.conftest import call_payload
 
 TABLES = {"call", "call_score", "call_question", "call_violation", "manager_rollup"}
 TABLES |= {
@@ -330,3 +334,26 @@ def test_the_checklist_migration_goes_down_and_up_with_versions_stored(
             assert organisation == "default"
         finally:
             engine.dispose()
+
+
+def test_the_organisation_migrations_keep_stored_calls_in_the_default_organisation_and_revert(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("organisations") as url:
+        database = Database.from_url(url, pool_size=1, max_overflow=0)
+        try:
+            with database.session_scope() as session:
+                call = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+            migrate.downgrade(database.engine, "2026_12_02_1810")
+            with database.engine.connect() as conn:
+                assert "organisation_id" not in {
+                    c["name"] for c in inspect(conn).get_columns("call_question")
+                }
+                kept = "SELECT count(*) FROM call JOIN call_question q ON q.call_id = call.id"
+                assert conn.execute(text(kept)).scalar_one() > 0
+            migrate.upgrade(database.engine)
+            with database.session_scope() as session:
+                found = get_call(session, call.id)
+                assert found is not None and found.organisation_id == "default"
+        finally:
+            database.dispose()
