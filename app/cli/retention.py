@@ -12,7 +12,11 @@ from app.cli.main import app, examples
 from app.services import retention
 from app.settings import get_settings
 
-retention_app = typer.Typer(help="Personal data retention (CALLQA_RETENTION_DAYS).")
+retention_app = typer.Typer(
+    help="Personal data retention (CALLQA_RETENTION_DAYS).",
+    no_args_is_help=True,
+    epilog=examples("callqa retention run --dry-run", "callqa retention run"),
+)
 app.add_typer(retention_app, name="retention")
 
 

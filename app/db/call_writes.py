@@ -290,7 +290,8 @@ def _pipeline(session: Session, statements: Sequence[tuple[str, dict[str, Any]]]
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
-_VERSION_OF = ("organisation_id", "checklist_key", "checklist_version")
+ORG = "organisation_id"
+_VERSION_OF = (ORG, "checklist_key", "checklist_version")
 # An organisation scored under a version of the shared catalogue (the organisation 'default':
 # built-ins, local-mode pushes) gets its own copy of that version first, so the key of its
 # scores to their version holds within the organisation.
@@ -326,11 +327,18 @@ RETURNING call_id
 
 def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
     """Add scores of calls under a checklist version (call_id, checklist_key,
-    checklist_version, total, grade, score); the calls that had none under it, the only ones
-    whose roll-up deltas may then be added: so a call is never counted twice for a version."""
+    checklist_version, total, grade, score; organisation_id, the default one when absent);
+    the calls that had none under it, the only ones whose roll-up deltas may then be added:
+    so a call is never counted twice for a version."""
     if not rows:
         return set()
-    scores = [{c: r[c] for c in (*_SCORE_COLUMNS, "score")} for r in rows]
+    scores = [
+        {
+            c: r.get(c, DEFAULT_ORGANISATION) if c == ORG else r[c]
+            for c in (*_SCORE_COLUMNS, "score")
+        }
+        for r in rows
+    ]
     if adopt := _adopt_versions([{c: s[c] for c in _VERSION_OF} for s in scores]):
         _pipeline(session, adopt)
     try:

@@ -198,22 +198,22 @@ def test_an_unknown_call_id_is_404_and_an_absurd_one_422(client: TestClient) -> 
 
 def test_unknown_routes_and_methods_are_problems_too(client: TestClient) -> None:
     _problem(client.get("/v2/nothing"), 404)
-    response = client.delete("/v1/calls")
+    response = client.patch("/v1/calls")
     _problem(response, 405)
-    assert response.headers["allow"] == "GET, OPTIONS, POST"
+    assert response.headers["allow"] == "DELETE, GET, OPTIONS, POST"
 
 
 def test_a_put_with_a_body_is_405_naming_the_methods_not_415(client: TestClient) -> None:
     response = client.put("/v1/calls/1", content=b"hello", headers={"content-type": "text/plain"})
     body = _problem(response, 405)
-    assert response.headers["allow"] == "GET, OPTIONS"
-    assert "GET, OPTIONS" in body["detail"]
+    assert response.headers["allow"] == "DELETE, GET, OPTIONS"
+    assert "DELETE, GET, OPTIONS" in body["detail"]
 
 
 def test_options_lists_every_method_of_the_path(client: TestClient) -> None:
     response = client.options("/v1/calls")
     assert response.status_code == 204
-    assert response.headers["allow"] == "GET, OPTIONS, POST"
+    assert response.headers["allow"] == "DELETE, GET, OPTIONS, POST"
 
 
 @pytest.mark.parametrize("started_at", [1700000000, 1700000000.5, "1700000000", "9999999999"])
