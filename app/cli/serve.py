@@ -25,11 +25,12 @@ from app.cli.db import shown_url
 from app.cli.main import app, examples
 from app.db import migrate
 from app.db.embedded import keep_running, pgdata_dir, start_embedded
-from app.db.session import make_engine
+from app.db.session import make_engine, use_tenant
 from app.logs import logging_config
 from app.metrics import MULTIPROC_ENV
 from app.services.checklists import store_builtins
 from app.settings import get_settings
+from app.tenancy import LOCAL
 
 _err = Console(stderr=True)
 # uvicorn's supervisor kills a worker that does not answer its ping in time, and the ping is
@@ -115,6 +116,7 @@ def serve(
         if migrate.use_day_zone(engine, settings.timezone):
             _err.print(f"day roll-ups rebuilt in {settings.timezone}")
         with Session(engine) as session, session.begin():
+            use_tenant(session, LOCAL)  # the built-ins are the default organisation's
             stored = store_builtins(session)
         _err.print(f"built-in checklists: {stored} new version(s) stored")
         with engine.connect() as conn:

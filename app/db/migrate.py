@@ -29,8 +29,11 @@ def alembic_config(connection: Connection | None = None, *, url: str | None = No
 
 
 def _take_turns(conn: Connection | Session) -> None:
-    """Wait for any other callqa process migrating this database; held until commit."""
+    """Wait for any other callqa process migrating this database (held until commit); see
+    every organisation's rows meanwhile (row-level security lets the owner, not the app role,
+    do so in a transaction with `callqa.maintenance` on)."""
     conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    conn.execute(select(func.set_config("callqa.maintenance", "on", True)))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

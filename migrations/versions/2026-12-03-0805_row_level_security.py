@@ -4,7 +4,9 @@ role requests and jobs run as, so a query that forgets its organisation filter c
 Policies compare `organisation_id` with the setting `callqa.organisation_id`, which callqa sets
 per transaction (`app.db.session`); unset, no row matches. RLS is FORCEd, so it holds for the
 tables' owner too, and superusers and BYPASSRLS roles are the only way round it: requests and
-jobs therefore `SET ROLE callqa_app` (NOLOGIN, no BYPASSRLS) and migrations run as the owner.
+jobs therefore `SET ROLE callqa_app` (NOLOGIN, no BYPASSRLS) and migrations run as the owner,
+which alone may see every organisation, in transactions that turn `callqa.maintenance` on
+(migrations, rebuilding the day roll-ups).
 Checklists of the organisation 'default' (the built-ins) are readable by every organisation.
 Tables without `organisation_id` (the day zone, the job queue, and those added later for
 keys and organisations) get grants but no policy: they are not tenant data. The roll-ups get
@@ -32,15 +34,23 @@ ROLLUPS = ("manager_rollup", "manager_rollup_day", "violation_rollup_day", "viol
 CHECKLISTS = ("checklist_version", "checklist_assignment")
 TABLES = ("call", "call_question", "call_violation", "call_score", "call_tombstone", "job")
 TABLES += ROLLUPS + CHECKLISTS
-OWN = "organisation_id = current_setting('callqa.organisation_id', true)"
+# Migrations and maintenance that span organisations (as the owner, never as the app role)
+# turn `callqa.maintenance` on for their transaction (`app.db.migrate`).
+OWN = (
+    "organisation_id = current_setting('callqa.organisation_id', true)"
+    f" OR (current_user <> '{ROLE}' AND current_setting('callqa.maintenance', true) = 'on')"
+)
 PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 
 def upgrade() -> None:
-    # Two databases of one server migrating at once may both create the role: one wins.
+    # Two databases of one server migrating at once may both create the role: one wins. An
+    # owner without CREATEROLE needs it made by an administrator first.
     op.execute(
         f"""DO $$ BEGIN
-            CREATE ROLE {ROLE} NOLOGIN NOBYPASSRLS;
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                CREATE ROLE {ROLE} NOLOGIN NOBYPASSRLS;
+            END IF;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
         END $$"""
     )
