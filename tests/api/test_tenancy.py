@@ -198,3 +198,19 @@ def test_a_key_narrowed_to_teams_sees_only_those_teams_in_trends_and_leaderboard
     assert managers == {"m-both"}
     top = client.get("/v1/violations/top", params=WINDOW).json()["phrases"]
     assert [p["count"] for p in top] and all(p["count"] == 1 for p in top)
+
+
+def test_a_rescoring_covers_its_organisations_calls_and_is_another_organisations_404(
+    client: TestClient, act_as: ActAs, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    act_as(GLOBEX)
+    _post(client, make_call())
+    act_as(ACME)
+    _post(client, make_call())
+    queued = client.post("/v1/rescore", json={"checklist": "spin_classic"})
+    assert queued.status_code == 202
+    job = client.get(queued.headers["location"]).json()
+    assert job["total"] == 1
+    act_as(GLOBEX)
+    assert _is_missing(client.get(queued.headers["location"]))
+    assert _is_missing(client.delete(queued.headers["location"]))
