@@ -3,16 +3,23 @@ a query that forgets its filter still sees only the organisation of its transact
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import text
+from psycopg import sql
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import ProgrammingError
 
+from app.db import migrate
+from app.db.embedded import with_database
 from app.db.session import APP_ROLE, Database
 from app.services import erasure, ingest
+from app.services.checklists import store_builtins
 from app.services.schemas import CallIn
+from app.settings import normalise_database_url
 from app.tenancy import Tenant
 from tests.conftest import call_payload
 
@@ -84,3 +91,42 @@ def test_erasing_as_the_app_role_leaves_the_other_organisation_untouched(
     assert _organisations(owner, ACME, "call") == {"globex"}
     assert _organisations(owner, ACME, "manager_rollup") == {"globex"}
     assert _organisations(owner, ACME, "call_tombstone") == {"acme"}
+
+
+def test_an_owner_that_is_not_a_superuser_migrates_and_rebuilds_every_organisation_but_reads_none(
+    pg_server: str,
+) -> None:
+    owner_role, name = f"callqa_test_owner_{os.getpid()}", f"callqa_test_{os.getpid()}_owned"
+    admin = psycopg.connect(pg_server, autocommit=True)
+    for statement in (
+        "DROP DATABASE IF EXISTS {db} WITH (FORCE)",
+        "DROP ROLE IF EXISTS {role}",
+        "CREATE ROLE {role} LOGIN",
+        f"GRANT {APP_ROLE} TO {{role}}",
+        "CREATE DATABASE {db} OWNER {role}",
+    ):
+        admin.execute(
+            sql.SQL(statement).format(db=sql.Identifier(name), role=sql.Identifier(owner_role))
+        )
+    url = make_url(normalise_database_url(with_database(pg_server, name))).set(username=owner_role)
+    owner = Database.from_url(url.render_as_string(hide_password=False), pool_size=1)
+    app = Database.from_url(url.render_as_string(hide_password=False), pool_size=1, role=APP_ROLE)
+    try:
+        migrate.upgrade(owner.engine)
+        with owner.session_scope() as session:
+            store_builtins(session)
+        for tenant in (ACME, GLOBEX):
+            body = CallIn.model_validate(call_payload(manager_id=f"m-{tenant.organisation_id}"))
+            with app.session_scope(tenant) as session:
+                ingest.ingest_call(session, body, tenant=tenant)
+        assert migrate.use_day_zone(owner.engine, "Europe/Moscow")
+        assert _organisations(app, ACME, "manager_rollup_day") == {"acme"}
+        assert _organisations(app, GLOBEX, "manager_rollup_day") == {"globex"}
+        assert _organisations(owner, Tenant("nobody"), "call") == set()  # no maintenance: none
+        migrate.downgrade(owner.engine, "base")
+    finally:
+        owner.dispose()
+        app.dispose()
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner_role)))
+        admin.close()
