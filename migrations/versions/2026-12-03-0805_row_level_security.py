@@ -10,7 +10,8 @@ which alone may see every organisation, in transactions that turn `callqa.mainte
 Checklists of the organisation 'default' (the built-ins) are readable by every organisation.
 Tables without `organisation_id` (the day zone, the job queue, and those added later for
 keys and organisations) get grants but no policy: they are not tenant data. The roll-ups get
-their `organisation_id` here as a plain column; their keys are re-led by it separately.
+their `organisation_id` here as a plain column if they lack it; their keys are re-led by it
+separately (that migration, in either order with this one, keeps the column).
 
 The role is cluster-wide and other databases of the server may use it, so the downgrade
 revokes its grants here but keeps it.
@@ -89,8 +90,19 @@ def downgrade() -> None:
         op.execute(f"DROP POLICY tenant ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    for table in ROLLUPS:
-        op.execute(f"ALTER TABLE {table} DROP COLUMN organisation_id")
+    for table in ROLLUPS:  # the column stays where a re-keying migration made it a key
+        op.execute(
+            f"""DO $$ BEGIN
+                IF NOT EXISTS (
+                    SELECT FROM pg_index i JOIN pg_attribute a
+                        ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                    WHERE i.indrelid = '{table}'::regclass AND i.indisprimary
+                        AND a.attname = 'organisation_id'
+                ) THEN
+                    ALTER TABLE {table} DROP COLUMN IF EXISTS organisation_id;
+                END IF;
+            END $$"""
+        )
     op.execute(
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM {ROLE}"
     )
