@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db import retention as db
 from app.settings import Settings
-from app.tenancy import Tenant
+from app.tenancy import LOCAL, Tenant
 
 BATCH = 1000
 REMOVED_NOTE = "примеры удалены по сроку хранения"
@@ -48,7 +48,7 @@ def run(
 ) -> list[Expired]:
     """Remove (or, with `dry_run`, count) the texts of every organisation's calls older than
     its retention period."""
-    with scope(Tenant()) as session:
+    with scope(LOCAL) as session:
         organisations = db.organisations(session)
     done = []
     for org in organisations:
