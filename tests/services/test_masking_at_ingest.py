@@ -47,7 +47,7 @@ def test_the_stored_call_and_evidence_are_masked_and_the_score_equals_the_unmask
 
     done = ingest.ingest_call(session, call)
 
-    stored = session.get(Call, done.id)
+    stored = session.get(Call, ("default", done.id))
     assert stored is not None
     assert stored.score["total"] == unmasked["total"]
     assert stored.score["question_counts"] == unmasked["question_counts"]
