@@ -17,14 +17,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from app.db.models import Call, CallCorrection, CallReview
+from app.db.scope import CALL, visible
+from app.tenancy import LOCAL, Tenant
 
 
-def lock_call(session: Session, call_id: int) -> Any:
+def lock_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> Any:
     """The call's row (but transcript and utterances) locked for its corrections, with its
-    utterances' indexes; None if there is no such call."""
+    utterances' indexes; None if the tenant may see no such call."""
     indexes = func.jsonb_path_query_array(Call.utterances, text("'$[*].index'::jsonpath"))
     stmt = (
         select(
+            Call.organisation_id,
             Call.id,
             Call.manager_id,
             Call.team_id,
@@ -34,7 +37,7 @@ def lock_call(session: Session, call_id: int) -> Any:
             Call.score,
             indexes.label("indexes"),
         )
-        .where(Call.id == call_id)
+        .where(Call.id == call_id, *visible(CALL, tenant))
         .with_for_update()
     )
     return session.execute(stmt).one_or_none()

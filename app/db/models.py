@@ -448,13 +448,14 @@ class CallCorrection(Base):
     __table_args__ = (
         CheckConstraint("target IN ('question', 'violation', 'item')", name="target"),
         Index("ix_call_correction_organisation_id_call_id", "organisation_id", "call_id"),
+        _call_key("call_correction"),
     )
 
     organisation_id: Mapped[str] = mapped_column(
         Text, primary_key=True, server_default=text("'default'")
     )
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    call_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("call.id", ondelete="CASCADE"))
+    call_id: Mapped[int] = mapped_column(BigInteger)
     target: Mapped[str] = mapped_column(Text)
     utterance: Mapped[int | None] = mapped_column(Integer)
     span: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
@@ -482,14 +483,13 @@ class CallReview(Base):
             "checklist_key",
             "started_at",
         ),
+        _call_key("call_review"),
     )
 
     organisation_id: Mapped[str] = mapped_column(
         Text, primary_key=True, server_default=text("'default'")
     )
-    call_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
-    )
+    call_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     reviewer: Mapped[str] = mapped_column(Text)
     reviewed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

@@ -67,7 +67,7 @@ def _engine(row: CallCorrection) -> Correction:
 def _shown(session: Session, call: Any) -> tuple[dict[str, Any], Checklist]:
     """The score a call shows (its newest version's, maybe of another checklist) and its
     rules."""
-    scores = repo.get_scores(session, call.id)
+    scores = repo.get_scores(session, call.id, Tenant(call.organisation_id))
     latest = scores[-1] if scores else None
     shown = call.score if latest is None or latest.score is None else latest.score
     checklist = shown["checklist"]
@@ -106,8 +106,8 @@ def corrected(
     }
 
 
-def _lock(session: Session, call_id: int) -> Any:
-    call = db.lock_call(session, call_id)
+def _lock(session: Session, call_id: int, tenant: Tenant) -> Any:
+    call = db.lock_call(session, call_id, tenant)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
     return call
@@ -125,7 +125,11 @@ def _move_rollups(
     """Take the call's corrected ingest score out of its roll-ups and put the new one in."""
     deltas = [
         score_delta(
-            rollup_score(session, call, rows), call.manager_id, call.team_id, call.started_at
+            rollup_score(session, call, rows),
+            call.manager_id,
+            call.team_id,
+            call.started_at,
+            call.organisation_id,
         )
         for rows in (before, after)
     ]
@@ -180,7 +184,7 @@ def add(
     """Store corrections of a call's shown score (InvalidInput naming each field that cannot
     apply; one about a target corrected before replaces that one), move its roll-ups and mark
     it reviewed; the corrections stored and the score."""
-    call = _lock(session, call_id)
+    call = _lock(session, call_id, tenant)
     shown, rules = _shown(session, call)
     indexes = set(call.indexes)
     errors = [
@@ -245,7 +249,7 @@ def _row(shown: dict[str, Any], w: NewCorrection, call_id: int, tenant: Tenant) 
 
 def remove(session: Session, call_id: int, correction_id: int, tenant: Tenant = LOCAL) -> None:
     """Undo one correction: the roll-ups and the review follow; NotFound if there is none."""
-    call = _lock(session, call_id)
+    call = _lock(session, call_id, tenant)
     before = db.list_corrections(session, tenant.organisation_id, call_id)
     if not db.delete_corrections(session, tenant.organisation_id, call_id, [correction_id]):
         raise NotFound(f"call {call_id} has no correction {correction_id}")
@@ -257,7 +261,7 @@ def remove(session: Session, call_id: int, correction_id: int, tenant: Tenant = 
 def review(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str, Any]:
     """Mark a call reviewed (nothing to correct, or its corrections done), so calibration
     also counts the calls the machine got right."""
-    call = _lock(session, call_id)
+    call = _lock(session, call_id, tenant)
     return _review(
         session, call, db.list_corrections(session, tenant.organisation_id, call_id), tenant
     )

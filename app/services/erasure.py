@@ -12,8 +12,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
+from app.db import corrections as corrections_db
 from app.db import repositories as repo
-from app.services import records
+from app.services import corrections, records
 from app.services.errors import NotFound
 from app.tenancy import LOCAL, Tenant
 
@@ -23,9 +24,14 @@ def erase_call(session: Session, call_id: int, *, tenant: Tenant = LOCAL) -> Non
     call = repo.lock_call(session, call_id, tenant)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
-    # The roll-ups hold the score the call was ingested with (`call.score`).
-    delta = records.rollup_delta(
-        call.score, call.manager_id, call.team_id, call.started_at, call.organisation_id
+    # The roll-ups hold the score the call was ingested with, corrections applied.
+    reviewed = corrections_db.list_corrections(session, call.organisation_id, call.id)
+    delta = records.score_delta(
+        corrections.rollup_score(session, call, reviewed),
+        call.manager_id,
+        call.team_id,
+        call.started_at,
+        call.organisation_id,
     )
     call_writes.remove_from_rollups(session, call.organisation_id, [delta])
     # Hook: the call's pending webhook payloads and the job arguments naming it are removed

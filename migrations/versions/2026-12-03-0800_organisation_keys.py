@@ -6,7 +6,7 @@ Existing rows belong to the organisation 'default' (local mode). Call ids stay g
 unique (one identity), so URLs keep working; the keys become (organisation_id, id).
 
 Revision ID: 2026_12_03_0800
-Revises: 2026_12_02_1810
+Revises: 2026_12_03_0840
 Create Date: 2026-12-03 08:00:00 UTC
 """
 
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_12_03_0800"
-down_revision: str | None = "2026_12_02_1810"
+down_revision: str | None = "2026_12_03_0840"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CHILDREN = ("call_question", "call_violation", "call_score")
+CHILDREN = ("call_question", "call_violation", "call_score", "call_correction", "call_review")
 ORG = "organisation_id text NOT NULL DEFAULT 'default'"
 
 # (name, table, old columns, new columns, INCLUDE) of the plain indexes re-led by organisation.

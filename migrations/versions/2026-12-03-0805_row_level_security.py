@@ -34,6 +34,7 @@ ROLE = "callqa_app"
 ROLLUPS = ("manager_rollup", "manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 CHECKLISTS = ("checklist_version", "checklist_assignment")
 TABLES = ("call", "call_question", "call_violation", "call_score", "call_tombstone", "job")
+TABLES += ("call_correction", "call_review")
 TABLES += ROLLUPS + CHECKLISTS
 # Migrations and maintenance that span organisations (as the owner, never as the app role)
 # turn `callqa.maintenance` on for their transaction (`app.db.migrate`).
