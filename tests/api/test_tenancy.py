@@ -214,3 +214,18 @@ def test_a_rescoring_covers_its_organisations_calls_and_is_another_organisations
     act_as(GLOBEX)
     assert _is_missing(client.get(queued.headers["location"]))
     assert _is_missing(client.delete(queued.headers["location"]))
+
+
+def test_erasing_a_corrected_call_takes_its_corrected_score_out_of_the_trends(
+    client: TestClient, act_as: ActAs, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    act_as(ACME)
+    manager = {"manager_id": "m-corrected"}
+    _post(client, make_call(**manager, started_at="2026-03-02T10:00:00+03:00"))
+    before = client.get("/v1/managers/m-corrected/trends", params=WINDOW).json()
+    erased = _post(client, make_call(**manager, started_at="2026-03-02T10:05:00+03:00"))
+    budget = {"target": "question", "utterance": 4, "span": [27, 40], "category": "personal"}
+    made = client.post(f"/v1/calls/{erased}/corrections", json={"corrections": [budget]})
+    assert made.status_code == 201, made.text
+    assert client.delete(f"/v1/calls/{erased}").status_code == 204
+    assert client.get("/v1/managers/m-corrected/trends", params=WINDOW).json() == before
