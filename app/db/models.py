@@ -174,18 +174,27 @@ class ManagerRollup(Base):
         # Index-only scans for trends and leaderboards (migration 2026-11-23-1300).
         Index(
             "ix_manager_rollup_manager_id_slot_start_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "slot_start",
             postgresql_include=["checklist_key", *_SUMS, "item_passed"],
         ),
         Index(
             "ix_manager_rollup_team_id_slot_start_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "slot_start",
             postgresql_include=["manager_id", "checklist_key", *_SUMS],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     # '' rather than NULL for "no team", so the primary key (and ON CONFLICT) works.
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -197,6 +206,8 @@ class ManagerRollup(Base):
     question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
+    # {version: calls} of the scores summed here: which versions the latest series counts.
+    versions: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
 
 class ManagerRollupDay(Base):
@@ -207,18 +218,27 @@ class ManagerRollupDay(Base):
     __table_args__ = (
         Index(
             "ix_manager_rollup_day_manager_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "day",
             postgresql_include=["checklist_key", *_SUMS, "item_passed"],
         ),
         Index(
             "ix_manager_rollup_day_team_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "day",
             postgresql_include=["manager_id", "checklist_key", *_SUMS],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -229,6 +249,8 @@ class ManagerRollupDay(Base):
     question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
+    # {version: calls} of the scores summed here: which versions the latest series counts.
+    versions: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
 
 class ViolationRollupDay(Base):
@@ -241,18 +263,27 @@ class ViolationRollupDay(Base):
         # The primary key leads with the day for windows over all teams.
         Index(
             "ix_violation_rollup_day_manager_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "day",
             postgresql_include=["team_id", "checklist_key", "phrase", "said"],
         ),
         Index(
             "ix_violation_rollup_day_team_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "day",
             postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     # '' rather than NULL for "no team", as in the other roll-ups.
@@ -272,18 +303,27 @@ class ViolationRollupMonth(Base):
         # The primary key leads with the month for windows over all teams.
         Index(
             "ix_violation_rollup_month_manager_id_month_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "month",
             postgresql_include=["team_id", "checklist_key", "phrase", "said"],
         ),
         Index(
             "ix_violation_rollup_month_team_id_month_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "month",
             postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)

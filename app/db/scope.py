@@ -18,6 +18,7 @@ from sqlalchemy.types import Text, TypeEngine
 from app.db.models import (
     Call,
     CallQuestion,
+    CallScore,
     CallViolation,
     DayRollupZone,
     ManagerRollup,
@@ -25,6 +26,7 @@ from app.db.models import (
     ViolationRollupDay,
     ViolationRollupMonth,
 )
+from app.tenancy import DEFAULT_ORGANISATION
 
 Bucket = Literal["day", "week", "month"]
 Shape = tuple[bool, bool, bool]
@@ -33,12 +35,15 @@ Shape = tuple[bool, bool, bool]
 ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
 DAY_ROLLUP: Table = ManagerRollupDay.__table__  # type: ignore[assignment]
 CALL: Table = Call.__table__  # type: ignore[assignment]
+SCORE: Table = CallScore.__table__  # type: ignore[assignment]
 VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
 QUESTION: Table = CallQuestion.__table__  # type: ignore[assignment]
 VIOLATION_DAY: Table = ViolationRollupDay.__table__  # type: ignore[assignment]
 VIOLATION_MONTH: Table = ViolationRollupMonth.__table__  # type: ignore[assignment]
 DAY_ZONE: Table = DayRollupZone.__table__  # type: ignore[assignment]
 _FILTERS = ("manager_id", "team_id", "checklist")
+_SERIES = ("organisation_id", "checklist_version")
+_ROLLUPS = {t.name for t in (ROLLUP, DAY_ROLLUP, VIOLATION_DAY, VIOLATION_MONTH)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,10 @@ class Scope:
     team_id: str | None = None
     checklist: str | None = None
     days: tuple[date, date] | None = None
+    version: str = ""
+    """The roll-up series read: '' each call's latest score under its checklist, else only the
+    scores under that checklist version."""
+    organisation_id: str = DEFAULT_ORGANISATION
 
     @property
     def shape(self) -> Shape:
@@ -96,8 +105,11 @@ def whole_months(days: tuple[date, date]) -> tuple[date, date]:
 
 
 def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
-    """The scope's manager, team and checklist conditions alone (part of `where`)."""
+    """The scope's manager, team and checklist conditions alone (part of `where`), and the
+    organisation and series of a roll-up."""
     clauses: list[ColumnElement[bool]] = []
+    if table.name in _ROLLUPS:
+        clauses += [table.c[column] == bind(column, Text()) for column in _SERIES]
     columns = ("manager_id", "team_id", "checklist_key")
     for present, name, column in zip(shape, _FILTERS, columns, strict=True):
         if present:
@@ -108,6 +120,7 @@ def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
 def params_of(scope: Scope) -> dict[str, Any]:
     """The parameter values of `where` (and of `where_days` when the scope has days)."""
     params: dict[str, Any] = {"start": scope.start, "end": scope.end}
+    params |= {"organisation_id": scope.organisation_id, "checklist_version": scope.version}
     if scope.days is not None:
         params["start_day"], params["end_day"] = scope.days
     for name in _FILTERS:

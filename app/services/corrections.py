@@ -17,15 +17,15 @@ links of the access work; until then the page is read-only and corrections come 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
+from app.db import calls as repo
 from app.db import corrections as db
-from app.db import repositories as repo
 from app.db.models import CallCorrection
 from app.engine import Checklist
 from app.engine.corrections import Correction, apply_corrections, machine_answer, problems
@@ -122,7 +122,8 @@ def rollup_score(session: Session, call: Any, rows: Sequence[CallCorrection]) ->
 def _move_rollups(
     session: Session, call: Any, before: Sequence[CallCorrection], after: Sequence[CallCorrection]
 ) -> None:
-    """Take the call's corrected ingest score out of its roll-ups and put the new one in."""
+    """Take the call's corrected ingest score out of its roll-ups and put the new one in: in its
+    version's series and in the latest series (taken to be the ingest score)."""
     deltas = [
         score_delta(
             rollup_score(session, call, rows), call.manager_id, call.team_id, call.started_at
@@ -130,7 +131,8 @@ def _move_rollups(
         for rows in (before, after)
     ]
     if deltas[0] != deltas[1]:
-        call_writes.add_to_rollups(session, [deltas[0].negated(), deltas[1]])
+        moved = (deltas[0].negated(), deltas[1])
+        call_writes.add_to_rollups(session, [*moved, *(replace(d, latest=True) for d in moved)])
 
 
 def _review(

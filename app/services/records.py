@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from app.db.call_writes import CallRows, RollupDelta
-from app.db.repositories import CallKey
+from app.db.calls import CallKey, StoredScore
 from app.engine.result import ScoreResult
 from app.services.schemas import CallIn
 
@@ -144,6 +144,7 @@ def score_delta(
         manager_id=manager_id,
         team_id=team_id or "",
         checklist_key=score["checklist"]["key"],
+        checklist_version=score["checklist"]["version"],
         slot_start=slot_start(started_at),
         total=float(score["total"]),
         question_counts={c: int(n) for c, n in score["question_counts"].items()},
@@ -151,6 +152,20 @@ def score_delta(
         item_passed={i["key"]: int(i["passed"]) for i in score["items"]},
         phrases=dict(Counter(v["phrase"] for v in score["violations"])),
     )
+
+
+def stored_delta(
+    score: StoredScore, manager_id: str, team_id: str | None, started_at: datetime
+) -> RollupDelta:
+    """What a stored score (read back reduced, as `StoredScore`) added to the roll-ups."""
+    reduced = {
+        "checklist": {"key": score.checklist_key, "version": score.checklist_version},
+        "total": score.total,
+        "question_counts": score.question_counts,
+        "violations": [{"phrase": p} for p in score.phrases],
+        "items": [{"key": k, "passed": n} for k, n in score.item_passed.items()],
+    }
+    return score_delta(reduced, manager_id, team_id, started_at)
 
 
 def call_rows(scored: ScoredCall) -> CallRows:

@@ -33,9 +33,11 @@ from app.services.trends import (
     Sums,
     pass_rate,
     require_manager,
+    require_version,
     resolve_window,
     rollup_scope,
     series,
+    series_echo,
     shown_categories,
     totals,
     window_echo,
@@ -183,6 +185,7 @@ def manager_report(
     compare_before: Bound = None,
     bucket: Bucket = "week",
     checklist: str | None = None,
+    version: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
@@ -193,15 +196,18 @@ def manager_report(
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     require_manager(session, manager_id)
+    require_version(session, checklist, version)
     day_zone = day_zone_of(session)
-    scope = rollup_scope(win, day_zone, manager_id=manager_id, checklist=checklist)
+    scope = rollup_scope(win, day_zone, manager_id, None, checklist, version)
     newest, categories = shown_categories(session, scope)
     latest = call_stats.latest_calls(session, [manager_id]).get(manager_id)
     halves = win.split(cut) if cut is not None else None
     if halves is None:
         whole = part(session, scope, categories)
     else:
-        before, after = (rollup_scope(h, day_zone, manager_id, None, checklist) for h in halves)
+        before, after = (
+            rollup_scope(h, day_zone, manager_id, None, checklist, version) for h in halves
+        )
         parts = (part(session, before, categories), part(session, after, categories))
         whole = parts[0] + parts[1]
     items = item_rates(whole.items, categories.checklist)
@@ -210,6 +216,7 @@ def manager_report(
         "manager_id": manager_id,
         "manager_name": latest.manager_name if latest else None,
         "checklist": checklist,
+        **series_echo(session, scope),
         "categories": categories.to_list(),
         "grade_bands": _grade_bands(categories),
         "bucket": bucket,
