@@ -12,7 +12,7 @@ their version's series too. Down, the version series are dropped and the '' seri
 old keys.
 
 Revision ID: 2026_12_03_0810
-Revises: 2026_12_02_1810
+Revises: 2026_12_03_0840
 Create Date: 2026-12-03 08:10:00 UTC
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "2026_12_03_0810"
-down_revision: str | None = "2026_12_02_1810"
+down_revision: str | None = "2026_12_03_0840"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
