@@ -141,52 +141,65 @@ JOIN p ON p.n = h.n
 """
 # The local day of the configured zone, as ingest files a call in manager_rollup_day.
 SEED_DAY_ROLLUPS = """
-INSERT INTO manager_rollup_day (manager_id, team_id, checklist_key, day, calls, total_sum,
-    questions, violations, question_counts, item_passed)
-SELECT manager_id, coalesce(team_id, ''), checklist_key,
+INSERT INTO manager_rollup_day (checklist_version, manager_id, team_id, checklist_key, day,
+    calls, total_sum, questions, violations, question_counts, item_passed, versions)
+SELECT '', manager_id, coalesce(team_id, ''), checklist_key,
     (started_at AT TIME ZONE CAST(:zone AS text))::date AS day,
     count(*), sum(total),
     {questions},
     sum((score ->> 'violations_n')::int),
     {question_counts},
-    jsonb_build_object({items})
+    jsonb_build_object({items}),
+    jsonb_build_object('bench', count(*))
 FROM call WHERE source = 'bench'
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5
 """
 # The phrase hits per local day of the configured zone, as ingest upserts them.
 SEED_VIOLATION_DAYS = """
-INSERT INTO violation_rollup_day (day, manager_id, team_id, checklist_key, phrase, said)
-SELECT (c.started_at AT TIME ZONE CAST(:zone AS text))::date, c.manager_id,
+INSERT INTO violation_rollup_day (checklist_version, day, manager_id, team_id, checklist_key,
+    phrase, said)
+SELECT '', (c.started_at AT TIME ZONE CAST(:zone AS text))::date, c.manager_id,
     coalesce(c.team_id, ''), c.checklist_key, v.phrase, count(*)
 FROM call_violation AS v JOIN call AS c ON c.id = v.call_id
 WHERE c.source = 'bench'
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6
 """
 # The same per local month (ingest upserts its month rows from the same hits).
 SEED_VIOLATION_MONTHS = """
-INSERT INTO violation_rollup_month (month, manager_id, team_id, checklist_key, phrase, said)
-SELECT date_trunc('month', (c.started_at AT TIME ZONE CAST(:zone AS text)))::date,
+INSERT INTO violation_rollup_month (checklist_version, month, manager_id, team_id,
+    checklist_key, phrase, said)
+SELECT '', date_trunc('month', (c.started_at AT TIME ZONE CAST(:zone AS text)))::date,
     c.manager_id, coalesce(c.team_id, ''), c.checklist_key, v.phrase, count(*)
 FROM call_violation AS v JOIN call AS c ON c.id = v.call_id
 WHERE c.source = 'bench'
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6
 """
 SEED_ROLLUPS = """
-INSERT INTO manager_rollup (manager_id, team_id, checklist_key, slot_start, calls, total_sum,
-    questions, violations, question_counts, item_passed)
-SELECT manager_id, coalesce(team_id, ''), checklist_key,
+INSERT INTO manager_rollup (checklist_version, manager_id, team_id, checklist_key, slot_start,
+    calls, total_sum, questions, violations, question_counts, item_passed, versions)
+SELECT '', manager_id, coalesce(team_id, ''), checklist_key,
     to_timestamp(floor(extract(epoch FROM started_at) / 900) * 900) AS slot,
     count(*), sum(total),
     {questions},
     sum((score ->> 'violations_n')::int),
     {question_counts},
-    jsonb_build_object({items})
+    jsonb_build_object({items}),
+    jsonb_build_object('bench', count(*))
 FROM call WHERE source = 'bench'
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5
 """
-TABLES: tuple[str, ...] = ("call", "call_question", "call_violation", "manager_rollup")
+# Ingest adds each call to its version's series too ('bench', the seeded calls' version): the
+# same rows again under that version, so the tables hold what ingest would have written.
+VERSION_SERIES = """
+INSERT INTO {table} SELECT (r).* FROM (
+    SELECT jsonb_populate_record(t, jsonb_build_object('checklist_version', 'bench')) AS r
+    FROM {table} AS t WHERE t.checklist_version = ''
+) AS rows
+"""
+TABLES: tuple[str, ...] = ("call", "call_score", "call_question", "call_violation")
+TABLES += ("manager_rollup",)
 TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 DAY_TABLES = ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 # The item keys seeded above (those of the default checklist), summed into the roll-ups.
@@ -236,6 +249,8 @@ def _seed_days(db: Database, zone: str) -> None:
     _run_step(db, f"day roll-ups in {zone}", [emptied, zoned, seeded])
     hits = [(SEED_VIOLATION_DAYS, {"zone": zone}), (SEED_VIOLATION_MONTHS, {"zone": zone})]
     _run_step(db, f"violation day and month roll-ups in {zone}", hits)
+    versions = [(VERSION_SERIES.format(table=t), {}) for t in DAY_TABLES]
+    _run_step(db, "the version's series of the day tables", versions)
 
 
 def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
@@ -248,6 +263,7 @@ def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
     phrases = {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]}
     _run_step(db, "violations", [(SEED_VIOLATIONS, phrases)])
     _run_step(db, "roll-ups", [(SEED_ROLLUPS.format(items=_items_sql(), **_questions_sql()), {})])
+    _run_step(db, "the version's roll-ups", [(VERSION_SERIES.format(table="manager_rollup"), {})])
     _seed_days(db, args.timezone)
     _vacuum(db)
     return time.perf_counter() - started

@@ -45,6 +45,24 @@ TzQuery = Annotated[
 ChecklistQuery = Annotated[
     ChecklistKey | None, Query(description="Only calls scored with this checklist.")
 ]
+VersionQuery = Annotated[
+    str | None,
+    Query(
+        max_length=128,
+        description="With `checklist`: only scores under this version of it count. Without "
+        "it, each call counts with its latest score under the checklist.",
+    ),
+]
+
+
+class SeriesOut(BaseModel):
+    """Which scores an answer counts."""
+
+    version: str | None = Field(description="The version asked for; null: each call's latest.")
+    versions: list[str] = Field(description="The checklist versions of the scores counted.")
+    calls_without_version: int | None = Field(
+        description="With `version`: calls in the window without a score under it; else null."
+    )
 
 
 QuestionAverages = Annotated[
@@ -81,7 +99,7 @@ class SeriesPoint(Figures):
     item_pass_rate: dict[str, float | None]
 
 
-class TrendsOut(BaseModel):
+class TrendsOut(SeriesOut):
     manager_id: str
     bucket: str
     checklist: str | None
@@ -117,7 +135,7 @@ class LeaderboardEntry(Figures):
     manager_name: str | None
 
 
-class LeaderboardOut(BaseModel):
+class LeaderboardOut(SeriesOut):
     team_id: str
     sort: str
     checklist: str | None
@@ -141,7 +159,7 @@ class PhraseOut(BaseModel):
     managers: list[PhraseManager] = Field(description="Who said it, most first (up to 10).")
 
 
-class ViolationsOut(BaseModel):
+class ViolationsOut(SeriesOut):
     team_id: str | None
     manager_id: str | None
     from_: datetime = Field(alias="from")
@@ -243,7 +261,7 @@ class RankedCall(BaseModel):
     link: str
 
 
-class ReportOut(BaseModel):
+class ReportOut(SeriesOut):
     """The trainer report (format=json)."""
 
     manager_id: str

@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,6 +76,7 @@ def render(
         "callqa report anna --from 2026-09-01 --bucket day --format csv -o anna.csv",
         "callqa report anna --format csv --dialect excel -o anna.csv",
         "callqa report --team sales-1 --compare-before 2026-10-01 -o team.html",
+        "callqa report anna --checklist realty_phone --checklist-version 3f2a… --format json",
     ),
 )
 def report_command(
@@ -94,6 +96,14 @@ def report_command(
     ] = None,
     bucket: Annotated[Bucket, typer.Option(help="Series bucket.")] = Bucket.week,
     checklist: Annotated[str | None, typer.Option(help="Only calls of this checklist.")] = None,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--checklist-version",
+            help="With --checklist: only scores under this version (default: each call's "
+            "latest score).",
+        ),
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", help="Output format.")] = (
         ReportFormat.html
     ),
@@ -121,7 +131,12 @@ def report_command(
     try:
         with scope.cli_database() as database, database.session_scope() as session:
             health.check_ready(session)
-            build = team_report.team_report if team else reports.manager_report
+            # The team report counts each call's latest score; a manager's may take a version.
+            build = (
+                team_report.team_report
+                if team
+                else partial(reports.manager_report, version=version)
+            )
             report = build(
                 session,
                 manager_id,

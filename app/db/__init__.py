@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy models, sessions, repositories and the embedded PostgreSQL."""
+"""Persistence: SQLAlchemy models, sessions, queries by domain and the embedded PostgreSQL."""

@@ -16,11 +16,13 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     DateTime,
     Integer,
     Row,
     Select,
+    and_,
     cast,
     distinct,
     func,
@@ -36,6 +38,7 @@ from sqlalchemy.types import TIMESTAMP, Text
 from app.db.scope import (
     CALL,
     DAY_ZONE,
+    SCORE,
     VIOLATION,
     VIOLATION_DAY,
     VIOLATION_MONTH,
@@ -82,25 +85,60 @@ def _grades_stmt(shape: Shape) -> Select[Any]:
     )
 
 
+def _under_version(shape: Shape) -> tuple[Any, list[ColumnElement[bool]]]:
+    """The calls of a scope joined with their scores under its checklist version (whatever
+    checklist they were ingested with), and the scope's conditions on the calls."""
+    s = SCORE
+    scored = _c.join(
+        s,
+        and_(
+            s.c.organisation_id == bind("organisation_id", Text()),
+            s.c.call_id == _c.c.id,
+            s.c.checklist_key == bind("checklist", Text()),
+            s.c.checklist_version == bind("checklist_version", Text()),
+        ),
+    )
+    return scored, where(_c, "started_at", (shape[0], shape[1], False, shape[3]))
+
+
+@lru_cache(maxsize=16)
+def _version_grades_stmt(shape: Shape) -> Select[Any]:
+    scored, conditions = _under_version(shape)
+    grade = SCORE.c.grade
+    return (
+        select(grade, func.count().label("n"))
+        .select_from(scored)
+        .where(*conditions)
+        .group_by(grade)
+    )
+
+
 def grade_counts(session: Session, scope: Scope) -> dict[str, int]:
-    """Calls per grade within the scope."""
-    rows = session.execute(_grades_stmt(scope.shape), params_of(scope))
+    """Calls per grade within the scope (by their scores under its version, when it has one)."""
+    stmt = _version_grades_stmt(scope.shape) if scope.version else _grades_stmt(scope.shape)
+    rows = session.execute(stmt, params_of(scope))
     return {row.grade: int(row.n) for row in rows}
 
 
 @lru_cache(maxsize=16)
-def _ranked_stmt(shape: Shape, best: bool) -> Select[Any]:
-    order = _c.c.total.desc() if best else _c.c.total.asc()
+def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
+    if versioned:  # the scores under the scope's version
+        scored, conditions = _under_version(shape)
+        total, grade = SCORE.c.total, SCORE.c.grade
+        ranked = select(_c.c.id, total, grade, _c.c.started_at).select_from(scored)
+    else:  # the scores calls were ingested with: the covering index alone
+        conditions, total, grade = where(_c, "started_at", shape), _c.c.total, _c.c.grade
+        ranked = select(_c.c.id, total, grade, _c.c.started_at)
+    order = total.desc() if best else total.asc()
     top = (
-        select(_c.c.id, _c.c.total, _c.c.started_at)
-        .where(*where(_c, "started_at", shape))
+        ranked.where(*conditions)
         .order_by(order, _c.c.started_at.desc(), _c.c.id.desc())
         .limit(bind("limit", Integer()))
         .subquery("top")
     )
-    columns = ("id", "external_id", "started_at", "started_at_offset_min", "total", "grade")
+    columns = ("id", "external_id", "started_at", "started_at_offset_min")
     return (
-        select(*(_c.c[name] for name in columns))
+        select(*(_c.c[name] for name in columns), top.c.total, top.c.grade)
         .join(top, top.c.id == _c.c.id)
         .order_by(top.c.total.desc() if best else top.c.total.asc())
         .order_by(top.c.started_at.desc(), top.c.id.desc())
@@ -108,9 +146,10 @@ def _ranked_stmt(shape: Shape, best: bool) -> Select[Any]:
 
 
 def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> Sequence[Row[Any]]:
-    """The highest (or lowest) scored calls in the scope, newest first on ties; the ranking
-    reads only the covering index, the table only for the rows kept."""
-    stmt = _ranked_stmt(scope.shape, best)
+    """The highest (or lowest) scored calls in the scope, newest first on ties (by their scores
+    under the scope's version when it has one); without a version the ranking reads only the
+    covering index, the table only for the rows kept."""
+    stmt = _ranked_stmt(scope.shape, best, bool(scope.version))
     return session.execute(stmt, params_of(scope) | {"limit": limit}).all()
 
 
@@ -216,6 +255,7 @@ def _rollup_top_stmt(shape: Shape) -> Select[Any]:
     per_manager = (
         select(periods.c.phrase, periods.c.manager_id, func.sum(periods.c.said).label("said"))
         .group_by(periods.c.phrase, periods.c.manager_id)
+        .having(func.sum(periods.c.said) > 0)  # a rescoring can take a manager's hits out
         .subquery("per_manager")
     )
     pm = per_manager.c

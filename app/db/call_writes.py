@@ -4,8 +4,9 @@ chunk alike; rescoring adds a version's scores (`add_scores`) and deltas (`add_t
 
 A call's roll-up delta is typed (`RollupDelta`, built from the score by services.records) and
 written one way: rows of one write that share a roll-up key are summed inside PostgreSQL (GROUP
-BY, `jsonb_sum_counts` for the {key: count} maps) and upserted in key order, so concurrent
-writers take row locks in one global order: calls by (source, external_id), then slots, their
+BY; the {key: count} maps expanded and re-summed key by key, `calls.summed_map`, ~8x faster
+than folding them with `jsonb_sum_counts`) and upserted in key order, so concurrent writers take
+row locks in one global order: calls by (source, external_id), then slots, their
 local days, phrase hits per day, per month. After the calls' INSERT (one round trip, to learn
 which are new), everything else goes in one psycopg pipeline on the session's connection (so in
 its transaction): one round trip whether the write holds one call or fifty.
@@ -24,10 +25,14 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.db.repositories import CallKey, insert_calls
+from app.db.calls import CallKey, insert_calls, summed_map
 from app.db.scope import QUESTION, VIOLATION
 from app.db.session import json_text
 from app.tenancy import DEFAULT_ORGANISATION
+
+LATEST = ""
+"""The roll-up series of each call's latest score under its checklist (`checklist_version`
+'' in the roll-up keys); any other value is the series of that version's scores alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +48,14 @@ class RollupDelta:
     violations: int
     item_passed: dict[str, int]  # 1 or 0 by item key
     phrases: dict[str, int]  # forbidden-phrase hits by canonical phrase
-    calls: int = 1  # calls the delta adds; -1 removes one
+    checklist_version: str = ""  # of the score
+    latest: bool = False  # to the latest series (''), else to its version's
     organisation_id: str = DEFAULT_ORGANISATION
+    calls: int = 1  # calls the delta adds; -1 removes one
 
     def negated(self) -> RollupDelta:
-        """The delta that takes this call's contribution out again (erasure, corrections, rescoring)."""  # noqa: E501
+        """The delta that takes this call's contribution out again (erasure, corrections,
+        rescoring)."""
         return replace(
             self,
             calls=-self.calls,
@@ -57,6 +65,16 @@ class RollupDelta:
             item_passed={k: -v for k, v in self.item_passed.items()},
             phrases={k: -v for k, v in self.phrases.items()},
         )
+
+
+def series_deltas(new: RollupDelta, replaced: RollupDelta | None = None) -> list[RollupDelta]:
+    """What a call's new score adds to the roll-ups: itself to its version's series, and to the
+    latest series the difference from the latest score it replaces (none at ingest): the one
+    rule of the series."""
+    out = [new, replace(new, latest=True)]
+    if replaced is not None:
+        out.append(replace(replaced.negated(), latest=True))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +130,11 @@ _INSERT_QUESTIONS = _insert_rows_sql(QUESTION)
 _INSERT_VIOLATIONS = _insert_rows_sql(VIOLATION)
 
 # The deltas of one write, one row per call; their phrase hits, one row per (call, phrase).
+_SERIES = {"organisation_id": "text", "checklist_version": "text"}
 _DELTAS = _recordset(
     "d",
-    {
-        "organisation_id": "text",
+    _SERIES
+    | {
         "manager_id": "text",
         "team_id": "text",
         "checklist_key": "text",
@@ -126,12 +145,13 @@ _DELTAS = _recordset(
         "violations": "integer",
         "question_counts": "jsonb",
         "item_passed": "jsonb",
+        "versions": "jsonb",
     },
 )
 _HITS = _recordset(
     "hit",
-    {
-        "organisation_id": "text",
+    _SERIES
+    | {
         "manager_id": "text",
         "team_id": "text",
         "checklist_key": "text",
@@ -141,7 +161,7 @@ _HITS = _recordset(
     },
 )
 _SUMS = ("calls", "total_sum", "questions", "violations")
-_MAPS = ("question_counts", "item_passed")
+_MAPS = ("question_counts", "item_passed", "versions")
 # The zone as a scalar subquery (run once): joined, the never-analysed one-row table is
 # estimated at ~1,300 rows, and a plan that looks that costly gets JIT-compiled (~100 ms).
 _ZONE = "(SELECT zone FROM day_rollup_zone)"
@@ -151,17 +171,17 @@ def _upsert_rollups_sql(table: str, period_column: str, period: str) -> str:
     """The deltas summed per key (one statement may not update a row twice) and added into
     their rows in key order; the local day computed here from the zone stored with the day
     rows, so every writer files a call under the same day whatever its own settings."""
-    key = f"manager_id, team_id, checklist_key, {period_column}"
+    key = f"organisation_id, checklist_version, manager_id, team_id, checklist_key, {period_column}"
     added = [f"{name} = r.{name} + excluded.{name}" for name in _SUMS]
     added += [f"{name} = jsonb_add_counts(r.{name}, excluded.{name})" for name in _MAPS]
     return f"""
-INSERT INTO {table} AS r ({key}, {", ".join(_SUMS)}, {", ".join(_MAPS)}, organisation_id)
-SELECT d.manager_id, d.team_id, d.checklist_key, {period}, sum(d.calls), sum(d.total),
-    sum(d.questions), sum(d.violations), jsonb_sum_counts(d.question_counts),
-    jsonb_sum_counts(d.item_passed), d.organisation_id
+INSERT INTO {table} AS r ({key}, {", ".join(_SUMS)}, {", ".join(_MAPS)})
+SELECT d.organisation_id, d.checklist_version, d.manager_id, d.team_id, d.checklist_key,
+    {period}, sum(d.calls), sum(d.total), sum(d.questions), sum(d.violations),
+    {", ".join(summed_map(f"d.{name}") for name in _MAPS)}
 FROM {_DELTAS}
-GROUP BY 1, 2, 3, 4, 11
-ORDER BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6
 ON CONFLICT ({key}) DO UPDATE SET {", ".join(added)}
 """
 
@@ -170,16 +190,17 @@ def _upsert_hits_sql(table: str, period: str) -> str:
     """Phrase hits added into their local periods (days, or months), summed per key first."""
     local = f"hit.slot_start AT TIME ZONE {_ZONE}"
     value = f"date_trunc('month', {local})::date" if period == "month" else f"({local})::date"
+    key = (
+        f"organisation_id, checklist_version, {period}, manager_id, team_id, checklist_key, phrase"
+    )
     return f"""
-INSERT INTO {table} AS r ({period}, manager_id, team_id, checklist_key, phrase, said,
-    organisation_id)
-SELECT {value}, hit.manager_id, hit.team_id, hit.checklist_key, hit.phrase, sum(hit.said),
-    hit.organisation_id
+INSERT INTO {table} AS r ({key}, said)
+SELECT hit.organisation_id, hit.checklist_version, {value}, hit.manager_id, hit.team_id,
+    hit.checklist_key, hit.phrase, sum(hit.said)
 FROM {_HITS}
-GROUP BY 2, 3, 4, 1, 5, 7
-ORDER BY 2, 3, 4, 1, 5
-ON CONFLICT ({period}, manager_id, team_id, checklist_key, phrase)
-DO UPDATE SET said = r.said + excluded.said
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT ({key}) DO UPDATE SET said = r.said + excluded.said
 """
 
 
@@ -200,22 +221,25 @@ def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str
     rows = [
         {
             "organisation_id": d.organisation_id,
+            "checklist_version": LATEST if d.latest else d.checklist_version,
+            "calls": d.calls,
             "manager_id": d.manager_id,
             "team_id": d.team_id,
             "checklist_key": d.checklist_key,
             "slot_start": d.slot_start,
-            "calls": d.calls,
             "total": d.total,
             "questions": sum(d.question_counts.values()),
             "violations": d.violations,
             "question_counts": d.question_counts,
             "item_passed": d.item_passed,
+            "versions": {d.checklist_version: d.calls},
         }
         for d in deltas
     ]
     hits = [
         {
             "organisation_id": d.organisation_id,
+            "checklist_version": LATEST if d.latest else d.checklist_version,
             "manager_id": d.manager_id,
             "team_id": d.team_id,
             "checklist_key": d.checklist_key,
@@ -371,6 +395,7 @@ def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, in
         ]
         if children:
             statements.append((statement, {"x": _json(children)}))
-    statements += _delta_statements([c.delta for _, c in stored])
+    deltas = [d for _, c in stored for d in series_deltas(c.delta)]
+    statements += _delta_statements(deltas)
     _pipeline(session, statements)
     return ids

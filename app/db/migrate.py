@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
-from app.db import repositories
+from app.db import calls as call_queries
 from app.engine.resources import DATA_DIR
 
 # Two `callqa serve` starting at once both migrate: they take turns on this transaction-level
@@ -49,7 +49,7 @@ def use_day_zone(engine: Engine, zone: str) -> bool:
     a million calls, ~5 s of it the phrase hits); True if rebuilt."""
     with Session(engine) as session, session.begin():
         _take_turns(session)
-        return repositories.set_day_zone(session, zone)
+        return call_queries.set_day_zone(session, zone)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

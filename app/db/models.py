@@ -218,18 +218,27 @@ class ManagerRollup(Base):
         # Index-only scans for trends and leaderboards (migration 2026-11-23-1300).
         Index(
             "ix_manager_rollup_manager_id_slot_start_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "slot_start",
             postgresql_include=["checklist_key", *_SUMS, "item_passed"],
         ),
         Index(
             "ix_manager_rollup_team_id_slot_start_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "slot_start",
             postgresql_include=["manager_id", "checklist_key", *_SUMS],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     # '' rather than NULL for "no team", so the primary key (and ON CONFLICT) works.
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -241,8 +250,8 @@ class ManagerRollup(Base):
     question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
-    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
-    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
+    # {version: calls} of the scores summed here: which versions the latest series counts.
+    versions: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
 
 class ManagerRollupDay(Base):
@@ -253,18 +262,27 @@ class ManagerRollupDay(Base):
     __table_args__ = (
         Index(
             "ix_manager_rollup_day_manager_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "day",
             postgresql_include=["checklist_key", *_SUMS, "item_passed"],
         ),
         Index(
             "ix_manager_rollup_day_team_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "day",
             postgresql_include=["manager_id", "checklist_key", *_SUMS],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -275,8 +293,8 @@ class ManagerRollupDay(Base):
     question_counts: Mapped[dict[str, int]] = mapped_column(JSONB)
     violations: Mapped[int] = mapped_column(Integer)
     item_passed: Mapped[dict[str, int]] = mapped_column(JSONB)
-    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
-    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
+    # {version: calls} of the scores summed here: which versions the latest series counts.
+    versions: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
 
 class ViolationRollupDay(Base):
@@ -289,18 +307,27 @@ class ViolationRollupDay(Base):
         # The primary key leads with the day for windows over all teams.
         Index(
             "ix_violation_rollup_day_manager_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "day",
             postgresql_include=["team_id", "checklist_key", "phrase", "said"],
         ),
         Index(
             "ix_violation_rollup_day_team_id_day_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "day",
             postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     # '' rather than NULL for "no team", as in the other roll-ups.
@@ -308,8 +335,6 @@ class ViolationRollupDay(Base):
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
     phrase: Mapped[str] = mapped_column(Text, primary_key=True)
     said: Mapped[int] = mapped_column(Integer)
-    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
-    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
 
 
 class ViolationRollupMonth(Base):
@@ -322,26 +347,33 @@ class ViolationRollupMonth(Base):
         # The primary key leads with the month for windows over all teams.
         Index(
             "ix_violation_rollup_month_manager_id_month_covering",
+            "organisation_id",
+            "checklist_version",
             "manager_id",
             "month",
             postgresql_include=["team_id", "checklist_key", "phrase", "said"],
         ),
         Index(
             "ix_violation_rollup_month_team_id_month_covering",
+            "organisation_id",
+            "checklist_version",
             "team_id",
             "month",
             postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
         ),
     )
 
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    # '' for the series of each call's latest score under the checklist, else a version's own.
+    checklist_version: Mapped[str] = mapped_column(Text, primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
     team_id: Mapped[str] = mapped_column(Text, primary_key=True)
     checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
     phrase: Mapped[str] = mapped_column(Text, primary_key=True)
     said: Mapped[int] = mapped_column(Integer)
-    # Set by every writer; the key is re-led by it in the roll-up re-keying migration.
-    organisation_id: Mapped[str] = mapped_column(Text, server_default=text("'default'"))
 
 
 class DayRollupZone(Base):

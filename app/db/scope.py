@@ -19,6 +19,7 @@ from sqlalchemy.types import Text, TypeEngine
 from app.db.models import (
     Call,
     CallQuestion,
+    CallScore,
     CallViolation,
     DayRollupZone,
     ManagerRollup,
@@ -36,12 +37,15 @@ to some teams (its organisation is always filtered on)."""
 ROLLUP: Table = ManagerRollup.__table__  # type: ignore[assignment]
 DAY_ROLLUP: Table = ManagerRollupDay.__table__  # type: ignore[assignment]
 CALL: Table = Call.__table__  # type: ignore[assignment]
+SCORE: Table = CallScore.__table__  # type: ignore[assignment]
 VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
 QUESTION: Table = CallQuestion.__table__  # type: ignore[assignment]
 VIOLATION_DAY: Table = ViolationRollupDay.__table__  # type: ignore[assignment]
 VIOLATION_MONTH: Table = ViolationRollupMonth.__table__  # type: ignore[assignment]
 DAY_ZONE: Table = DayRollupZone.__table__  # type: ignore[assignment]
 _FILTERS = ("manager_id", "team_id", "checklist")
+_SERIES = ("organisation_id", "checklist_version")
+_ROLLUPS = {t.name for t in (ROLLUP, DAY_ROLLUP, VIOLATION_DAY, VIOLATION_MONTH)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,13 @@ class Scope:
     checklist: str | None = None
     days: tuple[date, date] | None = None
     tenant: Tenant = LOCAL
+    version: str = ""
+    """The roll-up series read: '' each call's latest score under its checklist, else only the
+    scores under that checklist version."""
+
+    @property
+    def organisation_id(self) -> str:
+        return self.tenant.organisation_id
 
     @property
     def shape(self) -> Shape:
@@ -115,8 +126,10 @@ def visible(table: Table, tenant: Tenant) -> list[ColumnElement[bool]]:
 
 def filters(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
     """The scope's organisation, teams, manager, team and checklist conditions alone (part of
-    `where`): another organisation's or team's rows are as absent as missing ones."""
-    clauses = [table.c.organisation_id == bind("organisation_id", Text())]
+    `where`), and the series of a roll-up: another organisation's or team's rows are as absent
+    as missing ones."""
+    names = _SERIES if table.name in _ROLLUPS else ("organisation_id",)
+    clauses = [table.c[name] == bind(name, Text()) for name in names]
     if shape[3]:
         clauses.append(table.c.team_id == func.any(bind("teams", ARRAY(Text()))))
     columns = ("manager_id", "team_id", "checklist_key")
@@ -130,6 +143,7 @@ def params_of(scope: Scope) -> dict[str, Any]:
     """The parameter values of `where` (and of `where_days` when the scope has days)."""
     params: dict[str, Any] = {"start": scope.start, "end": scope.end}
     params["organisation_id"] = scope.tenant.organisation_id
+    params["checklist_version"] = scope.version
     if scope.tenant.teams is not None:
         params["teams"] = sorted(scope.tenant.teams)
     if scope.days is not None:

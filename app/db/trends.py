@@ -6,6 +6,8 @@ with buckets `date_trunc(bucket, day)`; any other scope reads the 15-minute UTC 
 `manager_rollup` (~4,300 rows a manager-year), with buckets `date_trunc(bucket, slot_start AT
 TIME ZONE tz)`: exact in any zone, because every real UTC offset is a whole number of slots.
 The two tables have the same sum columns, so each statement is written once for either.
+Every read is of one organisation and one series (`Scope.version`): '' counts each call with its
+latest score under its checklist, a version only the scores under it.
 
 Item pass counts are summed key by key for the keys of the newest row: a plain aggregate,
 several times faster than expanding every row's jsonb; a `mixed` flag says when some row
@@ -43,6 +45,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TIMESTAMP, Text
 
+from app.db.call_writes import LATEST
 from app.db.models import DayRollupZone
 from app.db.scope import (
     DAY_ROLLUP,
@@ -140,20 +143,25 @@ def day_zone(session: Session) -> str:
     """The zone of the day roll-ups: scopes in it may read them.
 
     Read once per request, in its transaction: the lock it takes makes a rebuild in another
-    zone (`repositories.set_day_zone`) wait until the request has read its day rows.
+    zone (`calls.set_day_zone`) wait until the request has read its day rows.
     """
     return session.execute(select(DayRollupZone.zone)).scalar_one()
 
 
+def _latest_series(t: Table, tenant: Tenant) -> list[ColumnElement[bool]]:
+    """The tenant's rows of the latest-score series: every stored call it may see, once."""
+    return [*visible(t, tenant), t.c.checklist_version == LATEST]
+
+
 def manager_exists(session: Session, manager_id: str, tenant: Tenant = LOCAL) -> bool:
     """Whether any call of the manager the tenant may see was ever stored (one index probe)."""
-    stmt = select(_r.c.manager_id).where(_r.c.manager_id == manager_id, *visible(_r, tenant))
+    stmt = select(_r.c.manager_id).where(*_latest_series(_r, tenant), _r.c.manager_id == manager_id)
     return session.execute(stmt.limit(1)).first() is not None
 
 
 def team_exists(session: Session, team_id: str, tenant: Tenant = LOCAL) -> bool:
     """Whether any call of the team the tenant may see was ever stored (one index probe)."""
-    stmt = select(_r.c.team_id).where(_r.c.team_id == team_id, *visible(_r, tenant))
+    stmt = select(_r.c.team_id).where(*_latest_series(_r, tenant), _r.c.team_id == team_id)
     return session.execute(stmt.limit(1)).first() is not None
 
 
@@ -280,6 +288,39 @@ def by_manager(session: Session, scope: Scope, categories: Categories) -> Sequen
     return session.execute(stmt, params_of(scope) | _category_params(categories)).all()
 
 
+@lru_cache(maxsize=16)
+def _calls_stmt(shape: Shape, daily: bool) -> Select[Any]:
+    t = _table(daily)
+    return select(func.coalesce(func.sum(t.c.calls), 0)).where(*_where(daily, shape))
+
+
+def calls_in(session: Session, scope: Scope) -> int:
+    """How many calls the scope's series counts."""
+    stmt = _calls_stmt(scope.shape, scope.days is not None)
+    return int(session.execute(stmt, params_of(scope)).scalar_one())
+
+
+@lru_cache(maxsize=16)
+def _versions_stmt(shape: Shape, daily: bool) -> Select[Any]:
+    t = _table(daily)
+    kv = func.jsonb_each_text(t.c.versions).table_valued("key", "value").alias("kv")
+    return (
+        select(kv.c.key)
+        .select_from(t)
+        .join(kv, true())
+        .where(*_where(daily, shape))
+        .group_by(kv.c.key)
+        .having(func.sum(cast(kv.c.value, BigInteger)) > 0)
+        .order_by(kv.c.key)
+    )
+
+
+def versions_used(session: Session, scope: Scope) -> list[str]:
+    """The checklist versions of the scores the scope's series counts, sorted."""
+    stmt = _versions_stmt(scope.shape, scope.days is not None)
+    return list(session.execute(stmt, params_of(scope)).scalars())
+
+
 def managers_overview(session: Session, tenant: Tenant = LOCAL) -> Sequence[Row[Any]]:
     """Every manager the tenant may see with calls, total sum and teams: all-time sums are the
     same in any zone, so from the day roll-ups, a tenth of the rows of the slots."""
@@ -291,7 +332,7 @@ def managers_overview(session: Session, tenant: Tenant = LOCAL) -> Sequence[Row[
             func.sum(d.c.total_sum).label("total_sum"),
             func.array_agg(distinct(d.c.team_id)).label("teams"),
         )
-        .where(*visible(d, tenant))
+        .where(*_latest_series(d, tenant))
         .group_by(d.c.manager_id)
         .order_by(d.c.manager_id)
     )

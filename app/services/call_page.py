@@ -16,7 +16,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from app.db import repositories as repo
+from app.db import calls as repo
 from app.engine import Checklist
 from app.engine.checklist import OTHER
 from app.services import checklists, corrections, wording

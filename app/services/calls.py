@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.db import repositories as repo
+from app.db import calls as repo
 from app.services import corrections
 from app.services.errors import InvalidInput, NotFound
 from app.services.records import with_offset

@@ -17,15 +17,16 @@ links of the access work; until then the page is read-only and corrections come 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
+from app.db import calls as repo
 from app.db import corrections as db
-from app.db import repositories as repo
+from app.db.call_writes import RollupDelta
 from app.db.models import CallCorrection
 from app.engine import Checklist
 from app.engine.corrections import Correction, apply_corrections, machine_answer, problems
@@ -122,7 +123,8 @@ def rollup_score(session: Session, call: Any, rows: Sequence[CallCorrection]) ->
 def _move_rollups(
     session: Session, call: Any, before: Sequence[CallCorrection], after: Sequence[CallCorrection]
 ) -> None:
-    """Take the call's corrected ingest score out of its roll-ups and put the new one in."""
+    """Take the call's corrected ingest score out of its roll-ups and put the new one in: in its
+    version's series, and in the latest series while that counts the ingest score."""
     deltas = [
         score_delta(
             rollup_score(session, call, rows),
@@ -134,7 +136,18 @@ def _move_rollups(
         for rows in (before, after)
     ]
     if deltas[0] != deltas[1]:
-        call_writes.add_to_rollups(session, [deltas[0].negated(), deltas[1]])
+        moved: tuple[RollupDelta, ...] = (deltas[0].negated(), deltas[1])
+        if ingest_is_latest(session, call):
+            moved += tuple(replace(d, latest=True) for d in moved)
+        call_writes.add_to_rollups(session, list(moved))
+
+
+def ingest_is_latest(session: Session, call: Any) -> bool:
+    """Whether the latest series counts the call's ingest score (no rescoring under its
+    checklist since), so corrections of that score move that series too."""
+    scores = repo.get_scores(session, call.id, Tenant(call.organisation_id))
+    mine = [s for s in scores if s.checklist_key == call.checklist_key]
+    return not mine or mine[-1].checklist_version == call.checklist_version
 
 
 def _review(

@@ -9,11 +9,15 @@ erasure of the same call waits instead of deadlocking; the second erasure finds 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
+from app.db import calls as repo
 from app.db import corrections as corrections_db
-from app.db import repositories as repo
+from app.db.call_writes import RollupDelta
+from app.db.models import Call
 from app.services import corrections, records
 from app.services.errors import NotFound
 from app.tenancy import LOCAL, Tenant
@@ -24,19 +28,31 @@ def erase_call(session: Session, call_id: int, *, tenant: Tenant = LOCAL) -> Non
     call = repo.lock_call(session, call_id, tenant)
     if call is None:
         raise NotFound(f"no call with id {call_id}")
-    # The roll-ups hold the score the call was ingested with, corrections applied.
-    reviewed = corrections_db.list_corrections(session, call.organisation_id, call.id)
-    delta = records.score_delta(
-        corrections.rollup_score(session, call, reviewed),
-        call.manager_id,
-        call.team_id,
-        call.started_at,
-        call.organisation_id,
-    )
-    call_writes.remove_from_rollups(session, call.organisation_id, [delta])
+    call_writes.remove_from_rollups(session, call.organisation_id, _contributions(session, call))
     # Hook: the call's pending webhook payloads and the job arguments naming it are removed
     # here too, in this transaction (webhooks and jobs add their own `remove_call`).
     repo.erase_call(session, call)
+
+
+def _contributions(session: Session, call: Call) -> list[RollupDelta]:
+    """What the call adds to the roll-ups: each score to its version's series (the ingest score
+    with its corrections applied), and each checklist's latest score to the latest series."""
+    reviewed = corrections_db.list_corrections(session, call.organisation_id, call.id)
+    at = (call.manager_id, call.team_id, call.started_at, call.organisation_id)
+    deltas: dict[str, RollupDelta] = {}  # by checklist key, the latest score's last
+    out = []
+    for stored in repo.get_scores(session, call.id, Tenant(call.organisation_id)):
+        ingested = (stored.checklist_key, stored.checklist_version) == (
+            call.checklist_key,
+            call.checklist_version,
+        )
+        score = corrections.rollup_score(session, call, reviewed) if ingested else stored.score
+        if score is None:  # cannot happen: only the ingest score keeps its JSON on the call
+            continue
+        delta = records.score_delta(score, *at)
+        out.append(delta)
+        deltas[stored.checklist_key] = delta
+    return out + [replace(d, latest=True) for d in deltas.values()]
 
 
 def erase_by_external_id(

@@ -7,8 +7,8 @@ from functools import lru_cache
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.db import calls as repo
 from app.db import migrate
-from app.db import repositories as repo
 from app.services.errors import ServiceUnavailable
 
 

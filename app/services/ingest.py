@@ -23,9 +23,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
-from app.db import repositories as repo
+from app.db import calls as repo
+from app.db.calls import CallKey
 from app.db.models import CALL_SCORE_VERSION_KEY
-from app.db.repositories import CallKey
 from app.db.session import SessionScope, is_transient
 from app.engine import Checklist
 from app.engine.masking import masker

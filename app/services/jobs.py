@@ -157,7 +157,7 @@ def _rescore_part(
             break
         after = ids[-1]
         with scope() as session:
-            counts = rescoring.rescore_calls(session, ids, checklist)
+            counts = rescoring.rescore_calls(session, ids, checklist, organisation_id)
             # Calls scored under the version before (a resumed part) were counted then.
             db.add_progress(session, job_id, counts.scored, counts.skipped)
     with scope() as session:

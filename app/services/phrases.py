@@ -20,7 +20,14 @@ from app.db.scope import Scope
 from app.db.trends import day_zone
 from app.services.records import with_offset
 from app.services.retention import REMOVED_NOTE
-from app.services.trends import Bound, resolve_window, rollup_scope, window_echo
+from app.services.trends import (
+    Bound,
+    require_version,
+    resolve_window,
+    rollup_scope,
+    series_echo,
+    window_echo,
+)
 from app.tenancy import LOCAL, Tenant
 
 MANAGERS_PER_PHRASE = 10
@@ -108,6 +115,8 @@ def top_violations(
     start: Bound = None,
     end: Bound = None,
     limit: int = 10,
+    checklist: str | None = None,
+    version: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
     tenant: Tenant = LOCAL,
@@ -115,12 +124,15 @@ def top_violations(
     """Forbidden phrases said most in the window, optionally for one team or manager: from the
     phrase hits per month and day for whole days of the day roll-ups' zone, else from calls."""
     win = resolve_window(start, end, tz, default_tz)
+    require_version(session, checklist, version)
     scope = rollup_scope(
-        win, day_zone(session), manager_id=manager_id, team_id=team_id, tenant=tenant
+        win, day_zone(session), manager_id, team_id, checklist, version, tenant=tenant
     )
     return {
         "team_id": team_id,
         "manager_id": manager_id,
+        "checklist": checklist,
+        **series_echo(session, scope),
         **window_echo(win),
         "phrases": phrase_stats(session, scope, limit=limit, managers=True),
     }

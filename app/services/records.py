@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from app.db.call_writes import CallRows, RollupDelta
-from app.db.repositories import CallKey
+from app.db.calls import CallKey, StoredScore
 from app.engine.result import ScoreResult
 from app.services.schemas import CallIn
 from app.tenancy import DEFAULT_ORGANISATION
@@ -130,10 +130,14 @@ def violation_rows(scored: ScoredCall) -> list[dict[str, Any]]:
 
 
 def rollup_delta(
-    result: ScoreResult, manager_id: str, team_id: str | None, started_at: datetime
+    result: ScoreResult,
+    manager_id: str,
+    team_id: str | None,
+    started_at: datetime,
+    organisation_id: str = DEFAULT_ORGANISATION,
 ) -> RollupDelta:
     """What one call scored `result` adds to the roll-ups."""
-    return score_delta(result.to_dict(), manager_id, team_id, started_at)
+    return score_delta(result.to_dict(), manager_id, team_id, started_at, organisation_id)
 
 
 def score_delta(
@@ -150,6 +154,7 @@ def score_delta(
         manager_id=manager_id,
         team_id=team_id or "",
         checklist_key=score["checklist"]["key"],
+        checklist_version=score["checklist"]["version"],
         slot_start=slot_start(started_at),
         total=float(score["total"]),
         question_counts={c: int(n) for c, n in score["question_counts"].items()},
@@ -158,6 +163,24 @@ def score_delta(
         phrases=dict(Counter(v["phrase"] for v in score["violations"])),
         organisation_id=organisation_id,
     )
+
+
+def stored_delta(
+    score: StoredScore,
+    manager_id: str,
+    team_id: str | None,
+    started_at: datetime,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> RollupDelta:
+    """What a stored score (read back reduced, as `StoredScore`) added to the roll-ups."""
+    reduced = {
+        "checklist": {"key": score.checklist_key, "version": score.checklist_version},
+        "total": score.total,
+        "question_counts": score.question_counts,
+        "violations": [{"phrase": p} for p in score.phrases],
+        "items": [{"key": k, "passed": n} for k, n in score.item_passed.items()],
+    }
+    return score_delta(reduced, manager_id, team_id, started_at, organisation_id)
 
 
 def call_rows(scored: ScoredCall, organisation_id: str = DEFAULT_ORGANISATION) -> CallRows:

@@ -33,9 +33,11 @@ from app.services.trends import (
     Sums,
     pass_rate,
     require_manager,
+    require_version,
     resolve_window,
     rollup_scope,
     series,
+    series_echo,
     shown_categories,
     totals,
     window_echo,
@@ -184,6 +186,7 @@ def manager_report(
     compare_before: Bound = None,
     bucket: Bucket = "week",
     checklist: str | None = None,
+    version: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
@@ -195,8 +198,9 @@ def manager_report(
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     require_manager(session, manager_id, tenant)
+    require_version(session, checklist, version)
     day_zone = day_zone_of(session)
-    scope = rollup_scope(win, day_zone, manager_id=manager_id, checklist=checklist, tenant=tenant)
+    scope = rollup_scope(win, day_zone, manager_id, None, checklist, version, tenant=tenant)
     newest, categories = shown_categories(session, scope)
     latest = call_stats.latest_calls(session, [manager_id], tenant).get(manager_id)
     halves = win.split(cut) if cut is not None else None
@@ -204,7 +208,8 @@ def manager_report(
         whole = part(session, scope, categories)
     else:
         before, after = (
-            rollup_scope(h, day_zone, manager_id, None, checklist, tenant) for h in halves
+            rollup_scope(h, day_zone, manager_id, None, checklist, version, tenant=tenant)
+            for h in halves
         )
         parts = (part(session, before, categories), part(session, after, categories))
         whole = parts[0] + parts[1]
@@ -214,6 +219,7 @@ def manager_report(
         "manager_id": manager_id,
         "manager_name": latest.manager_name if latest else None,
         "checklist": checklist,
+        **series_echo(session, scope),
         "categories": categories.to_list(),
         "grade_bands": _grade_bands(categories),
         "bucket": bucket,

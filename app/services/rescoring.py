@@ -2,9 +2,8 @@
 
 The call for the rescoring job: it adds a version's scores and never overwrites one, and is
 idempotent per (call, version), so a job killed mid-way and run again counts no call twice.
-Roll-ups are not yet kept per checklist version, so a version added here is not in trends
-yet: its roll-up deltas (`records.rollup_delta` of each result) are to be written with
-`call_writes.add_to_rollups` once the roll-up keys carry the version.
+A call newly scored adds its score to the version's roll-up series, and to the latest series
+the difference from the latest score it had under the checklist (`call_writes.series_deltas`).
 """
 
 from __future__ import annotations
@@ -15,9 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
-from app.db import repositories as repo
+from app.db import calls as repo
+from app.db.call_writes import RollupDelta
 from app.engine import Checklist, EngineError, score
 from app.engine.speakers import GIVEN
+from app.services.records import rollup_delta, stored_delta
+from app.tenancy import DEFAULT_ORGANISATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +32,19 @@ class RescoreCounts:
     skipped: int
 
 
-def rescore_calls(session: Session, call_ids: Sequence[int], rules: Checklist) -> RescoreCounts:
+def rescore_calls(
+    session: Session,
+    call_ids: Sequence[int],
+    rules: Checklist,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> RescoreCounts:
     """Score the stored transcripts of `call_ids` under a checklist version (stored or
     built-in, as `services.checklists` resolves it) and add the scores; the counts of what
     became of them."""
     wanted = set(call_ids)
-    rows = repo.rescore_inputs(session, sorted(wanted), rules.key, rules.version)
+    rows = repo.rescore_inputs(session, sorted(wanted), rules.key, rules.version, organisation_id)
     skipped, already, new = len(wanted) - len(rows), 0, []
+    deltas: dict[int, list[RollupDelta]] = {}
     for row in rows:
         if row.done:
             already += 1
@@ -53,7 +61,7 @@ def rescore_calls(session: Session, call_ids: Sequence[int], rules: Checklist) -
             continue
         new.append(
             {
-                "organisation_id": row.organisation_id,
+                "organisation_id": organisation_id,
                 "call_id": row.id,
                 "checklist_key": result.checklist_key,
                 "checklist_version": result.checklist_version,
@@ -62,5 +70,9 @@ def rescore_calls(session: Session, call_ids: Sequence[int], rules: Checklist) -
                 "score": result.to_dict(),
             }
         )
+        at = (row.manager_id, row.team_id, row.started_at, organisation_id)
+        replaced = stored_delta(row.latest, *at) if row.latest else None
+        deltas[row.id] = call_writes.series_deltas(rollup_delta(result, *at), replaced)
     added = call_writes.add_scores(session, new)
+    call_writes.add_to_rollups(session, [d for i in sorted(added) for d in deltas[i]])
     return RescoreCounts(len(added), already + len(new) - len(added), skipped)

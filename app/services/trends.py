@@ -8,7 +8,7 @@ dashboards agree to the decimal with a recount from the calls themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -17,7 +17,9 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from app.db import call_stats
+from app.db import checklists as checklists_db
 from app.db import trends as q
+from app.db.call_writes import LATEST
 from app.db.scope import Bucket, Scope
 from app.engine.checklist import OTHER
 from app.i18n import _
@@ -159,12 +161,40 @@ def rollup_scope(
     manager_id: str | None = None,
     team_id: str | None = None,
     checklist: str | None = None,
+    version: str | None = None,
+    *,
     tenant: Tenant = LOCAL,
 ) -> Scope:
     """The scope of a window: with its local days when the window is whole days of the day
-    roll-ups' zone (`q.day_zone`), so the roll-up queries read a day row, not 96 slots, a day."""
+    roll-ups' zone (`q.day_zone`), so the roll-up queries read a day row, not 96 slots, a day;
+    the series of `version`'s scores, or without it of each call's latest score."""
     days = win.whole_days() if win.tz == day_zone else None
-    return Scope(win.start, win.end, manager_id, team_id, checklist, days, tenant)
+    return Scope(
+        win.start, win.end, manager_id, team_id, checklist, days, tenant, version or LATEST
+    )
+
+
+def require_version(session: Session, checklist: str | None, version: str | None) -> None:
+    """422 for a version without its checklist, 404 for a version never stored."""
+    if version is None:
+        return
+    if checklist is None:
+        raise invalid("version", "a version is read with its checklist: give `checklist` too")
+    if checklists_db.get_version(session, checklist, version) is None:
+        raise NotFound(f"checklist {checklist!r} has no version {version!r}")
+
+
+def series_echo(session: Session, scope: Scope) -> dict[str, Any]:
+    """Which scores an answer counts: without a version, each call's latest (`versions`: the
+    versions those are); with one, only that version's (`calls_without_version`: calls in the
+    window without a score under it, null without a version)."""
+    if scope.version == LATEST:
+        versions = q.versions_used(session, scope)
+        return {"version": None, "versions": versions, "calls_without_version": None}
+    counted = q.calls_in(session, scope)
+    lacking = q.calls_in(session, replace(scope, version=LATEST)) - counted
+    versions = [scope.version] if counted else []
+    return {"version": scope.version, "versions": versions, "calls_without_version": lacking}
 
 
 def shown_categories(session: Session, scope: Scope) -> tuple[q.Items, Categories]:
@@ -259,6 +289,7 @@ def manager_trends(
     start: Bound = None,
     end: Bound = None,
     checklist: str | None = None,
+    version: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
@@ -267,9 +298,9 @@ def manager_trends(
     """A manager's series by day, week or month, read from the roll-ups only (the day
     roll-ups for whole days of their zone, else the slots)."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
-    scope = rollup_scope(
-        win, q.day_zone(session), manager_id=manager_id, checklist=checklist, tenant=tenant
-    )
+    require_version(session, checklist, version)
+    day_zone = q.day_zone(session)
+    scope = rollup_scope(win, day_zone, manager_id, None, checklist, version, tenant=tenant)
     newest, categories = shown_categories(session, scope)
     if newest[0] is None:  # nothing in the window: a 404 only if the manager has no calls at all
         require_manager(session, manager_id, tenant)
@@ -277,6 +308,7 @@ def manager_trends(
         "manager_id": manager_id,
         "bucket": bucket,
         "checklist": checklist,
+        **series_echo(session, scope),
         "categories": categories.to_list(),
         **window_echo(win),
         "series": series(session, scope, win, bucket, newest, categories),
@@ -334,6 +366,7 @@ def team_leaderboard(
     start: Bound = None,
     end: Bound = None,
     checklist: str | None = None,
+    version: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
@@ -345,9 +378,8 @@ def team_leaderboard(
     win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
     if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
-    scope = rollup_scope(
-        win, q.day_zone(session), team_id=team_id, checklist=checklist, tenant=tenant
-    )
+    require_version(session, checklist, version)
+    scope = rollup_scope(win, q.day_zone(session), None, team_id, checklist, version, tenant=tenant)
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     _check_sort(sort, categories)
     rows = q.by_manager(session, scope, categories.keys)
@@ -370,6 +402,7 @@ def team_leaderboard(
         "team_id": team_id,
         "sort": sort,
         "checklist": checklist,
+        **series_echo(session, scope),
         "categories": categories.to_list(),
         **window_echo(win),
         "managers": entries,

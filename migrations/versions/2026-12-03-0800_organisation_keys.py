@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_12_03_0800"
-down_revision: str | None = "2026_12_03_0840"
+down_revision: str | None = "2026_12_03_0810"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

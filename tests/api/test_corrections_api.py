@@ -27,13 +27,17 @@ def call_id(client: TestClient, make_call: Any) -> int:
 
 
 def _day(session: Session) -> ManagerRollupDay:
-    stmt = select(ManagerRollupDay).where(ManagerRollupDay.manager_id == "m-corr")
+    stmt = select(ManagerRollupDay).where(
+        ManagerRollupDay.manager_id == "m-corr", ManagerRollupDay.checklist_version == ""
+    )
     (row,) = session.scalars(stmt.execution_options(populate_existing=True)).all()
     return row
 
 
 def _phrases(session: Session) -> dict[str, int]:
-    stmt = select(ViolationRollupDay).where(ViolationRollupDay.manager_id == "m-corr")
+    stmt = select(ViolationRollupDay).where(
+        ViolationRollupDay.manager_id == "m-corr", ViolationRollupDay.checklist_version == ""
+    )
     rows = session.scalars(stmt.execution_options(populate_existing=True)).all()
     return {r.phrase: r.said for r in rows if r.said}
 

@@ -159,21 +159,27 @@ def _overlapping_load(
     return batch + singles, answers
 
 
+# Each call once: the roll-ups' latest-score series.
+LATEST = "checklist_version = '' AND"
 _RECOUNT = text(
-    """
+    f"""
 SELECT
     (SELECT count(*) FROM call WHERE manager_id = :m) AS calls,
     (SELECT count(DISTINCT external_id) FROM call WHERE manager_id = :m) AS distinct_ids,
-    (SELECT coalesce(sum(calls), 0) FROM manager_rollup WHERE manager_id = :m) AS slot_calls,
-    (SELECT coalesce(sum(calls), 0) FROM manager_rollup_day WHERE manager_id = :m) AS day_calls,
+    (SELECT coalesce(sum(calls), 0) FROM manager_rollup WHERE {LATEST} manager_id = :m)
+        AS slot_calls,
+    (SELECT coalesce(sum(calls), 0) FROM manager_rollup_day WHERE {LATEST} manager_id = :m)
+        AS day_calls,
     (SELECT coalesce(sum(total), 0) FROM call WHERE manager_id = :m) AS total,
-    (SELECT coalesce(sum(total_sum), 0) FROM manager_rollup WHERE manager_id = :m) AS slot_total,
+    (SELECT coalesce(sum(total_sum), 0) FROM manager_rollup WHERE {LATEST} manager_id = :m)
+        AS slot_total,
     (SELECT count(*) FROM call_violation v JOIN call c ON c.id = v.call_id
      WHERE c.manager_id = :m) AS violations,
-    (SELECT coalesce(sum(violations), 0) FROM manager_rollup WHERE manager_id = :m)
+    (SELECT coalesce(sum(violations), 0) FROM manager_rollup WHERE {LATEST} manager_id = :m)
         AS slot_violations,
-    (SELECT coalesce(sum(said), 0) FROM violation_rollup_day WHERE manager_id = :m) AS hits_day,
-    (SELECT coalesce(sum(said), 0) FROM violation_rollup_month WHERE manager_id = :m)
+    (SELECT coalesce(sum(said), 0) FROM violation_rollup_day WHERE {LATEST} manager_id = :m)
+        AS hits_day,
+    (SELECT coalesce(sum(said), 0) FROM violation_rollup_month WHERE {LATEST} manager_id = :m)
         AS hits_month
 """
 )

@@ -164,3 +164,73 @@ def test_a_worker_killed_mid_job_is_replaced_and_no_call_is_counted_twice(
     assert 0 < started["done"] < 1000, "the kill must fall inside the job"
     assert (job["status"], job["total"], job["done"]) == ("succeeded", 1000, 1000)
     assert _scores_under(database, "spin_classic") == 1000
+
+
+def _rescore(client: TestClient, checklist: str) -> Any:
+    """Run a rescoring job to its end."""
+    location = client.post("/v1/rescore", json={"checklist": checklist}).headers["location"]
+    return _follow(client, location, _ended)
+
+
+def _figures(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
+    window = {"from": "2026-03-01", "to": "2026-04-01", "checklist": "realty_phone"}
+    answer = client.get(path, params=window | params)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def _mean(totals: list[float]) -> float:
+    return round(sum(totals) / len(totals), 2)
+
+
+def test_after_a_rescore_the_same_calls_show_under_the_old_and_the_new_rules_side_by_side(
+    client: TestClient, workers: Workers, make_call: Any
+) -> None:
+    ids = [
+        client.post("/v1/calls", json=make_call(transcript=transcript_text(n))).json()["id"]
+        for n in range(6)
+    ]
+    old = client.get("/v1/checklists/realty_phone").json()["version"]
+    stricter = (ROOT / "checklists" / "realty_phone.yaml").read_text(encoding="utf-8")
+    stricter = stricter.replace("    points: 10\n", "    points: 60\n", 1)  # greeting weighs more
+    headers = {"Content-Type": "application/yaml"}
+    new = client.post("/v1/checklists", content=stricter.encode(), headers=headers).json()[
+        "version"
+    ]
+    workers.start()
+
+    job, again = (_rescore(client, "realty_phone") for _ in range(2))
+
+    assert (job["status"], job["done"], again["done"]) == ("succeeded", 6, 0)
+    totals: dict[str, list[float]] = {old: [], new: []}
+    for call_id in ids:  # the recount: every call's score under each version
+        for s in client.get(f"/v1/calls/{call_id}").json()["scores"]:
+            totals[s["checklist"]["version"]].append(s["total"])
+    assert [len(totals[old]), len(totals[new])] == [6, 6]
+    assert _mean(totals[old]) != _mean(totals[new])
+    for tz in ("UTC", "Asia/Kolkata"):  # whole days of the day roll-ups, and 15-minute slots
+        trends = "/v1/managers/m-anna/trends"
+        under_old = _figures(client, trends, bucket="month", tz=tz, version=old)
+        under_new = _figures(client, trends, bucket="month", tz=tz, version=new)
+        latest = _figures(client, trends, bucket="month", tz=tz)
+        shown = [(p["calls"], p["avg_total"]) for p in under_old["series"] if p["calls"]]
+        assert shown == [(6, _mean(totals[old]))]
+        shown = [(p["calls"], p["avg_total"]) for p in under_new["series"] if p["calls"]]
+        assert shown == [(6, _mean(totals[new]))]
+        assert [p["avg_total"] for p in latest["series"] if p["calls"]] == [_mean(totals[new])]
+        assert (under_old["version"], under_old["calls_without_version"]) == (old, 0)
+        assert (latest["version"], latest["versions"]) == (None, [new])
+        board = _figures(client, "/v1/teams/t-north/leaderboard", tz=tz, version=old)
+        assert [(m["calls"], m["avg_total"]) for m in board["managers"]] == [
+            (6, _mean(totals[old]))
+        ]
+        report = _figures(client, "/v1/managers/m-anna/report", tz=tz, version=new)
+        assert (report["summary"]["calls"], report["summary"]["avg_total"]) == (
+            6,
+            _mean(totals[new]),
+        )
+        assert sum(report["summary"]["grades"].values()) == 6
+        assert report["best_calls"][0]["total"] == max(totals[new])
+        assert report["worst_calls"][0]["total"] == min(totals[new])
+    unknown = {"checklist": "realty_phone", "version": "abc"}
+    assert client.get("/v1/managers/m-anna/trends", params=unknown).status_code == 404

@@ -30,7 +30,9 @@ def _call(make_call: Any, **overrides: Any) -> CallIn:
 
 
 def _rollup(session: Session, manager_id: str) -> list[ManagerRollup]:
-    stmt = select(ManagerRollup).where(ManagerRollup.manager_id == manager_id)
+    """The manager's slot rows of the latest-score series."""
+    latest = ManagerRollup.checklist_version == ""
+    stmt = select(ManagerRollup).where(ManagerRollup.manager_id == manager_id, latest)
     return list(session.scalars(stmt))
 
 
@@ -228,7 +230,7 @@ def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, 
                 *(getattr(model, c) for c in sums),
                 model.question_counts,
                 model.item_passed,
-            ).where(model.manager_id == manager_id)
+            ).where(model.manager_id == manager_id, model.checklist_version == "")
         )
         found[name] = sorted((*r[:-2], sorted(r[-2].items()), sorted(r[-1].items())) for r in rows)
     for name, model, key in (
@@ -237,7 +239,7 @@ def _stored_for(session: Session, manager_id: str) -> dict[str, list[tuple[Any, 
     ):
         rows = session.execute(
             select(getattr(model, key), model.phrase, model.said).where(
-                model.manager_id == manager_id
+                model.manager_id == manager_id, model.checklist_version == ""
             )
         )
         found[name] = sorted(tuple(r) for r in rows)

@@ -3,6 +3,7 @@ roll-ups are filled from the slots on the way up, the violation roll-ups from th
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 
 from app.db import migrate
 from app.db.base import Base, is_ours
-from app.db.repositories import get_call
+from app.db.calls import get_call
 from app.db.session import Database, make_engine
 from app.engine.resources import DATA_DIR
 from app.services import ingest
@@ -357,3 +358,116 @@ def test_the_organisation_migrations_keep_stored_calls_in_the_default_organisati
                 assert found is not None and found.organisation_id == "default"
         finally:
             database.dispose()
+
+
+SCORED_CALL = (
+    "INSERT INTO call (external_id, manager_id, team_id, started_at, started_at_offset_min,"
+    " format, transcript, content_hash, utterances, checklist_key, checklist_version, total,"
+    " grade, score) VALUES (:id, 'm-v', 't', :at, 0, 'text', '', '', '[]', 'realty_phone',"
+    " :version, :total, 'red', CAST(:score AS jsonb)) RETURNING id"
+)
+VERSION_ROW = (
+    "INSERT INTO checklist_version (key, version, title, document, source)"
+    " VALUES ('realty_phone', :version, 'R', '{}', '')"
+)
+INGEST_SCORE = (
+    "INSERT INTO call_score (call_id, checklist_key, checklist_version, total, grade)"
+    " VALUES (:call, 'realty_phone', :version, :total, 'red')"
+)
+# What ingesting the two calls wrote before roll-ups were kept per version.
+_ROLLUP_COLUMNS = (
+    "(manager_id, team_id, checklist_key, {time}, calls, total_sum, questions, violations,"
+    " item_passed, question_counts)"
+)
+_SUMS_OF_BOTH = (
+    '2, 120.0, 4, 1, \'{"greeting": 1, "booking": 1}\', \'{"expertise": 3, "other": 1}\''
+)
+OLD_ROLLUPS = [
+    f"INSERT INTO manager_rollup {_ROLLUP_COLUMNS.format(time='slot_start')}"
+    f" VALUES ('m-v', 't', 'realty_phone', '2026-03-02T10:00:00Z', {_SUMS_OF_BOTH})",
+    f"INSERT INTO manager_rollup_day {_ROLLUP_COLUMNS.format(time='day')}"
+    f" VALUES ('m-v', 't', 'realty_phone', '2026-03-02', {_SUMS_OF_BOTH})",
+    "INSERT INTO violation_rollup_day VALUES ('2026-03-02', 'm-v', 't', 'realty_phone', 'p', 1)",
+    "INSERT INTO violation_rollup_month VALUES ('2026-03-01', 'm-v', 't', 'realty_phone', 'p', 1)",
+]
+SLOTS = (
+    "SELECT checklist_version, calls, total_sum, questions, violations, question_counts,"
+    " item_passed, versions FROM manager_rollup ORDER BY 1"
+)
+
+
+def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def test_the_version_migration_keeps_old_rows_as_the_latest_series_and_counts_each_versions(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("rollup_versions", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_12_02_1810")
+            with engine.begin() as conn:
+                calls = (
+                    ("v1", 50.0, {"expertise": 2, "other": 1}, [True, False], [{"phrase": "p"}]),
+                    ("v2", 70.0, {"expertise": 1}, [False, True], []),
+                )
+                for n, (version, total, counts, passed, hits) in enumerate(calls):
+                    items = [
+                        {"key": k, "passed": p}
+                        for k, p in zip(("greeting", "booking"), passed, strict=True)
+                    ]
+                    score = {"question_counts": counts, "items": items, "violations": hits}
+                    conn.execute(text(VERSION_ROW), {"version": version})
+                    call_id = conn.execute(
+                        text(SCORED_CALL),
+                        {
+                            "id": f"v-{n}",
+                            "at": "2026-03-02T10:01:00Z",
+                            "version": version,
+                            "total": total,
+                            "score": json.dumps(score),
+                        },
+                    ).scalar_one()
+                    params = {"call": call_id, "version": version, "total": total}
+                    conn.execute(text(INGEST_SCORE), params)
+                    if hits:
+                        conn.execute(text(HIT_ROW), {"call": call_id, "phrase": "p"})
+                for row in OLD_ROLLUPS:
+                    conn.execute(text(row))
+            before = {
+                t: _rows(engine, f"SELECT * FROM {t} ORDER BY 1")
+                for t in ("manager_rollup", "manager_rollup_day", "violation_rollup_day")
+            }
+
+            migrate.upgrade(engine)
+
+            both = {"expertise": 3, "other": 1}
+            assert _rows(engine, SLOTS) == [
+                ("", 2, 120.0, 4, 1, both, {"greeting": 1, "booking": 1}, {"v1": 1, "v2": 1}),
+                ("v1", 1, 50.0, 3, 1, {"expertise": 2, "other": 1},
+                 {"greeting": 1, "booking": 0}, {"v1": 1}),
+                ("v2", 1, 70.0, 1, 0, {"expertise": 1}, {"greeting": 0, "booking": 1}, {"v2": 1}),
+            ]  # fmt: skip
+            days = (
+                "SELECT checklist_version, day, calls, versions FROM manager_rollup_day ORDER BY 1"
+            )
+            assert _rows(engine, days) == [
+                ("", date(2026, 3, 2), 2, {"v1": 1, "v2": 1}),
+                ("v1", date(2026, 3, 2), 1, {"v1": 1}),
+                ("v2", date(2026, 3, 2), 1, {"v2": 1}),
+            ]
+            for table in ("violation_rollup_day", "violation_rollup_month"):
+                hits = f"SELECT organisation_id, checklist_version, phrase, said FROM {table}"
+                assert sorted(_rows(engine, hits)) == [
+                    ("default", "", "p", 1),
+                    ("default", "v1", "p", 1),
+                ]
+
+            migrate.downgrade(engine, "2026_12_02_1810")
+
+            for table, rows in before.items():
+                assert _rows(engine, f"SELECT * FROM {table} ORDER BY 1") == rows
+        finally:
+            engine.dispose()

@@ -20,10 +20,11 @@ def _ingest(session: Session, make_call: Any, **overrides: Any) -> dict[str, Any
     return done.score
 
 
-def _rows(session: Session, manager_id: str) -> list[ManagerRollup]:
+def _rows(session: Session, manager_id: str, version: str = "") -> list[ManagerRollup]:
+    """The manager's slot rows of one series ('': each call's latest score)."""
     stmt = (
         select(ManagerRollup)
-        .where(ManagerRollup.manager_id == manager_id)
+        .where(ManagerRollup.manager_id == manager_id, ManagerRollup.checklist_version == version)
         .order_by(ManagerRollup.slot_start)
     )
     return list(session.scalars(stmt))
@@ -100,3 +101,39 @@ def test_deltas_of_one_write_that_share_a_slot_are_summed_key_by_key(session: Se
     assert row.item_passed == {"a": 2, "b": 0, "c": 1}
     said = select(ViolationRollupDay.said).where(ViolationRollupDay.manager_id == "m-merge")
     assert session.scalars(said).all() == [3]
+
+
+def test_a_new_score_replaces_the_old_one_in_the_latest_series_and_adds_its_versions(
+    session: Session,
+) -> None:
+    slot = datetime(2026, 1, 1, tzinfo=UTC)
+    base = {"manager_id": "m-series", "team_id": "", "checklist_key": "c", "slot_start": slot}
+    old = RollupDelta(
+        **base,
+        checklist_version="v1",
+        total=50.0,
+        question_counts={"x": 2},
+        violations=1,
+        item_passed={"a": 1},
+        phrases={"p": 1},
+    )
+    new = RollupDelta(**base, checklist_version="v2", total=70.0, question_counts={"x": 3},
+                      violations=0, item_passed={"a": 0}, phrases={})  # fmt: skip
+
+    call_writes.add_to_rollups(session, call_writes.series_deltas(old))  # ingested under v1
+    call_writes.add_to_rollups(session, call_writes.series_deltas(new, old))  # rescored under v2
+
+    shown = {
+        v: [(r.calls, r.total_sum, r.questions, r.violations, r.item_passed, r.versions)
+            for r in _rows(session, "m-series", v)]
+        for v in ("", "v1", "v2")
+    }  # fmt: skip
+    assert shown == {
+        "": [(1, 70.0, 3, 0, {"a": 0}, {"v1": 0, "v2": 1})],
+        "v1": [(1, 50.0, 2, 1, {"a": 1}, {"v1": 1})],
+        "v2": [(1, 70.0, 3, 0, {"a": 0}, {"v2": 1})],
+    }
+    said = select(ViolationRollupDay.checklist_version, ViolationRollupDay.said).where(
+        ViolationRollupDay.manager_id == "m-series"
+    )
+    assert sorted(session.execute(said).all()) == [("", 0), ("v1", 1)]

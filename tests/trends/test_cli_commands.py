@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.cli.import_calls import stamp_from_name
 from app.db.models import Call
+from app.engine import get_checklist
 from tests.trends.conftest import TRAINING_DAY, realty_call
 
 runner = CliRunner()
@@ -54,6 +55,9 @@ def test_report_writes_the_html_page_to_a_file(
     assert "50 звонков m-olga, с 2026-01-05 по 2026-03-15 (UTC)" in result.stderr
 
 
+WINDOW = ("--from", "2026-01-05", "--to", "2026-03-15")
+
+
 def test_report_json_is_the_api_report(
     scenario: list[dict[str, Any]], tmp_path: Path, client: Any
 ) -> None:
@@ -70,6 +74,21 @@ def test_report_json_is_the_api_report(
     ).json()
     for key in ("summary", "series", "comparison", "top_phrases", "best_calls", "worst_calls"):
         assert from_cli[key] == from_api[key]
+
+
+def test_report_of_one_checklist_version_counts_only_its_scores(
+    scenario: list[dict[str, Any]], tmp_path: Path, client: Any
+) -> None:
+    out = tmp_path / "olga.json"
+    version = get_checklist("realty_phone").version
+    options = ["--checklist", "realty_phone", "--checklist-version", version, "-o", str(out)]
+
+    result = runner.invoke(app, ["report", "m-olga", *WINDOW, *options, "--format", "json"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["summary"]["calls"] == len(scenario)
+    assert (report["version"], report["calls_without_version"]) == (version, 0)
 
 
 def test_report_csv_goes_to_standard_output_without_o(scenario: list[dict[str, Any]]) -> None:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db import repositories
+from app.db import calls as call_queries
 from app.db import trends as q
 from app.db.models import ManagerRollup, ManagerRollupDay
 from app.db.session import SessionScope
@@ -28,7 +28,7 @@ SUNDAY_LATE = "2026-03-01T23:30:00-03:00"  # Sunday there; Monday 2026-03-02 02:
 def _day_rows(session: Session, manager_id: str) -> list[ManagerRollupDay]:
     stmt = (
         select(ManagerRollupDay)
-        .where(ManagerRollupDay.manager_id == manager_id)
+        .where(ManagerRollupDay.manager_id == manager_id, ManagerRollupDay.checklist_version == "")
         .order_by(ManagerRollupDay.day)
     )
     return list(session.scalars(stmt))
@@ -46,7 +46,7 @@ def _weeks(client: TestClient, manager_id: str, tz: str) -> list[tuple[str, int]
 def test_a_call_at_23_30_local_time_lands_on_its_local_day_and_week(
     session: Session, client: TestClient, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
 
     store(realty_call(4), started_at=SUNDAY_LATE, manager_id="m-late")
 
@@ -61,7 +61,7 @@ def test_a_call_at_23_30_local_time_lands_on_its_local_day_and_week(
 def test_trends_in_the_configured_zone_are_read_from_the_day_rows(
     session: Session, client: TestClient, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
     store(realty_call(4), started_at=SUNDAY_LATE, manager_id="m-late")
 
     # Without the slots, only the day rows can still answer in the configured zone.
@@ -76,7 +76,7 @@ def test_trends_in_the_configured_zone_are_read_from_the_day_rows(
 def test_trends_in_another_zone_stay_exact_from_the_slots(
     session: Session, client: TestClient, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
 
     store(realty_call(4), started_at=SUNDAY_LATE, manager_id="m-late")
 
@@ -93,7 +93,7 @@ def test_trends_in_another_zone_stay_exact_from_the_slots(
 def test_a_window_cut_inside_a_day_counts_only_its_own_quarter_hours(
     session: Session, client: TestClient, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
     store(realty_call(4), started_at="2026-03-02T10:05:00-03:00", manager_id="m-cut")
     store(realty_call(4), started_at="2026-03-02T12:40:00-03:00", manager_id="m-cut")
 
@@ -141,20 +141,20 @@ def test_calls_of_one_batch_in_different_slots_of_one_day_add_up_in_one_day_row(
 def test_changing_the_zone_rebuilds_the_day_rows_from_the_slots(
     session: Session, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, "UTC")
+    call_queries.set_day_zone(session, "UTC")
     store(realty_call(4), started_at=SUNDAY_LATE, manager_id="m-move")
     store(realty_call(6), started_at="2026-03-02T10:00:00-03:00", manager_id="m-move")
     assert [(r.day, r.calls) for r in _day_rows(session, "m-move")] == [(date(2026, 3, 2), 2)]
 
-    assert repositories.set_day_zone(session, SAO_PAULO) is True
-    assert repositories.set_day_zone(session, SAO_PAULO) is False
+    assert call_queries.set_day_zone(session, SAO_PAULO) is True
+    assert call_queries.set_day_zone(session, SAO_PAULO) is False
 
     assert q.day_zone(session) == SAO_PAULO
     rows = _day_rows(session, "m-move")
     assert [(r.day, r.calls) for r in rows] == [(date(2026, 3, 1), 1), (date(2026, 3, 2), 1)]
     slots = session.scalars(
         select(ManagerRollup)
-        .where(ManagerRollup.manager_id == "m-move")
+        .where(ManagerRollup.manager_id == "m-move", ManagerRollup.checklist_version == "")
         .order_by(ManagerRollup.slot_start)
     ).all()
     assert sum(r.total_sum for r in rows) == sum(s.total_sum for s in slots)
@@ -173,12 +173,12 @@ def test_reports_and_leaderboards_agree_whether_read_from_days_or_slots(
     session: Session, client: TestClient, scenario: list[dict[str, Any]]
 ) -> None:
     board = {"from": "2026-01-05", "to": "2026-03-15", "tz": SAO_PAULO}
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
     from_days = [_report(session, bucket=b) for b in ("day", "week", "month")]
     from_days.append(_report(session, compare_before="2026-02-09"))
     board_from_days = client.get("/v1/teams/t-sochi/leaderboard", params=board).json()
 
-    repositories.set_day_zone(session, "UTC")
+    call_queries.set_day_zone(session, "UTC")
     from_slots = [_report(session, bucket=b) for b in ("day", "week", "month")]
     from_slots.append(_report(session, compare_before="2026-02-09"))
     board_from_slots = client.get("/v1/teams/t-sochi/leaderboard", params=board).json()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import repositories
+from app.db import calls as call_queries
 from app.db.models import Call, CallViolation, ViolationRollupDay, ViolationRollupMonth
 from app.db.scope import whole_months
 from app.db.session import SessionScope
@@ -101,10 +101,10 @@ def test_top_violations_in_the_configured_zone_equal_the_answer_counted_from_the
 ) -> None:
     # Two managers a phrase, so the cut and its ties (most said, then manager id) are tested.
     monkeypatch.setattr(phrases, "MANAGERS_PER_PHRASE", 2)
-    repositories.set_day_zone(session, zone)
+    call_queries.set_day_zone(session, zone)
     from_rollups = _answers(session, zone) + _answers(session, zone, limit=1)
 
-    repositories.set_day_zone(session, "UTC")  # the same queries now join the calls
+    call_queries.set_day_zone(session, "UTC")  # the same queries now join the calls
     from_calls = _answers(session, zone) + _answers(session, zone, limit=1)
 
     assert from_rollups == from_calls
@@ -114,7 +114,7 @@ def test_top_violations_in_the_configured_zone_equal_the_answer_counted_from_the
 def test_the_counts_are_the_hits_the_engine_found(
     session: Session, calls: list[dict[str, Any]]
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
     north = [c for c, spec in zip(calls, CALLS, strict=True) if spec[1] == "tv-north"]
     said = Counter(v["phrase"] for c in north for v in c["score"]["violations"])
 
@@ -133,7 +133,7 @@ def test_the_counts_are_the_hits_the_engine_found(
 def test_in_the_configured_zone_whole_days_are_counted_from_the_rollups(
     session: Session, calls: list[dict[str, Any]]
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
     # Ten more in every roll-up row: only an answer read from them can show it.
     for table in (ViolationRollupDay, ViolationRollupMonth):
         session.execute(update(table).values(said=table.said + 10))
@@ -160,9 +160,9 @@ def _report(session: Session) -> dict[str, Any]:
 def test_report_examples_are_the_same_from_the_rollups_and_from_the_calls(
     session: Session, calls: list[dict[str, Any]]
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
     from_rollups = _report(session)
-    repositories.set_day_zone(session, "UTC")
+    call_queries.set_day_zone(session, "UTC")
     from_calls = _report(session)
 
     assert from_rollups == from_calls
@@ -184,7 +184,7 @@ def _filed(session: Session, manager_id: str) -> tuple[Filed, Filed]:
         column = getattr(table, period)
         stmt = (
             select(column, table.phrase, table.said)
-            .where(table.manager_id == manager_id)
+            .where(table.manager_id == manager_id, table.checklist_version == "")
             .order_by(column, table.phrase)
         )
         out.append([(r[0], r[1], r[2]) for r in session.execute(stmt)])
@@ -194,7 +194,7 @@ def _filed(session: Session, manager_id: str) -> tuple[Filed, Filed]:
 def test_a_call_at_23_30_local_time_is_counted_on_its_local_day_and_month(
     session: Session, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
 
     # Saturday 28 February, 23:30 in Sao Paulo: Sunday 1 March, 02:30 in UTC.
     store(_text(1), started_at="2026-02-28T23:30:00-03:00", manager_id="mv-late")
@@ -216,13 +216,13 @@ def test_a_call_at_23_30_local_time_is_counted_on_its_local_day_and_month(
 def test_changing_the_zone_refiles_the_hits_under_the_new_local_days_and_months(
     session: Session, store: Ingest
 ) -> None:
-    repositories.set_day_zone(session, "UTC")
+    call_queries.set_day_zone(session, "UTC")
     store(_text(1), started_at="2026-02-28T23:30:00-03:00", manager_id="mv-move")
     store(_text(2), started_at="2026-03-01T10:00:00-03:00", manager_id="mv-move")
     march = [(date(2026, 3, 1), "подождите", 1), (date(2026, 3, 1), "я не знаю", 2)]
     assert _filed(session, "mv-move") == (march, march)
 
-    repositories.set_day_zone(session, SAO_PAULO)
+    call_queries.set_day_zone(session, SAO_PAULO)
 
     assert _filed(session, "mv-move") == (
         [
@@ -251,7 +251,7 @@ def _hits_by_phrase(session: Session, manager_id: str) -> dict[str, int]:
 def _said(session: Session, table: Any, manager_id: str) -> dict[str, int]:
     stmt = (
         select(table.phrase, func.sum(table.said))
-        .where(table.manager_id == manager_id)
+        .where(table.manager_id == manager_id, table.checklist_version == "")
         .group_by(table.phrase)
     )
     return {phrase: int(n) for phrase, n in session.execute(stmt)}

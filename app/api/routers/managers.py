@@ -20,6 +20,7 @@ from app.api.trend_schemas import (
     ToQuery,
     TrendsOut,
     TzQuery,
+    VersionQuery,
 )
 from app.db.scope import Bucket
 from app.services import reports, trends
@@ -51,6 +52,7 @@ async def manager_trends(
     start: FromQuery = None,
     end: ToQuery = None,
     checklist: ChecklistQuery = None,
+    version: VersionQuery = None,
     tz: TzQuery = None,
 ) -> Response:
     """The manager's series by day, week or month; empty periods have calls 0."""
@@ -61,6 +63,7 @@ async def manager_trends(
         start=start,
         end=end,
         checklist=checklist,
+        version=version,
         tz=tz,
         default_tz=settings.timezone,
         tenant=tenant,
@@ -99,6 +102,7 @@ async def manager_report(
     ] = None,
     bucket: BucketQuery = "week",
     checklist: ChecklistQuery = None,
+    version: VersionQuery = None,
     tz: TzQuery = None,
     format: Annotated[Literal["json", "html", "csv"], Query()] = "json",
     dialect: Annotated[
@@ -116,6 +120,7 @@ async def manager_report(
         compare_before=compare_before,
         bucket=bucket,
         checklist=checklist,
+        version=version,
         tz=tz,
         default_tz=settings.timezone,
         tenant=tenant,

@@ -18,6 +18,7 @@ from app.api.trend_schemas import (
     TeamReportOut,
     ToQuery,
     TzQuery,
+    VersionQuery,
 )
 from app.db.scope import Bucket
 from app.services import reports, team_report, trends
@@ -48,6 +49,7 @@ async def team_leaderboard(
     start: FromQuery = None,
     end: ToQuery = None,
     checklist: ChecklistQuery = None,
+    version: VersionQuery = None,
     tz: TzQuery = None,
 ) -> Response:
     """The team's managers ranked over the window, from the roll-ups."""
@@ -58,6 +60,7 @@ async def team_leaderboard(
         start=start,
         end=end,
         checklist=checklist,
+        version=version,
         tz=tz,
         default_tz=settings.timezone,
         tenant=tenant,

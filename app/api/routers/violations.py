@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import SettingsDep, TenantDep, TxDep
 from app.api.responses import json_response, problems
-from app.api.trend_schemas import FromQuery, ToQuery, TzQuery, ViolationsOut
+from app.api.trend_schemas import (
+    ChecklistQuery,
+    FromQuery,
+    ToQuery,
+    TzQuery,
+    VersionQuery,
+    ViolationsOut,
+)
 from app.services import phrases
 from app.services.schemas import Id
 
@@ -29,6 +36,8 @@ async def top_violations(
     start: FromQuery = None,
     end: ToQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    checklist: ChecklistQuery = None,
+    version: VersionQuery = None,
     tz: TzQuery = None,
 ) -> Response:
     """Phrase, replacement, count and who said it, most said first."""
@@ -39,6 +48,8 @@ async def top_violations(
         start=start,
         end=end,
         limit=limit,
+        checklist=checklist,
+        version=version,
         tz=tz,
         default_tz=settings.timezone,
         tenant=tenant,

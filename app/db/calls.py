@@ -6,6 +6,7 @@ these; routers and the CLI never build SQL. What a call writes besides its row g
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, defer
 
 from app.db.models import Call, CallQuestion, CallScore, CallTombstone, CallViolation
 from app.db.scope import CALL, DAY_ROLLUP, DAY_ZONE, VIOLATION_DAY, VIOLATION_MONTH, visible
-from app.tenancy import LOCAL, Tenant
+from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
 
 CallKey = tuple[str, str]
 """(source, external_id): what makes a call unique."""
@@ -45,9 +46,9 @@ _INSERT_CALLS = (
     .on_conflict_do_nothing(index_elements=["organisation_id", "source", "external_id"])
     .returning(CALL.c.id, CALL.c.source, CALL.c.external_id)
 )
-_DAY_KEY = ("manager_id", "team_id", "checklist_key", "day")
+_SERIES_KEY = "organisation_id, checklist_version, manager_id, team_id, checklist_key"
 _SUMS = ("calls", "total_sum", "questions", "violations")
-_MAPS = ("question_counts", "item_passed")
+_MAPS = ("question_counts", "item_passed", "versions")
 
 
 def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallKey, int]:
@@ -66,7 +67,7 @@ def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallK
     return {(r.source, r.external_id): r.id for r in result}
 
 
-def _summed_map(column: str) -> str:
+def summed_map(column: str) -> str:
     """SQL re-summing a {key: count} column key by key within each group."""
     return f"""(
         SELECT coalesce(jsonb_object_agg(kv.key, kv.n), '{{}}'::jsonb)
@@ -84,37 +85,52 @@ def _summed_map(column: str) -> str:
 # ~4x faster than folding them with jsonb_add_counts, or than one global expansion.
 _REBUILD_DAYS = text(
     f"""
-INSERT INTO manager_rollup_day ({", ".join((*_DAY_KEY, *_SUMS, *_MAPS))}, organisation_id)
-SELECT manager_id, team_id, checklist_key, (slot_start AT TIME ZONE CAST(:zone AS text))::date,
-    {", ".join(f"sum({c})" for c in _SUMS)}, {", ".join(_summed_map(c) for c in _MAPS)},
-    organisation_id
+INSERT INTO manager_rollup_day ({_SERIES_KEY}, day, {", ".join((*_SUMS, *_MAPS))})
+SELECT {_SERIES_KEY}, (slot_start AT TIME ZONE CAST(:zone AS text))::date,
+    {", ".join(f"sum({c})" for c in _SUMS)}, {", ".join(summed_map(c) for c in _MAPS)}
 FROM manager_rollup
-GROUP BY 1, 2, 3, 4, organisation_id
+GROUP BY 1, 2, 3, 4, 5, 6
 """
 )
-# The phrase hits of a zone's days, from the stored hits, and its months, from the days: as
-# migration 2026-11-23-1500 fills them.
+# The phrase hits of a zone's days, from the stored scores: those calls were ingested with
+# from their stored hits, those added by rescoring from their JSON; each in its version's
+# series and, when it is the call's latest under the checklist, in the latest ('') series.
+# The months from the days.
 _REBUILD_VIOLATION_DAYS = text(
-    """
-INSERT INTO violation_rollup_day (day, manager_id, team_id, checklist_key, phrase, said,
-    organisation_id)
-SELECT (c.started_at AT TIME ZONE CAST(:zone AS text))::date, c.manager_id,
-    coalesce(c.team_id, ''), c.checklist_key, v.phrase, count(*), c.organisation_id
-FROM call_violation AS v
-JOIN call AS c ON c.organisation_id = v.organisation_id AND c.id = v.call_id
-GROUP BY 1, 2, 3, 4, 5, 7
-ORDER BY 1, 2, 3, 4, 5
+    f"""
+WITH score AS (
+    SELECT call_id, organisation_id, checklist_key, checklist_version, score,
+        scored_at = max(scored_at) OVER (PARTITION BY call_id, checklist_key) AS latest
+    FROM call_score
+), hit AS (
+    SELECT s.call_id, s.organisation_id, s.checklist_key, s.checklist_version, s.latest, v.phrase
+    FROM score AS s
+    JOIN call_violation AS v ON v.organisation_id = s.organisation_id AND v.call_id = s.call_id
+    WHERE s.score IS NULL
+    UNION ALL
+    SELECT s.call_id, s.organisation_id, s.checklist_key, s.checklist_version, s.latest,
+        v->>'phrase'
+    FROM score AS s CROSS JOIN jsonb_array_elements(s.score->'violations') AS v
+    WHERE s.score IS NOT NULL
+)
+INSERT INTO violation_rollup_day ({_SERIES_KEY}, day, phrase, said)
+SELECT hit.organisation_id, series.version, c.manager_id, coalesce(c.team_id, ''),
+    hit.checklist_key, (c.started_at AT TIME ZONE CAST(:zone AS text))::date, hit.phrase, count(*)
+FROM hit
+JOIN call AS c ON c.organisation_id = hit.organisation_id AND c.id = hit.call_id
+CROSS JOIN LATERAL (VALUES (hit.checklist_version), ('')) AS series(version)
+WHERE series.version <> '' OR hit.latest
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7
 """
 )
 _REBUILD_VIOLATION_MONTHS = text(
-    """
-INSERT INTO violation_rollup_month (month, manager_id, team_id, checklist_key, phrase, said,
-    organisation_id)
-SELECT date_trunc('month', day)::date, manager_id, team_id, checklist_key, phrase, sum(said),
-    organisation_id
+    f"""
+INSERT INTO violation_rollup_month ({_SERIES_KEY}, month, phrase, said)
+SELECT {_SERIES_KEY}, date_trunc('month', day)::date, phrase, sum(said)
 FROM violation_rollup_day
-GROUP BY 1, 2, 3, 4, 5, 7
-ORDER BY 1, 2, 3, 4, 5
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7
 """
 )
 
@@ -222,31 +238,85 @@ def get_scores(session: Session, call_id: int, tenant: Tenant = LOCAL) -> Sequen
     return session.scalars(stmt).all()
 
 
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    """What a stored score of a call counts in the roll-ups (read from its JSON in PostgreSQL)."""
+
+    checklist_key: str
+    checklist_version: str
+    total: float
+    question_counts: dict[str, int]
+    item_passed: dict[str, int]
+    phrases: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RescoreInput:
+    """A stored call as scoring it again needs it (`manager`: the score's manager choice),
+    whether it has a score under the version already, and its latest score under the checklist
+    (None if none), which the new one replaces in the roll-ups' latest series."""
+
+    id: int
+    transcript: str
+    format: str
+    manager: dict[str, Any] | None
+    manager_id: str
+    team_id: str | None
+    started_at: datetime
+    done: bool
+    latest: StoredScore | None
+
+
+# The latest score of each call under the checklist: its JSON (the call's own for the version
+# it was ingested with) reduced to what the roll-ups count, so the large JSON stays in the
+# database.
+_RESCORE_INPUTS = text(
+    """
+SELECT c.id, c.transcript, c.format, c.score->'manager' AS manager, c.manager_id, c.team_id,
+    c.started_at, latest.done, latest.checklist_version, latest.total, latest.question_counts,
+    latest.item_passed, latest.phrases
+FROM call AS c
+LEFT JOIN LATERAL (
+    SELECT bool_or(cs.checklist_version = :version) OVER () AS done, cs.checklist_version,
+        cs.total,
+        s.json->'question_counts' AS question_counts,
+        (SELECT coalesce(jsonb_object_agg(i->>'key', (i->>'passed')::boolean::int), '{}')
+            FROM jsonb_array_elements(coalesce(s.json->'items', '[]')) AS i) AS item_passed,
+        jsonb_path_query_array(s.json, '$.violations[*].phrase') AS phrases
+    FROM call_score AS cs
+    CROSS JOIN LATERAL (SELECT coalesce(cs.score, c.score) AS json) AS s
+    WHERE cs.organisation_id = :organisation AND cs.call_id = c.id AND cs.checklist_key = :key
+    ORDER BY cs.scored_at DESC
+    LIMIT 1
+) AS latest ON true
+WHERE c.organisation_id = :organisation AND c.id = ANY(:ids)
+ORDER BY c.id
+"""
+)
+
+
 def rescore_inputs(
-    session: Session, call_ids: Sequence[int], checklist_key: str, version: str
-) -> Sequence[Any]:
-    """(id, transcript, format, manager, done) of the stored calls among `call_ids`: what
-    scoring them again needs (`manager`: the score's manager choice), and whether they
-    already have a score under the version."""
-    done = (
-        select(CallScore.call_id)
-        .where(
-            CallScore.organisation_id == Call.organisation_id,
-            CallScore.call_id == Call.id,
-            CallScore.checklist_key == checklist_key,
-            CallScore.checklist_version == version,
-        )
-        .exists()
-    )
-    stmt = select(
-        Call.id,
-        Call.organisation_id,
-        Call.transcript,
-        Call.format,
-        Call.score["manager"].label("manager"),
-        done.label("done"),
-    ).where(Call.id.in_(list(call_ids)))
-    return session.execute(stmt.order_by(Call.id)).all()
+    session: Session,
+    call_ids: Sequence[int],
+    checklist_key: str,
+    version: str,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> list[RescoreInput]:
+    """The stored calls among `call_ids` as rescoring them under a version needs them (their
+    scores found by the key of `call_score`, which leads with the organisation)."""
+    params = {"ids": list(call_ids), "key": checklist_key, "version": version}
+    params |= {"organisation": organisation_id}
+    out = []
+    for r in session.execute(_RESCORE_INPUTS, params):
+        latest = None
+        if r.total is not None:
+            counts = r.question_counts or {}
+            latest = StoredScore(
+                checklist_key, r.checklist_version, r.total, counts, r.item_passed, r.phrases
+            )
+        fields = (r.id, r.transcript, r.format, r.manager, r.manager_id, r.team_id, r.started_at)
+        out.append(RescoreInput(*fields, bool(r.done), latest))
+    return out
 
 
 def get_utterances(
