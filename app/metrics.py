@@ -4,8 +4,10 @@ With several workers, `callqa serve` points PROMETHEUS_MULTIPROC_DIR at a fresh 
 the workers start: each worker's values then live in files there, and a scrape of any worker
 sums them (gauges: over the live workers). Without it, values stay in the process.
 
-Not measured yet: the job queue (depth and age of the oldest part, from procrastinate_jobs)
-and webhook deliveries by outcome, which do not exist yet (issue 15). Both belong here.
+The job queue's depth and age are read from PostgreSQL at each scrape (`mostrecent`: the one
+value of the scraping worker, the same whichever answers). Webhook deliveries are counted by
+the job workers that send them: `callqa serve` starts those with the API's metrics folder, so a
+scrape sums them too (a `callqa worker` elsewhere counts in its own process).
 """
 
 from __future__ import annotations
@@ -91,3 +93,32 @@ def worker_exited(pid: int) -> None:
     """Drop an exiting worker's live gauges (in-use connections, pending work) from the sums."""
     if multiprocess_mode():
         multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+JOB_QUEUE_DEPTH = Gauge(
+    "callqa_job_queue_depth",
+    "Job parts due to run and not started yet, by queue (rescore, webhooks).",
+    ["queue"],
+    multiprocess_mode="mostrecent",
+)
+JOB_QUEUE_AGE_SECONDS = Gauge(
+    "callqa_job_queue_oldest_age_seconds",
+    "How long the oldest job part due to run has waited, by queue (0: none waits).",
+    ["queue"],
+    multiprocess_mode="mostrecent",
+)
+WEBHOOK_DELIVERIES = Counter(
+    "callqa_webhook_deliveries_total",
+    "Webhook delivery attempts by outcome: delivered, retrying (failed, retried later) or "
+    "failed (given up, or a refused target).",
+    ["outcome"],
+)
+
+
+def set_queue_stats(stats: list[tuple[str, int, float]], queues: tuple[str, ...]) -> None:
+    """The queue gauges from one reading of the queue: every known queue gets a value."""
+    found = {name: (depth, age) for name, depth, age in stats}
+    for queue in {*queues, *found}:
+        depth, age = found.get(queue, (0, 0.0))
+        JOB_QUEUE_DEPTH.labels(queue).set(depth)
+        JOB_QUEUE_AGE_SECONDS.labels(queue).set(age)

@@ -163,6 +163,39 @@ class Settings(BaseSettings):
         description="Mask phone numbers, e-mails, card and passport numbers in the stored "
         "transcript and evidence of new calls (they are scored unmasked first).",
     )
+    bind_host: str = Field(
+        default="127.0.0.1",
+        description="The interface `callqa serve` listens on (it sets this for its workers); "
+        "a loopback bind is part of local mode.",
+    )
+    webhook_allow_private: bool | None = Field(
+        default=None,
+        description="Allow webhooks to private, loopback and link-local addresses. Unset: "
+        "allowed in local mode only (no API key yet, loopback bind), refused otherwise.",
+    )
+    webhook_retry_first_s: float = Field(
+        default=30,
+        gt=0,
+        description="Wait before a failed webhook delivery's first retry; each next wait doubles.",
+    )
+    webhook_retry_for_s: float = Field(
+        default=86_400,
+        ge=0,
+        description="How long a webhook delivery is retried (waits summed) before it is failed.",
+    )
+    webhook_timeout_s: float = Field(
+        default=10, gt=0, le=120, description="How long a webhook receiver has to answer."
+    )
+    job_worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower than the API's a job worker's CPU priority is (nice): "
+        "rescoring and webhook deliveries yield the cores to requests on a busy machine.",
+    )
+    webhook_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Webhook deliveries a job worker sends at once."
+    )
 
     @field_validator("metrics_allow", mode="before")
     @classmethod
@@ -209,6 +242,16 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    def webhook_retry_waits(self) -> list[float]:
+        """The waits before each retry of a failed delivery: doubling from the first, for as
+        long as their sum stays within webhook_retry_for_s."""
+        waits: list[float] = []
+        wait = self.webhook_retry_first_s
+        while sum(waits) + wait <= self.webhook_retry_for_s:
+            waits.append(wait)
+            wait *= 2
+        return waits
 
     @property
     def max_body_bytes(self) -> int:

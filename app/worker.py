@@ -1,5 +1,5 @@
-"""The job worker: runs the queued parts of background jobs (rescoring; later webhooks and
-maintenance) from the PostgreSQL-backed procrastinate queue.
+"""The job worker: runs the queued parts of background jobs (rescoring, webhook deliveries)
+from the PostgreSQL-backed procrastinate queue.
 
 Retention runs here too, hourly (procrastinate's periodic tasks: one run per hour however
 many workers). An entry point like the API and the CLI: tasks are thin, each opening the
@@ -9,28 +9,33 @@ runs its tasks in threads of one process and scales by processes: several worker
 queue safely.
 Parts left `doing` by a worker that died are retried once its heartbeat is stale; a part is
 idempotent (it only scores calls that lack the version's score), so nothing counts twice.
+Webhook deliveries have a queue of their own, worked at their own concurrency (a slow receiver
+never holds a rescoring back), and are retried by the queue with the settings' waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Job
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy import make_url
 
 from app.db.session import Database, Timeouts
-from app.services import jobs, retention
+from app.services import jobs, retention, webhooks
 from app.settings import Settings
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 log = logging.getLogger(__name__)
 
 MAINTENANCE = "maintenance"
-QUEUES = (jobs.RESCORE, MAINTENANCE)
+QUEUES = (jobs.RESCORE, MAINTENANCE, webhooks.QUEUE)
 # A worker's database work: short statements, but scoring a chunk happens between them.
 _TIMEOUTS = Timeouts(lock_ms=10_000, statement_ms=60_000, idle_in_transaction_ms=60_000)
 
@@ -40,11 +45,25 @@ def _conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class WebhookRetry(BaseRetryStrategy):
+    """A failed delivery is retried after the settings' doubling waits, then given up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.waits = settings.webhook_retry_waits()
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if not isinstance(exception, webhooks.DeliveryFailed) or job.attempts >= len(self.waits):
+            return None
+        when = datetime.now(UTC) + timedelta(seconds=self.waits[job.attempts])
+        return RetryDecision(retry_at=when)
+
+
 def build(url: str, settings: Settings) -> procrastinate.App:
     """The queue app with callqa's tasks, bound to the database at `url`."""
     database = Database.from_url(
         url, pool_size=4, max_overflow=4, timeouts=_TIMEOUTS, role=settings.db_role or None
     )
+    client = webhooks.http_client(settings)
     queue = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=4)
     )
@@ -66,7 +85,19 @@ def build(url: str, settings: Settings) -> procrastinate.App:
                     "retention: %s: texts of %d calls removed", done.organisation_id, done.calls
                 )
 
-    del rescore_part, remove_expired_texts  # registered on the app by the decorators
+    @queue.task(
+        name=webhooks.TASK,
+        queue=webhooks.QUEUE,
+        pass_context=True,
+        retry=WebhookRetry(settings),
+    )
+    def deliver_webhook(context: procrastinate.JobContext, delivery_id: int) -> None:
+        attempt = context.job.attempts
+        outcome = webhooks.deliver(database.session_scope, settings, client, delivery_id, attempt)
+        if outcome == "retrying":
+            raise webhooks.DeliveryFailed(f"delivery {delivery_id}: attempt {attempt} failed")
+
+    del rescore_part, remove_expired_texts, deliver_webhook  # registered by the decorators
     return queue
 
 
@@ -88,15 +119,29 @@ async def run(url: str, settings: Settings, *, concurrency: int, **options: Any)
     queue = build(url, settings)
     async with queue.open_async():
         stalled_s = settings.job_stalled_s
+        common: dict[str, Any] = {
+            "update_heartbeat_interval": stalled_s / 4,  # several beats before "stalled"
+            "stalled_worker_timeout": stalled_s,
+            "delete_jobs": "successful",
+            **options,
+        }
         retrier = asyncio.create_task(_retry_stalled(queue, stalled_s))
+        # Deliveries on their own worker; it stops when the rescoring one (which has the
+        # signal handlers) does.
+        deliveries = asyncio.create_task(
+            queue.run_worker_async(
+                queues=[webhooks.QUEUE],
+                concurrency=settings.webhook_concurrency,
+                name="webhooks",
+                install_signal_handlers=False,
+                **common,
+            )
+        )
         try:
             await queue.run_worker_async(
-                queues=list(QUEUES),
-                concurrency=concurrency,
-                update_heartbeat_interval=stalled_s / 4,  # several beats before "stalled"
-                stalled_worker_timeout=stalled_s,
-                delete_jobs="successful",
-                **options,
+                queues=[jobs.RESCORE, MAINTENANCE], concurrency=concurrency, **common
             )
         finally:
             retrier.cancel()
+            deliveries.cancel()
+            await asyncio.gather(deliveries, return_exceptions=True)

@@ -19,6 +19,14 @@ RSS <= 250 MB per worker.
     uv run python bench/ingest.py               # `callqa serve --workers 2`, fresh embedded DB
     uv run python bench/ingest.py --workers 1
     uv run python bench/ingest.py --url http://127.0.0.1:8000 --server-pid PID
+
+`--webhooks` measures instead what webhooks cost batch ingest, as ratios of one run (rounds
+alternate, so drift of the machine's load hits both sides): batches with no webhook against
+batches with one webhook taking every call event (three outbox rows and queued deliveries per
+call) while /metrics is scraped every second (target: <= 10% slower); and the latter while a
+`callqa worker` delivers the events to a receiver on loopback (target: <= 20% slower).
+
+    uv run python bench/ingest.py --webhooks
 """
 
 from __future__ import annotations
@@ -35,10 +43,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,11 +73,14 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        return await self.request("POST", path, body)
+
+    async def request(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
         self.writer.write(head)
@@ -221,17 +234,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(workers: int) -> Iterator[tuple[str, int]]:
+def served(workers: int, job_workers: int = 1) -> Iterator[tuple[str, int]]:
     """`callqa serve` on a fresh embedded PostgreSQL (or CALLQA_DATABASE_URL when set)."""
     data_dir = Path(tempfile.mkdtemp(prefix="callqa-bench-"))
     port = free_port()
     env = {**os.environ, "CALLQA_DATA_DIR": str(data_dir), "CALLQA_LOG_LEVEL": "warning"}
     cmd = [str(Path(sys.executable).parent / "callqa"), "serve", "--port", str(port)]
-    cmd += ["--workers", str(workers), "--no-access-log"]
+    cmd += ["--workers", str(workers), "--no-access-log", "--job-workers", str(job_workers)]
     log = (data_dir / "serve.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded machine starts workers slowly
         while True:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((data_dir / "serve.log").read_text())
@@ -241,6 +254,7 @@ def served(workers: int) -> Iterator[tuple[str, int]]:
             except OSError:
                 time.sleep(0.2)
         time.sleep(1.0 * workers)  # let every worker finish importing
+        os.environ["CALLQA_DATA_DIR"] = str(data_dir)  # for a `callqa worker` started later
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
@@ -323,6 +337,129 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
             print(f"  pid {proc_pid}: RSS {rss:6.1f} MB  peak {hwm:6.1f} MB")
 
 
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[int]]]:
+    """A webhook receiver on loopback answering 204 at once; its URL and a received count."""
+    got = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            got[0] += 1
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", got
+    finally:
+        server.shutdown()
+
+
+async def scraping(host: str, port: int, stop: asyncio.Event) -> int:
+    """GET /metrics every second until `stop`, as a (very eager) Prometheus; scrapes made."""
+    scrapes = 0
+    while not stop.is_set():
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(f"GET /metrics HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        await reader.read()
+        writer.close()
+        scrapes += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+    return scrapes
+
+
+def timed_batches(
+    host: str, port: int, calls: list[dict[str, Any]], args: argparse.Namespace
+) -> tuple[float, int]:
+    """Calls stored per second by a batch phase (with /metrics scraped meanwhile), scrapes."""
+    batches = [
+        encode({"calls": calls[i : i + args.batch_size]})
+        for i in range(0, len(calls), args.batch_size)
+    ]
+
+    async def phase() -> tuple[list[int], int]:
+        stop = asyncio.Event()
+        scraper = asyncio.create_task(scraping(host, port, stop))
+        statuses = await batch_phase(host, port, batches, args.batch_clients)
+        stop.set()
+        return statuses, await scraper
+
+    began = time.perf_counter()
+    statuses, scrapes = asyncio.run(phase())
+    return statuses.count(201) / (time.perf_counter() - began), scrapes
+
+
+def webhook_cost(args: argparse.Namespace, url: str) -> None:
+    """Batch throughput without webhooks, with them (outbox, queue, metrics), and with
+    deliveries running, in alternating rounds of one run; printed as ratios."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    texts = [text for text, _, _ in (build_call(1500, seed) for seed in range(args.texts))]
+    run_id, first = uuid.uuid4().hex[:8], 0
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+
+    def calls() -> list[dict[str, Any]]:
+        nonlocal first
+        first += args.batch_calls
+        return make_calls(args.batch_calls, texts, run_id, first=first)
+
+    asyncio.run(single_phase(host, port, [encode(c) for c in calls()][:100], None))  # warm-up
+    rates: dict[str, list[float]] = {"none": [], "outbox": [], "delivering": []}
+
+    def send(method: str, path: str, body: dict[str, Any]) -> Any:
+        """One request on a connection of its own (each asyncio.run is a new event loop)."""
+        status, answer = asyncio.run(Connection(host, port).request(method, path, encode(body)))
+        assert status < 300, answer
+        return json.loads(answer)
+
+    def pause(hook: int, active: bool) -> None:
+        send("PATCH", f"/v1/webhooks/{hook}", {"active": active})
+
+    with receiver() as (hook_url, got):
+        events = ["call.scored", "call.red", "violation.found"]
+        hook = send("POST", "/v1/webhooks", {"url": hook_url, "events": events})["id"]
+        for _ in range(args.rounds):
+            pause(hook, False)  # no events
+            rates["none"].append(timed_batches(host, port, calls(), args)[0])
+            pause(hook, True)  # three events per call, queued: no worker runs yet
+            rates["outbox"].append(timed_batches(host, port, calls(), args)[0])
+            worker = subprocess.Popen(
+                [str(Path(sys.executable).parent / "callqa"), "worker"],
+                env={**os.environ, "CALLQA_LOG_LEVEL": "warning"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(3)  # started, and already delivering the backlog
+            before = got[0]
+            rates["delivering"].append(timed_batches(host, port, calls(), args)[0])
+            delivered = got[0] - before
+            worker.terminate()
+            worker.wait(timeout=60)
+            print(
+                "round: calls/s "
+                + ", ".join(f"{k} {v[-1]:.0f}" for k, v in rates.items())
+                + f"; {delivered} deliveries received while delivering"
+            )
+    mean = {k: statistics.mean(v) for k, v in rates.items()}
+    print(
+        f"\nbatch calls/s, mean of {args.rounds} rounds of {args.batch_calls} calls: "
+        f"no webhook {mean['none']:.0f}, outbox + metrics {mean['outbox']:.0f}, "
+        f"while delivering {mean['delivering']:.0f}"
+    )
+    for key, target in (("outbox", 0.10), ("delivering", 0.20)):
+        cost = 1 - mean[key] / mean["none"]
+        verdict = "PASS" if cost <= target else "MISS"
+        print(f"  cost of {key}: {cost:.1%} (target <= {target:.0%}): {verdict}")
+    print(f"load average {os.getloadavg()[0]:.2f} at end")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server; default: start `callqa serve`")
@@ -342,7 +479,13 @@ def main() -> None:
         default=[50.0, 100.0, 150.0],
         help="open-loop rates in calls/s, comma-separated",
     )
+    parser.add_argument("--webhooks", action="store_true", help="measure what webhooks cost")
+    parser.add_argument("--rounds", type=int, default=2, help="--webhooks rounds")
     args = parser.parse_args()
+    if args.webhooks:
+        with served(args.workers, job_workers=0) as (url, _):
+            webhook_cost(args, url)
+        return
     if args.url:
         run(args, args.url, args.server_pid)
         return

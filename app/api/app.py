@@ -37,6 +37,7 @@ from app.api.routers import (
     scoring,
     teams,
     violations,
+    webhooks,
 )
 from app.api.routers.health import PROBE_THREADS
 from app.db.embedded import resolve_database_url
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         managers,
         teams,
         violations,
+        webhooks,
         pages,
     )
     for module in routers:

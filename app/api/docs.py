@@ -33,6 +33,11 @@ OPENAPI_TAGS: list[dict[str, Any]] = [
         "calibration measures the machine against them: precision, recall, agreement, kappa.",
     },
     {
+        "name": "webhooks",
+        "description": "Receivers told when a call is scored or red, a violation is found or "
+        "a job ends: signed JSON POSTs, retried for a day, with a delivery log.",
+    },
+    {
         "name": "pages",
         "description": "HTML pages for people: a stored call with its marked transcript, "
         "evidence, score and metrics; printable, with no script.",

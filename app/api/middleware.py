@@ -1,6 +1,6 @@
 """A pure ASGI guard in front of the routes: method (405, OPTIONS), then for /v1 bodies JSON
-only (YAML too where a route takes a YAML document: a checklist), else 415; and no larger than
-the limit (413).
+only (YAML too where a route takes a YAML document: a checklist; none for an empty body, an
+action such as a redelivery), else 415; and no larger than the limit (413).
 
 It runs before FastAPI reads anything, so an oversized upload is refused from its
 Content-Length, or the moment the streamed bytes pass the limit, without buffering the rest;
@@ -108,6 +108,10 @@ class RequestGuard:
         headers = Headers(scope=scope)
         content_type = headers.get("content-type")
         takes_yaml = scope["path"] in YAML_PATHS
+        empty = headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers
+        if content_type is None and empty:  # an action without a body (redeliver)
+            await self.app(scope, receive, send)
+            return
         if not (is_json(content_type) or (takes_yaml and is_yaml(content_type))):
             wanted = "application/json or application/yaml" if takes_yaml else "application/json"
             got = content_type or "none"

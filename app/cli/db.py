@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine, make_url
 
+from app.cli import scope
 from app.cli.main import app, examples
 from app.db import migrate
 from app.db.embedded import (
@@ -20,6 +21,8 @@ from app.db.embedded import (
     stop_embedded,
 )
 from app.db.session import make_engine
+from app.services import reporting
+from app.services.errors import CallqaError
 from app.settings import get_settings
 
 db_app = typer.Typer(
@@ -121,6 +124,29 @@ def status_command() -> None:
         raise typer.Exit(EXIT_STOPPED)
     print(f"embedded PostgreSQL: running (pid {embedded_pid(data_dir)})")
     print(f"url: {url}")
+
+
+@db_app.command(
+    "grant-reporting",
+    epilog=examples(
+        "callqa db grant-reporting grafana",
+        "callqa db grant-reporting metabase --org acme",
+    ),
+)
+def grant_reporting_command(
+    role: Annotated[str, typer.Argument(help="An existing database role (CREATE ROLE first).")],
+    org: Annotated[
+        str | None, typer.Option("--org", help="The organisation whose rows the role sees.")
+    ] = None,
+) -> None:
+    """Let a read-only role read the `reporting` views (Grafana, Metabase, Superset), and only
+    the columns under them: no transcripts."""
+    try:
+        with scope.cli_database(upgrade=True) as database, database.session_scope() as session:
+            reporting.grant_reporting(session, role, org)
+    except CallqaError as exc:
+        raise scope.fail(exc) from None
+    _err.print(f"{role} may read the reporting views" + (f" of {org}" if org else ""))
 
 
 @db_app.command("stop", epilog=examples("callqa db stop"))

@@ -4,6 +4,7 @@ checklist version, with a progress bar)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from datetime import datetime
 from typing import Annotated
@@ -30,6 +31,7 @@ def worker_command(
     """Run queued background jobs (rescoring parts) until stopped; start one per core."""
     settings = get_settings()
     url = resolve_database_url(settings)
+    os.nice(settings.job_worker_nice)  # background work yields the cores to requests
     scope.err.print(f"callqa worker: queues {', '.join(worker.QUEUES)}, concurrency {concurrency}")
     asyncio.run(worker.run(url, settings, concurrency=concurrency))
 

@@ -129,6 +129,7 @@ def serve(
     _err.print(f"migrations applied: schema at revision {revision}")
     os.environ["CALLQA_DATABASE_URL"] = url
     os.environ["CALLQA_LOG_REQUESTS"] = str(access_log).lower()
+    os.environ["CALLQA_BIND_HOST"] = host  # local mode (app.services.mode) reads it
     made = _share_metrics(workers)
     # glibc gives each thread its own malloc arena; with request threads handling 20 KB
     # transcripts that fragments memory and doubles RSS. Two arenas keep a worker small.

@@ -25,6 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.db import webhooks
 from app.db.calls import CallKey, insert_calls, summed_map
 from app.db.scope import QUESTION, VIOLATION
 from app.db.session import json_text
@@ -373,10 +374,16 @@ def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
         raise DBAPIError.instance(_ADD_SCORES, None, exc, psycopg.Error) from exc
 
 
+def _outbox_statement(stored: Sequence[tuple[int, CallRows]]) -> tuple[str, dict[str, Any]]:
+    """The webhook events of newly stored calls, last in the pipeline (after their violations,
+    which `violation.found` reads)."""
+    return webhooks.call_events([(i, c.call["started_at"]) for i, c in stored])
+
+
 def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, int]:
     """Store the calls whose (source, external_id) is new with their score row, questions,
-    violations and roll-up deltas; the ids of those stored (a call stored before gets nothing
-    written)."""
+    violations, roll-up deltas and webhook events; the ids of those stored (a call stored
+    before gets nothing written, so a retried ingest emits no event)."""
     ids = insert_calls(session, [c.call for c in calls])
     stored = [(ids[c.key], c) for c in calls if c.key in ids]
     if not stored:
@@ -385,7 +392,9 @@ def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, in
         {c: call_id if c == "call_id" else rows.call[c] for c in _SCORE_COLUMNS}
         for call_id, rows in stored
     ]
-    statements = _adopt_versions([{c: s[c] for c in _VERSION_OF} for s in scores])
+    statements: list[tuple[str, dict[str, Any]]] = _adopt_versions(
+        [{c: s[c] for c in _VERSION_OF} for s in scores]
+    )
     statements += [(_INSERT_SCORES, {"x": _json(scores)})]
     for statement, kind in ((_INSERT_QUESTIONS, "questions"), (_INSERT_VIOLATIONS, "violations")):
         children = [
@@ -397,5 +406,6 @@ def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, in
             statements.append((statement, {"x": _json(children)}))
     deltas = [d for _, c in stored for d in series_deltas(c.delta)]
     statements += _delta_statements(deltas)
+    statements.append(_outbox_statement(stored))
     _pipeline(session, statements)
     return ids

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy.orm import Session
 
+from app.db import webhooks
 from app.db.models import Job
 from app.db.session import json_text
 from app.tenancy import DEFAULT_ORGANISATION
@@ -56,6 +57,8 @@ def create_job(
     session.add(job)
     session.flush()
     session.refresh(job)
+    if not parts:
+        webhooks.job_finished(session, job.id)
     return job
 
 
@@ -72,15 +75,18 @@ def get_job(
 
 
 def cancel_job(session: Session, job_id: int, organisation_id: str = DEFAULT_ORGANISATION) -> bool:
-    """Mark a queued or running job cancelled; its parts stop at their next chunk. False if
-    it had already ended."""
+    """Mark a queued or running job cancelled (job.finished goes to webhooks); its parts stop
+    at their next chunk. False if it had already ended."""
     stmt = (
         update(Job)
         .where(Job.organisation_id == organisation_id, Job.id == job_id, Job.status.in_(ACTIVE))
         .values(status="cancelled", finished_at=func.now())
         .returning(Job.id)
     )
-    return session.execute(stmt).first() is not None
+    cancelled = session.execute(stmt).first() is not None
+    if cancelled:
+        webhooks.job_finished(session, job_id)
+    return cancelled
 
 
 def job_status(session: Session, job_id: int) -> str | None:
@@ -103,8 +109,9 @@ def add_progress(session: Session, job_id: int, done: int, skipped: int) -> None
 
 
 def finish_part(session: Session, job_id: int) -> None:
-    """One part is done; the last one to finish ends the job (unless it was cancelled)."""
-    session.execute(
+    """One part is done; the last one to finish ends the job (unless it was cancelled) and
+    tells the webhooks."""
+    ended = session.execute(
         text(
             """
 UPDATE job SET parts_done = parts_done + 1,
@@ -114,19 +121,25 @@ UPDATE job SET parts_done = parts_done + 1,
     finished_at = CASE WHEN parts_done + 1 >= parts THEN coalesce(finished_at, now())
                        ELSE finished_at END
 WHERE id = :id
+RETURNING parts_done = parts AND status = 'succeeded'
 """
         ),
         {"id": job_id},
-    )
+    ).scalar()
+    if ended:
+        webhooks.job_finished(session, job_id)
 
 
 def fail_job(session: Session, job_id: int, error: str) -> None:
-    """A part failed for good: the job failed, with the reason."""
-    session.execute(
+    """A part failed for good: the job failed, with the reason (and tells the webhooks)."""
+    failed = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status.in_(ACTIVE))
         .values(status="failed", error=error[:2000], finished_at=func.now())
-    )
+        .returning(Job.id)
+    ).first()
+    if failed is not None:
+        webhooks.job_finished(session, job_id)
 
 
 def _call_filters(params: dict[str, Any], organisation_id: str) -> tuple[str, dict[str, Any]]:
@@ -190,3 +203,21 @@ ORDER BY c.id LIMIT :limit
         {**values, "after": after, "high": high, "limit": limit},
     )
     return [int(r[0]) for r in rows]
+
+
+def queue_stats(session: Session) -> list[tuple[str, int, float]]:
+    """Per job queue: parts due to run now, and how long the oldest of them has waited (since
+    it was queued, or since its retry was due), in seconds."""
+    rows = session.execute(
+        text(
+            """
+SELECT q.queue_name, q.depth, coalesce(extract(epoch FROM now() - coalesce(j.scheduled_at,
+    (SELECT min(at) FROM procrastinate_events AS e WHERE e.job_id = q.oldest))), 0)
+FROM (SELECT queue_name, count(*) AS depth, min(id) AS oldest FROM procrastinate_jobs
+      WHERE status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())
+      GROUP BY queue_name) AS q
+JOIN procrastinate_jobs AS j ON j.id = q.oldest
+"""
+        )
+    )
+    return [(str(r[0]), int(r[1]), float(r[2])) for r in rows]

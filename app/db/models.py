@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     SmallInteger,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
     text,
 )
@@ -537,3 +539,62 @@ class CallReview(Base):
     items: Mapped[str] = mapped_column(Text)
     machine_passed: Mapped[int] = mapped_column(BigInteger)
     passed: Mapped[int] = mapped_column(BigInteger)
+
+
+class Webhook(Base):
+    """A receiver of events: its URL, the secret that signs them and which events it wants
+    (migration 2026-12-03-0830)."""
+
+    __tablename__ = "webhook"
+    __table_args__ = (Index("ix_webhook_id", "id", unique=True),)
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+
+
+class WebhookDelivery(Base):
+    """One event for one webhook: the outbox row the job worker sends, and its delivery log."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["organisation_id", "webhook_id"],
+            [Webhook.organisation_id, Webhook.id],
+            name="fk_webhook_delivery_organisation_id_webhook",
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("status IN ('pending', 'retrying', 'delivered', 'failed')", name="status"),
+        Index("ix_webhook_delivery_id", "id", unique=True),
+        Index(
+            "ix_webhook_delivery_organisation_id_webhook_id", "organisation_id", "webhook_id", "id"
+        ),
+    )
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[UUID] = mapped_column(Uuid, server_default=text("gen_random_uuid()"))
+    event: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[int | None] = mapped_column(BigInteger)
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

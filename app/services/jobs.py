@@ -95,6 +95,11 @@ def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in params.items()}
 
 
+def queue_stats(session: Session) -> list[tuple[str, int, float]]:
+    """Per queue: parts due to run, and the wait of the oldest in seconds (for /metrics)."""
+    return db.queue_stats(session)
+
+
 def get_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict[str, Any]:
     """A job's status and progress; NotFound for an unknown id (or another organisation's)."""
     job = db.get_job(session, job_id, tenant.organisation_id)

@@ -16,7 +16,9 @@ from pydantic import ValidationError
 from app.api.app import create_app
 from app.api.deps import Transactions, get_transactions
 from app.db.session import SessionScope
+from app.services import webhooks
 from app.settings import Settings
+from tests.receiver import running_receiver
 
 
 def _client(app: FastAPI, scope: SessionScope, peer: str) -> TestClient:
@@ -137,3 +139,37 @@ def test_scoring_time_and_the_database_pool_wait_are_measured(
     assert grew(before, after, "callqa_db_pool_checkout_duration_seconds_count") >= 1
     for gauge in ("callqa_db_pool_connections_in_use", "callqa_threadpool_pending"):
         assert (gauge, frozenset()) in after
+
+
+def test_the_job_queue_depth_and_the_wait_of_its_oldest_part_are_read_at_each_scrape(
+    local: TestClient, make_call: Any
+) -> None:
+    local.post("/v1/webhooks", json={"url": "https://93.184.216.34/", "events": ["call.red"]})
+    before = scrape(local)
+
+    local.post("/v1/calls", json=make_call())
+    local.post("/v1/calls", json=make_call())
+    after = scrape(local)
+
+    assert grew(before, after, "callqa_job_queue_depth", queue="webhooks") == 2
+    assert after[("callqa_job_queue_oldest_age_seconds", frozenset({("queue", "webhooks")}))] >= 0
+    assert ("callqa_job_queue_depth", frozenset({("queue", "rescore")})) in after
+
+
+def test_webhook_deliveries_are_counted_by_outcome(
+    local: TestClient, session_scope: SessionScope, settings: Settings, make_call: Any
+) -> None:
+    with running_receiver() as receiver:
+        hook = local.post("/v1/webhooks", json={"url": receiver.url, "events": ["call.red"]})
+        local.post("/v1/calls", json=make_call())
+        log = local.get(f"/v1/webhooks/{hook.json()['id']}/deliveries").json()["deliveries"]
+        receiver.fail(500)
+        before = scrape(local)
+
+        with webhooks.http_client(settings) as http:
+            webhooks.deliver(session_scope, settings, http, log[0]["id"], attempt=0)
+            webhooks.deliver(session_scope, settings, http, log[0]["id"], attempt=1)
+        after = scrape(local)
+
+    assert grew(before, after, "callqa_webhook_deliveries_total", outcome="retrying") == 1
+    assert grew(before, after, "callqa_webhook_deliveries_total", outcome="delivered") == 1

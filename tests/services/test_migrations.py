@@ -34,6 +34,8 @@ TABLES |= {
     "call_correction",
     "call_review",
     "call_tombstone",
+    "webhook",
+    "webhook_delivery",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_workers"}
 QUEUE_TABLES |= {"procrastinate_periodic_defers"}

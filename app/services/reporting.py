@@ -1,0 +1,16 @@
+"""The reporting views' read-only access (`callqa db grant-reporting`)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.db import reporting as db
+from app.services.errors import NotFound
+
+
+def grant_reporting(session: Session, role: str, organisation: str | None = None) -> None:
+    """Let an existing role read the `reporting` views (and only the columns under them);
+    NotFound when the role does not exist (create it first, with its password)."""
+    if not db.role_exists(session, role):
+        raise NotFound(f"no database role {role!r}: CREATE ROLE {role} LOGIN PASSWORD '…' first")
+    db.grant_reporting(session, role, organisation)

@@ -1,0 +1,199 @@
+"""Webhooks through the API: registering (a secret made and shown once), listing, changing
+and deleting receivers; targets that would reach private networks refused outside local mode;
+events written with the call that caused them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.api.deps import get_app_settings
+from app.services.mode import private_targets_allowed
+from app.settings import Settings
+
+PUBLIC = "https://93.184.216.34/hooks"  # an address on the internet: no DNS needed
+
+
+def _hook(client: TestClient, **body: Any) -> Any:
+    return client.post("/v1/webhooks", json={"url": PUBLIC, "events": ["call.scored"], **body})
+
+
+@pytest.fixture
+def served(app: FastAPI, client: TestClient, settings: Settings) -> Iterator[TestClient]:
+    """The API as deployed: bound to all interfaces, so not in local mode."""
+    deployed = settings.model_copy(update={"bind_host": "0.0.0.0"})
+    app.dependency_overrides[get_app_settings] = lambda: deployed
+    yield client
+    del app.dependency_overrides[get_app_settings]
+
+
+def test_a_webhook_without_a_secret_gets_one_shown_only_in_the_answer_that_made_it(
+    client: TestClient,
+) -> None:
+    made = _hook(client, events=["call.scored", "call.red", "call.red"])
+
+    assert made.status_code == 201
+    hook = made.json()
+    assert len(hook["secret"]) >= 32
+    assert hook["events"] == ["call.scored", "call.red"]
+    assert made.headers["location"] == f"/v1/webhooks/{hook['id']}"
+    listed = client.get("/v1/webhooks").json()["webhooks"]
+    assert [h["id"] for h in listed] == [hook["id"]]
+    assert "secret" not in listed[0]
+
+
+def test_a_webhook_can_be_changed_paused_and_deleted(client: TestClient) -> None:
+    hook = _hook(client, secret="my-own-secret-of-16+").json()
+    assert hook["secret"] == "my-own-secret-of-16+"
+
+    changed = client.patch(
+        f"/v1/webhooks/{hook['id']}", json={"events": ["job.finished"], "active": False}
+    )
+    assert changed.status_code == 200
+    assert changed.json()["events"] == ["job.finished"]
+    assert changed.json()["active"] is False
+
+    assert client.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
+    assert client.delete(f"/v1/webhooks/{hook['id']}").status_code == 404
+    assert client.get(f"/v1/webhooks/{hook['id']}/deliveries").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"events": ["call.deleted"]}, "/events/0"),
+        ({"events": []}, "/events"),
+        ({"url": "ftp://93.184.216.34/x"}, "/url"),
+        ({"secret": "short"}, "/secret"),
+    ],
+)
+def test_an_invalid_webhook_is_422_naming_the_field(
+    client: TestClient, body: dict[str, Any], pointer: str
+) -> None:
+    answer = _hook(client, **body)
+
+    assert answer.status_code == 422
+    assert pointer in [e["pointer"] for e in answer.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://[::1]/hook",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.20/hook",
+        "http://172.16.0.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[fe80::1]/hook",
+        "http://[::ffff:10.0.0.5]/hook",
+        "http://0.0.0.0/hook",
+    ],
+)
+def test_private_loopback_and_link_local_targets_are_refused_outside_local_mode(
+    served: TestClient, url: str
+) -> None:
+    answer = served.post("/v1/webhooks", json={"url": url, "events": ["call.scored"]})
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["pointer"] == "/url"
+    assert "CALLQA_WEBHOOK_ALLOW_PRIVATE" in answer.json()["errors"][0]["reason"]
+
+
+def test_a_public_target_is_accepted_outside_local_mode(served: TestClient) -> None:
+    assert _hook(served).status_code == 201
+
+
+def test_moving_a_webhook_to_a_private_target_is_refused_too(served: TestClient) -> None:
+    hook = _hook(served).json()
+
+    answer = served.patch(f"/v1/webhooks/{hook['id']}", json={"url": "http://10.1.2.3/"})
+
+    assert answer.status_code == 422
+
+
+def test_local_mode_allows_private_targets_unless_the_setting_says_otherwise() -> None:
+    assert private_targets_allowed(Settings(bind_host="127.0.0.1"))
+    assert not private_targets_allowed(Settings(bind_host="0.0.0.0"))
+    assert private_targets_allowed(Settings(bind_host="0.0.0.0", webhook_allow_private=True))
+    assert not private_targets_allowed(Settings(bind_host="127.0.0.1", webhook_allow_private=False))
+
+
+def test_a_loopback_receiver_is_allowed_in_local_mode(client: TestClient) -> None:
+    answer = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["call.scored"]}
+    )
+
+    assert answer.status_code == 201
+
+
+def _queued(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text("SELECT lock, args FROM procrastinate_jobs WHERE queue_name = 'webhooks' ORDER BY id")
+    )
+    return [{"lock": r[0], "args": r[1]} for r in rows]
+
+
+def test_a_stored_call_writes_its_events_and_queues_them_in_its_transaction(
+    client: TestClient, session: Session, make_call: Any
+) -> None:
+    hook = _hook(client, events=["call.scored", "call.red", "violation.found"]).json()
+    paused = _hook(client, events=["call.scored"]).json()
+    client.patch(f"/v1/webhooks/{paused['id']}", json={"active": False})
+
+    call = client.post("/v1/calls", json=make_call()).json()
+
+    log = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
+    assert [d["event"] for d in log] == ["violation.found", "call.red", "call.scored"]
+    assert {d["status"] for d in log} == {"pending"}
+    assert {d["call_id"] for d in log} == {call["id"]}
+    assert client.get(f"/v1/webhooks/{paused['id']}/deliveries").json()["deliveries"] == []
+    queued = _queued(session)
+    assert [q["args"]["delivery_id"] for q in queued] == sorted(d["id"] for d in log)
+    assert {q["lock"] for q in queued} == {f"callqa.webhook:{hook['id']}:call:{call['id']}"}
+
+
+def test_a_batch_writes_events_only_for_the_calls_it_stored(
+    client: TestClient, make_call: Any
+) -> None:
+    hook = _hook(client).json()
+    before = make_call()
+    client.post("/v1/calls", json=before)
+
+    batch = client.post("/v1/calls/batch", json={"calls": [before, make_call(), make_call()]})
+
+    assert [i["status"] for i in batch.json()["items"]] == [200, 201, 201]
+    log = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
+    assert len(log) == 3
+
+
+def test_the_delivery_log_pages_back_with_before_and_limit(
+    client: TestClient, make_call: Any
+) -> None:
+    hook = _hook(client).json()
+    for _ in range(3):
+        client.post("/v1/calls", json=make_call())
+    path = f"/v1/webhooks/{hook['id']}/deliveries"
+
+    first = client.get(path, params={"limit": 2}).json()["deliveries"]
+    rest = client.get(path, params={"before": first[-1]["id"]}).json()["deliveries"]
+
+    assert len(first) == 2
+    assert len(rest) == 1
+    assert rest[0]["id"] < first[-1]["id"]
+
+
+def test_redelivering_an_unknown_delivery_is_404(client: TestClient) -> None:
+    hook = _hook(client).json()
+
+    answer = client.post(f"/v1/webhooks/{hook['id']}/deliveries/999999/redeliver")
+
+    assert answer.status_code == 404
