@@ -197,6 +197,47 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64, description="Webhook deliveries a job worker sends at once."
     )
 
+    auth: Literal["on", "off"] = Field(
+        default="on",
+        description="`off` answers every request without a key, as the default organisation "
+        "(logged at start); for a trusted network only.",
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="The address the server listens on (`callqa serve --host` sets it); local "
+        "mode (no key yet, no auth) needs a loopback one.",
+    )
+    key_cache_s: float = Field(
+        default=2,
+        ge=0,
+        le=300,
+        description="Seconds a worker trusts what it read about a key; a key created or revoked "
+        "by the CLI is seen within that time.",
+    )
+    rate_limit: int = Field(
+        default=200,
+        ge=1,
+        description="Requests per second per key, unless its organisation sets its own "
+        "(kept per worker: with N workers a key may get up to N times as many).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs share links, the same on every replica; unset: each organisation's "
+        "secret stored in the database.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins, comma-separated, whose browser pages may call the API (CORS); "
+        "empty: none.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("metrics_allow", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:

@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,8 +58,18 @@ _serial = itertools.count()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Starlette suggests `httpx2` for its TestClient; httpx is still what it runs on here."""
+    """Starlette suggests `httpx2` for its TestClient; httpx is still what it runs on here.
+
+    Test clients are loopback peers, like the README's curl, so specs written for local mode
+    (no key yet) hold; tests of access control send keys or set another peer."""
     config.addinivalue_line("filterwarnings", "ignore:.*httpx2.*")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    defaults = list(TestClient.__init__.__defaults__ or ())
+    defaults[-1] = ("127.0.0.1", 50000)
+    TestClient.__init__.__defaults__ = tuple(defaults)
 
 
 def transcript_text(extra_lines: int = 0) -> str:
@@ -204,9 +215,11 @@ def client(app: FastAPI, session_scope: SessionScope) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     app.dependency_overrides[get_transactions] = lambda: Transactions(session_scope)
+    app.state.auth.clear()  # keys of another test's (rolled back) session are gone
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
     app.dependency_overrides.clear()
+    app.state.auth.clear()
 
 
 class _SessionDatabase:

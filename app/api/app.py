@@ -14,17 +14,21 @@ from typing import Any
 import anyio
 from anyio import to_thread
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.api.auth import Authenticator
 from app.api.docs import OPENAPI_TAGS
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.language import RequestLanguage
 from app.api.liveness import Liveness
 from app.api.middleware import RequestGuard
 from app.api.observe import RequestObserver
+from app.api.responses import DESCRIPTIONS
 from app.api.routers import (
+    access,
     calibration,
     calls,
     checklists,
@@ -40,6 +44,7 @@ from app.api.routers import (
     webhooks,
 )
 from app.api.routers.health import PROBE_THREADS
+from app.api.security import SecurityHeaders
 from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
 from app.metrics import worker_exited
@@ -70,6 +75,14 @@ def _start(database: Database) -> None:
     warm_up()
 
 
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Routes answered without a key (probes and the loopback-only metrics)."""
+
+
+def _documented(status: str) -> dict[str, Any]:
+    return {"description": DESCRIPTIONS[int(status)]}
+
+
 def _problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """OpenAPI whose error responses are documented as problem+json with the Problem schema."""
 
@@ -84,13 +97,20 @@ def _problem_json_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             tags=app.openapi_tags,
         )
         problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
-        for operations in schema.get("paths", {}).values():
+        for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
+                if path not in PUBLIC_PATHS:  # every other route needs a key (app.api.auth)
+                    operation["security"] = [{"bearer": []}]
+                    for status in ("401", "403", "429"):
+                        operation["responses"].setdefault(status, _documented(status))
                 for status, response in operation.get("responses", {}).items():
                     if status.isdigit() and int(status) >= 400:
                         response["content"] = {PROBLEM_JSON: problem}
                         if status == "422":
                             response["description"] = "Invalid fields, named by JSON pointers."
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "callqa keys create"}
+        }
         components = schema.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
@@ -143,6 +163,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     app.state.liveness = liveness
+    app.state.auth = Authenticator(settings)
+    if settings.auth == "off":
+        log.warning("CALLQA_AUTH=off: every request is answered without a key")
     register_error_handlers(app)
     routers = (
         calls,
@@ -158,12 +181,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         violations,
         webhooks,
         pages,
+        access,
     )
     for module in routers:
         app.include_router(module.router)
     # The guard matches paths itself: the app's docs routes and every router's own routes.
     routes = [*app.routes, *(route for module in routers for route in module.router.routes)]
     app.add_middleware(RequestGuard, routes=routes, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         RequestObserver,
         templates=lambda: app.openapi()["paths"],

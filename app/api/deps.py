@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import anyio
 from anyio import to_thread
@@ -19,9 +19,12 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from app.api.auth import Authenticator, Caller
 from app.api.liveness import Liveness
 from app.db.session import Database, SessionScope
 from app.metrics import DB_POOL_CHECKOUT_SECONDS, DB_POOL_TIMEOUTS
+from app.services.access import Scope, grants
+from app.services.errors import Forbidden
 from app.settings import Settings
 from app.tenancy import LOCAL, Tenant
 
@@ -108,10 +111,31 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-async def current_tenant(request: Request) -> Tenant:
-    """Whose data this request may see: set on `request.state` by authentication, else local."""
-    tenant: Tenant = getattr(request.state, "tenant", LOCAL)
-    return tenant
+async def _transactions(request: Request) -> Transactions:
+    """The runner for a key look-up, made only when the key cache misses (not a dependency:
+    each one costs every request its resolution); a test's override of it is honoured. Keys
+    and organisations are not tenant rows: the look-up runs in local mode's organisation."""
+    override = request.app.dependency_overrides.get(get_transactions)
+    if override is not None:
+        made: Transactions = override()
+        return made
+    return await get_transactions(request, LOCAL)
+
+
+async def current_caller(request: Request) -> Caller:
+    """Who asks (app.api.auth): 401 without a usable key, share link or local mode."""
+    auth: Authenticator = request.app.state.auth
+    caller = await auth.caller(request, partial(_transactions, request))
+    request.state.tenant = caller.tenant  # for the request log
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def current_tenant(caller: CallerDep) -> Tenant:
+    """Whose data this request may see: the key's organisation and teams, else local."""
+    return caller.tenant
 
 
 TenantDep = Annotated[Tenant, Depends(current_tenant)]
@@ -130,3 +154,13 @@ async def get_transactions(request: Request, tenant: TenantDep) -> Transactions:
 
 TxDep = Annotated[Transactions, Depends(get_transactions)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def require(scope: Scope) -> Any:
+    """The route dependency `dependencies=[require("read")]`: 403 for a key without `scope`."""
+
+    async def check(caller: CallerDep) -> None:
+        if not grants(caller.scopes, scope):
+            raise Forbidden(f"this key lacks the {scope!r} scope")
+
+    return Depends(check)

@@ -104,6 +104,7 @@ class RequestObserver:
         if method == "POST" and route == "/v1/calls":
             count_call(status, scope.get("state", {}).get(PROBLEM_STATE))
         if self.log_requests:
+            tenant = scope.get("state", {}).get("tenant")
             log.info(
                 "request",
                 extra={
@@ -111,8 +112,8 @@ class RequestObserver:
                     "route": route,
                     "status": status,
                     "duration_ms": round(seconds * 1000, 2),
-                    "organisation": None,  # access control (issue 14) is not there yet
-                    "key_id": None,
+                    "organisation": getattr(tenant, "organisation_id", None),
+                    "key_id": getattr(tenant, "key_id", None),
                 },
             )
 

@@ -9,15 +9,18 @@ from fastapi import Response
 
 from app.api.schemas import Problem
 
-_DESCRIPTIONS = {
+DESCRIPTIONS = {
     400: "Malformed JSON, or a transcript no reader can parse (with the reason).",
+    401: "No key, or a malformed, unknown or revoked one (WWW-Authenticate: Bearer).",
     404: "Unknown call or checklist.",
-    403: "The key may not act on this team (the field is named).",
+    403: "The key lacks the scope this route needs, or may not act on this team (the field "
+    "is named).",
     409: "The external_id was stored with different content.",
     410: "The call with this external_id was erased; it is not stored again.",
     413: "Body larger than CALLQA_MAX_BODY_MB.",
     415: "Body is not application/json (or, for a checklist, application/yaml).",
     422: "Invalid fields, each named by a JSON pointer.",
+    429: "Over the key's rate limit; retry after Retry-After seconds.",
     503: "Database unavailable or not migrated; retry after Retry-After seconds.",
 }
 
@@ -36,4 +39,4 @@ def json_response(
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for error statuses (rendered as problem+json by app.py)."""
-    return {s: {"model": Problem, "description": _DESCRIPTIONS[s]} for s in statuses}
+    return {s: {"model": Problem, "description": DESCRIPTIONS[s]} for s in statuses}

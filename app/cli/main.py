@@ -49,6 +49,7 @@ def main() -> None:
 
 
 # Command modules: each adds its commands to `app`.
+from app.cli import access as _access  # noqa: E402, F401
 from app.cli import checklists as _checklists  # noqa: E402, F401
 from app.cli import db as _db  # noqa: E402, F401
 from app.cli import import_calls as _import_calls  # noqa: E402, F401

@@ -21,6 +21,7 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.api.auth import is_loopback
 from app.cli.db import shown_url
 from app.cli.main import app, examples
 from app.db import migrate
@@ -28,6 +29,7 @@ from app.db.embedded import keep_running, pgdata_dir, start_embedded
 from app.db.session import make_engine, use_tenant
 from app.logs import logging_config
 from app.metrics import MULTIPROC_ENV
+from app.services import access
 from app.services.checklists import store_builtins
 from app.settings import get_settings
 from app.tenancy import LOCAL
@@ -72,10 +74,26 @@ def _share_metrics(workers: int) -> Path | None:
     return folder
 
 
+def _check_access(host: str, keys_exist: bool, auth_off: bool) -> None:
+    """Refuse to serve a non-loopback address with no key (nobody could be told apart)."""
+    if auth_off:
+        _err.print("[yellow]CALLQA_AUTH=off: every request is answered without a key[/yellow]")
+    elif not keys_exist and not is_loopback(host):
+        _err.print(
+            f"[red]callqa: refusing to listen on {host} with no API key: anyone could read the "
+            "calls. Create one first: callqa keys create --scope admin "
+            "(or set CALLQA_AUTH=off on a trusted network).[/red]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    elif not keys_exist:
+        _err.print("local mode: no API key yet, loopback clients are answered without one")
+
+
 @app.command(
     epilog=examples(
         "callqa serve --port 8000",
-        "CALLQA_DATABASE_URL=postgresql://db/callqa callqa serve --host 0.0.0.0",
+        "callqa keys create --scope admin && callqa serve --host 0.0.0.0",
     )
 )
 def serve(
@@ -121,12 +139,16 @@ def serve(
         _err.print(f"built-in checklists: {stored} new version(s) stored")
         with engine.connect() as conn:
             revision = migrate.current_revision(conn)
+        with Session(engine) as session:
+            keys_exist = access.any_key(session)
     except OperationalError as exc:
         _err.print(f"[red]callqa: cannot reach the database: {exc.orig}[/red]", soft_wrap=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
     _err.print(f"migrations applied: schema at revision {revision}")
+    _check_access(host, keys_exist, settings.auth == "off")
+    os.environ["CALLQA_HOST"] = host
     os.environ["CALLQA_DATABASE_URL"] = url
     os.environ["CALLQA_LOG_REQUESTS"] = str(access_log).lower()
     os.environ["CALLQA_BIND_HOST"] = host  # local mode (app.services.mode) reads it

@@ -22,10 +22,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     Text,
     UniqueConstraint,
@@ -556,6 +558,23 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(ARRAY(Text))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class Organisation(Base):
+    """A tenant and its settings; `share_secret` signs its share links unless
+    CALLQA_SECRET_KEY is set."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    mask: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
+    share_secret: Mapped[str] = mapped_column(
+        Text,
+        server_default=text("replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')"),
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("now()")
     )
@@ -598,3 +617,35 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key: its organisation, scopes and teams (None: all), stored as its SHA-256."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (Index("ix_api_key_organisation_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(Text, ForeignKey("organisation.id"))
+    name: Mapped[str | None] = mapped_column(Text)
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    teams: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    secret_sha256: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who (which key; None in local mode) read, exported or deleted which call, and when."""
+
+    __tablename__ = "audit_log"
+
+    organisation_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    key_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[int | None] = mapped_column(BigInteger)
+    path: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))

@@ -74,6 +74,18 @@ class UnparseableTranscript(CallqaError):
     slug = "unparseable-transcript"
 
 
+class Unauthorized(CallqaError):
+    """No usable credentials: no, malformed, unknown or revoked key, or a bad share link."""
+
+    status = 401
+    title = "Authentication required"
+    slug = "unauthorized"
+
+    def __init__(self, detail: str | None = None, **kwargs: object) -> None:
+        super().__init__(detail, **kwargs)  # type: ignore[arg-type]
+        self.headers.setdefault("WWW-Authenticate", 'Bearer realm="callqa"')
+
+
 class Forbidden(CallqaError):
     status = 403
     title = "Forbidden"
@@ -134,6 +146,12 @@ class InvalidInput(CallqaError):
     slug = "invalid-input"
 
 
+class TooManyRequests(CallqaError):
+    status = 429
+    title = "Too many requests"
+    slug = "too-many-requests"
+
+
 class ServiceUnavailable(CallqaError):
     status = 503
     title = N_("Service unavailable")
@@ -149,6 +167,7 @@ _BY_STATUS: dict[int, type[CallqaError]] = {
     cls.status: cls
     for cls in (
         BadRequest,
+        Unauthorized,
         Forbidden,
         NotFound,
         MethodNotAllowed,
@@ -159,6 +178,7 @@ _BY_STATUS: dict[int, type[CallqaError]] = {
         UnsupportedMediaType,
         HeadersTooLarge,
         InvalidInput,
+        TooManyRequests,
         ServiceUnavailable,
     )
 }

@@ -6,6 +6,9 @@ reaches HTML here goes through html.escape.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -88,10 +91,29 @@ def category_label(category: dict[str, Any]) -> str:
     return f"<span style='color:{escape(category['color'])}'>{escape(category['title'])}</span>"
 
 
+ShareLinks = Callable[[int], str]
+"""The share token of a call's page, for a report opened through a share link."""
+_SHARE: ContextVar[ShareLinks | None] = ContextVar("share_links", default=None)
+
+
+@contextmanager
+def sharing(share: ShareLinks | None) -> Iterator[None]:
+    """Call links rendered inside carry `share(call_id)` (set once, not passed through every
+    section of a report)."""
+    token = _SHARE.set(share)
+    try:
+        yield
+    finally:
+        _SHARE.reset(token)
+
+
 def call_page_link(base_url: str, call_id: int, utterance: int | None = None) -> str:
-    """The call page (GET /calls/{id}), at one utterance's anchor when given."""
+    """The call page (GET /calls/{id}), at one utterance's anchor when given, with its own
+    share link when the report was opened through one."""
     anchor = "" if utterance is None else f"#u{utterance}"
-    return escape(f"{base_url}/calls/{call_id}{anchor}")
+    share = _SHARE.get()
+    query = f"?share={share(call_id)}" if share else ""
+    return escape(f"{base_url}/calls/{call_id}{query}{anchor}")
 
 
 def calls_table(title: str, calls: list[dict[str, Any]], base_url: str) -> str:

@@ -17,6 +17,7 @@ from app.services.report_css import CSS
 from app.services.report_format import (
     BAND_COLORS,
     GRADES,
+    ShareLinks,
     bucket_label,
     call_page_link,
     calls_table,
@@ -27,6 +28,7 @@ from app.services.report_format import (
     grade_label,
     num,
     period_label,
+    sharing,
     signed,
     times,
 )
@@ -336,9 +338,16 @@ def _item_bars(report: dict[str, Any]) -> list[charts.Bar]:
     return bars
 
 
-def render_report_html(report: dict[str, Any], *, base_url: str = "") -> str:
-    """The whole page; `base_url` makes call links absolute for a saved file."""
-    base = base_url.rstrip("/")
+def render_report_html(
+    report: dict[str, Any], *, base_url: str = "", share: ShareLinks | None = None
+) -> str:
+    """The whole page; `base_url` makes call links absolute for a saved file, `share` gives
+    them share links."""
+    with sharing(share):
+        return _page(report, base_url.rstrip("/"))
+
+
+def _page(report: dict[str, Any], base: str) -> str:
     calls = (
         "<section class='calls'><h2>"
         + _("Best and worst calls")

@@ -52,7 +52,7 @@ def test_a_sane_request_id_is_echoed_and_logged_with_route_status_and_duration(
     assert (line["method"], line["route"], line["status"]) == ("POST", "/v1/calls", 201)
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] > 0
     assert line["level"] == "info" and line["timestamp"].endswith("Z")
-    assert line["organisation"] is None and line["key_id"] is None
+    assert line["organisation"] == "default" and line["key_id"] is None  # local mode
     assert PHRASE not in log_lines.getvalue()
 
 

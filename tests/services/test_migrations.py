@@ -36,6 +36,9 @@ TABLES |= {
     "call_tombstone",
     "webhook",
     "webhook_delivery",
+    "organisation",
+    "api_key",
+    "audit_log",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_workers"}
 QUEUE_TABLES |= {"procrastinate_periodic_defers"}

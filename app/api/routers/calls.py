@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import TypeAdapter, ValidationError
 
-from app.api.deps import SettingsDep, TenantDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep, require
 from app.api.errors import InvalidInput, field_errors
 from app.api.observe import count_call
 from app.api.responses import json_response, problems
@@ -25,6 +25,7 @@ from app.api.schemas import (
 from app.db.session import SessionScope
 from app.services import calls as call_service
 from app.services import erasure, ingest
+from app.services.audit import audited
 from app.services.errors import CallqaError
 from app.services.ingest import ItemOutcome
 from app.services.schemas import Id
@@ -38,6 +39,7 @@ CallId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id callqa gave
 @router.post(
     "",
     status_code=201,
+    dependencies=[require("ingest")],
     response_model=None,
     responses={
         201: {
@@ -105,6 +107,7 @@ def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
 @router.post(
     "/batch",
     status_code=207,
+    dependencies=[require("ingest")],
     response_model=BatchOut,
     response_model_exclude_none=True,
     responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
@@ -132,12 +135,14 @@ async def create_calls(
 @router.get(
     "/{call_id}",
     response_model=None,
+    dependencies=[require("read")],
     responses={200: {"model": CallDetail}, **problems(404, 422, 503)},
 )
 async def get_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
     """One stored call: transcript, parsed utterances, score with evidence (reviewers'
     corrections applied; `machine_score` as computed), metadata."""
-    return json_response(await tx.run(call_service.get_call, call_id, tenant))
+    read = audited(tenant, "call.read", f"/v1/calls/{call_id}", call_service.get_call, call_id)
+    return json_response(await tx.run(read, call_id, tenant))
 
 
 @router.delete(
@@ -173,6 +178,7 @@ async def erase_call_by_external_id(
 @router.get(
     "/{call_id}/utterances",
     response_model=None,
+    dependencies=[require("read")],
     responses={200: {"model": UtterancePageOut}, **problems(404, 422, 503)},
 )
 async def get_utterances(
@@ -187,7 +193,12 @@ async def get_utterances(
     return json_response(page)
 
 
-@router.get("", response_model=CallPageOut, responses=problems(422, 503))
+@router.get(
+    "",
+    response_model=CallPageOut,
+    dependencies=[require("read")],
+    responses=problems(422, 503),
+)
 async def list_calls(
     tx: TxDep,
     settings: SettingsDep,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.api.deps import TxDep
+from app.api.deps import TxDep, require
 from app.api.middleware import is_json
 from app.api.responses import json_response, problems
 from app.api.schemas import (
@@ -25,6 +25,8 @@ from app.services import checklists
 from app.services.checklists import Media
 
 router = APIRouter(prefix="/v1", tags=["checklists"])
+ADMIN = [require("admin")]
+READ = [require("read")]
 KeyPath = Annotated[str, Path(max_length=64, description="The checklist key.")]
 VersionPath = Annotated[str, Path(max_length=64, description="A version (SHA-256, hex).")]
 
@@ -50,6 +52,7 @@ async def _document(request: Request) -> tuple[bytes, Media]:
 @router.post(
     "/checklists",
     status_code=201,
+    dependencies=ADMIN,
     response_model=None,
     openapi_extra=_DOCUMENT_BODY,
     responses={
@@ -67,7 +70,12 @@ async def push_checklist(
     return json_response(body, status=201 if created else 200, headers=headers)
 
 
-@router.get("/checklists", response_model=list[ChecklistSummary], responses=problems(503))
+@router.get(
+    "/checklists",
+    response_model=list[ChecklistSummary],
+    dependencies=READ,
+    responses=problems(503),
+)
 async def list_checklists(tx: TxDep) -> list[dict[str, Any]]:
     """The latest version of every checklist."""
     return await tx.run(checklists.latest)
@@ -76,6 +84,7 @@ async def list_checklists(tx: TxDep) -> list[dict[str, Any]]:
 @router.get(
     "/checklists/{key}",
     response_model=None,
+    dependencies=READ,
     responses={
         200: {"description": "The checklist as the engine defines it."},
         **problems(404, 503),
@@ -89,6 +98,7 @@ async def get_checklist(key: KeyPath, tx: TxDep) -> Response:
 @router.get(
     "/checklists/{key}/versions",
     response_model=ChecklistVersionsOut,
+    dependencies=READ,
     responses=problems(404, 503),
 )
 async def list_versions(key: KeyPath, tx: TxDep) -> dict[str, Any]:
@@ -100,6 +110,7 @@ async def list_versions(key: KeyPath, tx: TxDep) -> dict[str, Any]:
     "/checklists/{key}/versions/{version}",
     status_code=204,
     response_model=None,
+    dependencies=ADMIN,
     responses=problems(404, 409, 503),
 )
 async def delete_version(key: KeyPath, version: VersionPath, tx: TxDep) -> Response:
@@ -111,6 +122,7 @@ async def delete_version(key: KeyPath, version: VersionPath, tx: TxDep) -> Respo
 @router.put(
     "/checklists/default",
     response_model=ChecklistAssignmentOut,
+    dependencies=ADMIN,
     responses=problems(400, 404, 413, 415, 422, 503),
 )
 async def assign_default(body: ChecklistAssignmentIn, tx: TxDep) -> dict[str, Any]:
@@ -121,6 +133,7 @@ async def assign_default(body: ChecklistAssignmentIn, tx: TxDep) -> dict[str, An
 @router.put(
     "/teams/{team_id}/checklist",
     response_model=ChecklistAssignmentOut,
+    dependencies=ADMIN,
     responses=problems(400, 404, 413, 415, 422, 503),
 )
 async def assign_team(

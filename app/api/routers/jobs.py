@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import TenantDep, TxDep
+from app.api.deps import TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.services import jobs
 from app.services.schemas import ChecklistKey, ChecklistVersion, Id, StartedAt
 
-router = APIRouter(prefix="/v1", tags=["jobs"])
+router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[require("admin")])
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id of the job.")]
 
 

@@ -6,10 +6,11 @@ import re
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TenantDep, TxDep
+from app.api.auth import Authenticator
+from app.api.deps import CallerDep, SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -24,9 +25,11 @@ from app.api.trend_schemas import (
 )
 from app.db.scope import Bucket
 from app.services import reports, trends
+from app.services.access import sign_share
+from app.services.audit import audited
 from app.services.report_html import render_report_html
 
-router = APIRouter(prefix="/v1/managers", tags=["trends"])
+router = APIRouter(prefix="/v1/managers", tags=["trends"], dependencies=[require("read")])
 
 BucketQuery = Annotated[Bucket, Query(description="Bucket size of the series.")]
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -94,6 +97,8 @@ async def manager_report(
     tx: TxDep,
     settings: SettingsDep,
     tenant: TenantDep,
+    caller: CallerDep,
+    request: Request,
     start: FromQuery = None,
     end: ToQuery = None,
     compare_before: Annotated[
@@ -112,8 +117,9 @@ async def manager_report(
 ) -> Response:
     """The trainer report: summary, trends, item pass rates, phrases to replace, best and
     worst calls, and with `compare_before` the periods before and after side by side."""
+    export = audited(caller.tenant, "report.export", request.url.path, reports.manager_report)
     report: dict[str, Any] = await tx.run(
-        reports.manager_report,
+        export,
         manager_id,
         start=start,
         end=end,
@@ -127,7 +133,16 @@ async def manager_report(
         max_buckets=settings.max_buckets,
     )
     if format == "html":
-        page = partial(render_report_html, report, base_url=settings.base_url)
+        share = None
+        if caller.share_expires is not None:  # opened through a share link: so are its calls
+            auth: Authenticator = request.app.state.auth
+            secret = await auth.signing_secret(caller.tenant.organisation_id, tx)
+            expires = caller.share_expires
+
+            def share(call_id: int) -> str:
+                return sign_share(secret, caller.tenant, f"/calls/{call_id}", expires)
+
+        page = partial(render_report_html, report, base_url=settings.base_url, share=share)
         return HTMLResponse(await tx.in_thread(page))
     if format == "csv":
         disposition = f'attachment; filename="{_filename(manager_id, "csv")}"'

@@ -7,12 +7,13 @@ from functools import partial
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TenantDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep, require
 from app.api.responses import problems
 from app.api.routers.calls import CallId
 from app.services import call_page
+from app.services.audit import audited
 
-router = APIRouter(prefix="/calls", tags=["pages"])
+router = APIRouter(prefix="/calls", tags=["pages"], dependencies=[require("read")])
 
 
 @router.get(
@@ -30,6 +31,7 @@ async def call_page_html(
     """The whole transcript with each question marked by category and each forbidden phrase
     struck through beside its replacement; the items with links to their evidence; score,
     grade and talk metrics. Links are absolute when CALLQA_PUBLIC_URL is set."""
-    call = await tx.run(call_page.load_call, call_id, tenant)
+    read = audited(tenant, "call.read", f"/calls/{call_id}", call_page.load_call, call_id)
+    call = await tx.run(read, call_id, tenant)
     page = await tx.in_thread(partial(call_page.render_call_page, call, settings.base_url))
     return HTMLResponse(page)

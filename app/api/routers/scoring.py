@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.api.deps import SettingsDep, TxDep
+from app.api.deps import SettingsDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.schemas import ScoreIn, ScoreOut
 from app.services import scoring
 
-router = APIRouter(prefix="/v1", tags=["scoring"])
+router = APIRouter(prefix="/v1", tags=["scoring"], dependencies=[require("ingest")])
 
 
 @router.post(

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TenantDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -24,7 +24,7 @@ from app.db.scope import Bucket
 from app.services import reports, team_report, trends
 from app.services.team_report_html import render_team_report_html
 
-router = APIRouter(prefix="/v1/teams", tags=["trends"])
+router = APIRouter(prefix="/v1/teams", tags=["trends"], dependencies=[require("read")])
 
 
 @router.get(

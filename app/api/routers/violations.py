@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import SettingsDep, TenantDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
@@ -19,7 +19,7 @@ from app.api.trend_schemas import (
 from app.services import phrases
 from app.services.schemas import Id
 
-router = APIRouter(prefix="/v1/violations", tags=["trends"])
+router = APIRouter(prefix="/v1/violations", tags=["trends"], dependencies=[require("read")])
 
 
 @router.get(

@@ -1,0 +1,92 @@
+"""Queries of organisations and API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.db.models import ApiKey, Organisation
+
+
+def ensure_organisation(session: Session, org_id: str) -> None:
+    """Create the organisation if it does not exist (its name is its id)."""
+    stmt = insert(Organisation).values(id=org_id, name=org_id).on_conflict_do_nothing()
+    session.execute(stmt)
+
+
+def get_organisation(session: Session, org_id: str) -> Organisation | None:
+    """One organisation by id."""
+    return session.get(Organisation, org_id)
+
+
+def list_organisations(session: Session) -> Sequence[Organisation]:
+    """Every organisation, by id."""
+    return session.execute(select(Organisation).order_by(Organisation.id)).scalars().all()
+
+
+def update_organisation(session: Session, org_id: str, values: dict[str, Any]) -> bool:
+    """Set some settings of an organisation; False if there is none of that id."""
+    stmt = update(Organisation).where(Organisation.id == org_id).values(**values)
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def add_key(
+    session: Session,
+    org_id: str,
+    *,
+    name: str | None,
+    scopes: list[str],
+    teams: list[str] | None,
+    digest: bytes,
+) -> ApiKey:
+    """Store a new key (its secret's SHA-256 only)."""
+    key = ApiKey(
+        organisation_id=org_id, name=name, scopes=scopes, teams=teams, secret_sha256=digest
+    )
+    session.add(key)
+    session.flush()
+    session.refresh(key)
+    return key
+
+
+def list_keys(session: Session, org_id: str | None = None) -> Sequence[ApiKey]:
+    """Keys, oldest first: all of them, or one organisation's."""
+    stmt = select(ApiKey).order_by(ApiKey.id)
+    if org_id is not None:
+        stmt = stmt.where(ApiKey.organisation_id == org_id)
+    return session.execute(stmt).scalars().all()
+
+
+def revoke_key(session: Session, key_id: int, org_id: str | None = None) -> ApiKey | None:
+    """Mark a key revoked (kept revoked if it was); None if there is no such key."""
+    stmt = update(ApiKey).where(ApiKey.id == key_id)
+    if org_id is not None:
+        stmt = stmt.where(ApiKey.organisation_id == org_id)
+    stmt = stmt.values(revoked_at=func.coalesce(ApiKey.revoked_at, func.now()))
+    return session.execute(stmt.returning(ApiKey)).scalar_one_or_none()
+
+
+def key_by_digest(session: Session, digest: bytes) -> tuple[ApiKey, Organisation] | None:
+    """The key whose secret has this SHA-256, with its organisation."""
+    stmt = (
+        select(ApiKey, Organisation)
+        .join(Organisation, Organisation.id == ApiKey.organisation_id)
+        .where(ApiKey.secret_sha256 == digest)
+    )
+    row = session.execute(stmt).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def any_key(session: Session) -> bool:
+    """Whether a key was ever made (revoked ones count: local mode does not come back)."""
+    return bool(session.execute(select(exists().select_from(ApiKey))).scalar())
+
+
+def share_secret(session: Session, org_id: str) -> str | None:
+    """The organisation's stored share-link secret."""
+    stmt = select(Organisation.share_secret).where(Organisation.id == org_id)
+    return session.execute(stmt).scalar_one_or_none()

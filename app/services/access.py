@@ -1,0 +1,270 @@
+"""Organisations, API keys and share links: the use cases behind `callqa orgs|keys`, /v1/keys,
+/v1/share and the authentication of every request.
+
+A key's secret is shown once and stored only as its SHA-256: a leaked table gives nobody a key,
+and a lookup by digest needs no secret comparison at all (the digest found is compared again in
+constant time). Share links are HMAC-signed, so checking one needs no database row.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import orjson
+from sqlalchemy.orm import Session
+
+from app.db import access as db
+from app.db.models import ApiKey, Organisation
+from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from app.tenancy import DEFAULT_ORGANISATION, Tenant
+
+Scope = Literal["ingest", "read", "review", "admin"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+_IMPLIED: dict[str, frozenset[str]] = {
+    "ingest": frozenset({"ingest"}),
+    "read": frozenset({"read"}),
+    "review": frozenset({"read", "review"}),
+    "admin": frozenset(SCOPES),
+}
+ALL_SCOPES = frozenset(SCOPES)
+PREFIX = "cq_"
+_SECRET = re.compile(r"cq_[A-Za-z0-9_-]{43}")
+"""A key: the prefix and 32 random bytes, URL-safe base64 (256 bits)."""
+_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SHARE_PAGES = (
+    re.compile(r"/calls/[1-9][0-9]{0,18}"),
+    re.compile(r"/v1/managers/[^/]{1,200}/report"),
+)
+
+
+def grants(scopes: frozenset[str], needed: str) -> bool:
+    """Whether a key of `scopes` may do what needs `needed` (review reads, admin does all)."""
+    return any(needed in _IMPLIED[s] for s in scopes if s in _IMPLIED)
+
+
+def digest(secret: str) -> bytes:
+    """The SHA-256 a key is stored and looked up by."""
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def well_formed(secret: str) -> bool:
+    """Whether `secret` has the shape of a key (checked before any lookup)."""
+    return _SECRET.fullmatch(secret) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What authentication needs to know about a key."""
+
+    id: int
+    organisation_id: str
+    scopes: frozenset[str]
+    teams: frozenset[str] | None
+    revoked: bool
+    rate_limit: int | None
+
+    def tenant(self) -> Tenant:
+        return Tenant(organisation_id=self.organisation_id, teams=self.teams, key_id=self.id)
+
+
+def lookup(session: Session, key_digest: bytes) -> KeyInfo | None:
+    """The key of this digest, or None."""
+    found = db.key_by_digest(session, key_digest)
+    if found is None:
+        return None
+    key, org = found
+    if not hmac.compare_digest(key.secret_sha256, key_digest):
+        return None
+    return KeyInfo(
+        id=key.id,
+        organisation_id=key.organisation_id,
+        scopes=frozenset(key.scopes),
+        teams=None if key.teams is None else frozenset(key.teams),
+        revoked=key.revoked_at is not None,
+        rate_limit=org.rate_limit,
+    )
+
+
+def any_key(session: Session) -> bool:
+    """Whether local mode is over (a key was made)."""
+    return db.any_key(session)
+
+
+def _check_org_id(org_id: str) -> None:
+    if not _NAME.fullmatch(org_id):
+        raise InvalidInput.at(
+            "/organisation", "1-64 letters, digits, '.', '_' or '-'", f"bad organisation {org_id!r}"
+        )
+
+
+def organisation_out(org: Organisation) -> dict[str, Any]:
+    return {
+        "id": org.id,
+        "name": org.name,
+        "retention_days": org.retention_days,
+        "mask": org.mask,
+        "rate_limit": org.rate_limit,
+        "created_at": org.created_at,
+    }
+
+
+def create_organisation(session: Session, org_id: str, **settings: Any) -> dict[str, Any]:
+    """A new organisation (or the existing one), with the settings given."""
+    _check_org_id(org_id)
+    db.ensure_organisation(session, org_id)
+    return set_organisation(session, org_id, **settings)
+
+
+def set_organisation(session: Session, org_id: str, **settings: Any) -> dict[str, Any]:
+    """Change an organisation's settings; only those given (not None) change."""
+    values = {k: v for k, v in settings.items() if v is not None}
+    if values and not db.update_organisation(session, org_id, values):
+        raise NotFound(f"no organisation {org_id!r}")
+    org = db.get_organisation(session, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id!r}")
+    session.refresh(org)
+    return organisation_out(org)
+
+
+def list_organisations(session: Session) -> list[dict[str, Any]]:
+    return [organisation_out(org) for org in db.list_organisations(session)]
+
+
+def key_out(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "organisation": key.organisation_id,
+        "name": key.name,
+        "scopes": list(key.scopes),
+        "teams": key.teams,
+        "created_at": key.created_at,
+        "revoked_at": key.revoked_at,
+    }
+
+
+def create_key(
+    session: Session,
+    *,
+    organisation: str = DEFAULT_ORGANISATION,
+    scopes: list[str],
+    teams: list[str] | None = None,
+    name: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A new key of the organisation (created if needed): its description and its secret,
+    which is shown this once and never stored."""
+    _check_org_id(organisation)
+    if not scopes or any(s not in SCOPES for s in scopes):
+        raise InvalidInput.at("/scopes", f"each scope is one of {', '.join(SCOPES)}")
+    if teams is not None and (not teams or any(not t.strip() or len(t) > 200 for t in teams)):
+        raise InvalidInput.at("/teams", "a team filter names at least one team, each non-empty")
+    db.ensure_organisation(session, organisation)
+    secret = PREFIX + secrets.token_urlsafe(32)
+    key = db.add_key(
+        session,
+        organisation,
+        name=name,
+        scopes=sorted(set(scopes)),
+        teams=sorted(set(teams)) if teams is not None else None,
+        digest=digest(secret),
+    )
+    return key_out(key), secret
+
+
+def list_keys(session: Session, organisation: str | None = None) -> list[dict[str, Any]]:
+    """Keys (never their secrets): all, or one organisation's."""
+    return [key_out(k) for k in db.list_keys(session, organisation)]
+
+
+def revoke_key(session: Session, key_id: int, organisation: str | None = None) -> dict[str, Any]:
+    """Revoke a key; servers refuse it within CALLQA_KEY_CACHE_S. 404 if there is none."""
+    key = db.revoke_key(session, key_id, organisation)
+    if key is None:
+        raise NotFound(f"no key {key_id}")
+    return key_out(key)
+
+
+def check_teams_within(tenant: Tenant, teams: list[str] | None) -> None:
+    """A key limited to teams may only hand out keys limited to some of those teams."""
+    if tenant.teams is None:
+        return
+    if teams is None or not set(teams) <= tenant.teams:
+        raise Forbidden("a key limited to teams can only create keys for some of its teams")
+
+
+# Share links -----------------------------------------------------------------------------
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def shareable(path: str) -> bool:
+    """Whether `path` is an HTML page a share link may open (a call page, a report)."""
+    return any(p.fullmatch(path) for p in SHARE_PAGES)
+
+
+def sign_share(secret: bytes, tenant: Tenant, path: str, expires_at: int) -> str:
+    """A token for GET `path` as `tenant` (its organisation and teams) until `expires_at`."""
+    teams = None if tenant.teams is None else sorted(tenant.teams)
+    payload = _b64(
+        orjson.dumps({"p": path, "o": tenant.organisation_id, "t": teams, "e": expires_at})
+    )
+    mac = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(mac)}"
+
+
+def share_organisation(token: str) -> str:
+    """The organisation a token claims (its secret checks the claim); 401 if unreadable."""
+    return _share_payload(token)["o"]  # type: ignore[no-any-return]
+
+
+def _share_payload(token: str) -> dict[str, Any]:
+    try:
+        payload, _ = token.split(".", 1)
+        data = orjson.loads(_unb64(payload))
+        if not isinstance(data, dict) or not isinstance(data.get("o"), str):
+            raise ValueError
+    except (ValueError, orjson.JSONDecodeError):
+        raise Unauthorized("the share link is malformed") from None
+    return data
+
+
+def verify_share(
+    secret: bytes, token: str, path: str, now: float | None = None
+) -> tuple[Tenant, int]:
+    """The tenant a share token grants for GET `path`, and when it expires; 401 when forged,
+    expired or for another page."""
+    data = _share_payload(token)
+    payload, mac = token.split(".", 1)
+    expected = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
+    try:
+        given = _unb64(mac)
+    except ValueError:
+        given = b""
+    if not hmac.compare_digest(expected, given):
+        raise Unauthorized("the share link is not valid")
+    if not isinstance(data.get("e"), int) or data["e"] <= (now or time.time()):
+        raise Unauthorized("the share link has expired")
+    if data.get("p") != path:
+        raise Unauthorized("the share link is for another page")
+    teams = data.get("t")
+    tenant = Tenant(organisation_id=data["o"], teams=None if teams is None else frozenset(teams))
+    return tenant, data["e"]
+
+
+def share_secret(session: Session, organisation: str) -> bytes | None:
+    """The organisation's stored signing secret (when CALLQA_SECRET_KEY is unset)."""
+    stored = db.share_secret(session, organisation)
+    return None if stored is None else stored.encode()
