@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SettingsDep, TenantDep, TxDep
+from app.api.deps import SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.trend_schemas import FromQuery, ToQuery, TzQuery
 from app.services import calibration
@@ -16,7 +16,7 @@ from app.services.periods import zone_of
 from app.services.reports import CSV_MEDIA_TYPE
 from app.services.schemas import ChecklistKey, Id
 
-router = APIRouter(prefix="/v1/calibration", tags=["calibration"])
+router = APIRouter(prefix="/v1/calibration", tags=["calibration"], dependencies=[require("read")])
 
 
 @router.get(

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from app.api.correction_schemas import CorrectionsIn, CorrectionsOut, ReviewOut
-from app.api.deps import TenantDep, TxDep
+from app.api.deps import TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.routers.calls import CallId
 from app.engine.corrections import Correction
 from app.services import corrections
 from app.services.corrections import NewCorrection
 
-router = APIRouter(prefix="/v1/calls", tags=["calls"])
+router = APIRouter(prefix="/v1/calls", tags=["calls"], dependencies=[require("review")])
 CorrectionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The correction's id.")]
 
 
