@@ -148,19 +148,22 @@ async def get_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
 @router.delete(
     "/{call_id}",
     status_code=204,
+    dependencies=[require("admin")],
     response_class=Response,
     responses={204: {"description": "Erased."}, **problems(404, 422, 503)},
 )
 async def erase_call(call_id: CallId, tx: TxDep, tenant: TenantDep) -> Response:
     """Erase a call (personal data): transcript, utterances, evidence, every score and its
     share of every roll-up, in one transaction; its external_id answers 410 from then on."""
-    await tx.run(erasure.erase_call, call_id, tenant=tenant)
+    erase = audited(tenant, "call.delete", f"/v1/calls/{call_id}", erasure.erase_call, call_id)
+    await tx.run(erase, call_id, tenant=tenant)
     return Response(status_code=204)
 
 
 @router.delete(
     "",
     status_code=204,
+    dependencies=[require("admin")],
     response_class=Response,
     responses={204: {"description": "Erased."}, **problems(404, 422, 503)},
 )
@@ -171,7 +174,9 @@ async def erase_call_by_external_id(
     source: Annotated[Id, Query(description="The platform that sent the call.")] = "default",
 ) -> Response:
     """Erase a call found by the platform's id, as `DELETE /v1/calls/{id}` does."""
-    await tx.run(erasure.erase_by_external_id, source, external_id, tenant=tenant)
+    path = f"/v1/calls?source={source}&external_id={external_id}"
+    erase = audited(tenant, "call.delete", path, erasure.erase_by_external_id)
+    await tx.run(erase, source, external_id, tenant=tenant)
     return Response(status_code=204)
 
 
