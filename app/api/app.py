@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api.auth import Authenticator
+from app.api.auth import PUBLIC_PATHS, Authenticator
 from app.api.docs import OPENAPI_TAGS
 from app.api.errors import PROBLEM_JSON, register_error_handlers
 from app.api.language import RequestLanguage
@@ -73,10 +73,6 @@ def _start(database: Database) -> None:
     except SQLAlchemyError as exc:
         log.warning("built-in checklists not stored at start: %s", exc.__class__.__name__)
     warm_up()
-
-
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-"""Routes answered without a key (probes and the loopback-only metrics)."""
 
 
 def _documented(status: str) -> dict[str, Any]:

@@ -50,6 +50,9 @@ class Caller:
 
 
 LOCAL_CALLER = Caller(LOCAL, ALL_SCOPES)
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Routes answered without a key (probes, which must not wait on a key look-up, and the
+loopback-only metrics)."""
 
 
 def is_loopback(host: str | None) -> bool:
@@ -103,7 +106,7 @@ class Authenticator:
 
     async def caller(self, request: Request, tx: TxFactory) -> Caller:
         """The caller of `request`; 401 when it may not be answered, 429 over the rate."""
-        if self.settings.auth == "off":
+        if self.settings.auth == "off" or request.url.path in PUBLIC_PATHS:
             return LOCAL_CALLER
         header = request.headers.get("authorization")
         if header is not None:
