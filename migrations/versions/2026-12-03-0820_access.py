@@ -7,7 +7,7 @@ checks alike). A key is stored only as the SHA-256 of its secret. The audit log 
 The organisation `default` is the one of local mode.
 
 Revision ID: 2026_12_03_0820
-Revises: 2026_12_03_0805
+Revises: 2026_12_03_0835
 Create Date: 2026-12-03 08:20:00 UTC
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "2026_12_03_0820"
-down_revision: str | None = "2026_12_03_0805"  # re-chained after main's head
+down_revision: str | None = "2026_12_03_0835"  # re-chained after main's head
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

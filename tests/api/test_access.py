@@ -60,6 +60,12 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ("POST", "/v1/keys", {"scopes": ["read"]}, "admin"),
     ("DELETE", "/v1/keys/999999", None, "admin"),
     ("GET", "/v1/audit", None, "admin"),
+    ("POST", "/v1/webhooks", {}, "admin"),
+    ("GET", "/v1/webhooks", None, "admin"),
+    ("PATCH", "/v1/webhooks/1", {}, "admin"),
+    ("DELETE", "/v1/webhooks/1", None, "admin"),
+    ("GET", "/v1/webhooks/1/deliveries", None, "admin"),
+    ("POST", "/v1/webhooks/1/deliveries/1/redeliver", {}, "admin"),
     ("DELETE", "/v1/calls/1", None, "admin"),
     ("DELETE", "/v1/calls?external_id=e", None, "admin"),
 ]
