@@ -21,6 +21,9 @@ class Tenant:
     teams: frozenset[str] | None = None
     key_id: int | None = None
     """The API key that acts, for audit and logs; None in local mode and for the CLI."""
+    mask: bool | None = None
+    """Whether the organisation masks personal data (`callqa orgs set --mask`), as CALLQA_MASK
+    does for all."""
 
     def sees_team(self, team_id: str | None) -> bool:
         """Whether a row of `team_id` is visible (a call without a team: unrestricted keys only)."""

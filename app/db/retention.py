@@ -9,15 +9,12 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.tenancy import DEFAULT_ORGANISATION
 
-
-def organisations(session: Session) -> list[str]:
-    """Every organisation: from the organisation table (not tenant data, so row-level security
-    does not hide it) where the database has one, else local mode's alone."""
-    if session.execute(text("SELECT to_regclass('organisation')")).scalar() is None:
-        return [DEFAULT_ORGANISATION]
-    return list(session.scalars(text("SELECT id FROM organisation ORDER BY id")))
+def organisations(session: Session) -> list[tuple[str, int | None]]:
+    """Every organisation with its own retention period (None: the global one), from the
+    organisation table (not tenant data, so row-level security does not hide it)."""
+    rows = session.execute(text("SELECT id, retention_days FROM organisation ORDER BY id"))
+    return [(r.id, r.retention_days) for r in rows]
 
 
 # A score's JSON with its texts emptied (the keys stay, so the score's contract holds): the

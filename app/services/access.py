@@ -69,9 +69,12 @@ class KeyInfo:
     teams: frozenset[str] | None
     revoked: bool
     rate_limit: int | None
+    mask: bool | None = None
 
     def tenant(self) -> Tenant:
-        return Tenant(organisation_id=self.organisation_id, teams=self.teams, key_id=self.id)
+        return Tenant(
+            organisation_id=self.organisation_id, teams=self.teams, key_id=self.id, mask=self.mask
+        )
 
 
 def lookup(session: Session, key_digest: bytes) -> KeyInfo | None:
@@ -89,6 +92,7 @@ def lookup(session: Session, key_digest: bytes) -> KeyInfo | None:
         teams=None if key.teams is None else frozenset(key.teams),
         revoked=key.revoked_at is not None,
         rate_limit=org.rate_limit,
+        mask=org.mask,
     )
 
 

@@ -43,7 +43,7 @@ from app.services.masking import masking_for
 from app.services.records import ScoredCall
 from app.services.schemas import CallIn
 from app.services.scoring import score_request
-from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
+from app.tenancy import LOCAL, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,14 @@ def score_call(
     checklist: Checklist,
     max_words: int | None = None,
     *,
-    organisation_id: str = DEFAULT_ORGANISATION,
+    tenant: Tenant = LOCAL,
 ) -> ScoredCall:
     """Score a validated call; raises the family member that says why it cannot be. Where the
     organisation masks personal data, the call is scored first and stored masked: the same
     score, and the content hash of the call as sent (a retry still finds it)."""
     result = score_request(call, checklist, max_words)
     content_hash = call.content_hash()
-    if masking_for(organisation_id):
+    if masking_for(tenant):
         mask = masker(checklist)
         result = mask.mask_result(result)
         call = call.model_copy(update={"transcript": mask.mask_value(call.transcript)})
@@ -289,8 +289,7 @@ def ingest_many(
             if isinstance(item, CallqaError) or index in outcomes:
                 continue
             try:
-                org = tenant.organisation_id
-                scored = score_call(item, checklists[index], max_words, organisation_id=org)
+                scored = score_call(item, checklists[index], max_words, tenant=tenant)
             except CallqaError as exc:
                 outcomes[index] = ItemOutcome(index, exc.status, item.external_id, error=exc)
                 continue
@@ -327,7 +326,7 @@ def ingest_call(
     if not tenant.sees_team(call.team_id):
         raise _not_their_team()
     checklist = ChecklistFinder(session).for_request(call)
-    scored = score_call(call, checklist, max_words, organisation_id=tenant.organisation_id)
+    scored = score_call(call, checklist, max_words, tenant=tenant)
     if repo.erased(session, [scored.key], tenant):
         raise _erased()
     try:

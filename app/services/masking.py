@@ -7,11 +7,10 @@ place; the masking itself is the engine's (`app.engine.masking`).
 from __future__ import annotations
 
 from app.settings import get_settings
-from app.tenancy import DEFAULT_ORGANISATION
+from app.tenancy import LOCAL, Tenant
 
 
-def masking_for(organisation_id: str = DEFAULT_ORGANISATION) -> bool:
-    """Whether calls of the organisation are stored masked: `CALLQA_MASK` for now, for every
-    organisation alike."""
-    del organisation_id  # per organisation once organisations have settings
-    return get_settings().mask
+def masking_for(tenant: Tenant = LOCAL) -> bool:
+    """Whether calls of the tenant's organisation are stored masked: `CALLQA_MASK` for all, or
+    the organisation's own `callqa orgs set --mask` (carried by its keys)."""
+    return get_settings().mask or bool(tenant.mask)

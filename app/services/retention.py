@@ -27,11 +27,10 @@ TenantScope = Callable[[Tenant], AbstractContextManager[Session]]
 """Opens a unit of work in one organisation (`Database.session_scope`)."""
 
 
-def retention_days_for(organisation_id: str, settings: Settings) -> int | None:
-    """The retention period of an organisation, None to keep texts: CALLQA_RETENTION_DAYS for
-    now; an organisation's own setting (the organisation table) is to be read here first."""
-    del organisation_id  # every organisation has the global period until they have their own
-    return settings.retention_days
+def retention_days_for(own: int | None, settings: Settings) -> int | None:
+    """The retention period of an organisation, None to keep texts: its own (`callqa orgs set
+    --retention-days`), else CALLQA_RETENTION_DAYS."""
+    return settings.retention_days if own is None else own
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +50,8 @@ def run(
     with scope(LOCAL) as session:
         organisations = db.organisations(session)
     done = []
-    for org in organisations:
-        days = retention_days_for(org, settings)
+    for org, own in organisations:
+        days = retention_days_for(own, settings)
         if days is None:
             continue
         before = (now or datetime.now(UTC)) - timedelta(days=days)

@@ -15,6 +15,7 @@ from app.services import ingest
 from app.services.masking import masking_for
 from app.services.schemas import CallIn
 from app.settings import get_settings
+from app.tenancy import Tenant
 
 PHONE = "8 916 123-45-67"
 TRANSCRIPT = (
@@ -82,3 +83,16 @@ def test_the_same_call_sent_again_is_found_although_it_was_stored_masked(
     again = ingest.ingest_call(session, CallIn.model_validate(body))
 
     assert first.created and not again.created and again.id == first.id
+
+
+def test_an_organisation_set_to_mask_stores_its_calls_masked_without_callqa_mask(
+    session: Session, make_call: Any
+) -> None:
+    masked_org = Tenant(mask=True)  # as its keys carry `callqa orgs set default --mask`
+    call = CallIn.model_validate(make_call(transcript=TRANSCRIPT))
+
+    done = ingest.ingest_call(session, call, tenant=masked_org)
+
+    stored = session.get(Call, ("default", done.id))
+    assert stored is not None and "oleg@mail.ru" not in stored.transcript
+    assert masking_for() is False  # the others still store calls as sent

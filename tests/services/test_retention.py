@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.db.session import SessionScope
@@ -88,3 +89,20 @@ def test_without_a_retention_period_nothing_is_removed(
     old = _post(client, make_call(started_at="2020-03-02T10:00:00+03:00"))
     assert retention.run(_in_tenant(session_scope), settings, now=NOW) == []
     assert client.get(f"/v1/calls/{old}").json()["transcript"] != ""
+
+
+def test_an_organisations_own_retention_period_comes_before_the_global_one(
+    client: TestClient,
+    session: Session,
+    session_scope: SessionScope,
+    settings: Settings,
+    make_call: Callable[..., dict[str, Any]],
+) -> None:
+    old = _post(client, make_call(manager_id="m-own", started_at="2026-04-20T10:00:00+03:00"))
+    session.execute(text("UPDATE organisation SET retention_days = 30 WHERE id = 'default'"))
+    keep_a_year = settings.model_copy(update={"retention_days": 365})
+
+    done = retention.run(_in_tenant(session_scope), keep_a_year, now=NOW)
+
+    assert [(e.organisation_id, e.days, e.calls) for e in done] == [("default", 30, 1)]
+    assert client.get(f"/v1/calls/{old}").json()["transcript"] == ""
