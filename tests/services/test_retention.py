@@ -4,15 +4,18 @@ retention, and rescoring skips such calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.api.deps import current_tenant
 from app.db.session import SessionScope
 from app.engine import get_checklist
 from app.services import retention
@@ -21,6 +24,8 @@ from app.settings import Settings
 from app.tenancy import Tenant
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+ORG = "retention-spec"
+"""The specs' own organisation: the shared test database holds other specs' old calls."""
 WINDOW = {"from": "2026-03-01", "to": "2026-06-01", "bucket": "month"}
 
 
@@ -31,6 +36,19 @@ def _in_tenant(scope: SessionScope) -> Callable[[Tenant], AbstractContextManager
         return scope()
 
     return scope_of
+
+
+@pytest.fixture
+def own_organisation(app: FastAPI, session: Session) -> Iterator[None]:
+    """Requests act for ORG, an organisation with no retention period of its own."""
+    session.execute(text("INSERT INTO organisation (id, name) VALUES (:id, :id)"), {"id": ORG})
+    app.dependency_overrides[current_tenant] = lambda: Tenant(ORG)
+    yield
+    app.dependency_overrides.pop(current_tenant, None)
+
+
+def _mine(done: list[retention.Expired]) -> list[tuple[str, int, int]]:
+    return [(e.organisation_id, e.days, e.calls) for e in done if e.organisation_id == ORG]
 
 
 def _post(client: TestClient, body: dict[str, Any]) -> int:
@@ -45,6 +63,7 @@ def test_retention_removes_old_texts_and_keeps_numbers_trends_and_recent_calls(
     session_scope: SessionScope,
     settings: Settings,
     make_call: Callable[..., dict[str, Any]],
+    own_organisation: None,
 ) -> None:
     old = _post(client, make_call(manager_id="m-kept", started_at="2026-03-02T10:00:00+03:00"))
     recent = _post(client, make_call(manager_id="m-kept", started_at="2026-05-30T10:00:00+03:00"))
@@ -54,11 +73,11 @@ def test_retention_removes_old_texts_and_keeps_numbers_trends_and_recent_calls(
     scope = _in_tenant(session_scope)
 
     counted = retention.run(scope, policy, dry_run=True, now=NOW)
-    assert [(e.organisation_id, e.calls) for e in counted] == [("default", 1)]
+    assert _mine(counted) == [(ORG, 30, 1)]
     assert client.get(f"/v1/calls/{old}").json()["transcript"] != ""
     done = retention.run(scope, policy, now=NOW)
-    assert [(e.organisation_id, e.calls) for e in done] == [("default", 1)]
-    assert retention.run(scope, policy, now=NOW)[0].calls == 0  # nothing left to remove
+    assert _mine(done) == [(ORG, 30, 1)]
+    assert _mine(retention.run(scope, policy, now=NOW)) == [(ORG, 30, 0)]  # nothing left
 
     call = client.get(f"/v1/calls/{old}").json()
     assert call["transcript"] == "" and call["utterances"] == []
@@ -77,7 +96,7 @@ def test_retention_removes_old_texts_and_keeps_numbers_trends_and_recent_calls(
     examples = [e for p in report.json()["top_phrases"] for e in p["examples"]]
     assert examples and all(e["text"] == retention.REMOVED_NOTE for e in examples)
     rules = get_checklist("spin_classic")
-    assert rescore_calls(session, [old], rules) == RescoreCounts(0, 0, 1)
+    assert rescore_calls(session, [old], rules, ORG) == RescoreCounts(0, 0, 1)
 
 
 def test_without_a_retention_period_nothing_is_removed(
@@ -97,12 +116,13 @@ def test_an_organisations_own_retention_period_comes_before_the_global_one(
     session_scope: SessionScope,
     settings: Settings,
     make_call: Callable[..., dict[str, Any]],
+    own_organisation: None,
 ) -> None:
     old = _post(client, make_call(manager_id="m-own", started_at="2026-04-20T10:00:00+03:00"))
-    session.execute(text("UPDATE organisation SET retention_days = 30 WHERE id = 'default'"))
+    session.execute(text("UPDATE organisation SET retention_days = 30 WHERE id = :id"), {"id": ORG})
     keep_a_year = settings.model_copy(update={"retention_days": 365})
 
     done = retention.run(_in_tenant(session_scope), keep_a_year, now=NOW)
 
-    assert [(e.organisation_id, e.days, e.calls) for e in done] == [("default", 30, 1)]
+    assert _mine(done) == [(ORG, 30, 1)]
     assert client.get(f"/v1/calls/{old}").json()["transcript"] == ""
