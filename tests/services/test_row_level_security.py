@@ -13,7 +13,7 @@ from psycopg import sql
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import ProgrammingError
 
-from app.db import migrate
+from app.db import audit, migrate
 from app.db.embedded import with_database
 from app.db.session import APP_ROLE, Database
 from app.services import erasure, ingest
@@ -26,6 +26,7 @@ from tests.conftest import call_payload
 ACME, GLOBEX = Tenant("acme"), Tenant("globex")
 TENANT_TABLES = ("call", "call_question", "call_violation", "call_score", "manager_rollup")
 TENANT_TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
+TENANT_TABLES += ("audit_log",)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def databases(make_scratch_database: Any) -> Iterator[tuple[Database, Database]]
         for tenant in (ACME, GLOBEX):
             body = CallIn.model_validate(call_payload(manager_id=f"m-{tenant.organisation_id}"))
             with app.session_scope(tenant) as session:
-                ingest.ingest_call(session, body, tenant=tenant)
+                done = ingest.ingest_call(session, body, tenant=tenant)
+                audit.record(session, tenant, "call.read", done.id)
         yield owner, app
         owner.dispose()
         app.dispose()
@@ -118,7 +120,8 @@ def test_an_owner_that_is_not_a_superuser_migrates_and_rebuilds_every_organisati
         for tenant in (ACME, GLOBEX):
             body = CallIn.model_validate(call_payload(manager_id=f"m-{tenant.organisation_id}"))
             with app.session_scope(tenant) as session:
-                ingest.ingest_call(session, body, tenant=tenant)
+                done = ingest.ingest_call(session, body, tenant=tenant)
+                audit.record(session, tenant, "call.read", done.id)
         assert migrate.use_day_zone(owner.engine, "Europe/Moscow")
         assert _organisations(app, ACME, "manager_rollup_day") == {"acme"}
         assert _organisations(app, GLOBEX, "manager_rollup_day") == {"globex"}
