@@ -93,7 +93,7 @@ SELECT id, checklist_key, checklist_version, total, grade FROM call WHERE source
 """
 WIPE = (
     "TRUNCATE call, call_score, call_question, call_violation, manager_rollup,"
-    " manager_rollup_day, violation_rollup_day, violation_rollup_month, job"
+    " manager_rollup_day, violation_rollup_day, violation_rollup_month, job CASCADE"
 )
 ROLLUPS = ("manager_rollup", "manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 
