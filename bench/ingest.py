@@ -436,7 +436,10 @@ def webhook_cost(args: argparse.Namespace, url: str) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(3)  # started, and already delivering the backlog
+            # Measured once deliveries flow, not while the worker imports and starts.
+            started, deadline = got[0], time.monotonic() + 120
+            while got[0] < started + 10 and time.monotonic() < deadline:
+                time.sleep(0.1)
             before = got[0]
             rates["delivering"].append(timed_batches(host, port, calls(), args)[0])
             delivered = got[0] - before
