@@ -32,6 +32,7 @@ from app.services.trends import (
     shown_categories,
     window_echo,
 )
+from app.tenancy import LOCAL, Tenant
 
 IMPROVED = 3
 """Managers named under "improved most"."""
@@ -103,27 +104,33 @@ def team_report(
     default_tz: str = "UTC",
     max_buckets: int = 1000,
     phrases: int = 5,
+    tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
-    """Everything a trainer compares across a team over a window (weekly series by default)."""
+    """Everything a trainer compares across a team over a window (weekly series by default),
+    of the teams the tenant may see."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
-    if not q.team_exists(session, team_id):
+    if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
     day_zone = q.day_zone(session)
-    scope = rollup_scope(win, day_zone, team_id=team_id, checklist=checklist)
+    scope = rollup_scope(win, day_zone, team_id=team_id, checklist=checklist, tenant=tenant)
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     halves: tuple[dict[str, Sums], dict[str, Sums]] | None = None
     if cut is None:
         whole = _by_manager(session, scope, categories)
     else:
         before, after = (
-            _by_manager(session, rollup_scope(h, day_zone, None, team_id, checklist), categories)
+            _by_manager(
+                session,
+                rollup_scope(h, day_zone, None, team_id, checklist, tenant=tenant),
+                categories,
+            )
             for h in win.split(cut)
         )
         halves = (before, after)
         none = Sums.none(categories)
         whole = {m: before.get(m, none) + after.get(m, none) for m in before.keys() | after.keys()}
-    names = call_stats.latest_calls(session, list(whole))
+    names = call_stats.latest_calls(session, list(whole), tenant)
     lines, team_line = _lines(session, scope, win, bucket)
     managers = []
     for manager_id in sorted(whole, key=lambda m: (-(whole[m].exact()["avg_total"] or 0), m)):

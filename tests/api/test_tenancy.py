@@ -172,6 +172,7 @@ def test_another_organisations_manager_and_team_answer_404_and_lists_leave_them_
         "/v1/managers/m-acme-only/trends",
         "/v1/managers/m-acme-only/report",
         "/v1/teams/t-acme-only/leaderboard",
+        "/v1/teams/t-acme-only/report",
     ):
         theirs = client.get(path, params={"from": "2026-03-01", "to": "2026-03-08"})
         missing = client.get(path.replace("acme-only", "nobody"))
@@ -194,6 +195,11 @@ def test_a_key_narrowed_to_teams_sees_only_those_teams_in_trends_and_leaderboard
     assert sum(b["calls"] for b in trends["series"]) == 1
     assert _is_missing(client.get("/v1/managers/m-south/trends", params=WINDOW))
     assert _is_missing(client.get("/v1/teams/t-south/leaderboard"))
+    assert _is_missing(client.get("/v1/teams/t-south/report"))
+    north = client.get("/v1/teams/t-north/report", params=WINDOW)
+    assert north.status_code == 200, north.text
+    assert [m["manager_id"] for m in north.json()["managers"]] == ["m-both"]
+    assert north.json()["summary"]["calls"] == 1
     managers = {m["manager_id"] for m in client.get("/v1/managers").json()["managers"]}
     assert managers == {"m-both"}
     top = client.get("/v1/violations/top", params=WINDOW).json()["phrases"]

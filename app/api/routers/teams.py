@@ -85,6 +85,7 @@ async def team_report_route(
     team_id: TeamIdPath,
     tx: TxDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     start: FromQuery = None,
     end: ToQuery = None,
     compare_before: Annotated[
@@ -113,6 +114,7 @@ async def team_report_route(
         tz=tz,
         default_tz=settings.timezone,
         max_buckets=settings.max_buckets,
+        tenant=tenant,
     )
     if format == "html":
         return HTMLResponse(await tx.in_thread(partial(render_team_report_html, report)))
