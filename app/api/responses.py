@@ -8,6 +8,7 @@ import orjson
 from fastapi import Response
 
 from app.api.schemas import Problem
+from app.services.reports import CSV_MEDIA_TYPE
 
 DESCRIPTIONS = {
     400: "Malformed JSON, or a transcript no reader can parse (with the reason).",
@@ -34,6 +35,15 @@ def json_response(
     """
     return Response(
         orjson.dumps(content), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+def csv_attachment(body: bytes | str, filename: str) -> Response:
+    """A CSV report as a download named `filename`."""
+    return Response(
+        body,
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -53,6 +53,11 @@ VersionQuery = Annotated[
         "it, each call counts with its latest score under the checklist.",
     ),
 ]
+ReportFormatQuery = Annotated[Literal["json", "html", "csv"], Query()]
+DialectQuery = Annotated[
+    Literal["excel"] | None,
+    Query(description="With format=csv: `excel` for Russian Excel (`;`, decimal comma)."),
+]
 
 
 class SeriesOut(BaseModel):

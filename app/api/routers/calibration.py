@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SettingsDep, TenantDep, TxDep, require
-from app.api.responses import json_response, problems
+from app.api.responses import csv_attachment, json_response, problems
 from app.api.trend_schemas import FromQuery, ToQuery, TzQuery
 from app.services import calibration
 from app.services.periods import zone_of
-from app.services.reports import CSV_MEDIA_TYPE
 from app.services.schemas import ChecklistKey, Id
 
 router = APIRouter(prefix="/v1/calibration", tags=["calibration"], dependencies=[require("read")])
@@ -56,9 +55,5 @@ async def get_calibration(
     if format == "html":
         return HTMLResponse(await tx.in_thread(partial(calibration.to_html, found)))
     if format == "csv":
-        return Response(
-            calibration.to_csv(found),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": 'attachment; filename="callqa-calibration.csv"'},
-        )
+        return csv_attachment(calibration.to_csv(found), "callqa-calibration.csv")
     return json_response(found)

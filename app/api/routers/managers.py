@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.api.auth import Authenticator
 from app.api.deps import CallerDep, SettingsDep, TenantDep, TxDep, require
-from app.api.responses import json_response, problems
+from app.api.responses import csv_attachment, json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
+    DialectQuery,
     FromQuery,
     ManagerIdPath,
     ManagersOut,
+    ReportFormatQuery,
     ReportOut,
     ToQuery,
     TrendsOut,
@@ -109,11 +111,8 @@ async def manager_report(
     checklist: ChecklistQuery = None,
     version: VersionQuery = None,
     tz: TzQuery = None,
-    format: Annotated[Literal["json", "html", "csv"], Query()] = "json",
-    dialect: Annotated[
-        Literal["excel"] | None,
-        Query(description="With format=csv: `excel` for Russian Excel (`;`, decimal comma)."),
-    ] = None,
+    format: ReportFormatQuery = "json",
+    dialect: DialectQuery = None,
 ) -> Response:
     """The trainer report: summary, trends, item pass rates, phrases to replace, best and
     worst calls, and with `compare_before` the periods before and after side by side."""
@@ -145,10 +144,6 @@ async def manager_report(
         page = partial(render_report_html, report, base_url=settings.base_url, share=share)
         return HTMLResponse(await tx.in_thread(page))
     if format == "csv":
-        disposition = f'attachment; filename="{_filename(manager_id, "csv")}"'
-        return Response(
-            await tx.in_thread(partial(reports.report_csv, report, excel=dialect == "excel")),
-            media_type=reports.CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": disposition},
-        )
+        body = partial(reports.report_csv, report, excel=dialect == "excel")
+        return csv_attachment(await tx.in_thread(body), _filename(manager_id, "csv"))
     return json_response(report)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SettingsDep, TenantDep, TxDep, require
-from app.api.responses import json_response, problems
+from app.api.responses import csv_attachment, json_response, problems
 from app.api.trend_schemas import (
     ChecklistQuery,
+    DialectQuery,
     FromQuery,
     LeaderboardOut,
+    ReportFormatQuery,
     TeamIdPath,
     TeamReportOut,
     ToQuery,
@@ -21,7 +23,7 @@ from app.api.trend_schemas import (
     VersionQuery,
 )
 from app.db.scope import Bucket
-from app.services import reports, team_report, trends
+from app.services import team_report, trends
 from app.services.team_report_html import render_team_report_html
 
 router = APIRouter(prefix="/v1/teams", tags=["trends"], dependencies=[require("read")])
@@ -95,11 +97,8 @@ async def team_report_route(
     bucket: Annotated[Bucket, Query(description="Bucket size of the trend lines.")] = "week",
     checklist: ChecklistQuery = None,
     tz: TzQuery = None,
-    format: Annotated[Literal["json", "html", "csv"], Query()] = "json",
-    dialect: Annotated[
-        Literal["excel"] | None,
-        Query(description="With format=csv: `excel` for Russian Excel (`;`, decimal comma)."),
-    ] = None,
+    format: ReportFormatQuery = "json",
+    dialect: DialectQuery = None,
 ) -> Response:
     """The team's managers side by side with trend lines, the team's top phrases with their
     replacements, and with `compare_before` who improved most since."""
@@ -120,9 +119,5 @@ async def team_report_route(
         return HTMLResponse(await tx.in_thread(partial(render_team_report_html, report)))
     if format == "csv":
         body = partial(team_report.team_report_csv, report, excel=dialect == "excel")
-        return Response(
-            await tx.in_thread(body),
-            media_type=reports.CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": 'attachment; filename="callqa-team-report.csv"'},
-        )
+        return csv_attachment(await tx.in_thread(body), "callqa-team-report.csv")
     return json_response(report)
