@@ -13,7 +13,7 @@ from app.services.reports import CSV_MEDIA_TYPE
 DESCRIPTIONS = {
     400: "Malformed JSON, or a transcript no reader can parse (with the reason).",
     401: "No key, or a malformed, unknown or revoked one (WWW-Authenticate: Bearer).",
-    404: "Unknown call or checklist.",
+    404: "Unknown call, manager, team, checklist or checklist version.",
     403: "The key lacks the scope this route needs, or may not act on this team (the field "
     "is named).",
     409: "The external_id was stored with different content.",

@@ -48,6 +48,7 @@ ChecklistQuery = Annotated[
 VersionQuery = Annotated[
     str | None,
     Query(
+        min_length=1,
         max_length=128,
         description="With `checklist`: only scores under this version of it count. Without "
         "it, each call counts with its latest score under the checklist.",

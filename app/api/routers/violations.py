@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/violations", tags=["trends"], dependencies=[requi
 @router.get(
     "/top",
     response_model=None,
-    responses={200: {"model": ViolationsOut}, **problems(422, 503)},
+    responses={200: {"model": ViolationsOut}, **problems(404, 422, 503)},
 )
 async def top_violations(
     tx: TxDep,
