@@ -12,9 +12,9 @@ What it measures
   its `call_score` row, 0-2 `call_violation` rows from 8 phrases (no `call_question` rows: no
   trend, leaderboard or report query reads them; the question counts come from the roll-ups),
   and `manager_rollup` (15-minute UTC slots), `manager_rollup_day` (local days of
-  `--timezone`, the configured zone) and the phrase hits per local day and month (`violation_rollup_day`, `_month`) are
-  computed from the seeded calls and violations with one INSERT ... SELECT ... GROUP BY each,
-  exactly as ingest would have upserted them. Then VACUUM ANALYZE. The schema is the real one,
+  `--timezone`, the configured zone) and the phrase hits per local day and month
+  (`violation_rollup_day`, `_month`) are computed from the seeded calls and violations with
+  one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have upserted them. Then VACUUM ANALYZE. The schema is the real one,
   migrated with the real migrations; a reused database whose day roll-ups are in another zone
   gets them seeded again.
 * Queries, through the real service functions (app.services.trends / .reports / .phrases), a
