@@ -14,9 +14,10 @@ What it measures
   and `manager_rollup` (15-minute UTC slots), `manager_rollup_day` (local days of
   `--timezone`, the configured zone) and the phrase hits per local day and month
   (`violation_rollup_day`, `_month`) are computed from the seeded calls and violations with
-  one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have upserted them. Then VACUUM ANALYZE. The schema is the real one,
-  migrated with the real migrations; a reused database whose day roll-ups are in another zone
-  gets them seeded again.
+  one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have upserted them. Then
+  VACUUM ANALYZE. The schema is the real one, migrated with the real migrations; a reused
+  database whose day roll-ups are in another zone, or without the score rows, is seeded
+  again.
 * Queries, through the real service functions (app.services.trends / .reports / .phrases), a
   session scope per call as the API runs them (no HTTP; the report serialised to JSON),
   `--runs` (50) each with random managers/teams, windows of 7-365 days, trend buckets
