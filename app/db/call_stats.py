@@ -2,8 +2,10 @@
 phrases said most and their example utterances, the newest call of each manager.
 
 Each reads `call` through the covering (manager_id | team_id, started_at, id) INCLUDE (total,
-grade, checklist_key) indexes and `call_violation` through (call_id) INCLUDE (phrase), bounded
-by the window; the table itself is read only for the handful of rows shown. For a scope of whole
+grade, checklist_key) indexes, bounded by the window; the table itself is read only for the
+handful of rows shown. Phrase hits are those of the scores the scope's series counts (one
+`call_score` probe a call): `call_violation` rows for the score a call was ingested with, the
+score's JSON for one added by rescoring. For a scope of whole
 local days of the day roll-ups' zone, the phrases said most are counted from the phrase hits per
 month and day (`violation_rollup_month`, `_day`) instead, and calls are read only from the
 newest day each phrase was said, backwards until its newest calls are found.
