@@ -8,15 +8,16 @@ What it measures
   times of a 09:00-19:00 Moscow working day, bulk-loaded with INSERT ... SELECT
   generate_series (not through the API). Question counts grow over the year as coaching
   takes hold (4-5 per call at first, ~15 at the end), forbidden phrases fade. Each call gets
-  a compact score (total, grade, question counts, item pass flags; not the full evidence),
-  0-2 `call_violation` rows from 8 phrases (no `call_question` rows: no trend, leaderboard or
-  report query reads them; the question counts come from the roll-ups), and `manager_rollup`
-  (15-minute UTC slots), `manager_rollup_day` (local days of `--timezone`, the configured
-  zone) and the phrase hits per local day and month (`violation_rollup_day`, `_month`) are
-  computed from the seeded calls and violations with one INSERT ... SELECT ... GROUP BY each,
-  exactly as ingest would have upserted them. Then VACUUM ANALYZE. The schema is the real one,
-  migrated with the real migrations; a reused database whose day roll-ups are in another zone
-  gets them seeded again.
+  a compact score (total, grade, question counts, item pass flags; not the full evidence) and
+  its `call_score` row, 0-2 `call_violation` rows from 8 phrases (no `call_question` rows: no
+  trend, leaderboard or report query reads them; the question counts come from the roll-ups),
+  and `manager_rollup` (15-minute UTC slots), `manager_rollup_day` (local days of
+  `--timezone`, the configured zone) and the phrase hits per local day and month
+  (`violation_rollup_day`, `_month`) are computed from the seeded calls and violations with
+  one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have upserted them. Then
+  VACUUM ANALYZE. The schema is the real one, migrated with the real migrations; a reused
+  database whose day roll-ups are in another zone, or without the score rows, is seeded
+  again.
 * Queries, through the real service functions (app.services.trends / .reports / .phrases), a
   session scope per call as the API runs them (no HTTP; the report serialised to JSON),
   `--runs` (50) each with random managers/teams, windows of 7-365 days, trend buckets
@@ -190,6 +191,18 @@ SELECT '', manager_id, coalesce(team_id, ''), checklist_key,
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4, 5
 """
+# Each call's score row, as ingest writes it (top violations read the hits of the scores the
+# series counts), under the seeded calls' version 'bench', stored first (as never the latest).
+SEED_VERSION = """
+INSERT INTO checklist_version (key, version, title, document, source, pushed_at)
+VALUES ('realty_phone', 'bench', 'bench', '{}'::jsonb, 'bench', '2000-01-01')
+ON CONFLICT DO NOTHING
+"""
+SEED_SCORES = """
+INSERT INTO call_score (call_id, checklist_key, checklist_version, total, grade, scored_at)
+SELECT id, checklist_key, checklist_version, total, grade, created_at FROM call
+WHERE source = 'bench'
+"""
 # Ingest adds each call to its version's series too ('bench', the seeded calls' version): the
 # same rows again under that version, so the tables hold what ingest would have written.
 VERSION_SERIES = """
@@ -262,6 +275,7 @@ def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
     _run_step(db, "calls", [(SEED_CALLS, sizes | {"first_day": first_day})])
     phrases = {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]}
     _run_step(db, "violations", [(SEED_VIOLATIONS, phrases)])
+    _run_step(db, "scores", [(SEED_VERSION, {}), (SEED_SCORES, {})])
     _run_step(db, "roll-ups", [(SEED_ROLLUPS.format(items=_items_sql(), **_questions_sql()), {})])
     _run_step(db, "the version's roll-ups", [(VERSION_SERIES.format(table="manager_rollup"), {})])
     _seed_days(db, args.timezone)
@@ -320,7 +334,8 @@ def main() -> None:
     counts = _counts(db)
     meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
     wanted = {k: getattr(args, k) for k in ("calls", "managers", "teams", "days")}
-    if args.reseed or counts["call"] != args.calls or meta.get("args") != wanted:
+    stale = counts["call"] != args.calls or counts["call_score"] != args.calls
+    if args.reseed or stale or meta.get("args") != wanted:
         first_day = datetime.now(UTC).date() - timedelta(days=args.days - 1)
         print(f"seeding {args.calls:,} calls from {first_day} ...", flush=True)
         seconds = _seed(db, args, first_day)

@@ -323,7 +323,7 @@ class TeamPhrase(PhraseOut):
     examples: list[Example]
 
 
-class TeamReportOut(BaseModel):
+class TeamReportOut(SeriesOut):
     """The team report (format=json): managers best score first."""
 
     team_id: str

@@ -7,7 +7,6 @@ import json
 import sys
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,6 +76,7 @@ def render(
         "callqa report anna --format csv --dialect excel -o anna.csv",
         "callqa report --team sales-1 --compare-before 2026-10-01 -o team.html",
         "callqa report anna --checklist realty_phone --checklist-version 3f2a… --format json",
+        "callqa report --team sales-1 --checklist realty_phone --checklist-version 3f2a…",
     ),
 )
 def report_command(
@@ -131,12 +131,7 @@ def report_command(
     try:
         with scope.cli_database() as database, database.session_scope() as session:
             health.check_ready(session)
-            # The team report counts each call's latest score; a manager's may take a version.
-            build = (
-                team_report.team_report
-                if team
-                else partial(reports.manager_report, version=version)
-            )
+            build = team_report.team_report if team else reports.manager_report
             report = build(
                 session,
                 manager_id,
@@ -145,6 +140,7 @@ def report_command(
                 compare_before=compare_before,
                 bucket=bucket.value,
                 checklist=checklist,
+                version=version,
                 tz=tz,
                 default_tz=settings.timezone,
             )

@@ -2,8 +2,10 @@
 phrases said most and their example utterances, the newest call of each manager.
 
 Each reads `call` through the covering (manager_id | team_id, started_at, id) INCLUDE (total,
-grade, checklist_key) indexes and `call_violation` through (call_id) INCLUDE (phrase), bounded
-by the window; the table itself is read only for the handful of rows shown. For a scope of whole
+grade, checklist_key) indexes, bounded by the window; the table itself is read only for the
+handful of rows shown. Phrase hits are those of the scores the scope's series counts (one
+`call_score` probe a call): `call_violation` rows for the score a call was ingested with, the
+score's JSON for one added by rescoring. For a scope of whole
 local days of the day roll-ups' zone, the phrases said most are counted from the phrase hits per
 month and day (`violation_rollup_month`, `_day`) instead, and calls are read only from the
 newest day each phrase was said, backwards until its newest calls are found.
@@ -16,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     DateTime,
@@ -23,18 +26,22 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    bindparam,
     cast,
+    column,
     distinct,
     func,
+    null,
     select,
     true,
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by, distinct_on
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TIMESTAMP, Text
 
+from app.db.call_writes import LATEST
 from app.db.scope import (
     CALL,
     DAY_ZONE,
@@ -153,79 +160,170 @@ def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> S
     return session.execute(stmt, params_of(scope) | {"limit": limit}).all()
 
 
-def _violations_of(shape: Shape) -> Select[Any]:
-    join = _c.join(_v, (_v.c.organisation_id == _c.c.organisation_id) & (_v.c.call_id == _c.c.id))
-    return select().select_from(join).where(*where(_c, "started_at", shape))
+def _counted_scores(shape: Shape, versioned: bool) -> Any:
+    """The scores of each call (`call` of the enclosing query) that the scope's series counts:
+    its score under the scope's version, or its latest score under each checklist (the
+    scope's, when it has one): the last written, the higher version on a tie. Their JSON;
+    NULL for the score the call was ingested with, whose hits are its call_violation rows."""
+    s = SCORE.alias("score_of_call")
+    on = [s.c.organisation_id == _c.c.organisation_id, s.c.call_id == _c.c.id]
+    if versioned:
+        on.append(s.c.checklist_version == bind("checklist_version", Text()))
+    if versioned or shape[2]:
+        on.append(s.c.checklist_key == bind("checklist", Text()))
+    counted = select(s.c.score).where(*on).correlate(_c)
+    if not versioned:
+        latest = (s.c.checklist_key, s.c.scored_at.desc(), s.c.checklist_version.desc())
+        counted = counted.ext(distinct_on(s.c.checklist_key)).order_by(*latest)
+    return counted.lateral("counted")
 
 
-@lru_cache(maxsize=16)
-def _top_stmt(shape: Shape) -> Select[Any]:
+def _hits_in(counted: Any) -> Any:
+    """The forbidden-phrase hits of the counted scores of each call: the stored rows of the
+    score it was ingested with, the `violations` of a score added since from its JSON."""
+    stored = (
+        select(
+            _v.c.phrase,
+            _v.c.utterance,
+            _v.c.matched,
+            _v.c.replacement,
+            _v.c.utterance_text,
+        )
+        .where(
+            _v.c.organisation_id == _c.c.organisation_id,
+            _v.c.call_id == _c.c.id,
+            counted.c.score.is_(None),
+        )
+        .correlate(_c, counted)
+    )
+    hit = (
+        func.jsonb_array_elements(counted.c.score["violations"])
+        .table_valued(column("value", JSONB))
+        .render_derived("violation")
+    )
+    added = (
+        select(
+            hit.c.value["phrase"].astext.label("phrase"),
+            cast(hit.c.value["utterance"].astext, Integer).label("utterance"),
+            hit.c.value["matched"].astext.label("matched"),
+            hit.c.value["replacement"].astext.label("replacement"),
+            null().label("utterance_text"),  # its utterance's text is read from the call's
+        )
+        .select_from(hit)
+        .correlate(counted)
+    )
+    return union_all(stored, added).lateral("hit")
+
+
+def _series_hits(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+    """(calls joined with the hits of the scores the scope's series counts, those hits, the
+    scope's conditions on the calls): the checklist filter is on the scores, not on the
+    checklist a call was ingested with."""
+    counted = _counted_scores(shape, versioned)
+    hits = _hits_in(counted)
+    joined = _c.join(counted, true()).join(hits, true())
+    return joined, hits, where(_c, "started_at", (shape[0], shape[1], False, shape[3]))
+
+
+def _violations_of(shape: Shape, versioned: bool) -> tuple[Select[Any], Any]:
+    joined, hits, conditions = _series_hits(shape, versioned)
+    return select().select_from(joined).where(*conditions), hits
+
+
+@lru_cache(maxsize=32)
+def _top_stmt(shape: Shape, versioned: bool) -> Select[Any]:
     said = func.count().label("said")
     newest = func.array_agg(aggregate_order_by(_c.c.id, _c.c.started_at.desc(), _c.c.id.desc()))
+    hits_of, hit = _violations_of(shape, versioned)
     return (
-        _violations_of(shape)
-        .add_columns(
-            _v.c.phrase,
+        hits_of.add_columns(
+            hit.c.phrase,
             said,
             func.count(distinct(_c.c.manager_id)).label("managers"),
             newest[1 : bind("newest", Integer())].label("newest"),
         )
-        .group_by(_v.c.phrase)
-        .order_by(said.desc(), _v.c.phrase)
+        .group_by(hit.c.phrase)
+        .order_by(said.desc(), hit.c.phrase)
         .limit(bind("limit", Integer()))
     )
+
+
+def _versioned(scope: Scope) -> bool:
+    """Whether the scope reads one version's scores (else each call's latest)."""
+    return scope.version != LATEST
 
 
 def top_phrases(
     session: Session, scope: Scope, *, limit: int, newest: int = 1
 ) -> Sequence[Row[Any]]:
-    """The phrases said most in the scope: phrase, said (times), managers, and the ids of the newest
-    calls with it (2 x `newest` of them: a call that said it twice appears twice)."""
+    """The phrases said most in the scope's series: phrase, said (times), managers, and the ids
+    of the newest calls with it (2 x `newest` of them: a call that said it twice appears
+    twice)."""
     params = params_of(scope) | {"limit": limit, "newest": 2 * newest}
-    return session.execute(_top_stmt(scope.shape), params).all()
+    return session.execute(_top_stmt(scope.shape, _versioned(scope)), params).all()
 
 
-def phrase_hits(
-    session: Session, pairs: Sequence[tuple[int, str]], tenant: Tenant = LOCAL
-) -> Sequence[Any]:
-    """The first hit of each (call id, phrase): utterance, its text, the words said, the
-    replacement, and when the call started."""
-    if not pairs:
-        return []
-    stmt = (
+@lru_cache(maxsize=32)
+def _phrase_hits_stmt(shape: Shape, versioned: bool) -> Select[Any]:
+    joined, hit, _ = _series_hits(shape, versioned)
+    speaker = _c.c.score["manager"]["speaker"].astext
+    # A hit read from a score's JSON: its utterance's text from the call's utterances, the
+    # manager's turn where two share the index (as the ingest stored it).
+    u = func.jsonb_array_elements(_c.c.utterances).table_valued(
+        column("value", JSONB), with_ordinality="n"
+    )
+    u = u.render_derived("u")
+    spoken = (
+        select(u.c.value["text"].astext)
+        .where(cast(u.c.value["index"].astext, Integer) == hit.c.utterance)
+        .order_by((u.c.value["speaker"].astext == speaker).desc().nulls_last(), u.c.n)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
         select(
-            _v.c.call_id,
-            _v.c.phrase,
-            _v.c.utterance,
-            _v.c.utterance_text,
-            _v.c.matched,
-            _v.c.replacement,
+            _c.c.id.label("call_id"),
+            hit.c.phrase,
+            hit.c.utterance,
+            func.coalesce(hit.c.utterance_text, spoken).label("utterance_text"),
+            hit.c.matched,
+            hit.c.replacement,
             _c.c.started_at,
             _c.c.started_at_offset_min,
             _c.c.transcript_removed_at,
         )
-        .ext(distinct_on(_v.c.call_id, _v.c.phrase))
-        .join(_c, (_c.c.organisation_id == _v.c.organisation_id) & (_c.c.id == _v.c.call_id))
+        .ext(distinct_on(_c.c.id, hit.c.phrase))
+        .select_from(joined)
         .where(
-            _v.c.organisation_id == tenant.organisation_id,
-            tuple_(_v.c.call_id, _v.c.phrase).in_(list(pairs)),
+            _c.c.organisation_id == bind("organisation_id", Text()),
+            _c.c.id == func.any(bind("call_ids", ARRAY(BigInteger()))),
+            tuple_(_c.c.id, hit.c.phrase).in_(bindparam("pairs", expanding=True)),
         )
-        .order_by(_v.c.call_id, _v.c.phrase, _v.c.utterance)
+        .order_by(_c.c.id, hit.c.phrase, hit.c.utterance)
     )
-    return session.execute(stmt).all()
+
+
+def phrase_hits(session: Session, scope: Scope, pairs: Sequence[tuple[int, str]]) -> Sequence[Any]:
+    """The first hit of each (call id, phrase) in the scores the scope's series counts:
+    utterance, its text, the words said, the replacement, and when the call started."""
+    if not pairs:
+        return []
+    stmt = _phrase_hits_stmt(scope.shape, _versioned(scope))
+    params = params_of(scope) | {"call_ids": sorted({i for i, _ in pairs}), "pairs": list(pairs)}
+    return session.execute(stmt, params).all()
 
 
 def phrase_managers(session: Session, scope: Scope, phrases: Sequence[str]) -> Sequence[Row[Any]]:
-    """(phrase, manager_id, said) for the given phrases within the scope."""
+    """(phrase, manager_id, said) for the given phrases within the scope's series."""
     if not phrases:
         return []
     said = func.count().label("said")
+    hits_of, hit = _violations_of(scope.shape, _versioned(scope))
     stmt = (
-        _violations_of(scope.shape)
-        .add_columns(_v.c.phrase, _c.c.manager_id, said)
-        .where(_v.c.phrase.in_(list(phrases)))
-        .group_by(_v.c.phrase, _c.c.manager_id)
-        .order_by(_v.c.phrase, said.desc(), _c.c.manager_id)
+        hits_of.add_columns(hit.c.phrase, _c.c.manager_id, said)
+        .where(hit.c.phrase.in_(list(phrases)))
+        .group_by(hit.c.phrase, _c.c.manager_id)
+        .order_by(hit.c.phrase, said.desc(), _c.c.manager_id)
     )
     rows: Sequence[Row[Any]] = session.execute(stmt, params_of(scope)).all()
     return rows
@@ -292,8 +390,8 @@ def top_phrases_of_rollups(
     return session.execute(_rollup_top_stmt(scope.shape), params).all()
 
 
-@lru_cache(maxsize=16)
-def _newest_calls_stmt(shape: Shape) -> Select[Any]:
+@lru_cache(maxsize=32)
+def _newest_calls_stmt(shape: Shape, versioned: bool) -> Select[Any]:
     said = (
         func.unnest(bind("phrases", ARRAY(Text)))
         .table_valued("phrase", with_ordinality="n")
@@ -312,20 +410,20 @@ def _newest_calls_stmt(shape: Shape) -> Select[Any]:
     after_day = func.timezone(
         DAY_ZONE.c.zone, cast(newest_day.c.day + 1, TIMESTAMP()), type_=DateTime(timezone=True)
     )
+    counted = _counted_scores(shape, versioned)
+    hit = _hits_in(counted)
     hits = (
         select(func.count().label("hits"))
-        .where(
-            _v.c.organisation_id == _c.c.organisation_id,
-            _v.c.call_id == _c.c.id,
-            _v.c.phrase == said.c.phrase,
-        )
+        .select_from(counted.join(hit, true()))
+        .where(hit.c.phrase == said.c.phrase)
         .correlate(_c, said)
         .lateral("hits")
     )
+    on_calls = where(_c, "started_at", (shape[0], shape[1], False, shape[3]))  # on the scores
     newest = (
         select(_c.c.id, _c.c.started_at, hits.c.hits)
         .select_from(_c.join(hits, true()))
-        .where(*where(_c, "started_at", shape), _c.c.started_at < after_day, hits.c.hits > 0)
+        .where(*on_calls, _c.c.started_at < after_day, hits.c.hits > 0)
         .order_by(_c.c.started_at.desc(), _c.c.id.desc())
         .limit(bind("newest", Integer()))
         .lateral("newest")
@@ -351,6 +449,6 @@ def newest_calls(
     if not phrases:
         return out
     params = params_of(scope) | {"newest": newest, "phrases": list(phrases)}
-    for row in session.execute(_newest_calls_stmt(scope.shape), params):
+    for row in session.execute(_newest_calls_stmt(scope.shape, _versioned(scope)), params):
         out[row.phrase].append((row.id, int(row.hits)))
     return out

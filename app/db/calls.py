@@ -100,7 +100,9 @@ _REBUILD_VIOLATION_DAYS = text(
     f"""
 WITH score AS (
     SELECT call_id, organisation_id, checklist_key, checklist_version, score,
-        scored_at = max(scored_at) OVER (PARTITION BY call_id, checklist_key) AS latest
+        row_number() OVER (
+            PARTITION BY call_id, checklist_key ORDER BY scored_at DESC, checklist_version DESC
+        ) = 1 AS latest
     FROM call_score
 ), hit AS (
     SELECT s.call_id, s.organisation_id, s.checklist_key, s.checklist_version, s.latest, v.phrase
@@ -269,7 +271,8 @@ class RescoreInput:
 
 # The latest score of each call under the checklist: its JSON (the call's own for the version
 # it was ingested with) reduced to what the roll-ups count, so the large JSON stays in the
-# database.
+# database. Latest is the last written (`scored_at`), the higher version on a tie: the same
+# rule as every other reader of the latest score.
 _RESCORE_INPUTS = text(
     """
 SELECT c.id, c.transcript, c.format, c.score->'manager' AS manager, c.manager_id, c.team_id,
@@ -286,13 +289,30 @@ LEFT JOIN LATERAL (
     FROM call_score AS cs
     CROSS JOIN LATERAL (SELECT coalesce(cs.score, c.score) AS json) AS s
     WHERE cs.organisation_id = :organisation AND cs.call_id = c.id AND cs.checklist_key = :key
-    ORDER BY cs.scored_at DESC
+    ORDER BY cs.scored_at DESC, cs.checklist_version DESC
     LIMIT 1
 ) AS latest ON true
 WHERE c.organisation_id = :organisation AND c.id = ANY(:ids)
 ORDER BY c.id
 """
 )
+
+
+def lock_calls(
+    session: Session, call_ids: Sequence[int], organisation_id: str = DEFAULT_ORGANISATION
+) -> None:
+    """Lock the calls for rescoring (FOR NO KEY UPDATE, in id order, so two rescorings of the
+    same calls wait on each other instead of deadlocking; inserts of their child rows do not
+    wait): a rescoring under another version waits until this one commits, then reads the
+    score this one added as the latest it replaces. Taken before any roll-up row, the lock
+    order of every writer: calls first, then roll-ups."""
+    stmt = (
+        select(Call.id)
+        .where(Call.organisation_id == organisation_id, Call.id.in_(list(call_ids)))
+        .order_by(Call.id)
+        .with_for_update(key_share=True)
+    )
+    session.execute(stmt).all()
 
 
 def rescore_inputs(

@@ -3,9 +3,11 @@
 A window of whole local days of the day roll-ups' zone is counted from the phrase hits per
 month and day (a year of all teams is ~17,000 month rows, not a join of a million calls with
 their hits), and the newest calls of each phrase are found from the newest day it was said.
-Any other window is counted from the covering call and call_violation indexes. Either way the
+Any other window is counted from the calls and the hits of their scores. Either way the
 utterance texts are then fetched for the handful of (call, phrase) pairs shown, and the answer
-is the same.
+is the same. Every count and example is of the scope's series: the scores under its version,
+or each call's latest score (a call rescored since its ingest shows the hits, words and
+replacements of its new score).
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def phrase_stats(
                 said = zip(r.who, r.who_said, strict=True)
                 who[r.phrase] = [{"manager_id": m, "count": int(n)} for m, n in said]
     pairs = [(call_id, phrase) for phrase, ids in picks.items() for call_id in ids]
-    found_hits = call_stats.phrase_hits(session, pairs, scope.tenant)
+    found_hits = call_stats.phrase_hits(session, scope, pairs)
     hits = {(h.call_id, h.phrase): h for h in found_hits}
     out = []
     for r in top:

@@ -4,6 +4,8 @@ The call for the rescoring job: it adds a version's scores and never overwrites 
 idempotent per (call, version), so a job killed mid-way and run again counts no call twice.
 A call newly scored adds its score to the version's roll-up series, and to the latest series
 the difference from the latest score it had under the checklist (`call_writes.series_deltas`).
+The calls are locked first (`calls.lock_calls`), so rescorings of the same calls under two
+versions at once take turns, each replacing the score the other added.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def rescore_calls(
     built-in, as `services.checklists` resolves it) and add the scores; the counts of what
     became of them."""
     wanted = set(call_ids)
+    # Before reading their latest scores: a concurrent rescoring of the same calls under
+    # another version must not subtract the same latest score from the latest series twice.
+    repo.lock_calls(session, sorted(wanted), organisation_id)
     rows = repo.rescore_inputs(session, sorted(wanted), rules.key, rules.version, organisation_id)
     skipped, already, new = len(wanted) - len(rows), 0, []
     deltas: dict[int, list[RollupDelta]] = {}

@@ -27,8 +27,10 @@ from app.services.trends import (
     Sums,
     no_team,
     ratio,
+    require_version,
     resolve_window,
     rollup_scope,
+    series_echo,
     shown_categories,
     window_echo,
 )
@@ -100,6 +102,7 @@ def team_report(
     compare_before: Bound = None,
     bucket: Bucket = "week",
     checklist: str | None = None,
+    version: str | None = None,
     tz: str | None = None,
     default_tz: str = "UTC",
     max_buckets: int = 1000,
@@ -107,13 +110,15 @@ def team_report(
     tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """Everything a trainer compares across a team over a window (weekly series by default),
-    of the teams the tenant may see."""
+    of the teams the tenant may see: each call's latest score, or with `version` only the
+    scores under that version of `checklist`."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
+    require_version(session, checklist, version)
     day_zone = q.day_zone(session)
-    scope = rollup_scope(win, day_zone, team_id=team_id, checklist=checklist, tenant=tenant)
+    scope = rollup_scope(win, day_zone, None, team_id, checklist, version, tenant=tenant)
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     halves: tuple[dict[str, Sums], dict[str, Sums]] | None = None
     if cut is None:
@@ -122,7 +127,7 @@ def team_report(
         before, after = (
             _by_manager(
                 session,
-                rollup_scope(h, day_zone, None, team_id, checklist, tenant=tenant),
+                rollup_scope(h, day_zone, None, team_id, checklist, version, tenant=tenant),
                 categories,
             )
             for h in win.split(cut)
@@ -153,6 +158,7 @@ def team_report(
     return {
         "team_id": team_id,
         "checklist": checklist,
+        **series_echo(session, scope),
         "categories": categories.to_list(),
         "bucket": bucket,
         **window_echo(win),
