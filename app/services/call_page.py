@@ -20,8 +20,8 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from app.db import calls as repo
 from app import i18n
+from app.db import calls as repo
 from app.engine import Checklist
 from app.engine.checklist import OTHER
 from app.i18n import N_, _

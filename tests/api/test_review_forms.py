@@ -37,7 +37,10 @@ def keys(session: Session, app: FastAPI, call_id: int) -> Keys:
     made = {s: access.create_key(session, scopes=[s], name=s) for s in access.SCOPES}
     session.flush()
     app.state.auth.clear()
-    return {s: {"Authorization": f"Bearer {secret}", "id": str(k["id"])} for s, (k, secret) in made.items()}
+    return {
+        s: {"Authorization": f"Bearer {secret}", "id": str(k["id"])}
+        for s, (k, secret) in made.items()
+    }
 
 
 def bearer(keys: Keys, scope: str) -> dict[str, str]:

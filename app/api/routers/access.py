@@ -81,12 +81,16 @@ async def revoke_key(key_id: KeyId, tx: TxDep, tenant: TenantDep) -> Response:
     responses=problems(400, 413, 415, 422, 503),
 )
 async def share(
-    body: ShareIn, request: Request, tx: TxDep, caller: CallerDep, settings: SettingsDep
+    body: ShareIn,
+    request: Request,
+    tx: TxDep,
+    tenant: TenantDep,
+    caller: CallerDep,
+    settings: SettingsDep,
 ) -> Response:
     """A link that opens one HTML page without a key until it expires, for the key's
     organisation and teams. A call page shared by a review or admin key offers its
     correction forms (made as that key); by a read key, or through a link, it is read-only."""
-    tenant = caller.tenant
     path, _, query = body.path.partition("?")
     if not access.shareable(unquote(path)):
         raise InvalidInput.at("/path", "only /calls/{id} and /v1/managers/{id}/report")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app.api.auth import Authenticator
 from app.api.correction_schemas import CorrectionIn
-from app.api.deps import CallerDep, TxDep, require
+from app.api.deps import CallerDep, TenantDep, TxDep, require
 from app.api.responses import problems
 from app.api.routers.calls import CallId
 from app.engine.corrections import Correction
@@ -47,7 +47,9 @@ def _reason(kind: str) -> str:
 
 def _invalid(field: str, reason: str) -> InvalidInput:
     return InvalidInput.at(
-        f"/{field}", reason, _("The correction was not saved: %(field)s must be %(reason)s.")
+        f"/{field}",
+        reason,
+        _("The correction was not saved: %(field)s must be %(reason)s.")
         % {"field": field, "reason": reason},
     )
 
@@ -138,33 +140,32 @@ async def _form(request: Request) -> dict[str, str]:
     },
 )
 async def correct_from_page(
-    call_id: CallId, request: Request, caller: CallerDep, tx: TxDep
+    call_id: CallId, request: Request, caller: CallerDep, tenant: TenantDep, tx: TxDep
 ) -> Response:
     """One form of the call page: a correction (`target`, `utterance`, `span` start-end,
     `phrase`, `item`, `category`, `valid`, `passed`, `note`), `op=undo` with `correction`
     (its id), or `op=review` (reviewed, nothing to correct). Through a share link it needs
     the page's `csrf` token; 303 to the page."""
     form = await _form(request)
-    back = f"/calls/{call_id}"
+    page = back = f"/calls/{call_id}"
     if caller.share is not None:
         auth: Authenticator = request.app.state.auth
-        secret = await auth.signing_secret(caller.tenant.organisation_id, tx)
+        secret = await auth.signing_secret(tenant.organisation_id, tx)
         access.check_csrf(secret, caller.share, form.get("csrf"))
         back += f"?share={quote(caller.share, safe='')}"
     op = form.get("op") or "correct"
-    tenant = caller.tenant
     if op == "undo":
         correction = _integer(form, "correction")
         if correction is None:
             raise _invalid("correction", _reason("integer"))
-        work: Any = audited(tenant, "call.correct", back.split("?")[0], corrections.remove, call_id)
+        work: Any = audited(tenant, "call.correct", page, corrections.remove, call_id)
         await tx.run(work, call_id, correction, tenant)
     elif op == "review":
-        work = audited(tenant, "call.review", back.split("?")[0], corrections.review, call_id)
+        work = audited(tenant, "call.review", page, corrections.review, call_id)
         await tx.run(work, call_id, tenant)
     elif op == "correct":
         wanted = [correction_of(form)]
-        work = audited(tenant, "call.correct", back.split("?")[0], corrections.add, call_id)
+        work = audited(tenant, "call.correct", page, corrections.add, call_id)
         await tx.run(work, call_id, wanted, tenant)
     else:
         raise _invalid("op", _reason("op"))
