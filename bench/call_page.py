@@ -8,7 +8,8 @@ What it measures
 * `--runs` (200) requests' worth of work, one at a time, through the real service functions
   the endpoint runs (no HTTP): `load` reads the call in its own session scope
   (app.services.call_page.load_call), `render` builds the view and renders the Jinja2 template
-  (render_call_page), `page` is both. p50, p95 and max in ms; 10 warm-up runs first.
+  (render_call_page), `page` is both, `review` renders the page with a reviewer's forms (as
+  opened through a review share link). p50, p95 and max in ms; 10 warm-up runs first.
 * The page size, the call's utterances, questions and forbidden phrases, and the load average
   (other work on the machine's cores skews the figures).
 
@@ -39,7 +40,7 @@ from app.db import migrate  # noqa: E402
 from app.db.embedded import start_embedded  # noqa: E402
 from app.db.session import Database  # noqa: E402
 from app.services import ingest  # noqa: E402
-from app.services.call_page import load_call, render_call_page  # noqa: E402
+from app.services.call_page import ReviewForms, load_call, render_call_page  # noqa: E402
 from app.services.schemas import CallIn  # noqa: E402
 from bench.engine import build_call  # noqa: E402
 
@@ -98,6 +99,8 @@ def main() -> int:
     loads, call = _timed(load, args.runs)
     renders, page = _timed(lambda: render_call_page(call), args.runs)
     pages, _ = _timed(lambda: render_call_page(load()), args.runs)
+    forms = ReviewForms(f"/calls/{call_id}/corrections?share=bench", "csrf-bench")
+    reviews, review_page = _timed(lambda: render_call_page(call, "", forms), args.runs)
     db.dispose()
 
     score = call["score"]
@@ -109,6 +112,7 @@ def main() -> int:
     print(f"load    {_figures(loads)}")
     print(f"render  {_figures(renders)}")
     print(f"page    {_figures(pages)}")
+    print(f"review  {_figures(reviews)} (render with forms; {len(review_page) / 1024:.0f} KiB)")
     p95 = pages[max(0, math.ceil(0.95 * len(pages)) - 1)]
     print(f"target page p95 <= {TARGET_MS:.0f} ms: {'PASS' if p95 <= TARGET_MS else 'MISS'}")
     print(f"load average (1, 5, 15 min): {os.getloadavg()}, cores: {os.cpu_count()}")

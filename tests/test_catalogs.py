@@ -20,6 +20,11 @@ from app.services import wording
 APP = Path(i18n.__file__).parent
 # The markers and functions app.i18n provides, as `pybabel extract -k NP_:1,2` reads them.
 KEYWORDS = {"_": None, "N_": None, "NP_": (1, 2), "ngettext": (1, 2)}
+# The code and the templates worded through the catalogs (babel.cfg reads the same).
+METHODS = [
+    ("**.py", "python"),
+    ("templates/call_page.html", "jinja2"),
+]
 CALL = "\n".join(
     [
         "Менеджер: Добрый день, агентство «Юг», меня зовут Анна. Разговор записывается.",
@@ -38,7 +43,12 @@ def _catalog(locale: str) -> dict[str, object]:
 
 
 def _extracted() -> set[str]:
-    found = extract_from_dir(str(APP), method_map=[("**.py", "python")], keywords=KEYWORDS)
+    found = extract_from_dir(
+        str(APP),
+        method_map=METHODS,
+        keywords=KEYWORDS,
+        options_map={"templates/call_page.html": {"extensions": "jinja2.ext.i18n"}},
+    )
     return {m[2] if isinstance(m[2], str) else m[2][0] for m in found}
 
 

@@ -38,6 +38,7 @@ from app.api.routers import (
     managers,
     metrics,
     pages,
+    review_forms,
     scoring,
     teams,
     violations,
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         violations,
         webhooks,
         pages,
+        review_forms,
         access,
     )
     for module in routers:

@@ -47,6 +47,13 @@ class Caller:
     scopes: frozenset[str]
     share_expires: int | None = None
     """When the share link this request came with expires (None: a key, or local mode)."""
+    share: str | None = None
+    """The share token this request came with (None: a key, or local mode)."""
+
+    @property
+    def reviews_by_link(self) -> bool:
+        """Whether it came through a review share link (the call page offers its forms)."""
+        return self.share is not None and "review" in self.scopes
 
 
 LOCAL_CALLER = Caller(LOCAL, ALL_SCOPES)
@@ -168,8 +175,9 @@ class Authenticator:
         secret = self.secret_key or await self._stored_secret(organisation, tx)
         if secret is None:
             raise Unauthorized("the share link is not valid")
-        tenant, expires = access.verify_share(secret, token, request.url.path)
-        return Caller(tenant, frozenset({"read"}), share_expires=expires)
+        share = access.verify_share(secret, token, request.url.path)
+        scopes = frozenset({"read", "review"} if share.review else {"read"})
+        return Caller(share.tenant, scopes, share_expires=share.expires, share=token)
 
     async def _stored_secret(self, organisation: str, tx: TxFactory) -> bytes | None:
         now = time.monotonic()

@@ -1,8 +1,9 @@
 """Security headers on every response, and a strict Content-Security-Policy on HTML pages.
 
 Pages are server-rendered with inline styles and inline SVG and load nothing else, so their
-policy allows inline styles and data: images and nothing more (no script at all). /docs and
-/redoc run the bundled Swagger UI and ReDoc scripts and keep only the frame and type headers.
+policy allows inline styles and data: images and nothing more (no script at all; forms post
+only to callqa itself: the call page's correction forms). /docs and /redoc run the bundled
+Swagger UI and ReDoc scripts and keep only the frame and type headers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _ALWAYS = {
     "X-Content-Type-Options": "nosniff",

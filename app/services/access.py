@@ -42,6 +42,10 @@ SHARE_PAGES = (
     re.compile(r"/calls/[1-9][0-9]{0,18}"),
     re.compile(r"/v1/managers/[^/]{1,200}/report"),
 )
+_CALL_PAGE = SHARE_PAGES[0]
+_FORMS = re.compile(r"(/calls/[1-9][0-9]{0,18})/corrections")
+"""Where a call page's correction forms post: a review link of the page opens it too."""
+_CSRF_PURPOSE = b"callqa call page forms\x00"
 
 
 def grants(scopes: frozenset[str], needed: str) -> bool:
@@ -219,12 +223,17 @@ def shareable(path: str) -> bool:
     return any(p.fullmatch(path) for p in SHARE_PAGES)
 
 
-def sign_share(secret: bytes, tenant: Tenant, path: str, expires_at: int) -> str:
-    """A token for GET `path` as `tenant` (its organisation and teams) until `expires_at`."""
+def sign_share(
+    secret: bytes, tenant: Tenant, path: str, expires_at: int, *, review: bool = False
+) -> str:
+    """A token for GET `path` as `tenant` (its organisation and teams) until `expires_at`.
+    With `review` (a review or admin key sharing a call page) the token also names the key
+    and lets the page's forms correct the call as that key."""
     teams = None if tenant.teams is None else sorted(tenant.teams)
-    payload = _b64(
-        orjson.dumps({"p": path, "o": tenant.organisation_id, "t": teams, "e": expires_at})
-    )
+    claims: dict[str, Any] = {"p": path, "o": tenant.organisation_id, "t": teams, "e": expires_at}
+    if review and _CALL_PAGE.fullmatch(path):
+        claims |= {"r": 1, "k": tenant.key_id}
+    payload = _b64(orjson.dumps(claims))
     mac = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(mac)}"
 
@@ -245,10 +254,24 @@ def _share_payload(token: str) -> dict[str, Any]:
     return data
 
 
-def verify_share(
-    secret: bytes, token: str, path: str, now: float | None = None
-) -> tuple[Tenant, int]:
-    """The tenant a share token grants for GET `path`, and when it expires; 401 when forged,
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What a verified share token grants."""
+
+    tenant: Tenant
+    expires: int
+    review: bool
+    """Whether the call page's correction forms may be used through it."""
+
+
+def shared_page(path: str) -> str:
+    """The page a request path belongs to: a call page's form route to that call page."""
+    forms = _FORMS.fullmatch(path)
+    return forms.group(1) if forms else path
+
+
+def verify_share(secret: bytes, token: str, path: str, now: float | None = None) -> Share:
+    """What a share token grants for `path` (the page, or its form route); 401 when forged,
     expired or for another page."""
     data = _share_payload(token)
     payload, mac = token.split(".", 1)
@@ -261,11 +284,30 @@ def verify_share(
         raise Unauthorized("the share link is not valid")
     if not isinstance(data.get("e"), int) or data["e"] <= (now or time.time()):
         raise Unauthorized("the share link has expired")
-    if data.get("p") != path:
+    if data.get("p") != shared_page(path):
         raise Unauthorized("the share link is for another page")
     teams = data.get("t")
-    tenant = Tenant(organisation_id=data["o"], teams=None if teams is None else frozenset(teams))
-    return tenant, data["e"]
+    review = data.get("r") == 1
+    key_id = data.get("k") if review and isinstance(data.get("k"), int) else None
+    tenant = Tenant(
+        organisation_id=data["o"],
+        teams=None if teams is None else frozenset(teams),
+        key_id=key_id,
+    )
+    return Share(tenant, data["e"], review)
+
+
+def csrf_token(secret: bytes, share_token: str) -> str:
+    """The token a call page's forms carry: bound to the share link they came through, so a
+    form made elsewhere cannot post with that link."""
+    return _b64(hmac.new(secret, _CSRF_PURPOSE + share_token.encode(), hashlib.sha256).digest())
+
+
+def check_csrf(secret: bytes, share_token: str, given: str | None) -> None:
+    """403 unless `given` is the link's form token (compared in constant time)."""
+    expected = csrf_token(secret, share_token).encode()
+    if not given or not hmac.compare_digest(expected, given.encode("utf-8", "replace")):
+        raise Forbidden("the form's token is missing or not this link's: open the page again")
 
 
 def share_secret(session: Session, organisation: str) -> bytes | None:

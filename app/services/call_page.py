@@ -2,7 +2,11 @@
 
 Everything a reader needs is on the page itself (inline CSS, no script, no fetched asset), so it
 reads the same on screen, on paper and saved as a file. The view built here holds plain text
-only; the templates escape it (autoescape on), so no HTML is ever assembled by hand.
+only; the templates escape it (autoescape on), so no HTML is ever assembled by hand. Its words
+come from the message catalogs (`_()` in the templates), in the reader's language.
+
+Opened through a review share link the page also carries plain forms (no script) for the
+corrections a reviewer makes: `ReviewForms` says where they post and with which CSRF token.
 """
 
 from __future__ import annotations
@@ -16,16 +20,29 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.db import calls as repo
 from app.engine import Checklist
 from app.engine.checklist import OTHER
+from app.i18n import N_, _
 from app.services import checklists, corrections, wording
 from app.services.calls import summary
-from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
+from app.services.categories import OTHER_COLOR, PALETTE, CategoryInfo
 from app.services.errors import NotFound
 from app.services.report_format import grade_label, num, offset_label
-from app.services.retention import REMOVED_NOTE
 from app.tenancy import LOCAL, Tenant
+
+OTHER_TITLE = N_("Other questions")
+REMOVED_NOTE = N_("examples removed after the retention period")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewForms:
+    """The page's correction forms: where they post (the form route, through the same share
+    link) and the CSRF token bound to that link."""
+
+    action: str
+    csrf: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +96,7 @@ def load_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[st
         raise NotFound(f"no call with id {call_id}")
     rules = checklists.of_call(session, call.checklist_key, call.checklist_version)
     view = corrections.corrected(session, call_id, call.score, tenant)
-    removed = REMOVED_NOTE if call.transcript_removed_at is not None else None
+    removed = _(REMOVED_NOTE) if call.transcript_removed_at is not None else None
     return {
         **summary(call),
         **view,
@@ -99,7 +116,7 @@ def categories_of(checklist: Checklist | None, seen: set[str]) -> dict[str, Cate
         found[key] = CategoryInfo(key, category.title, color)
     for key in sorted(seen - found.keys() - {OTHER}):
         found[key] = CategoryInfo(key, key, PALETTE[len(found) % len(PALETTE)])
-    found[OTHER] = CategoryInfo(OTHER, OTHER_TITLE, OTHER_COLOR)
+    found[OTHER] = CategoryInfo(OTHER, _(OTHER_TITLE), OTHER_COLOR)
     return found
 
 
@@ -214,19 +231,52 @@ def _metrics(score: dict[str, Any], duration_s: float | None) -> list[tuple[str,
     share = m.get("manager_talk_share")
     per_minute = m.get("questions_per_minute")
     return [
-        ("—" if share is None else f"{round(100 * share)} %", "доля речи менеджера", None),
+        ("—" if share is None else f"{round(100 * share)} %", _("manager's share of talk"), None),
         (
             str(m.get("longest_monologue_words", "—")),
-            "слов в самом длинном монологе",
+            _("words in the longest monologue"),
             m.get("longest_monologue_utterance"),
         ),
-        (num(per_minute, 1), "вопросов в минуту", None),
-        (clock(duration_s or m.get("duration_s")) or "—", "длительность", None),
+        (num(per_minute, 1), _("questions per minute"), None),
+        (clock(duration_s or m.get("duration_s")) or "—", _("duration"), None),
     ]
 
 
-def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
-    """Everything the template shows, as plain values."""
+def _fixes(score: dict[str, Any]) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """What each utterance offers a reviewer: its questions (a form to move or strike each)
+    and the machine's forbidden phrases (a form to strike each)."""
+    fixes: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for q in score.get("questions", []):
+        span = q.get("span")
+        if isinstance(span, list) and len(span) == 2:
+            at = fixes.setdefault(q["utterance"], {"questions": [], "violations": []})
+            at["questions"].append({**q, "span": f"{span[0]}-{span[1]}"})
+    for v in score.get("violations", []):
+        if not v.get("added"):
+            at = fixes.setdefault(v["utterance"], {"questions": [], "violations": []})
+            at["violations"].append(v)
+    return fixes
+
+
+def _forms(
+    forms: ReviewForms | None, checklist: Checklist | None, score: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The forms' values, or None: no review link, or a checklist not stored here (its rules
+    could not recompute the score)."""
+    if forms is None or checklist is None:
+        return None
+    return {
+        "action": forms.action,
+        "csrf": forms.csrf,
+        "phrases": sorted({p.phrase: p.replacement for p in checklist.forbidden_phrases}.items()),
+        "fixes": _fixes(score),
+    }
+
+
+def page_view(
+    call: dict[str, Any], base_url: str = "", forms: ReviewForms | None = None
+) -> dict[str, Any]:
+    """Everything the template shows, as plain values (with the forms' when `forms`)."""
     score = call["score"]
     dismissed = score.get("dismissed", {}).get("questions", [])
     seen = {q["category"] for q in [*score.get("questions", []), *dismissed]}
@@ -241,7 +291,7 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "report_link": f"{base_url}/v1/managers/{quote(call['manager_id'], safe='')}/report"
         "?format=html",
         "checklist_title": checklist.title if checklist else call["checklist"]["key"],
-        "started": f"{started:%d.%m.%Y %H:%M} ({offset_label(started)})",
+        "started": f"{_day_time(started)} ({offset_label(started)})",
         "total": num(score["total"], 1),
         "grade": score["grade"],
         "grade_label": grade_label(score["grade"]),
@@ -258,21 +308,40 @@ def page_view(call: dict[str, Any], base_url: str = "") -> dict[str, Any]:
         "lines": _lines(call, categories),
         "texts_removed": call.get("texts_removed"),
         "num": num,
+        "day_time": _day_time,
+        "lang": i18n.current(),
+        "forms": _forms(forms, checklist, score),
     }
+
+
+def _day_time(moment: Any) -> str:
+    """A correction's date and time as the reader's language writes them."""
+    return f"{i18n.day(moment)} {moment:%H:%M}"
 
 
 @lru_cache(maxsize=1)
 def templates() -> Environment:
-    """The package's templates (app/templates), escaping every value."""
-    return Environment(
+    """The package's templates (app/templates), escaping every value; `_()` in them words a
+    text in the language of the request being answered."""
+    env = Environment(
         loader=PackageLoader("app", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+        lambda text: i18n.translations(i18n.current()).gettext(text),
+        lambda one, many, n: i18n.translations(i18n.current()).ngettext(one, many, n),
+        newstyle=True,
+    )
+    return env
 
 
-def render_call_page(call: dict[str, Any], base_url: str = "") -> str:
-    """The whole HTML page of a call; `base_url` makes its links absolute."""
-    return templates().get_template("call_page.html").render(page_view(call, base_url))
+def render_call_page(
+    call: dict[str, Any], base_url: str = "", forms: ReviewForms | None = None
+) -> str:
+    """The whole HTML page of a call; `base_url` makes its links absolute; `forms` adds the
+    reviewer's correction forms."""
+    return templates().get_template("call_page.html").render(page_view(call, base_url, forms))

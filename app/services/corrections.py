@@ -9,9 +9,8 @@ The roll-ups hold the score the call was ingested with, so that score, corrected
 they are moved to (whatever takes a call out of them, erasure say, must take out that
 corrected score: `rollup_score`).
 
-Not here yet: the call page's plain HTML forms for these corrections, offered only through a
-review share link (a CSRF token bound to the link, 303 back to the page). They need the share
-links of the access work; until then the page is read-only and corrections come by API.
+The call page's plain HTML forms (app.api.routers.review_forms, offered only through a review
+share link) use these same functions, as the key that made the link.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ ROUTES: list[tuple[str, str, Any, str]] = [
     ("POST", "/v1/calls/1/corrections", {"corrections": []}, "review"),
     ("DELETE", "/v1/calls/1/corrections/1", None, "review"),
     ("POST", "/v1/calls/1/review", {}, "review"),
+    ("POST", "/calls/1/corrections", {}, "review"),
     ("POST", "/v1/checklists", CHECKLIST, "admin"),
     ("DELETE", "/v1/checklists/k/versions/v", None, "admin"),
     ("PUT", "/v1/checklists/default", {"checklist": "realty_phone"}, "admin"),

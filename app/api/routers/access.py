@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.auth import Authenticator
-from app.api.deps import SettingsDep, TenantDep, TxDep, require
+from app.api.deps import CallerDep, SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.services import access
 from app.services.access import Scope
@@ -81,10 +81,16 @@ async def revoke_key(key_id: KeyId, tx: TxDep, tenant: TenantDep) -> Response:
     responses=problems(400, 413, 415, 422, 503),
 )
 async def share(
-    body: ShareIn, request: Request, tx: TxDep, tenant: TenantDep, settings: SettingsDep
+    body: ShareIn,
+    request: Request,
+    tx: TxDep,
+    tenant: TenantDep,
+    caller: CallerDep,
+    settings: SettingsDep,
 ) -> Response:
     """A link that opens one HTML page without a key until it expires, for the key's
-    organisation and teams."""
+    organisation and teams. A call page shared by a review or admin key offers its
+    correction forms (made as that key); by a read key, or through a link, it is read-only."""
     path, _, query = body.path.partition("?")
     if not access.shareable(unquote(path)):
         raise InvalidInput.at("/path", "only /calls/{id} and /v1/managers/{id}/report")
@@ -92,8 +98,9 @@ async def share(
         raise InvalidInput.at("/path", "the path already carries a share link")
     auth: Authenticator = request.app.state.auth
     secret = await auth.signing_secret(tenant.organisation_id, tx)
-    expires = int(time.time()) + body.expires_in
-    token = access.sign_share(secret, tenant, unquote(path), expires)  # as routing sees it
+    expires = int(time.time()) + body.expires_in  # the token signs the path as routing sees it
+    review = caller.share is None and access.grants(caller.scopes, "review")
+    token = access.sign_share(secret, tenant, unquote(path), expires, review=review)
     url = f"{settings.base_url}{path}?{query + '&' if query else ''}share={token}"
     expires_at = datetime.fromtimestamp(expires, UTC)
     return json_response({"url": url, "expires_at": expires_at}, status=201)
