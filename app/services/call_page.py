@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import calls as repo
 from app.engine import Checklist
 from app.engine.checklist import OTHER
+from app.i18n import _
 from app.services import checklists, corrections, wording
 from app.services.calls import summary
 from app.services.categories import OTHER_COLOR, OTHER_TITLE, PALETTE, CategoryInfo
@@ -76,7 +77,7 @@ def load_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[st
     scored with (`rules`: titles and colours of its categories)."""
     call = repo.get_call(session, call_id, tenant)
     if call is None:
-        raise NotFound(f"no call with id {call_id}")
+        raise NotFound(_("no call with id %(call)s", call=call_id))
     rules = checklists.of_call(session, call.checklist_key, call.checklist_version)
     view = corrections.corrected(session, call_id, call.score, tenant)
     removed = REMOVED_NOTE if call.transcript_removed_at is not None else None

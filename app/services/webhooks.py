@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.db import webhooks as db
 from app.db.models import Webhook, WebhookDelivery
 from app.db.session import SessionScope
+from app.i18n import _
 from app.metrics import WEBHOOK_DELIVERIES
 from app.services.errors import InvalidInput, NotFound
 from app.services.mode import private_targets_allowed
@@ -114,7 +115,7 @@ def _check_target(url: str, settings: Settings) -> None:
 def _find(session: Session, webhook_id: int, tenant: Tenant) -> Webhook:
     hook = db.get_webhook(session, tenant.organisation_id, webhook_id)
     if hook is None:
-        raise NotFound(f"no webhook with id {webhook_id}")
+        raise NotFound(_("no webhook with id %(webhook)s", webhook=webhook_id))
     return hook
 
 
@@ -160,7 +161,7 @@ def update_webhook(
 def delete_webhook(session: Session, webhook_id: int, *, tenant: Tenant = LOCAL) -> None:
     """Delete a webhook with its delivery log; deliveries still queued are dropped."""
     if not db.delete_webhook(session, tenant.organisation_id, webhook_id):
-        raise NotFound(f"no webhook with id {webhook_id}")
+        raise NotFound(_("no webhook with id %(webhook)s", webhook=webhook_id))
 
 
 def list_deliveries(
@@ -183,7 +184,13 @@ def redeliver(
     """Queue a delivery again, with the same event id (after those queued for its call)."""
     _find(session, webhook_id, tenant)
     if not db.redeliver(session, tenant.organisation_id, webhook_id, delivery_id):
-        raise NotFound(f"webhook {webhook_id} has no delivery {delivery_id}")
+        raise NotFound(
+            _(
+                "webhook %(webhook)s has no delivery %(delivery)s",
+                webhook=webhook_id,
+                delivery=delivery_id,
+            )
+        )
 
 
 def signature(secret: str, body: bytes) -> str:
