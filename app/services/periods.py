@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.i18n import _
+from app.i18n import NP_, _, ngettext
 from app.services.errors import InvalidInput
 from app.services.records import ROLLUP_SLOT, slot_start
 from app.settings import iana_zone
@@ -160,6 +160,14 @@ def window(
     return Window(slot_start(lo.astimezone(UTC)), _ceil_slot(hi.astimezone(UTC)), zone)
 
 
+# A window's length in its buckets, as the refusal names it ("70 days").
+_SPANS = {
+    "day": NP_("%(n)s day", "%(n)s days"),
+    "week": NP_("%(n)s week", "%(n)s weeks"),
+    "month": NP_("%(n)s month", "%(n)s months"),
+}
+
+
 def check_buckets(win: Window, bucket: str, limit: int) -> None:
     """Refuse a window of more than `limit` buckets: its series, and the work and memory of
     building it, grow with the bucket count (a day series of 1900-2999 was 88 MB)."""
@@ -168,10 +176,9 @@ def check_buckets(win: Window, bucket: str, limit: int) -> None:
         raise invalid(
             "from",
             _(
-                "the window spans %(count)s %(bucket)ss, more than the %(limit)s allowed "
+                "the window spans %(span)s, more than the %(limit)s allowed "
                 "(CALLQA_MAX_BUCKETS): move `from` later or use a larger bucket",
-                count=count,
-                bucket=bucket,
+                span=ngettext(*_SPANS.get(bucket, _SPANS["day"]), count),
                 limit=limit,
             ),
         )
