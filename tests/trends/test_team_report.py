@@ -226,6 +226,7 @@ def test_the_team_report_in_english_has_no_russian_word_but_its_data(
     text, data = _team_page(client, tmp_path, "en")
 
     assert "Team report t-sochi" in text and "Managers side by side" in text
+    assert "Other questions" in text  # the questions no category claimed: callqa's words
     # Names, phrases, their replacements and the checklist's titles are data.
     assert re.findall(r"[А-Яа-яЁё]+", without(text, data)) == []
 
