@@ -222,6 +222,15 @@ def client(app: FastAPI, session_scope: SessionScope) -> Iterator[TestClient]:
     app.state.auth.clear()
 
 
+@pytest.fixture
+def english(client: TestClient) -> Iterator[TestClient]:
+    """The client asking for English (Accept-Language: en), for specs that quote callqa's
+    English words; Russian is the default."""
+    client.headers["Accept-Language"] = "en"
+    yield client
+    client.headers.pop("Accept-Language", None)
+
+
 class _SessionDatabase:
     """A Database look-alike whose unit of work is a savepoint of the test's session."""
 

@@ -3,6 +3,7 @@ the catalogs in step with the code, and a CLI summary in Russian holds no Englis
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import date
 from pathlib import Path
@@ -13,18 +14,17 @@ from babel.messages.pofile import read_po
 from rich.console import Console
 
 from app import i18n
+from app.api import validation_words
+from app.api.errors import problem_body
 from app.cli.render import render_score
 from app.engine import score
-from app.services import wording
+from app.services import errors, wording
 
 APP = Path(i18n.__file__).parent
 # The markers and functions app.i18n provides, as `pybabel extract -k NP_:1,2` reads them.
 KEYWORDS = {"_": None, "N_": None, "NP_": (1, 2), "ngettext": (1, 2)}
 # The code and the templates worded through the catalogs (babel.cfg reads the same).
-METHODS = [
-    ("**.py", "python"),
-    ("templates/call_page.html", "jinja2"),
-]
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 CALL = "\n".join(
     [
         "Менеджер: Добрый день, агентство «Юг», меня зовут Анна. Разговор записывается.",
@@ -43,11 +43,12 @@ def _catalog(locale: str) -> dict[str, object]:
 
 
 def _extracted() -> set[str]:
+    """The texts of the code and of the Jinja templates, as babel.cfg has pybabel read them."""
     found = extract_from_dir(
         str(APP),
         method_map=METHODS,
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
         keywords=KEYWORDS,
-        options_map={"templates/call_page.html": {"extensions": "jinja2.ext.i18n"}},
     )
     return {m[2] if isinstance(m[2], str) else m[2][0] for m in found}
 
@@ -59,6 +60,112 @@ def test_every_text_of_the_code_is_translated_in_every_catalog(locale: str) -> N
     assert _extracted() <= set(catalog)
     untranslated = [k for k, v in catalog.items() if not v or (isinstance(v, tuple) and not all(v))]
     assert untranslated == []
+
+
+def test_russian_and_english_catalogs_hold_the_same_texts() -> None:
+    russian, english = set(_catalog("ru")), set(_catalog("en"))
+
+    assert sorted(russian - english) == []  # in Russian only: no English wording
+    assert sorted(english - russian) == []  # in English only: no Russian wording
+
+
+def _family() -> list[type[errors.CallqaError]]:
+    found, todo = [], [errors.CallqaError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+@pytest.mark.parametrize("cls", _family(), ids=lambda c: c.__name__)
+def test_every_problem_title_and_default_detail_is_worded_in_both_languages(
+    cls: type[errors.CallqaError],
+) -> None:
+    catalogs = {locale: _catalog(locale) for locale in i18n.LOCALES}
+    bodies = {}
+    for locale in i18n.LOCALES:
+        with i18n.using(locale):
+            bodies[locale] = problem_body(cls(), "/v1/x")
+
+    assert cls.title in catalogs["ru"] and cls.title in catalogs["en"]
+    assert bodies["en"]["title"] == bodies["en"]["detail"] == cls.title
+    assert bodies["ru"]["title"] == bodies["ru"]["detail"] == catalogs["ru"][cls.title]
+    assert re.search(r"[а-яё]", bodies["ru"]["title"], re.I), bodies["ru"]
+    assert bodies["ru"]["type"] == bodies["en"]["type"] == f"urn:callqa:problem:{cls.slug}"
+
+
+# A detail or reason written as a literal (not through the catalog) at a raise site.
+_FAMILY = {cls.__name__ for cls in _family()} | {"ValueError", "invalid"}
+_SKIP_FIRST = {"at", "invalid"}  # the pointer or parameter name: a code, not words
+
+
+def _literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value != ""
+    return isinstance(node, ast.JoinedStr | ast.BinOp)
+
+
+def _unworded(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = func.value if isinstance(func, ast.Attribute) else None
+        if name == "at" and not (isinstance(owner, ast.Name) and owner.id in _FAMILY):
+            continue
+        if name != "at" and name not in _FAMILY:
+            continue
+        args = node.args[1:] if name in _SKIP_FIRST else node.args
+        values = [*args, *(k.value for k in node.keywords if k.arg in ("detail", "reason"))]
+        for k in node.keywords:  # errors=[{"pointer": ..., "reason": ...}]
+            for d in ast.walk(k.value):
+                if isinstance(d, ast.Dict):
+                    values += [
+                        v
+                        for key, v in zip(d.keys, d.values, strict=True)
+                        if isinstance(key, ast.Constant) and key.value == "reason"
+                    ]
+        found += [f"{path.relative_to(APP)}:{v.lineno}" for v in values if _literal(v)]
+    return found
+
+
+def test_every_problem_detail_and_reason_callqa_raises_comes_from_the_catalog() -> None:
+    # The engine words its findings as codes (wording.py); settings are read before any
+    # language is known (the operator's CALLQA_* variables, in English).
+    sources = [
+        p
+        for p in APP.rglob("*.py")
+        if "engine" not in p.relative_to(APP).parts and p.name != "settings.py"
+    ]
+
+    unworded = [spot for path in sources for spot in _unworded(path)]
+
+    assert unworded == []
+
+
+def test_pydantic_reasons_are_worded_by_type_and_unknown_types_keep_pydantic_words() -> None:
+    too_short = {"type": "string_too_short", "ctx": {"min_length": 2}, "msg": "String should…"}
+    at_least = {"type": "greater_than_equal", "ctx": {"ge": 1000}, "msg": "Input should…"}
+    unknown = {"type": "uuid_parsing", "ctx": {}, "msg": "Input should be a valid UUID"}
+
+    with i18n.using("ru"):
+        ru = [validation_words.reason(e) for e in (too_short, at_least, unknown)]
+    with i18n.using("en"):
+        en = [validation_words.reason(e) for e in (too_short, at_least, unknown)]
+
+    assert ru == [
+        "Строка должна содержать не меньше 2 символов",
+        "Значение должно быть не меньше 1\xa0000",
+        "Input should be a valid UUID",
+    ]
+    assert en == [
+        "String should have at least 2 characters",
+        "Input should be greater than or equal to 1,000",
+        "Input should be a valid UUID",
+    ]
 
 
 def test_russian_counts_take_the_three_plural_forms() -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
+from app.i18n import _
 from app.services import access
 from app.services.access import ALL_SCOPES, KeyInfo
 from app.services.errors import TooManyRequests, Unauthorized
@@ -123,7 +124,7 @@ class Authenticator:
             return await self._share_caller(share, request, tx)
         if await self._local(request, tx):
             return LOCAL_CALLER
-        raise Unauthorized("send an API key: Authorization: Bearer <key> (callqa keys create)")
+        raise Unauthorized(_("send an API key: Authorization: Bearer <key> (callqa keys create)"))
 
     async def _local(self, request: Request, tx: TxFactory) -> bool:
         if not self.local_host or any(h in request.headers for h in _PROXIED):
@@ -136,12 +137,12 @@ class Authenticator:
         return not self._any_key[1]
 
     async def _key_caller(self, header: str, tx: TxFactory) -> Caller:
-        scheme, _, secret = header.strip().partition(" ")
+        scheme, _sep, secret = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise Unauthorized("the Authorization header must be: Bearer <key>")
+            raise Unauthorized(_("the Authorization header must be: Bearer <key>"))
         secret = secret.strip()
         if not access.well_formed(secret):
-            raise Unauthorized("the key is malformed (a callqa key is cq_ and 43 characters)")
+            raise Unauthorized(_("the key is malformed (a callqa key is cq_ and 43 characters)"))
         digest = access.digest(secret)
         now = time.monotonic()
         cached = self._keys.get(digest)
@@ -152,9 +153,9 @@ class Authenticator:
             self._keys[digest] = cached
         key = cached[1]
         if key is None:
-            raise Unauthorized("unknown key")
+            raise Unauthorized(_("unknown key"))
         if key.revoked:
-            raise Unauthorized("the key was revoked")
+            raise Unauthorized(_("the key was revoked"))
         self._limit(key, now)
         return Caller(key.tenant(), key.scopes)
 
@@ -166,7 +167,7 @@ class Authenticator:
         wait = bucket.take(rate, now)
         if wait:
             raise TooManyRequests(
-                f"more than {rate} requests per second with this key",
+                _("more than %(rate)s requests per second with this key", rate=rate),
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
 
@@ -174,7 +175,7 @@ class Authenticator:
         organisation = access.share_organisation(token)
         secret = self.secret_key or await self._stored_secret(organisation, tx)
         if secret is None:
-            raise Unauthorized("the share link is not valid")
+            raise Unauthorized(_("the share link is not valid"))
         share = access.verify_share(secret, token, request.url.path)
         scopes = frozenset({"read", "review"} if share.review else {"read"})
         return Caller(share.tenant, scopes, share_expires=share.expires, share=token)
@@ -197,5 +198,5 @@ class Authenticator:
 
         secret = self.secret_key or await self._stored_secret(organisation, given)
         if secret is None:  # the organisation of a live key always exists
-            raise Unauthorized("unknown organisation")
+            raise Unauthorized(_("unknown organisation"))
         return secret

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.api.auth import Authenticator, Caller
 from app.api.liveness import Liveness
 from app.db.session import Database, SessionScope
+from app.i18n import _
 from app.metrics import DB_POOL_CHECKOUT_SECONDS, DB_POOL_TIMEOUTS
 from app.services.access import Scope, grants
 from app.services.errors import Forbidden
@@ -161,6 +162,6 @@ def require(scope: Scope) -> Any:
 
     async def check(caller: CallerDep) -> None:
         if not grants(caller.scopes, scope):
-            raise Forbidden(f"this key lacks the {scope!r} scope")
+            raise Forbidden(_("this key lacks the %(scope)r scope", scope=scope))
 
     return Depends(check)

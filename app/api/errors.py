@@ -19,6 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api import validation_words
 from app.api.observe import current_request_id
 from app.db.session import is_transient
 from app.i18n import _
@@ -91,13 +92,6 @@ def _escape(part: object) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
 
-def _reason(err: dict[str, Any]) -> str:
-    if err.get("type") == "missing":
-        return "required"
-    message = str(err.get("msg", "invalid"))
-    return message.removeprefix("Value error, ")
-
-
 def field_errors(errors: Iterable[Any], prefix: Sequence[str | int] = ()) -> list[FieldError]:
     """Pydantic/FastAPI errors as pointers (body) or parameter names (query, path, header)."""
     merged: dict[tuple[str, str], list[str]] = {}
@@ -111,7 +105,7 @@ def field_errors(errors: Iterable[Any], prefix: Sequence[str | int] = ()) -> lis
             parts = [*prefix, *(p for p in loc if not _NOT_A_FIELD.search(str(p)))]
             key = ("pointer", "".join(f"/{_escape(p)}" for p in parts))
         reasons = merged.setdefault(key, [])
-        reason = _reason(err)
+        reason = validation_words.reason(err)
         if reason not in reasons:
             reasons.append(reason)
     return [
@@ -127,30 +121,42 @@ def _from_validation(exc: RequestValidationError) -> CallqaError:
         where = bad_json.get("loc", ("body", 0))[-1]
         reason = (bad_json.get("ctx") or {}).get("error", "invalid JSON")
         return BadRequest(
-            "the body is not valid JSON",
-            errors=[{"pointer": "", "reason": f"{reason} at character {where}"}],
+            _("the body is not valid JSON"),
+            errors=[
+                {
+                    "pointer": "",
+                    "reason": _("%(reason)s at character %(at)s", reason=reason, at=where),
+                }
+            ],
         )
     if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body",) for e in errors):
-        return InvalidInput.at("", "a JSON body is required", "the request body is empty")
-    return InvalidInput("the request has invalid fields", errors=field_errors(errors))
+        return InvalidInput.at("", _("a JSON body is required"), _("the request body is empty"))
+    return InvalidInput(_("the request has invalid fields"), errors=field_errors(errors))
 
 
 def _unreadable_body(cause: BaseException | None) -> CallqaError | None:
     """FastAPI's bare 400 for a body json.loads raised on, with the reason it hides."""
     if isinstance(cause, UnicodeDecodeError):
         byte = cause.object[cause.start : cause.start + 1].hex()
-        reason = f"byte 0x{byte} at offset {cause.start} is not valid {cause.encoding.upper()}"
+        reason = _(
+            "byte 0x%(byte)s at offset %(offset)s is not valid %(encoding)s",
+            byte=byte,
+            offset=cause.start,
+            encoding=cause.encoding.upper(),
+        )
     elif isinstance(cause, RecursionError):
-        reason = "nested too deeply for the JSON parser (about 1,000 levels)"
+        reason = _("nested too deeply for the JSON parser (about 1,000 levels)")
     else:
         return None
-    return BadRequest("the body cannot be read as JSON", errors=[{"pointer": "", "reason": reason}])
+    return BadRequest(
+        _("the body cannot be read as JSON"), errors=[{"pointer": "", "reason": reason}]
+    )
 
 
 def _from_http(exc: StarletteHTTPException) -> CallqaError:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 404 and detail == "Not Found":
-        detail = "no such resource"
+        detail = _("no such resource")
     elif exc.status_code == 400 and (unreadable := _unreadable_body(exc.__cause__)):
         return unreadable
     error = error_for_status(exc.status_code, detail)
@@ -169,15 +175,17 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     elif is_transient(exc):
         log.warning("database busy: %s", exc.__class__.__name__)
         error = ServiceUnavailable(
-            "the database could not take this request in time (locks or connections busy); "
-            "retry after Retry-After seconds"
+            _(
+                "the database could not take this request in time (locks or connections busy); "
+                "retry after Retry-After seconds"
+            )
         )
     elif isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         log.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
-        error = ServiceUnavailable("the database is unavailable; retry shortly")
+        error = ServiceUnavailable(_("the database is unavailable; retry shortly"))
     else:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        error = CallqaError("an unexpected error occurred; it has been logged")
+        error = CallqaError(_("an unexpected error occurred; it has been logged"))
         # Starlette sends this answer outside the middleware that adds the request id.
         if rid := current_request_id():
             error.headers["X-Request-ID"] = rid

@@ -24,6 +24,7 @@ from app.api.errors import (
     UnsupportedMediaType,
     problem_response,
 )
+from app.i18n import _
 from app.services.errors import CallqaError
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -43,7 +44,7 @@ def is_yaml(content_type: str | None) -> bool:
 
 def is_json(content_type: str | None) -> bool:
     """application/json or any application/*+json, parameters (charset) ignored."""
-    main, _, sub = _media(content_type).partition("/")
+    main, _sep, sub = _media(content_type).partition("/")
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
@@ -80,7 +81,9 @@ class RequestGuard:
 
     def _too_large(self) -> PayloadTooLarge:
         mb = self.max_body_bytes / (1024 * 1024)
-        return PayloadTooLarge(f"the body exceeds the limit of {mb:g} MB (CALLQA_MAX_BODY_MB)")
+        return PayloadTooLarge(
+            _("the body exceeds the limit of %(limit)s MB (CALLQA_MAX_BODY_MB)", limit=f"{mb:g}")
+        )
 
     async def _other_method(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer OPTIONS (204) or a method the path does not take (405); True if answered."""
@@ -91,7 +94,12 @@ class RequestGuard:
         if scope["method"] == "OPTIONS":
             await Response(status_code=204, headers=allow)(scope, receive, send)
             return True
-        detail = f"{scope['path']} does not accept {scope['method']} (allowed: {allow['Allow']})"
+        detail = _(
+            "%(path)s does not accept %(method)s (allowed: %(allowed)s)",
+            path=scope["path"],
+            method=scope["method"],
+            allowed=allow["Allow"],
+        )
         await self._refuse(MethodNotAllowed(detail, headers=allow), scope, receive, send)
         return True
 
@@ -115,13 +123,15 @@ class RequestGuard:
         if not (is_json(content_type) or (takes_yaml and is_yaml(content_type))):
             wanted = "application/json or application/yaml" if takes_yaml else "application/json"
             got = content_type or "none"
-            error = UnsupportedMediaType(f"send the body as {wanted} (got {got})")
+            error = UnsupportedMediaType(
+                _("send the body as %(wanted)s (got %(got)s)", wanted=wanted, got=got)
+            )
             await self._refuse(error, scope, receive, send)
             return
         length = headers.get("content-length")
         if length is not None:
             if not length.isdigit():
-                await self._refuse(BadRequest("invalid Content-Length"), scope, receive, send)
+                await self._refuse(BadRequest(_("invalid Content-Length")), scope, receive, send)
                 return
             if int(length) > self.max_body_bytes:
                 await self._refuse(self._too_large(), scope, receive, send)

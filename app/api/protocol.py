@@ -22,6 +22,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.api.errors import PROBLEM_JSON, problem_body
+from app.i18n import _
 from app.services.errors import CallqaError, HeadersTooLarge, RequestTimeout
 from app.settings import get_settings
 
@@ -59,7 +60,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
         if len(self.headers) > MAX_HEADER_FIELDS:
-            self._stop(HeadersTooLarge(f"more than {MAX_HEADER_FIELDS} header fields"))
+            self._stop(
+                HeadersTooLarge(_("more than %(limit)s header fields", limit=MAX_HEADER_FIELDS))
+            )
 
     def on_headers_complete(self) -> None:
         self._reading_headers = False
@@ -96,7 +99,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     # Ours.
     def _headers_too_large(self) -> HeadersTooLarge:
-        return HeadersTooLarge(f"the request line and headers exceed {MAX_HEADER_BYTES} bytes")
+        return HeadersTooLarge(
+            _("the request line and headers exceed %(limit)s bytes", limit=MAX_HEADER_BYTES)
+        )
 
     def _stop(self, refusal: CallqaError) -> None:
         self._refusal = refusal
@@ -120,7 +125,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             cycle.disconnected = True  # the app reading this body gets http.disconnect
             cycle.message_event.set()
         seconds = f"{self._timeout_s:g}"
-        self._answer(RequestTimeout(f"the request was not received whole within {seconds} s"))
+        self._answer(
+            RequestTimeout(
+                _("the request was not received whole within %(seconds)s s", seconds=seconds)
+            )
+        )
 
     def _answer(self, error: CallqaError) -> None:
         """Send `error` as problem+json and close the connection."""

@@ -30,6 +30,7 @@ from app.cli.main import app, examples
 from app.db.session import Database
 from app.engine import EngineError
 from app.engine.readers.decode import decode_bytes
+from app.i18n import _
 from app.services import ingest
 from app.services.errors import CallqaError, Conflict, ServiceUnavailable
 from app.services.periods import zone_of
@@ -218,7 +219,7 @@ def import_command(
                 counts[status] += 1
                 counts["by_mtime"] += not named
             except (OperationalError, InterfaceError):
-                raise scope.fail(ServiceUnavailable("the database is unavailable")) from None
+                raise scope.fail(ServiceUnavailable(_("the database is unavailable"))) from None
             except (CallqaError, EngineError, ValidationError, OSError) as exc:
                 failures.append((src.relative, _reason(exc)))
             progress.advance(task)

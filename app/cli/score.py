@@ -21,6 +21,7 @@ from app.engine import (
     load_checklist,
     score,
 )
+from app.i18n import _
 
 _SUFFIXES = {".txt", ".vtt", ".srt", ".json", ".text", ".tsv", ".log", ""}
 
@@ -54,7 +55,7 @@ def _read(p: str) -> bytes:
     try:
         return Path(p).read_bytes()
     except OSError as exc:
-        raise EngineError(f"cannot read {p}: {exc.strerror}") from exc
+        raise EngineError(_("cannot read %(path)s: %(why)s", path=p, why=exc.strerror)) from exc
 
 
 def _fail(message: str) -> None:
@@ -98,7 +99,7 @@ def score_command(
     """Score transcripts against a checklist; exit code 2 on bad input."""
     if single_speaker:
         if manager_speaker not in (None, ALL_SPEAKERS):
-            _fail("--single-speaker and --manager-speaker name different managers; give one")
+            _fail(_("--single-speaker and --manager-speaker name different managers; give one"))
             raise typer.Exit(2)
         manager_speaker = ALL_SPEAKERS
     try:
@@ -108,7 +109,7 @@ def score_command(
         raise typer.Exit(2) from None
     files = _expand(paths)
     if not files:
-        _fail("no transcript files found")
+        _fail(_("no transcript files found"))
         raise typer.Exit(2)
     single = len(files) == 1 and not jsonl
     out = Console(highlight=False)
@@ -116,7 +117,7 @@ def score_command(
     failed = 0
     show_progress = not single and sys.stderr.isatty()
     for path in track(
-        files, description="Scoring", console=Console(stderr=True), disable=not show_progress
+        files, description=_("Scoring"), console=Console(stderr=True), disable=not show_progress
     ):
         try:
             result = score(_read(path), rules, format=format, manager_speaker=manager_speaker)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.db import access as db
 from app.db.models import ApiKey, Organisation
+from app.i18n import _
 from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
@@ -108,7 +109,9 @@ def any_key(session: Session) -> bool:
 def _check_org_id(org_id: str) -> None:
     if not _NAME.fullmatch(org_id):
         raise InvalidInput.at(
-            "/organisation", "1-64 letters, digits, '.', '_' or '-'", f"bad organisation {org_id!r}"
+            "/organisation",
+            _("1-64 letters, digits, '.', '_' or '-'"),
+            _("bad organisation %(organisation)r", organisation=org_id),
         )
 
 
@@ -134,10 +137,10 @@ def set_organisation(session: Session, org_id: str, **settings: Any) -> dict[str
     """Change an organisation's settings; only those given (not None) change."""
     values = {k: v for k, v in settings.items() if v is not None}
     if values and not db.update_organisation(session, org_id, values):
-        raise NotFound(f"no organisation {org_id!r}")
+        raise NotFound(_("no organisation %(organisation)r", organisation=org_id))
     org = db.get_organisation(session, org_id)
     if org is None:
-        raise NotFound(f"no organisation {org_id!r}")
+        raise NotFound(_("no organisation %(organisation)r", organisation=org_id))
     session.refresh(org)
     return organisation_out(org)
 
@@ -170,9 +173,11 @@ def create_key(
     which is shown this once and never stored."""
     _check_org_id(organisation)
     if not scopes or any(s not in SCOPES for s in scopes):
-        raise InvalidInput.at("/scopes", f"each scope is one of {', '.join(SCOPES)}")
+        raise InvalidInput.at(
+            "/scopes", _("each scope is one of %(scopes)s", scopes=", ".join(SCOPES))
+        )
     if teams is not None and (not teams or any(not t.strip() or len(t) > 200 for t in teams)):
-        raise InvalidInput.at("/teams", "a team filter names at least one team, each non-empty")
+        raise InvalidInput.at("/teams", _("a team filter names at least one team, each non-empty"))
     db.ensure_organisation(session, organisation)
     secret = PREFIX + secrets.token_urlsafe(32)
     key = db.add_key(
@@ -195,7 +200,7 @@ def revoke_key(session: Session, key_id: int, organisation: str | None = None) -
     """Revoke a key; servers refuse it within CALLQA_KEY_CACHE_S. 404 if there is none."""
     key = db.revoke_key(session, key_id, organisation)
     if key is None:
-        raise NotFound(f"no key {key_id}")
+        raise NotFound(_("no key %(key)s", key=key_id))
     return key_out(key)
 
 
@@ -204,7 +209,7 @@ def check_teams_within(tenant: Tenant, teams: list[str] | None) -> None:
     if tenant.teams is None:
         return
     if teams is None or not set(teams) <= tenant.teams:
-        raise Forbidden("a key limited to teams can only create keys for some of its teams")
+        raise Forbidden(_("a key limited to teams can only create keys for some of its teams"))
 
 
 # Share links -----------------------------------------------------------------------------
@@ -245,12 +250,12 @@ def share_organisation(token: str) -> str:
 
 def _share_payload(token: str) -> dict[str, Any]:
     try:
-        payload, _ = token.split(".", 1)
+        payload, _signature = token.split(".", 1)
         data = orjson.loads(_unb64(payload))
         if not isinstance(data, dict) or not isinstance(data.get("o"), str):
             raise ValueError
     except (ValueError, orjson.JSONDecodeError):
-        raise Unauthorized("the share link is malformed") from None
+        raise Unauthorized(_("the share link is malformed")) from None
     return data
 
 
@@ -281,11 +286,11 @@ def verify_share(secret: bytes, token: str, path: str, now: float | None = None)
     except ValueError:
         given = b""
     if not hmac.compare_digest(expected, given):
-        raise Unauthorized("the share link is not valid")
+        raise Unauthorized(_("the share link is not valid"))
     if not isinstance(data.get("e"), int) or data["e"] <= (now or time.time()):
-        raise Unauthorized("the share link has expired")
+        raise Unauthorized(_("the share link has expired"))
     if data.get("p") != shared_page(path):
-        raise Unauthorized("the share link is for another page")
+        raise Unauthorized(_("the share link is for another page"))
     teams = data.get("t")
     review = data.get("r") == 1
     key_id = data.get("k") if review and isinstance(data.get("k"), int) else None
@@ -307,7 +312,9 @@ def check_csrf(secret: bytes, share_token: str, given: str | None) -> None:
     """403 unless `given` is the link's form token (compared in constant time)."""
     expected = csrf_token(secret, share_token).encode()
     if not given or not hmac.compare_digest(expected, given.encode("utf-8", "replace")):
-        raise Forbidden("the form's token is missing or not this link's: open the page again")
+        raise Forbidden(
+            _("the form's token is missing or not this link's: open the page again")
+        )
 
 
 def share_secret(session: Session, organisation: str) -> bytes | None:

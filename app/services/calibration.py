@@ -15,13 +15,18 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.db import corrections as db
+from app.engine.checklist import OTHER
 from app.engine.corrections import NONE
+from app.i18n import N_, _
 from app.services import checklists
 from app.services.call_page import categories_of, templates
 from app.services.periods import parse_moment
@@ -174,32 +179,56 @@ def to_csv(found: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-_ANSWERS = {NONE: "нет", "violation": "нарушение", "passed": "выполнен", "failed": "не выполнен"}
-_TARGETS = {"question": "вопрос", "violation": "запрещённая фраза", "item": "пункт"}
+_ANSWERS = {
+    NONE: N_("none"),
+    "violation": N_("violation"),
+    "passed": N_("passed"),
+    "failed": N_("failed"),
+}
+_TARGETS = {"question": N_("question"), "violation": N_("forbidden phrase"), "item": N_("item")}
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    """The package's templates with gettext (jinja2.ext.i18n) worded in the current language
+    at each render, so one environment serves every request's Accept-Language."""
+    env = templates().overlay(extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: i18n.translations(i18n.current()).gettext(text),
+        ngettext=lambda one, many, n: i18n.translations(i18n.current()).ngettext(one, many, n),
+        newstyle=True,
+    )
+    return env
 
 
 def to_html(found: dict[str, Any]) -> str:
-    """The calibration page (Russian labels, no script, no fetched asset)."""
+    """The calibration page in the current language (no script, no fetched asset)."""
     titles: dict[str, str] = {c["key"]: c["title"] for c in found["categories"]}
 
     def answer(value: str | None) -> str:
-        return titles.get(value or "", _ANSWERS.get(value or "", value or "—"))
+        if value in _ANSWERS:
+            return _(_ANSWERS[value])
+        return titles.get(value or "", value or "—")
 
-    def decimal(value: float | None, digits: int = 2) -> str:
-        return num(value, digits).replace(".", ",")  # Russian decimal comma
+    def title(row: dict[str, Any]) -> str:
+        """A row's title; the questions no category claimed are named by callqa, not data."""
+        return _("Other questions") if row["key"] == OTHER else str(row["title"])
 
     def share(value: float | None) -> str:
-        return "—" if value is None else f"{decimal(100 * value, 1)} %"
+        return "—" if value is None else _("%(share)s %%", share=num(100 * value, 1))
 
     page: str = (
-        templates()
+        _templates()
         .get_template("calibration.html")
         .render(
             found=found,
-            num=decimal,
+            lang=i18n.current(),
+            num=num,
+            day=i18n.day,
             share=share,
             answer=answer,
-            target=lambda t: _TARGETS.get(t, t),
+            title=title,
+            target=lambda t: _(_TARGETS[t]) if t in _TARGETS else t,
         )
     )
     return page

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from app.db import calls as repo
+from app.i18n import _
 from app.services import corrections
 from app.services.errors import InvalidInput, NotFound
 from app.services.records import with_offset
@@ -47,8 +48,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         position = None
     if position is None or position[0].tzinfo is None or not 0 < position[1] < 2**63:
         raise InvalidInput(
-            "the cursor is not one this API returned",
-            errors=[{"parameter": "cursor", "reason": "malformed cursor"}],
+            _("the cursor is not one this API returned"),
+            errors=[{"parameter": "cursor", "reason": _("malformed cursor")}],
         )
     return position
 
@@ -88,7 +89,7 @@ def get_utterances(
     """A page of a stored call's parsed utterances, with the link to the next one."""
     found = repo.get_utterances(session, call_id, offset, limit, tenant)
     if found is None:
-        raise NotFound(f"no call with id {call_id}")
+        raise NotFound(_("no call with id %(call)s", call=call_id))
     items, total = found
     return {
         "call_id": call_id,
@@ -106,7 +107,7 @@ def get_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[str
     rest)."""
     call = repo.get_call(session, call_id, tenant)
     if call is None:
-        raise NotFound(f"no call with id {call_id}")
+        raise NotFound(_("no call with id %(call)s", call=call_id))
     page = get_utterances(session, call_id, 0, UTTERANCE_PAGE, tenant=tenant)
     scores = repo.get_scores(session, call_id, tenant)
     latest = scores[-1] if scores else None

@@ -17,6 +17,7 @@ from app.db import checklists as db
 from app.engine import Checklist, ChecklistError, list_checklists
 from app.engine.checklist import builtin_keys, get_checklist, parse_checklist
 from app.engine.resources import BUILTIN_DIR
+from app.i18n import _, number
 from app.services.errors import (
     Conflict,
     FieldError,
@@ -78,8 +79,8 @@ def _stored(session: Session, key: str, version: str | None = None) -> Checklist
 
 def _not_found(key: str, version: str | None) -> NotFound:
     if version is None:
-        return NotFound(f"unknown checklist {key!r}")
-    return NotFound(f"checklist {key!r} has no version {version!r}")
+        return NotFound(_("unknown checklist %(key)r", key=key))
+    return NotFound(_("checklist %(key)r has no version %(version)r", key=key, version=version))
 
 
 class ChecklistFinder:
@@ -119,7 +120,7 @@ def _invalid(exc: ChecklistError) -> InvalidInput:
             error["line"] = problem.line
         errors.append(error)
     return InvalidInput(
-        "the checklist is not valid", errors=errors or [{"pointer": "", "reason": exc.reason}]
+        _("the checklist is not valid"), errors=errors or [{"pointer": "", "reason": exc.reason}]
     )
 
 
@@ -139,7 +140,13 @@ def push(session: Session, body: bytes, media: Media) -> tuple[dict[str, Any], b
     content pushed again is the same version, made the latest again."""
     if len(body) > MAX_DOCUMENT_BYTES:
         mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
-        raise PayloadTooLarge(f"the checklist is {len(body):,} bytes; at most {mb} MB")
+        raise PayloadTooLarge(
+            _(
+                "the checklist is %(size)s bytes; at most %(limit)s MB",
+                size=number(len(body)),
+                limit=number(mb),
+            )
+        )
     try:
         checklist = parse_checklist(
             body, json=media == "json", bases=lambda key: _stored(session, key)
@@ -147,7 +154,7 @@ def push(session: Session, body: bytes, media: Media) -> tuple[dict[str, Any], b
     except ChecklistError as exc:
         raise _invalid(exc) from exc
     if checklist.key in _RESERVED_KEYS:
-        raise InvalidInput.at("/key", f"{checklist.key!r} is reserved")
+        raise InvalidInput.at("/key", _("%(key)r is reserved", key=checklist.key))
     document = checklist.document()
     problem = json_problem(document, max_depth=64)
     if problem:
@@ -203,10 +210,25 @@ def delete_version(session: Session, key: str, version: str) -> None:
         raise _not_found(key, version)
     scored, teams = db.version_users(session, key, version)
     if scored:
-        raise Conflict(f"stored calls were scored with {key!r} version {version!r}")
+        raise Conflict(
+            _(
+                "stored calls were scored with %(key)r version %(version)r",
+                key=key,
+                version=version,
+            )
+        )
     if teams:
-        who = ", ".join("the default" if t == db.DEFAULT_TEAM else f"team {t!r}" for t in teams)
-        raise Conflict(f"{key!r} version {version!r} is assigned to {who}")
+        who = ", ".join(
+            _("the default") if t == db.DEFAULT_TEAM else _("team %(team)r", team=t) for t in teams
+        )
+        raise Conflict(
+            _(
+                "%(key)r version %(version)r is assigned to %(who)s",
+                key=key,
+                version=version,
+                who=who,
+            )
+        )
     db.delete_version(session, key, version)
 
 

@@ -29,6 +29,7 @@ from app.db.call_writes import RollupDelta
 from app.db.models import CallCorrection
 from app.engine import Checklist
 from app.engine.corrections import Correction, apply_corrections, machine_answer, problems
+from app.i18n import _
 from app.services import checklists
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.records import score_delta
@@ -46,7 +47,12 @@ class NewCorrection:
 def _rules(session: Session, key: str, version: str) -> Checklist:
     rules = checklists.of_call(session, key, version)
     if rules is None:
-        raise Conflict(f"the call's checklist {key!r} is not stored here: it cannot be corrected")
+        raise Conflict(
+            _(
+                "the call's checklist %(key)r is not stored here: it cannot be corrected",
+                key=key,
+            )
+        )
     return rules
 
 
@@ -109,7 +115,7 @@ def corrected(
 def _lock(session: Session, call_id: int, tenant: Tenant) -> Any:
     call = db.lock_call(session, call_id, tenant)
     if call is None:
-        raise NotFound(f"no call with id {call_id}")
+        raise NotFound(_("no call with id %(call)s", call=call_id))
     return call
 
 
@@ -154,7 +160,7 @@ def _review(
 ) -> dict[str, Any]:
     """Mark the call reviewed with its shown score's items as the machine and as corrected."""
     shown, rules = _shown(session, call)
-    fixed, _ = apply_corrections(shown, rules, [_engine(r) for r in rows])
+    fixed, _changes = apply_corrections(shown, rules, [_engine(r) for r in rows])
     review = db.save_review(
         session,
         {
@@ -205,7 +211,7 @@ def add(
         for field, reason in problems(shown, rules, w.correction, indexes)
     ]
     if errors:
-        raise InvalidInput("some corrections cannot apply to this call", errors=errors)  # type: ignore[arg-type]
+        raise InvalidInput(_("some corrections cannot apply to this call"), errors=errors)  # type: ignore[arg-type]
     before = db.list_corrections(session, tenant.organisation_id, call_id)
     rows = [_row(shown, w, call_id, tenant) for w in wanted]
     targets = {_target(r) for r in rows}
@@ -264,7 +270,13 @@ def remove(session: Session, call_id: int, correction_id: int, tenant: Tenant = 
     call = _lock(session, call_id, tenant)
     before = db.list_corrections(session, tenant.organisation_id, call_id)
     if not db.delete_corrections(session, tenant.organisation_id, call_id, [correction_id]):
-        raise NotFound(f"call {call_id} has no correction {correction_id}")
+        raise NotFound(
+            _(
+                "call %(call)s has no correction %(correction)s",
+                call=call_id,
+                correction=correction_id,
+            )
+        )
     after = [r for r in before if r.id != correction_id]
     _move_rollups(session, call, before, after)
     _review(session, call, after, tenant)

@@ -18,6 +18,7 @@ from app.db import calls as repo
 from app.db import corrections as corrections_db
 from app.db.call_writes import RollupDelta
 from app.db.models import Call
+from app.i18n import _
 from app.services import corrections, records
 from app.services.errors import NotFound
 from app.tenancy import LOCAL, Tenant
@@ -27,7 +28,7 @@ def erase_call(session: Session, call_id: int, *, tenant: Tenant = LOCAL) -> Non
     """Erase one of the tenant's calls; NotFound if it may see no such call."""
     call = repo.lock_call(session, call_id, tenant)
     if call is None:
-        raise NotFound(f"no call with id {call_id}")
+        raise NotFound(_("no call with id %(call)s", call=call_id))
     call_writes.remove_from_rollups(session, call.organisation_id, _contributions(session, call))
     # Hook: the call's pending webhook payloads and the job arguments naming it are removed
     # here too, in this transaction (webhooks and jobs add their own `remove_call`).
@@ -61,5 +62,11 @@ def erase_by_external_id(
     """Erase the tenant's call with this platform id, as `erase_call` does."""
     call_id = repo.find_call_id(session, source, external_id, tenant)
     if call_id is None:
-        raise NotFound(f"no call with external_id {external_id!r} from source {source!r}")
+        raise NotFound(
+            _(
+                "no call with external_id %(external_id)r from source %(source)r",
+                external_id=external_id,
+                source=source,
+            )
+        )
     erase_call(session, call_id, tenant=tenant)

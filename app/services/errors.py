@@ -78,7 +78,7 @@ class Unauthorized(CallqaError):
     """No usable credentials: no, malformed, unknown or revoked key, or a bad share link."""
 
     status = 401
-    title = "Authentication required"
+    title = N_("Authentication required")
     slug = "unauthorized"
 
     def __init__(self, detail: str | None = None, **kwargs: object) -> None:
@@ -88,7 +88,7 @@ class Unauthorized(CallqaError):
 
 class Forbidden(CallqaError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     slug = "forbidden"
 
 
@@ -118,7 +118,7 @@ class Conflict(CallqaError):
 
 class Gone(CallqaError):
     status = 410
-    title = "Gone"
+    title = N_("Gone")
     slug = "gone"
 
 
@@ -148,7 +148,7 @@ class InvalidInput(CallqaError):
 
 class TooManyRequests(CallqaError):
     status = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
     slug = "too-many-requests"
 
 

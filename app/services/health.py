@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import calls as repo
 from app.db import migrate
+from app.i18n import _
 from app.services.errors import ServiceUnavailable
 
 
@@ -24,11 +25,15 @@ def check_ready(session: Session) -> str | None:
         repo.ping(session)
         current = migrate.current_revision(session.connection())
     except DBAPIError as exc:
-        raise ServiceUnavailable("the database is unreachable") from exc
+        raise ServiceUnavailable(_("the database is unreachable")) from exc
     head = expected_revision()
     if current != head:
         raise ServiceUnavailable(
-            f"the database schema is at {current or 'no revision'}, this code needs {head}; "
-            "run `callqa db upgrade`"
+            _(
+                "the database schema is at %(current)s, this code needs %(head)s; "
+                "run `callqa db upgrade`",
+                current=current or _("no revision"),
+                head=head,
+            )
         )
     return current

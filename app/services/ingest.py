@@ -29,6 +29,7 @@ from app.db.models import CALL_SCORE_VERSION_KEY
 from app.db.session import SessionScope, is_transient
 from app.engine import Checklist
 from app.engine.masking import masker
+from app.i18n import _
 from app.services import records
 from app.services.checklists import ChecklistFinder
 from app.services.errors import (
@@ -109,12 +110,12 @@ def _store(session: Session, batch: Sequence[ScoredCall], tenant: Tenant) -> dic
 
 
 def _not_their_team() -> Forbidden:
-    return Forbidden.at("/team_id", "this key may post calls of its own teams only")
+    return Forbidden.at("/team_id", _("this key may post calls of its own teams only"))
 
 
 def _erased() -> Gone:
     return Gone.at(
-        "/external_id", "the call with this external_id was erased; it is not stored again"
+        "/external_id", _("the call with this external_id was erased; it is not stored again")
     )
 
 
@@ -124,10 +125,13 @@ def _refused(exc: DBAPIError) -> CallqaError:
     diag = getattr(exc.orig, "diag", None)
     if getattr(diag, "constraint_name", None) == CALL_SCORE_VERSION_KEY:
         return Conflict(
-            "the checklist version this call was scored with was deleted meanwhile; send it again"
+            _(
+                "the checklist version this call was scored with was deleted meanwhile; "
+                "send it again"
+            )
         )
     reason = getattr(diag, "message_primary", None) or str(exc.orig)
-    return InvalidInput.at("", f"the database refused this call: {reason}")
+    return InvalidInput.at("", _("the database refused this call: %(reason)s", reason=reason))
 
 
 def _store_each(
@@ -169,7 +173,8 @@ def _store_all(
 
 def _clash() -> Conflict:
     return Conflict.at(
-        "/external_id", "a call with this external_id was already stored with different content"
+        "/external_id",
+        _("a call with this external_id was already stored with different content"),
     )
 
 
@@ -190,7 +195,7 @@ def _resolve(
             error = (
                 first.error
                 if first and first.error
-                else Conflict("an earlier item with this external_id was not stored")
+                else Conflict(_("an earlier item with this external_id was not stored"))
             )
             outcomes[index] = ItemOutcome(index, error.status, key[1], error=error)
         elif found[1] == content_hash:
@@ -254,7 +259,7 @@ def _checklists(
 
 
 def _busy(index: int, key: CallKey) -> ItemOutcome:
-    error = ServiceUnavailable("the database was too busy to store this call in time; retry it")
+    error = ServiceUnavailable(_("the database was too busy to store this call in time; retry it"))
     return ItemOutcome(index, error.status, key[1], error=error)
 
 

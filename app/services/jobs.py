@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.db import jobs as db
 from app.db.models import Job
 from app.db.session import SessionScope
+from app.i18n import _
 from app.services import rescoring
 from app.services.checklists import ChecklistFinder
 from app.services.errors import Conflict, NotFound
@@ -85,7 +86,7 @@ def start_rescore(
     ranges = db.call_id_ranges(session, params, PART_SIZE, org)
     total = sum(n for _, _, n in ranges)
     job = db.create_job(session, RESCORE, _jsonable(params), total, len(ranges), org)
-    for low, high, _ in ranges:
+    for low, high, _count in ranges:
         args = {"job_id": job.id, "low": low, "high": high, "organisation_id": org}
         db.enqueue(session, RESCORE, RESCORE_TASK, args)
     return job_view(job)
@@ -104,7 +105,7 @@ def get_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict[st
     """A job's status and progress; NotFound for an unknown id (or another organisation's)."""
     job = db.get_job(session, job_id, tenant.organisation_id)
     if job is None:
-        raise NotFound(f"no job with id {job_id}")
+        raise NotFound(_("no job with id %(job)s", job=job_id))
     return job_view(job)
 
 
@@ -113,9 +114,11 @@ def cancel_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict
     stays); Conflict when it has already ended."""
     job = db.get_job(session, job_id, tenant.organisation_id)
     if job is None:
-        raise NotFound(f"no job with id {job_id}")
+        raise NotFound(_("no job with id %(job)s", job=job_id))
     if not db.cancel_job(session, job_id, tenant.organisation_id):
-        raise Conflict(f"job {job_id} has already ended ({job.status})")
+        raise Conflict(
+            _("job %(job)s has already ended (%(status)s)", job=job_id, status=job.status)
+        )
     session.refresh(job)
     return job_view(job)
 

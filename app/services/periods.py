@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.i18n import NP_, _, ngettext
 from app.services.errors import InvalidInput
 from app.services.records import ROLLUP_SLOT, slot_start
 from app.settings import iana_zone
@@ -31,7 +32,8 @@ _SPACE_OFFSET = re.compile(r"^(\S+T\S+) (\d{2}(?::?\d{2})?)$")
 def invalid(parameter: str, reason: str) -> InvalidInput:
     """The 422 naming a query parameter."""
     return InvalidInput(
-        f"invalid {parameter!r}: {reason}", errors=[{"parameter": parameter, "reason": reason}]
+        _("invalid %(parameter)r: %(reason)s", parameter=parameter, reason=reason),
+        errors=[{"parameter": parameter, "reason": reason}],
     )
 
 
@@ -92,7 +94,7 @@ def zone_of(tz: str | None, default: str) -> ZoneInfo:
     name = tz if tz else default
     zone = iana_zone(name)
     if zone is None:
-        reason = f"unknown time zone {name!r}; use an IANA name such as Europe/Moscow"
+        reason = _("unknown time zone %(tz)r; use an IANA name such as Europe/Moscow", tz=name)
         raise invalid("tz", reason)
     return zone
 
@@ -111,7 +113,7 @@ def parse_moment(
         day = value + timedelta(days=1) if end else value
         moment = datetime.combine(day, time(), tzinfo=zone)
     if not _EARLIEST <= moment <= _LATEST:
-        raise invalid(parameter, "must lie between the years 1900 and 2999")
+        raise invalid(parameter, _("must lie between the years 1900 and 2999"))
     return moment
 
 
@@ -126,7 +128,8 @@ def _parse(text: str, parameter: str) -> date | datetime:
         return datetime.fromisoformat(repaired)
     except ValueError:
         raise invalid(
-            parameter, f"{text!r} is neither a date (2026-03-14) nor an ISO 8601 datetime"
+            parameter,
+            _("%(text)r is neither a date (2026-03-14) nor an ISO 8601 datetime", text=text),
         ) from None
 
 
@@ -149,12 +152,20 @@ def window(
         day = today or datetime.now(zone).date()
         hi = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
         if lo is not None and lo >= hi:
-            raise invalid("from", "lies in the future; give `to` as well")
+            raise invalid("from", _("lies in the future; give `to` as well"))
     if lo is None:
         lo = hi - timedelta(days=DEFAULT_DAYS)
     if lo >= hi:
-        raise invalid("to", "must be later than `from`")
+        raise invalid("to", _("must be later than `from`"))
     return Window(slot_start(lo.astimezone(UTC)), _ceil_slot(hi.astimezone(UTC)), zone)
+
+
+# A window's length in its buckets, as the refusal names it ("70 days").
+_SPANS = {
+    "day": NP_("%(n)s day", "%(n)s days"),
+    "week": NP_("%(n)s week", "%(n)s weeks"),
+    "month": NP_("%(n)s month", "%(n)s months"),
+}
 
 
 def check_buckets(win: Window, bucket: str, limit: int) -> None:
@@ -164,8 +175,12 @@ def check_buckets(win: Window, bucket: str, limit: int) -> None:
     if count > limit:
         raise invalid(
             "from",
-            f"the window spans {count} {bucket}s, more than the {limit} allowed "
-            "(CALLQA_MAX_BUCKETS): move `from` later or use a larger bucket",
+            _(
+                "the window spans %(span)s, more than the %(limit)s allowed "
+                "(CALLQA_MAX_BUCKETS): move `from` later or use a larger bucket",
+                span=ngettext(*_SPANS.get(bucket, _SPANS["day"]), count),
+                limit=limit,
+            ),
         )
 
 
@@ -173,7 +188,7 @@ def moment_param(value: str | date | datetime, zone: ZoneInfo, parameter: str) -
     """A single instant such as `compare_before` (a date means its local midnight)."""
     moment = parse_moment(value, zone, parameter=parameter, end=False)
     if moment is None:
-        raise invalid(parameter, "is empty")
+        raise invalid(parameter, _("is empty"))
     return slot_start(moment.astimezone(UTC))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from babel.dates import format_date
 
 from app import i18n
+from app.engine.checklist import OTHER
 from app.i18n import N_, _, ngettext
 from app.services import wording
 
@@ -87,8 +88,10 @@ def signed(value: float | None, better_when_lower: bool = False, neutral: bool =
 
 
 def category_label(category: dict[str, Any]) -> str:
-    """A category's title in its colour."""
-    return f"<span style='color:{escape(category['color'])}'>{escape(category['title'])}</span>"
+    """A category's title in its colour; the questions no category claimed are named by
+    callqa (in the current language), the others by their checklist."""
+    title = _("Other questions") if category.get("key") == OTHER else category["title"]
+    return f"<span style='color:{escape(category['color'])}'>{escape(title)}</span>"
 
 
 ShareLinks = Callable[[int], str]

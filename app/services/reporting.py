@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.db import reporting as db
+from app.i18n import _
 from app.services.errors import NotFound
 
 
@@ -12,5 +13,11 @@ def grant_reporting(session: Session, role: str, organisation: str | None = None
     """Let an existing role read the `reporting` views (and only the columns under them);
     NotFound when the role does not exist (create it first, with its password)."""
     if not db.role_exists(session, role):
-        raise NotFound(f"no database role {role!r}: CREATE ROLE {role} LOGIN PASSWORD '…' first")
+        raise NotFound(
+            _(
+                "no database role %(role)r: CREATE ROLE %(name)s LOGIN PASSWORD '…' first",
+                role=role,
+                name=role,
+            )
+        )
     db.grant_reporting(session, role, organisation)

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.i18n import _
 from app.services.jsonsafe import json_problem, text_problem
 
 METADATA_MAX_BYTES = 16 * 1024
@@ -44,9 +45,9 @@ def _storable_text(value: str) -> str:
 def _copyable(value: str) -> str:
     """Control characters and edge spaces do not survive being copied into a URL or a filter."""
     if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("must not contain control characters (tabs, line breaks and the like)")
+        raise ValueError(_("must not contain control characters (tabs, line breaks and the like)"))
     if value != value.strip():
-        raise ValueError("must not begin or end with a space")
+        raise ValueError(_("must not begin or end with a space"))
     return value
 
 
@@ -55,9 +56,9 @@ def _path_segment(value: str) -> str:
     backslash splits them or is rewritten by proxies, and URL normalisation removes `.` and
     `..`. Any other text, Cyrillic and inner spaces included, is fine."""
     if "/" in value or "\\" in value:
-        raise ValueError("must not contain '/' or '\\' (it is used in URL paths)")
+        raise ValueError(_("must not contain '/' or '\\' (it is used in URL paths)"))
     if value in {".", ".."}:
-        raise ValueError("must not be '.' or '..' (it is used in URL paths)")
+        raise ValueError(_("must not be '.' or '..' (it is used in URL paths)"))
     return value
 
 
@@ -87,9 +88,9 @@ def check_started_at(value: datetime) -> datetime:
     offset = value.utcoffset()
     assert offset is not None  # AwareDatetime guarantees it
     if offset % timedelta(minutes=1) or abs(offset) > _MAX_OFFSET:
-        raise ValueError("the UTC offset must be whole minutes within ±18:00")
+        raise ValueError(_("the UTC offset must be whole minutes within ±18:00"))
     if not _EARLIEST <= value <= _LATEST:
-        raise ValueError("must lie between the years 1900 and 2999")
+        raise ValueError(_("must lie between the years 1900 and 2999"))
     return value
 
 
@@ -98,7 +99,7 @@ def _not_a_number(value: object) -> object:
     if isinstance(value, int | float) or (
         isinstance(value, str) and _BARE_NUMBER.fullmatch(value.strip())
     ):
-        raise ValueError("must be an ISO 8601 date and time with a UTC offset, not a number")
+        raise ValueError(_("must be an ISO 8601 date and time with a UTC offset, not a number"))
     return value
 
 
@@ -173,10 +174,18 @@ class CallIn(ScoreIn):
         problem = json_problem(value, max_depth=32)
         if problem:
             where, reason = problem
-            raise ValueError(f"{where or 'the object'} {reason}")
+            raise ValueError(
+                _("%(where)s %(reason)s", where=where or _("the object"), reason=reason)
+            )
         size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
         if size > METADATA_MAX_BYTES:
-            raise ValueError(f"is {size} bytes as JSON; at most {METADATA_MAX_BYTES} are allowed")
+            raise ValueError(
+                _(
+                    "is %(size)s bytes as JSON; at most %(limit)s are allowed",
+                    size=size,
+                    limit=METADATA_MAX_BYTES,
+                )
+            )
         return value
 
     def content_hash(self) -> str:

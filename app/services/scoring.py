@@ -18,6 +18,7 @@ from app.engine import (
     list_checklists,
     score,
 )
+from app.i18n import _
 from app.metrics import SCORING_SECONDS
 from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, InvalidInput, PayloadTooLarge, UnparseableTranscript
@@ -77,8 +78,12 @@ def score_request(request: ScoreIn, checklist: Checklist, max_words: int | None 
     if max_words is not None and (words := word_count(request.transcript)) > max_words:
         raise PayloadTooLarge.at(
             "/transcript",
-            f"the transcript has {words} words, more than the {max_words} allowed "
-            "(CALLQA_MAX_WORDS)",
+            _(
+                "the transcript has %(words)s words, more than the %(limit)s allowed "
+                "(CALLQA_MAX_WORDS)",
+                words=words,
+                limit=max_words,
+            ),
         )
     try:
         with SCORING_SECONDS.time():

@@ -179,9 +179,15 @@ def require_version(session: Session, checklist: str | None, version: str | None
     if version is None:
         return
     if checklist is None:
-        raise invalid("version", "a version is read with its checklist: give `checklist` too")
+        raise invalid("version", _("a version is read with its checklist: give `checklist` too"))
     if checklists_db.get_version(session, checklist, version) is None:
-        raise NotFound(f"checklist {checklist!r} has no version {version!r}")
+        raise NotFound(
+            _(
+                "checklist %(key)r has no version %(version)r",
+                key=checklist,
+                version=version,
+            )
+        )
 
 
 def series_echo(session: Session, scope: Scope) -> dict[str, Any]:
@@ -253,7 +259,9 @@ def series(
         )
         found = cast(Sequence[tuple[Any, ...]], rows)  # plain tuples: sliced by position below
     except DataError as exc:  # a zone Python knows and PostgreSQL does not ("localtime")
-        raise invalid("tz", f"the database does not know the time zone {win.tz!r}") from exc
+        raise invalid(
+            "tz", _("the database does not know the time zone %(tz)r", tz=win.tz)
+        ) from exc
     # Rows are (period, *SUM_COLUMNS, q_0..m, item_0..n, mixed); read by position, since a
     # year of day buckets is 365 rows and per-row name lookups cost more than the query's work.
     n_sums, keys = len(q.SUM_COLUMNS) + len(categories.keys), newest[1]
@@ -355,7 +363,7 @@ def _check_sort(sort: str, categories: Categories) -> None:
     """422 unless `sort` is a figure or a category key of the checklist shown."""
     allowed = (*SORT_FIGURES, *categories.all_keys)
     if sort not in allowed:
-        raise invalid("sort", f"expected one of {', '.join(allowed)}")
+        raise invalid("sort", _("expected one of %(allowed)s", allowed=", ".join(allowed)))
 
 
 def team_leaderboard(

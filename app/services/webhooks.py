@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.db import webhooks as db
 from app.db.models import Webhook, WebhookDelivery
 from app.db.session import SessionScope
+from app.i18n import N_, _
 from app.metrics import WEBHOOK_DELIVERIES
 from app.services.errors import InvalidInput, NotFound
 from app.services.mode import private_targets_allowed
@@ -83,7 +84,14 @@ def _forbidden(address: IPv4Address | IPv6Address) -> bool:
 
 def target_refusal(url: str, settings: Settings) -> str | None:
     """Why a webhook may not be sent to `url` (None: it may): a private address, or a host
-    that resolves to one (server-side request forgery through a tenant's URL)."""
+    that resolves to one (server-side request forgery through a tenant's URL). In English,
+    as delivery logs keep it; `_check_target` words it for the person registering the URL."""
+    refusal = _refusal(url, settings)
+    return None if refusal is None else refusal[0] % refusal[1]
+
+
+def _refusal(url: str, settings: Settings) -> tuple[str, dict[str, str]] | None:
+    """target_refusal's message id and its parameters."""
     if private_targets_allowed(settings):
         return None
     parts = urlsplit(url)
@@ -95,26 +103,29 @@ def target_refusal(url: str, settings: Settings) -> str | None:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError, ValueError):
-            return f"the host {host!r} does not resolve"
+            return N_("the host %(host)r does not resolve"), {"host": host}
         addresses = {ip_address(info[4][0]) for info in found}
     if any(_forbidden(a) for a in addresses):
         return (
-            "private, loopback and link-local addresses are refused "
-            "(CALLQA_WEBHOOK_ALLOW_PRIVATE allows them)"
+            N_(
+                "private, loopback and link-local addresses are refused "
+                "(CALLQA_WEBHOOK_ALLOW_PRIVATE allows them)"
+            ),
+            {},
         )
     return None
 
 
 def _check_target(url: str, settings: Settings) -> None:
-    reason = target_refusal(url, settings)
-    if reason is not None:
-        raise InvalidInput.at("/url", reason)
+    refusal = _refusal(url, settings)
+    if refusal is not None:
+        raise InvalidInput.at("/url", _(refusal[0], **refusal[1]))
 
 
 def _find(session: Session, webhook_id: int, tenant: Tenant) -> Webhook:
     hook = db.get_webhook(session, tenant.organisation_id, webhook_id)
     if hook is None:
-        raise NotFound(f"no webhook with id {webhook_id}")
+        raise NotFound(_("no webhook with id %(webhook)s", webhook=webhook_id))
     return hook
 
 
@@ -160,7 +171,7 @@ def update_webhook(
 def delete_webhook(session: Session, webhook_id: int, *, tenant: Tenant = LOCAL) -> None:
     """Delete a webhook with its delivery log; deliveries still queued are dropped."""
     if not db.delete_webhook(session, tenant.organisation_id, webhook_id):
-        raise NotFound(f"no webhook with id {webhook_id}")
+        raise NotFound(_("no webhook with id %(webhook)s", webhook=webhook_id))
 
 
 def list_deliveries(
@@ -183,7 +194,13 @@ def redeliver(
     """Queue a delivery again, with the same event id (after those queued for its call)."""
     _find(session, webhook_id, tenant)
     if not db.redeliver(session, tenant.organisation_id, webhook_id, delivery_id):
-        raise NotFound(f"webhook {webhook_id} has no delivery {delivery_id}")
+        raise NotFound(
+            _(
+                "webhook %(webhook)s has no delivery %(delivery)s",
+                webhook=webhook_id,
+                delivery=delivery_id,
+            )
+        )
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -22,6 +22,9 @@ from app.db.session import SessionScope
 from app.services import access
 from app.settings import Settings
 
+# These specs quote callqa's English words (Russian is the default).
+pytestmark = pytest.mark.usefixtures("english")
+
 Keys = dict[str, str]
 CHECKLIST = {"key": "k", "title": "t", "items": []}
 

@@ -12,6 +12,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.api.middleware import RequestGuard
 
+# These specs quote callqa's English words (Russian is the default).
+pytestmark = pytest.mark.usefixtures("english")
+
 PROBLEM = "application/problem+json"
 JSON = "application/json"
 

@@ -25,6 +25,7 @@ def small_client(settings: Settings, session_scope: SessionScope) -> Iterator[Te
         yield client
 
 
+@pytest.mark.usefixtures("english")  # quotes the English words
 def test_a_day_series_over_a_thousand_years_is_refused_pointing_at_from(
     client: TestClient, make_call: Any
 ) -> None:
@@ -56,8 +57,9 @@ def test_the_bucket_limit_counts_buckets_of_the_size_asked_for(
         params={"from": "2026-01-01", "to": "2026-01-10", "bucket": "day"},
     )
 
-    assert by_day.status_code == 422 and "70 days" in by_day.json()["detail"]
-    assert by_week.status_code == 422 and "11 weeks" in by_week.json()["detail"]
+    # Counted in Russian, the default language: 70 days, 11 weeks.
+    assert by_day.status_code == 422 and "70 дней" in by_day.json()["detail"]
+    assert by_week.status_code == 422 and "11 недель" in by_week.json()["detail"]
     assert by_month.status_code == 200 and len(by_month.json()["series"]) == 3
     assert ten_days.status_code == 200, ten_days.text
     assert len(ten_days.json()["series"]) == 10

@@ -82,7 +82,7 @@ def test_a_call_that_cannot_get_its_locks_in_time_answers_503_and_its_retry_is_s
     assert busy.status_code == 503
     assert busy.headers["content-type"] == "application/problem+json"
     assert int(busy.headers["retry-after"]) > 0
-    assert "retry" in busy.json()["detail"]
+    assert "повторите" in busy.json()["detail"]  # retry, in Russian (the default)
     assert waited < 5
     assert retried.status_code == 201
     stored = "SELECT count(*) FROM call WHERE external_id = %s"
@@ -239,5 +239,5 @@ def test_readyz_answers_503_within_two_seconds_while_postgresql_is_frozen() -> N
 
     assert ready_before.status_code == 200
     assert max(timings) < 2
-    assert "did not answer" in frozen.json()["detail"]
+    assert "не ответила" in frozen.json()["detail"]  # did not answer, in Russian
     assert after.status_code == 200

@@ -10,7 +10,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.chromium import chromium, console
+from tests.chromium import chromium, console, strings_of, visible_text, without
+
+SHOTS = Path("/tmp/locale")  # screenshots kept to look at
 
 SEEN = """<script>
 window.addEventListener('load', () => {
@@ -73,3 +75,57 @@ def test_the_calibration_page_reads_in_chromium(
     assert personal == ["Личные вопросы", "2", "2", "50 %", "50 %", "83,3 %", "0,4"]
     assert ["personal", "rgb(185, 28, 28)"] in seen["lowKappa"]
     assert ["вопрос", "«какой бюджет?»", "Экспертные вопросы", "Личные вопросы", "1"] in seen["top"]
+
+
+def _calibration_page(
+    client: TestClient, make_call: Any, tmp_path: Path, language: str
+) -> tuple[str, list[str]]:
+    """The calibration page as Chromium shows it in `language`, with the data it shows."""
+    made = [{"target": "question", "utterance": 4, "span": [27, 40], "category": "personal"}]
+    call_id = client.post("/v1/calls", json=make_call(team_id="t-lang")).json()["id"]
+    answer = client.post(f"/v1/calls/{call_id}/corrections", json={"corrections": made})
+    assert answer.status_code == 201, answer.text
+    params = {"checklist": "realty_phone", "team_id": "t-lang", "from": "2026-01-01"}
+    headers = {"Accept-Language": language}
+    html = client.get("/v1/calibration", params={**params, "format": "html"}, headers=headers)
+    found = client.get("/v1/calibration", params=params, headers=headers).json()
+    assert html.headers["content-language"] == language
+    page = tmp_path / f"calibration-{language}.html"
+    page.write_text(html.text, encoding="utf-8")
+    SHOTS.mkdir(exist_ok=True)
+    shot = chromium(
+        tmp_path / "profile",
+        f"--screenshot={SHOTS / f'calibration-{language}.png'}",
+        "--window-size=1280,1400",
+        page.as_uri(),
+    )
+    assert console(shot.stderr) == []
+    return visible_text(tmp_path / "profile", page), strings_of(found)
+
+
+def test_the_calibration_page_in_english_has_no_russian_word_but_its_data(
+    client: TestClient, make_call: Any, tmp_path: Path
+) -> None:
+    text, data = _calibration_page(client, make_call, tmp_path, "en")
+
+    assert "The machine against the reviewers" in text
+    assert "Question categories" in text and "Cohen's kappa" in text
+    assert "from Jan 1, 2026" in text
+    personal = next(line for line in text.splitlines() if line.startswith("Личные вопросы"))
+    # 6 questions, personal: 1 by the machine, kept, 1 moved in: TP 1, FP 0, FN 1, TN 4;
+    # chance (1·2 + 5·4) / 36; kappa (5/6 − 22/36) / (1 − 22/36) = 8/14.
+    assert personal.split("\t")[1:] == ["1", "2", "100%", "50%", "83.3%", "0.57"]
+    # Category and item titles, phrases and words of the transcript are the checklist's data.
+    assert re.findall(r"[А-Яа-яЁё]+", without(text, data)) == []
+
+
+def test_the_calibration_page_in_russian_has_no_english_word_but_codes(
+    client: TestClient, make_call: Any, tmp_path: Path
+) -> None:
+    text, data = _calibration_page(client, make_call, tmp_path, "ru")
+
+    assert "Сверка машины с проверяющими" in text and "с 01.01.2026" in text
+    personal = next(line for line in text.splitlines() if line.startswith("Личные вопросы"))
+    assert personal.split("\t")[1:] == ["1", "2", "100 %", "50 %", "83,3 %", "0,57"]
+    words = re.findall(r"[A-Za-z]+", without(text, data))
+    assert words == ["callqa"]  # the product's name in the footer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -68,6 +69,7 @@ def test_text_from_the_transcript_is_escaped(client: TestClient, make_call: Any)
     assert f"Звонок #{call_id}: &lt;i&gt;Анна&lt;/i&gt;" in html
 
 
+@pytest.mark.usefixtures("english")  # quotes the English words
 def test_an_unknown_call_is_a_404_problem(client: TestClient) -> None:
     response = client.get("/calls/987654321")
 

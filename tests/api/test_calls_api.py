@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ def test_a_retry_answers_200_with_the_same_id(client: TestClient, make_call: Any
     assert again.headers["location"] == first.headers["location"]
 
 
+@pytest.mark.usefixtures("english")  # quotes the English words
 def test_the_same_external_id_with_other_content_answers_409(
     client: TestClient, make_call: Any
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import yaml
 from fastapi.testclient import TestClient
 
@@ -216,6 +217,7 @@ def test_a_yaml_alias_bomb_is_refused(client: TestClient) -> None:
     assert error == {"pointer": "", "line": 102, "reason": "more than 100 YAML aliases"}
 
 
+@pytest.mark.usefixtures("english")  # quotes the English words
 def test_a_document_above_1_mb_is_413(client: TestClient) -> None:
     padding = "# " + "x" * 1000 + "\n"
     response = client.post("/v1/checklists", content=CLINIC + padding * 1100, headers=YAML)
@@ -276,6 +278,7 @@ def test_unknown_checklists_and_versions_are_404(client: TestClient, make_call: 
     assert errors[0]["pointer"] == "/checklist_version"
 
 
+@pytest.mark.usefixtures("english")  # quotes the English words
 def test_a_version_is_deleted_only_while_no_stored_call_or_assignment_uses_it(
     client: TestClient, make_call: Any
 ) -> None:

@@ -220,7 +220,7 @@ def test_an_expired_review_link_is_refused_and_nothing_is_stored(
     answer = post(client, action, fields)
 
     assert answer.status_code == 401
-    assert "expired" in answer.json()["detail"]
+    assert "срок действия ссылки истёк" in answer.json()["detail"]
     monkeypatch.undo()
     assert grades(client, keys, call_id)["corrections"] == []
 

@@ -21,6 +21,9 @@ from app.services import access
 from app.settings import Settings
 from app.tenancy import LOCAL
 
+# These specs quote callqa's English words (Russian is the default).
+pytestmark = pytest.mark.usefixtures("english")
+
 REPORT = "/v1/managers/m-anna/report"
 
 

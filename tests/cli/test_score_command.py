@@ -75,7 +75,7 @@ def test_folder_with_jsonl_gives_one_line_per_file_and_reports_the_bad_one(tmp_p
         (CALL.encode(), ["--checklist", "nope"], "unknown checklist"),
         (b"one two three", [], "no speaker labels"),
         (b"one two three", [], "--single-speaker"),
-        (CALL.encode(), ["--single-speaker", "--manager-speaker", "Клиент"], "give one"),
+        (CALL.encode(), ["--single-speaker", "--manager-speaker", "Клиент"], "укажите что-то одно"),
     ],
 )
 def test_bad_input_exits_2_with_a_one_line_reason(

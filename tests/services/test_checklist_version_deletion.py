@@ -21,6 +21,9 @@ from app.services.rescoring import rescore_calls
 from app.services.schemas import CallIn
 from tests.api.test_checklists_api import CLINIC
 
+# These specs quote callqa's English words (Russian is the default).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_a_version_that_only_rescored_calls_hold_scores_under_is_not_deleted(
     client: TestClient, session: Session, make_call: Any

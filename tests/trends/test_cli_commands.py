@@ -115,7 +115,7 @@ def test_report_with_a_bad_zone_exits_2_naming_the_parameter(
     result = runner.invoke(app, ["report", "m-olga", "--tz", "Mars/Base"])
 
     assert result.exit_code == 2
-    assert "tz: unknown time zone 'Mars/Base'" in result.stderr
+    assert "tz: неизвестный часовой пояс 'Mars/Base'" in result.stderr  # Russian by default
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from app.api.trend_schemas import TeamReportOut
 from app.cli import app
-from tests.chromium import chromium, console
+from tests.chromium import chromium, console, strings_of, visible_text, without
 from tests.trends.conftest import TRAINING_DAY, Ingest, realty_call
 
 WINDOW = {"from": "2026-01-05", "to": "2026-03-15", "compare_before": str(TRAINING_DAY)}
@@ -196,3 +196,45 @@ def test_a_problem_is_worded_in_the_requested_language(
         "no calls are stored for team «t-nowhere»",
     )
     assert russian["type"] == english["type"] == "urn:callqa:problem:not-found"
+
+
+def _team_page(client: TestClient, tmp_path: Path, language: str) -> tuple[str, list[str]]:
+    """The team report as Chromium shows it in `language`, and the data it shows."""
+    headers = {"Accept-Language": language}
+    html = client.get(
+        "/v1/teams/t-sochi/report", params={**WINDOW, "format": "html"}, headers=headers
+    )
+    data = client.get("/v1/teams/t-sochi/report", params=WINDOW, headers=headers).json()
+    assert html.headers["content-language"] == language
+    page = tmp_path / f"team-{language}.html"
+    page.write_text(html.text, encoding="utf-8")
+    shots = Path("/tmp/locale")  # kept to look at
+    shots.mkdir(exist_ok=True)
+    shot = chromium(
+        tmp_path / "profile",
+        f"--screenshot={shots / f'team-{language}.png'}",
+        "--window-size=1280,1800",
+        page.as_uri(),
+    )
+    assert console(shot.stderr) == []
+    return visible_text(tmp_path / "profile", page), strings_of(data)
+
+
+def test_the_team_report_in_english_has_no_russian_word_but_its_data(
+    client: TestClient, team: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    text, data = _team_page(client, tmp_path, "en")
+
+    assert "Team report t-sochi" in text and "Managers side by side" in text
+    assert "Other questions" in text  # the questions no category claimed: callqa's words
+    # Names, phrases, their replacements and the checklist's titles are data.
+    assert re.findall(r"[А-Яа-яЁё]+", without(text, data)) == []
+
+
+def test_the_team_report_in_russian_has_no_english_word_but_codes(
+    client: TestClient, team: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    text, data = _team_page(client, tmp_path, "ru")
+
+    assert "Отчёт по команде t-sochi" in text
+    assert re.findall(r"[A-Za-z]+", without(text, data)) == ["callqa"]  # the product's name

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app import i18n
 from app.services.errors import InvalidInput
 from app.services.periods import window, zone_of
 
@@ -92,7 +93,7 @@ def test_bad_bounds_name_their_parameter(
 
 def test_an_unknown_zone_names_tz_and_none_falls_back_to_the_default() -> None:
     assert zone_of(None, "Asia/Kolkata").key == "Asia/Kolkata"
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(InvalidInput) as raised, i18n.using("en"):
         zone_of("Europe/Atlantis", "UTC")
     assert raised.value.errors == [
         {

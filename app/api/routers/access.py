@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from app.api.auth import Authenticator
 from app.api.deps import CallerDep, SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
+from app.i18n import _
 from app.services import access
 from app.services.access import Scope
 from app.services.audit import audit_entries
@@ -91,11 +92,11 @@ async def share(
     """A link that opens one HTML page without a key until it expires, for the key's
     organisation and teams. A call page shared by a review or admin key offers its
     correction forms (made as that key); by a read key, or through a link, it is read-only."""
-    path, _, query = body.path.partition("?")
+    path, _sep, query = body.path.partition("?")
     if not access.shareable(unquote(path)):
-        raise InvalidInput.at("/path", "only /calls/{id} and /v1/managers/{id}/report")
+        raise InvalidInput.at("/path", _("only /calls/{id} and /v1/managers/{id}/report"))
     if "share=" in query:
-        raise InvalidInput.at("/path", "the path already carries a share link")
+        raise InvalidInput.at("/path", _("the path already carries a share link"))
     auth: Authenticator = request.app.state.auth
     secret = await auth.signing_secret(tenant.organisation_id, tx)
     expires = int(time.time()) + body.expires_in  # the token signs the path as routing sees it

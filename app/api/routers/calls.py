@@ -23,6 +23,7 @@ from app.api.schemas import (
     UtterancePageOut,
 )
 from app.db.session import SessionScope
+from app.i18n import _
 from app.services import calls as call_service
 from app.services import erasure, ingest
 from app.services.audit import audited
@@ -74,7 +75,7 @@ def _validate_item(raw: Any) -> CallIn | CallqaError:
         return _CALL.validate_python(raw)
     except ValidationError as exc:
         # Pointers relative to the item; the batch answer moves them under /calls/{index}.
-        return InvalidInput("the call has invalid fields", errors=field_errors(exc.errors()))
+        return InvalidInput(_("the call has invalid fields"), errors=field_errors(exc.errors()))
 
 
 def _ingest_batch(

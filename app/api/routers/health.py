@@ -8,6 +8,7 @@ from app.api.deps import TxDep
 from app.api.liveness import Liveness
 from app.api.responses import problems
 from app.api.schemas import Health, Ready
+from app.i18n import _
 from app.services import health
 from app.services.errors import ServiceUnavailable
 
@@ -25,7 +26,7 @@ async def healthz(request: Request) -> Health:
     liveness: Liveness = request.app.state.liveness
     found = liveness.problems()
     if found:
-        raise ServiceUnavailable("this worker cannot serve: " + "; ".join(found))
+        raise ServiceUnavailable(_("this worker cannot serve: %(why)s", why="; ".join(found)))
     return Health(status="ok")
 
 
@@ -35,5 +36,7 @@ async def readyz(tx: TxDep) -> Ready:
     it is down, frozen or behind."""
     revision = await tx.probe(health.check_ready, READY_DEADLINE_S)
     if revision is None:
-        raise ServiceUnavailable(f"the database did not answer within {READY_DEADLINE_S} s")
+        raise ServiceUnavailable(
+            _("the database did not answer within %(seconds)s s", seconds=READY_DEADLINE_S)
+        )
     return Ready(status="ready", revision=revision)

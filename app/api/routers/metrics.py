@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import SettingsDep, TxDep
 from app.api.responses import problems
+from app.i18n import _
 from app.metrics import CONTENT_TYPE, render, set_queue_stats
 from app.services import jobs, webhooks
 from app.services.errors import NotFound
@@ -45,7 +46,7 @@ async def metrics(request: Request, settings: SettingsDep, tx: TxDep) -> Respons
     worker (rendered in the event loop, the queue read on the probes' own threads: a scrape
     never queues behind requests for a thread)."""
     if not may_read_metrics(request.client.host if request.client else None, settings):
-        raise NotFound("no such resource")
+        raise NotFound(_("no such resource"))
     stats = None
     with suppress(SQLAlchemyError):  # a database that is down leaves the last figures
         stats = await tx.probe(jobs.queue_stats, QUEUE_READ_S)

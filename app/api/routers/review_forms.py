@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
+from app.api import validation_words
 from app.api.auth import Authenticator
 from app.api.correction_schemas import CorrectionIn
 from app.api.deps import CallerDep, TenantDep, TxDep, require
@@ -49,8 +50,11 @@ def _invalid(field: str, reason: str) -> InvalidInput:
     return InvalidInput.at(
         f"/{field}",
         reason,
-        _("The correction was not saved: %(field)s must be %(reason)s.")
-        % {"field": field, "reason": reason},
+        _(
+            "The correction was not saved: %(field)s must be %(reason)s.",
+            field=field,
+            reason=reason,
+        ),
     )
 
 
@@ -100,7 +104,7 @@ def correction_of(form: dict[str, str]) -> NewCorrection:
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "target"
-        raise _invalid(field, first["msg"]) from None
+        raise _invalid(field, validation_words.reason(dict(first))) from None
     return NewCorrection(
         Correction(
             c.target,
@@ -120,7 +124,7 @@ async def _form(request: Request) -> dict[str, str]:
     """The urlencoded body as one value per field (the last one given)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM:
-        raise UnsupportedMediaType(f"send the form as {FORM}")
+        raise UnsupportedMediaType(_("send the form as %(type)s", type=FORM))
     try:
         body = (await request.body()).decode()
         pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=_FIELDS)
