@@ -174,13 +174,16 @@ def rollup_scope(
     )
 
 
-def require_version(session: Session, checklist: str | None, version: str | None) -> None:
-    """422 for a version without its checklist, 404 for a version never stored."""
+def require_version(
+    session: Session, checklist: str | None, version: str | None, tenant: Tenant = LOCAL
+) -> None:
+    """422 for a version without its checklist, 404 for a version the tenant's organisation
+    cannot use (never stored, or another organisation's)."""
     if version is None:
         return
     if checklist is None:
         raise invalid("version", "a version is read with its checklist: give `checklist` too")
-    if checklists_db.get_version(session, checklist, version) is None:
+    if checklists_db.get_version(session, tenant.organisation_id, checklist, version) is None:
         raise NotFound(f"checklist {checklist!r} has no version {version!r}")
 
 
@@ -298,7 +301,7 @@ def manager_trends(
     """A manager's series by day, week or month, read from the roll-ups only (the day
     roll-ups for whole days of their zone, else the slots)."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, manager_id, None, checklist, version, tenant=tenant)
     newest, categories = shown_categories(session, scope)
@@ -378,7 +381,7 @@ def team_leaderboard(
     win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
     if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     scope = rollup_scope(win, q.day_zone(session), None, team_id, checklist, version, tenant=tenant)
     categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
     _check_sort(sort, categories)
