@@ -205,11 +205,13 @@ def detail(
     return checklist.to_dict()
 
 
-def of_call(session: Session, key: str, version: str, tenant: Tenant = LOCAL) -> Checklist | None:
+def of_call(
+    session: Session, key: str, version: str | None, tenant: Tenant = LOCAL
+) -> Checklist | None:
     """The checklist a stored call of the tenant was scored with (the organisation's or a
     built-in), else the key's latest (a call scored before versions were stored), else None
     (a checklist never stored here)."""
-    return _stored(session, tenant, key, version) or _stored(session, tenant, key)
+    return (version and _stored(session, tenant, key, version)) or _stored(session, tenant, key)
 
 
 def versions(session: Session, key: str, *, tenant: Tenant = LOCAL) -> dict[str, Any]:

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
-from app.services.categories import Categories, categories_of
+from app.services.categories import Categories
 from app.services.periods import Window, bucket_starts, moment_param
 from app.services.phrases import phrase_stats
 from app.services.reports import RussianExcel
 from app.services.trends import (
     Bound,
     Sums,
+    checklist_categories,
     no_team,
     ratio,
     require_version,
@@ -119,7 +120,11 @@ def team_report(
     require_version(session, checklist, version)
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, None, team_id, checklist, version, tenant=tenant)
-    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
+    categories = (
+        checklist_categories(session, scope, checklist)
+        if checklist
+        else shown_categories(session, scope)[1]
+    )
     halves: tuple[dict[str, Sums], dict[str, Sums]] | None = None
     if cut is None:
         whole = _by_manager(session, scope, categories)

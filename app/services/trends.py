@@ -23,6 +23,7 @@ from app.db.call_writes import LATEST
 from app.db.scope import Bucket, Scope
 from app.engine.checklist import OTHER
 from app.i18n import _
+from app.services import checklists
 from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
 from app.services.periods import Window, check_buckets, invalid, window, zone_of
@@ -200,11 +201,20 @@ def series_echo(session: Session, scope: Scope) -> dict[str, Any]:
     return {"version": scope.version, "versions": versions, "calls_without_version": lacking}
 
 
+def checklist_categories(session: Session, scope: Scope, checklist: str | None) -> Categories:
+    """The categories of a checklist as the scope's organisation stores it (its own version,
+    else the built-in), of the scope's version or else the latest."""
+    if checklist is None:
+        return categories_of(None)
+    version = None if scope.version == LATEST else scope.version
+    return categories_of(checklist, checklists.of_call(session, checklist, version, scope.tenant))
+
+
 def shown_categories(session: Session, scope: Scope) -> tuple[q.Items, Categories]:
     """The newest roll-up row's (checklist, item keys), and the categories shown: those of
     the scope's checklist, else of the newest row's."""
     newest = q.newest_items(session, scope)
-    return newest, categories_of(scope.checklist or newest[0])
+    return newest, checklist_categories(session, scope, scope.checklist or newest[0])
 
 
 def window_echo(win: Window) -> dict[str, Any]:
@@ -383,7 +393,11 @@ def team_leaderboard(
         raise no_team(team_id)
     require_version(session, checklist, version, tenant)
     scope = rollup_scope(win, q.day_zone(session), None, team_id, checklist, version, tenant=tenant)
-    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
+    categories = (
+        checklist_categories(session, scope, checklist)
+        if checklist
+        else shown_categories(session, scope)[1]
+    )
     _check_sort(sort, categories)
     rows = q.by_manager(session, scope, categories.keys)
     names = call_stats.latest_calls(session, [r.manager_id for r in rows], tenant)
