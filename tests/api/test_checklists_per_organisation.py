@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.services import access
+from app.services import access, checklists
 from tests.conftest import transcript_text
 
 YAML = {"Content-Type": "application/yaml"}
@@ -118,9 +118,7 @@ def test_another_organisations_checklist_is_404_everywhere_as_if_it_did_not_exis
     answers = {
         "get": client.get("/v1/checklists/acme_realty", headers=globex),
         "versions": client.get("/v1/checklists/acme_realty/versions", headers=globex),
-        "delete": client.delete(
-            f"/v1/checklists/acme_realty/versions/{version}", headers=globex
-        ),
+        "delete": client.delete(f"/v1/checklists/acme_realty/versions/{version}", headers=globex),
         "default": client.put(
             "/v1/checklists/default", json={"checklist": "acme_realty"}, headers=globex
         ),
@@ -130,9 +128,7 @@ def test_another_organisations_checklist_is_404_everywhere_as_if_it_did_not_exis
             headers=globex,
         ),
         "rescore": client.post("/v1/rescore", json={"checklist": "acme_realty"}, headers=globex),
-        "call": client.post(
-            "/v1/calls", json=make_call(checklist="acme_realty"), headers=globex
-        ),
+        "call": client.post("/v1/calls", json=make_call(checklist="acme_realty"), headers=globex),
         "score": client.post(
             "/v1/score",
             json={"transcript": EXPENSIVE, "checklist": "acme_realty"},
@@ -245,3 +241,17 @@ def test_an_organisations_trends_and_report_read_its_own_checklist(
     assert theirs.status_code == 200, theirs.text  # globex's manager m-anna, no acme figures
     assert sum(p["calls"] for p in theirs.json()["series"]) == 0
     assert theirs.json()["versions"] == []
+
+
+def test_an_organisation_that_pushed_no_version_of_a_built_in_follows_its_newer_version(
+    client: TestClient, keys: Keys, session: Session, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    globex = keys["globex"]
+    _post_call(client, make_call(), globex)  # its scores hold a copy of the built-in
+
+    newer = checklists.push(session, ACME_OWN_REALTY_PHONE.encode(), "yaml")[0]["version"]
+    call = _post_call(client, make_call(transcript=EXPENSIVE), globex)
+
+    assert _latest(client, "realty_phone", globex) == newer
+    assert call["score"]["checklist"] == {"key": "realty_phone", "version": newer}
+    assert "это дорого" in _phrases(call["score"])
