@@ -117,7 +117,7 @@ def team_report(
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, None, team_id, checklist, version, tenant=tenant)
     categories = (
