@@ -30,9 +30,10 @@ from app.api.app import create_app
 from app.api.deps import Transactions, get_transactions
 from app.db import migrate
 from app.db.embedded import start_scratch_server, with_database
-from app.db.session import SessionScope, make_engine
+from app.db.session import SessionScope, make_engine, use_tenant
 from app.services.checklists import store_builtins
 from app.settings import Settings, normalise_database_url
+from app.tenancy import LOCAL, Tenant
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -238,9 +239,13 @@ class _SessionDatabase:
         self.session = session
 
     @contextmanager
-    def session_scope(self) -> Iterator[Session]:
+    def session_scope(self, tenant: Tenant = LOCAL) -> Iterator[Session]:
         with self.session.begin_nested():
-            yield self.session
+            use_tenant(self.session, tenant)
+            try:
+                yield self.session
+            finally:
+                use_tenant(self.session, LOCAL)
 
 
 @pytest.fixture

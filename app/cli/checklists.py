@@ -16,6 +16,7 @@ from app.engine import EngineError, get_checklist, list_checklists
 from app.engine.checklist import validate_checklist_file
 from app.services import checklists
 from app.services.errors import CallqaError
+from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 checklists_app = typer.Typer(
     help="List, show, validate and push checklists.",
@@ -68,13 +69,18 @@ def validate_command(path: Annotated[str, typer.Argument(help="A checklist YAML 
     epilog=examples(
         "callqa checklists push my_checklist.yaml",
         "callqa checklists push team_never_say.yaml   # extends: realty_phone",
+        "callqa checklists push --org acme acme_phone.yaml",
     ),
 )
 def push_command(
     path: Annotated[Path, typer.Argument(help="A checklist file: YAML, or JSON (.json).")],
+    org: Annotated[
+        str, typer.Option(help="The organisation whose checklist it is (others do not see it).")
+    ] = DEFAULT_ORGANISATION,
 ) -> None:
-    """Store a checklist as a version in the database (as POST /v1/checklists); prints its
-    key and version. Exit 2 with every mistake and its line if it is not valid."""
+    """Store a checklist as a version of an organisation in the database (as POST
+    /v1/checklists with its admin key); prints its key and version. Exit 2 with every mistake
+    and its line if it is not valid."""
     try:
         document = path.read_bytes()
     except OSError as exc:
@@ -82,8 +88,12 @@ def push_command(
         raise typer.Exit(2) from None
     media: checklists.Media = "json" if path.suffix.lower() == ".json" else "yaml"
     try:
-        with scope.cli_database(upgrade=True) as database, database.session_scope() as session:
-            pushed, created = checklists.push(session, document, media)
+        tenant = Tenant(org)
+        with (
+            scope.cli_database(upgrade=True) as database,
+            database.session_scope(tenant) as session,
+        ):
+            pushed, created = checklists.push(session, document, media, tenant=tenant)
     except CallqaError as exc:
         raise scope.fail(exc) from None
     print(f"{pushed['key']} {pushed['version']}")

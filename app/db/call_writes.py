@@ -318,11 +318,13 @@ def _pipeline(session: Session, statements: Sequence[tuple[str, dict[str, Any]]]
 ORG = "organisation_id"
 _VERSION_OF = (ORG, "checklist_key", "checklist_version")
 # An organisation scored under a version of the shared catalogue (the organisation 'default':
-# built-ins, local-mode pushes) gets its own copy of that version first, so the key of its
-# scores to their version holds within the organisation.
+# built-ins, local-mode pushes) gets its own copy of that version first (`adopted`: not one it
+# pushed), so the key of its scores to their version holds within the organisation.
 _ADOPT_VERSIONS = f"""
-INSERT INTO checklist_version (organisation_id, key, version, title, document, source, pushed_at)
-SELECT DISTINCT w.organisation_id, v.key, v.version, v.title, v.document, v.source, v.pushed_at
+INSERT INTO checklist_version
+    (organisation_id, key, version, title, document, source, pushed_at, adopted)
+SELECT DISTINCT w.organisation_id, v.key, v.version, v.title, v.document, v.source, v.pushed_at,
+    true
 FROM {_recordset("w", dict.fromkeys(_VERSION_OF, "text"))}
 JOIN checklist_version AS v ON v.organisation_id = '{DEFAULT_ORGANISATION}'
     AND v.key = w.checklist_key AND v.version = w.checklist_version

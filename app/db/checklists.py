@@ -10,38 +10,101 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, func, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
 from app.db.models import CallScore, ChecklistAssignment, ChecklistVersion
+from app.tenancy import DEFAULT_ORGANISATION
 
-ORGANISATION = "default"
+SHARED = DEFAULT_ORGANISATION
+"""The organisation whose versions (the built-ins, local-mode pushes) every organisation reads
+(the `builtin` row-level policy) and none but it changes."""
 DEFAULT_TEAM = ""
 """The team_id of the assignment that holds for every team without its own."""
 
 _V = ChecklistVersion
-_IN_ORG = _V.organisation_id == ORGANISATION
+
+
+def _visible(org: str) -> ColumnElement[bool]:
+    """The versions `org` may use: its own and its copies, and the shared ones."""
+    return _V.organisation_id.in_([org, SHARED])
+
+
+def _series(org: str) -> ColumnElement[bool]:
+    """The versions that may be `org`'s latest of a key: those it pushed, and the shared ones
+    (which count only for a key it never pushed: order by `_own_first`)."""
+    return or_(_V.organisation_id == SHARED, (_V.organisation_id == org) & ~_V.adopted)
+
+
+def _own_first(org: str) -> ColumnElement[bool]:
+    return (_V.organisation_id == org).desc()
 
 
 def insert_version(
-    session: Session, key: str, version: str, title: str, document: dict[str, Any], source: str
+    session: Session,
+    org: str,
+    key: str,
+    version: str,
+    title: str,
+    document: dict[str, Any],
+    source: str,
+    *,
+    adopted: bool = False,
 ) -> bool:
-    """Store a version; False when it was stored before (nothing changes then)."""
-    stmt = (
-        insert(_V)
-        .values(
-            organisation_id=ORGANISATION,
-            key=key,
-            version=version,
-            title=title,
-            document=document,
-            source=source,
+    """Store a version in `org`; False when it was stored there before (nothing changes then,
+    but that pushing a version the organisation only held as a built-in's copy makes it its
+    own: True)."""
+    values = {
+        "organisation_id": org,
+        "key": key,
+        "version": version,
+        "title": title,
+        "document": document,
+        "source": source,
+        "adopted": adopted,
+    }
+    stmt = insert(_V).values(**values)
+    if adopted:
+        stmt = stmt.on_conflict_do_nothing()
+    else:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_V.organisation_id, _V.key, _V.version],
+            set_={"adopted": False, "source": source, "pushed_at": func.clock_timestamp()},
+            where=_V.adopted.is_(True),
         )
-        .on_conflict_do_nothing()
-        .returning(literal(True))
-    )
-    return session.execute(stmt).scalar() is not None
+    return session.execute(stmt.returning(literal(True))).scalar() is not None
+
+
+def adopt(session: Session, org: str, key: str, version: str) -> None:
+    """Copy a shared version into `org` (unless it holds it), so its rows may refer to it."""
+    if org == SHARED:
+        return
+    shared = select(
+        literal(org),
+        _V.key,
+        _V.version,
+        _V.title,
+        _V.document,
+        _V.source,
+        _V.pushed_at,
+        literal(True),
+    ).where(_V.organisation_id == SHARED, _V.key == key, _V.version == version)
+    columns = ["organisation_id", "key", "version", "title", "document", "source", "pushed_at"]
+    stmt = insert(_V).from_select([*columns, "adopted"], shared).on_conflict_do_nothing()
+    session.execute(stmt)
 
 
 def limit_lock_wait(session: Session, milliseconds: int) -> None:
@@ -51,49 +114,62 @@ def limit_lock_wait(session: Session, milliseconds: int) -> None:
     )
 
 
-def make_latest(session: Session, key: str, version: str) -> None:
-    """Make a stored version the key's latest again (a re-push of its content)."""
+def make_latest(session: Session, org: str, key: str, version: str) -> None:
+    """Make a version `org` pushed its key's latest again (a re-push of its content)."""
     session.execute(
         update(_V)
-        .where(_IN_ORG, _V.key == key, _V.version == version)
+        .where(_V.organisation_id == org, _V.key == key, _V.version == version)
         .values(pushed_at=func.clock_timestamp())
     )
 
 
-def latest_versions(session: Session) -> Sequence[Any]:
-    """(key, version, title, pushed_at) of the latest version of every key, by key."""
+def latest_versions(session: Session, org: str) -> Sequence[Any]:
+    """(key, version, title, pushed_at) of `org`'s latest version of every key, by key: of
+    those it pushed, else the shared one."""
     stmt = (
         select(_V.key, _V.version, _V.title, _V.pushed_at)
-        .where(_IN_ORG)
+        .where(_series(org))
         .ext(distinct_on(_V.key))
-        .order_by(_V.key, _V.pushed_at.desc())
+        .order_by(_V.key, _own_first(org), _V.pushed_at.desc())
     )
     return session.execute(stmt).all()
 
 
-def versions(session: Session, key: str) -> Sequence[Any]:
-    """(version, title, pushed_at) of a key's versions, newest first."""
+def _series_owner(org: str, key: str) -> ColumnElement[str]:
+    """`org` when it pushed a version of `key`, else the shared organisation."""
+    pushed = exists().where(_V.organisation_id == org, _V.key == key, ~_V.adopted)
+    return case((pushed, literal(org)), else_=literal(SHARED))
+
+
+def versions(session: Session, org: str, key: str) -> Sequence[Any]:
+    """(version, title, pushed_at) of `org`'s series of a key (the versions it pushed, else the
+    shared ones), newest first."""
     stmt = (
         select(_V.version, _V.title, _V.pushed_at)
-        .where(_IN_ORG, _V.key == key)
+        .where(_V.organisation_id == _series_owner(org, key), _V.key == key, ~_V.adopted)
         .order_by(_V.pushed_at.desc())
     )
     return session.execute(stmt).all()
 
 
-def get_version(session: Session, key: str, version: str | None) -> Row[Any] | None:
-    """(version, document, pushed_at) of a version, or of the key's latest when None."""
-    stmt = select(_V.version, _V.document, _V.pushed_at).where(_IN_ORG, _V.key == key)
+def get_version(session: Session, org: str, key: str, version: str | None) -> Row[Any] | None:
+    """(organisation_id, version, document, pushed_at) of a version `org` may use, or of its
+    latest of the key when None."""
+    stmt = select(_V.organisation_id, _V.version, _V.document, _V.pushed_at).where(_V.key == key)
     if version is not None:
-        stmt = stmt.where(_V.version == version)
-    return session.execute(stmt.order_by(_V.pushed_at.desc()).limit(1)).first()
+        stmt = stmt.where(_visible(org), _V.version == version)
+    else:
+        stmt = stmt.where(_series(org))
+    order = (_own_first(org), _V.pushed_at.desc())
+    return session.execute(stmt.order_by(*order).limit(1)).first()
 
 
 # The checklist of a request: the one it names, else its team's, else the default of all
-# teams, else `:fallback`; pinned by the request's version or the assignment's, else the
-# latest. The key comes back even when no version of it is stored.
+# teams of the organisation, else `:fallback`; pinned by the request's version or the
+# assignment's, else the organisation's latest (of the versions it pushed, else the shared
+# ones). The key comes back even when no version of it is stored.
 _RESOLVE = text(
-    """
+    f"""
 WITH wanted AS (
     SELECT coalesce(:key, a.checklist_key, :fallback) AS key,
         coalesce(:version, CASE WHEN CAST(:key AS text) IS NULL THEN a.checklist_version END)
@@ -110,8 +186,9 @@ SELECT w.key, w.version AS wanted_version, v.version
 FROM wanted AS w
 LEFT JOIN LATERAL (
     SELECT version FROM checklist_version
-    WHERE organisation_id = :org AND key = w.key AND (w.version IS NULL OR version = w.version)
-    ORDER BY pushed_at DESC
+    WHERE organisation_id IN (:org, '{SHARED}') AND key = w.key
+        AND CASE WHEN w.version IS NULL THEN NOT adopted ELSE version = w.version END
+    ORDER BY organisation_id = :org DESC, pushed_at DESC
     LIMIT 1
 ) AS v ON true
 """
@@ -119,34 +196,45 @@ LEFT JOIN LATERAL (
 
 
 def resolve(
-    session: Session, key: str | None, version: str | None, team_id: str | None, fallback: str
+    session: Session,
+    org: str,
+    key: str | None,
+    version: str | None,
+    team_id: str | None,
+    fallback: str,
 ) -> tuple[str, str | None, str | None]:
-    """(key, version asked for or None, stored version or None) of a request's checklist."""
+    """(key, version asked for or None, stored version or None) of a request's checklist in
+    `org`."""
     params = {
         "key": key,
         "version": version,
         "team": team_id or DEFAULT_TEAM,
         "fallback": fallback,
-        "org": ORGANISATION,
+        "org": org,
     }
     row = session.execute(_RESOLVE, params).one()
     return row.key, row.wanted_version, row.version
 
 
-def lock_version(session: Session, key: str, version: str) -> bool:
-    """Lock a version against concurrent use before deleting it; False if there is none."""
-    stmt = select(_V.version).where(_IN_ORG, _V.key == key, _V.version == version)
+def _pushed(org: str, key: str, version: str) -> tuple[ColumnElement[bool], ...]:
+    return (_V.organisation_id == org, _V.key == key, _V.version == version, ~_V.adopted)
+
+
+def lock_version(session: Session, org: str, key: str, version: str) -> bool:
+    """Lock a version `org` pushed against concurrent use before deleting it; False if there is
+    none (a shared version is not the organisation's to delete)."""
+    stmt = select(_V.version).where(*_pushed(org, key, version))
     return session.execute(stmt.with_for_update()).first() is not None
 
 
-def version_users(session: Session, key: str, version: str) -> tuple[bool, list[str]]:
-    """Whether calls hold scores under a version (at ingest or from a rescoring), and the
-    teams pinned to it ('' is the default)."""
+def version_users(session: Session, org: str, key: str, version: str) -> tuple[bool, list[str]]:
+    """Whether `org`'s calls hold scores under a version (at ingest or from a rescoring), and
+    its teams pinned to it ('' is the default)."""
     s = CallScore
     scored = session.execute(
         select(
             exists().where(
-                s.organisation_id == ORGANISATION,
+                s.organisation_id == org,
                 s.checklist_key == key,
                 s.checklist_version == version,
             )
@@ -155,7 +243,7 @@ def version_users(session: Session, key: str, version: str) -> tuple[bool, list[
     a = ChecklistAssignment
     teams = session.execute(
         select(a.team_id).where(
-            a.organisation_id == ORGANISATION,
+            a.organisation_id == org,
             a.checklist_key == key,
             a.checklist_version == version,
         )
@@ -163,16 +251,19 @@ def version_users(session: Session, key: str, version: str) -> tuple[bool, list[
     return bool(scored), list(teams)
 
 
-def delete_version(session: Session, key: str, version: str) -> None:
-    """Delete a version (the caller checked nothing uses it)."""
-    session.execute(delete(_V).where(_IN_ORG, _V.key == key, _V.version == version))
+def delete_version(session: Session, org: str, key: str, version: str) -> None:
+    """Delete a version `org` pushed (the caller checked nothing of it uses it)."""
+    session.execute(delete(_V).where(*_pushed(org, key, version)))
 
 
-def assign(session: Session, team_id: str, key: str, version: str | None) -> None:
-    """Give a team ('' for all) a checklist, pinned to `version` or following the latest."""
+def assign(session: Session, org: str, team_id: str, key: str, version: str | None) -> None:
+    """Give a team ('' for all) of `org` a checklist, pinned to `version` (a shared one is
+    copied into the organisation first) or following the latest."""
+    if version is not None:
+        adopt(session, org, key, version)
     a = ChecklistAssignment
     stmt = insert(a).values(
-        organisation_id=ORGANISATION, team_id=team_id, checklist_key=key, checklist_version=version
+        organisation_id=org, team_id=team_id, checklist_key=key, checklist_version=version
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[a.organisation_id, a.team_id],

@@ -393,8 +393,10 @@ class DayRollupZone(Base):
 
 
 class ChecklistVersion(Base):
-    """One immutable checklist version: its resolved document, named by the SHA-256 of its
-    canonical JSON, and the text it was pushed as. The latest pushed is the key's default."""
+    """One immutable checklist version of an organisation: its resolved document, named by the
+    SHA-256 of its canonical JSON, and the text it was pushed as. The latest pushed is the key's
+    default. `adopted`: a built-in's copy held only so the organisation's scores can refer to it
+    (migration 2026-12-04-0200), not a version the organisation pushed."""
 
     __tablename__ = "checklist_version"
     __table_args__ = (
@@ -417,6 +419,7 @@ class ChecklistVersion(Base):
     pushed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("clock_timestamp()")
     )
+    adopted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class ChecklistAssignment(Base):

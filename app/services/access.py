@@ -312,9 +312,7 @@ def check_csrf(secret: bytes, share_token: str, given: str | None) -> None:
     """403 unless `given` is the link's form token (compared in constant time)."""
     expected = csrf_token(secret, share_token).encode()
     if not given or not hmac.compare_digest(expected, given.encode("utf-8", "replace")):
-        raise Forbidden(
-            _("the form's token is missing or not this link's: open the page again")
-        )
+        raise Forbidden(_("the form's token is missing or not this link's: open the page again"))
 
 
 def share_secret(session: Session, organisation: str) -> bytes | None:

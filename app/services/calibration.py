@@ -99,7 +99,7 @@ def report(
     (dates are whole local days of `zone`), of one team or all."""
     begin = parse_moment(start, zone, parameter="from", end=False)
     until = parse_moment(end, zone, parameter="to", end=True)
-    rules = checklists.of_call(session, checklist, "")  # its latest version
+    rules = checklists.of_call(session, checklist, "", tenant)  # its latest version
     categories = categories_of(rules, set())
     items = {i.key: i.title for i in rules.items} if rules else {}
     tally, corrections = db.calibration_tally(

@@ -94,7 +94,7 @@ def load_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> dict[st
     call = repo.get_call(session, call_id, tenant)
     if call is None:
         raise NotFound(_("no call with id %(call)s", call=call_id))
-    rules = checklists.of_call(session, call.checklist_key, call.checklist_version)
+    rules = checklists.of_call(session, call.checklist_key, call.checklist_version, tenant)
     view = corrections.corrected(session, call_id, call.score, tenant)
     removed = _(REMOVED_NOTE) if call.transcript_removed_at is not None else None
     return {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from app.engine import EngineError, get_checklist
+from app.engine import Checklist, EngineError, get_checklist
 from app.engine.checklist import OTHER
 
 log = logging.getLogger(__name__)
@@ -63,17 +63,29 @@ class Categories:
 _OTHER = CategoryInfo(OTHER, OTHER_TITLE, OTHER_COLOR)
 
 
-@lru_cache(maxsize=64)
-def categories_of(checklist: str | None) -> Categories:
-    """The categories of a checklist; only `other` for none, or for one that cannot be loaded
-    (its calls' questions then all count as `other`, as they did when it was scored)."""
+def categories_of(checklist: str | None, rules: Checklist | None = None) -> Categories:
+    """The categories of a checklist: of `rules` (the version an organisation stores) when
+    given, else of the package's checklist of that key; only `other` for none, or for one that
+    cannot be loaded (its calls' questions then all count as `other`, as they did when it was
+    scored)."""
     if checklist is None:
         return Categories(None, (_OTHER,))
+    if rules is None:
+        return _packaged(checklist)
+    return _of_rules(checklist, rules)
+
+
+@lru_cache(maxsize=64)
+def _packaged(checklist: str) -> Categories:
     try:
         rules = get_checklist(checklist)
     except EngineError:
         log.warning("checklist %r cannot be loaded: its questions show as %r", checklist, OTHER)
         return Categories(checklist, (_OTHER,))
+    return _of_rules(checklist, rules)
+
+
+def _of_rules(checklist: str, rules: Checklist) -> Categories:
     shown = tuple(
         CategoryInfo(key, c.title, c.color or PALETTE[i % len(PALETTE)])
         for i, (key, c) in enumerate(rules.categories.items())

@@ -1,5 +1,10 @@
 """Checklists as data: push versions, list and show them, assign them, find a request's one.
 
+Each organisation (`Tenant`) pushes, assigns and deletes its own checklists; the built-ins are
+stored once in the shared organisation ('default') and every organisation reads them. An
+organisation's latest version of a key is the newest it pushed, else the built-in's, so a key it
+pushes (even a built-in's) is its own series and changes nothing for the others.
+
 A version is immutable, so its resolved `Checklist` is cached per process by (key, version);
 which version is the latest, and which checklist a team uses, is always read from PostgreSQL
 (two replicas must agree). Built-ins are stored on start and, should that not have happened
@@ -27,6 +32,7 @@ from app.services.errors import (
 )
 from app.services.jsonsafe import json_problem
 from app.services.schemas import ScoreIn
+from app.tenancy import LOCAL, Tenant
 
 DEFAULT_CHECKLIST = "realty_phone"
 """The checklist of a call when neither it, its team nor the default names one."""
@@ -50,10 +56,19 @@ def _checklist(key: str, version: str, document: dict[str, Any]) -> Checklist:
     return found
 
 
-def _store_builtin(session: Session, checklist: Checklist) -> bool:
+def _store_builtin(session: Session, checklist: Checklist, org: str = db.SHARED) -> bool:
+    """Store a built-in in the shared organisation or, from another one (which may not write
+    there), as that organisation's copy."""
     source = (BUILTIN_DIR / f"{checklist.key}.yaml").read_text(encoding="utf-8")
     return db.insert_version(
-        session, checklist.key, checklist.version, checklist.title, checklist.document(), source
+        session,
+        org,
+        checklist.key,
+        checklist.version,
+        checklist.title,
+        checklist.document(),
+        source,
+        adopted=org != db.SHARED,
     )
 
 
@@ -65,14 +80,18 @@ def store_builtins(session: Session, *, lock_timeout_ms: int | None = None) -> i
     return sum(_store_builtin(session, c) for c in list_checklists())
 
 
-def _stored(session: Session, key: str, version: str | None = None) -> Checklist | None:
-    """A stored version (the latest when None); a built-in not stored yet is stored now."""
-    row = db.get_version(session, key, version)
+def _stored(
+    session: Session, tenant: Tenant, key: str, version: str | None = None
+) -> Checklist | None:
+    """A version the tenant may use (its latest when None); a built-in not stored yet is
+    stored now."""
+    org = tenant.organisation_id
+    row = db.get_version(session, org, key, version)
     if row is not None:
         return _checklist(key, row.version, row.document)
     if version is None and key in builtin_keys():
         builtin = get_checklist(key)
-        _store_builtin(session, builtin)
+        _store_builtin(session, builtin, org)
         return builtin
     return None
 
@@ -85,10 +104,12 @@ def _not_found(key: str, version: str | None) -> NotFound:
 
 class ChecklistFinder:
     """Finds the checklist of each request of one unit of work (a call, a batch): the one
-    it names, else its team's, else the default; one query per distinct ask."""
+    it names, else its team's, else the default, all in the tenant's organisation; one query
+    per distinct ask."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tenant: Tenant = LOCAL) -> None:
         self.session = session
+        self.tenant = tenant
         self._found: dict[tuple[str | None, str | None, str | None], Checklist] = {}
 
     def for_request(self, request: ScoreIn) -> Checklist:
@@ -99,12 +120,15 @@ class ChecklistFinder:
         return self._found[ask]
 
     def _find(self, key: str | None, version: str | None, team_id: str | None) -> Checklist:
-        key, wanted, stored = db.resolve(self.session, key, version, team_id, DEFAULT_CHECKLIST)
+        org = self.tenant.organisation_id
+        key, wanted, stored = db.resolve(
+            self.session, org, key, version, team_id, DEFAULT_CHECKLIST
+        )
         found = None
         if stored is not None:  # just seen in the database: the cache may answer
-            found = _cache.get((key, stored)) or _stored(self.session, key, stored)
-        elif wanted is None:
-            found = _stored(self.session, key)  # a built-in not stored yet is stored now
+            found = _cache.get((key, stored)) or _stored(self.session, self.tenant, key, stored)
+        elif wanted is None:  # a built-in not stored yet is stored now
+            found = _stored(self.session, self.tenant, key)
         if found is None:
             error = _not_found(key, wanted)
             pointer = "/checklist_version" if wanted else "/checklist"
@@ -135,9 +159,12 @@ def summary(checklist: Checklist) -> dict[str, Any]:
     }
 
 
-def push(session: Session, body: bytes, media: Media) -> tuple[dict[str, Any], bool]:
-    """Store a checklist document (YAML or JSON) as a version; True when it is new. The same
-    content pushed again is the same version, made the latest again."""
+def push(
+    session: Session, body: bytes, media: Media, *, tenant: Tenant = LOCAL
+) -> tuple[dict[str, Any], bool]:
+    """Store a checklist document (YAML or JSON) as a version of the tenant's organisation;
+    True when it is new there. The same content pushed again is the same version, made the
+    latest again. Its base (`extends`) is the organisation's latest of that key."""
     if len(body) > MAX_DOCUMENT_BYTES:
         mb = MAX_DOCUMENT_BYTES // (1024 * 1024)
         raise PayloadTooLarge(
@@ -149,7 +176,7 @@ def push(session: Session, body: bytes, media: Media) -> tuple[dict[str, Any], b
         )
     try:
         checklist = parse_checklist(
-            body, json=media == "json", bases=lambda key: _stored(session, key)
+            body, json=media == "json", bases=lambda key: _stored(session, tenant, key)
         )
     except ChecklistError as exc:
         raise _invalid(exc) from exc
@@ -160,42 +187,49 @@ def push(session: Session, body: bytes, media: Media) -> tuple[dict[str, Any], b
     if problem:
         raise InvalidInput.at(problem[0] or "", problem[1])
     source = body.decode("utf-8-sig")
-    created = db.insert_version(
-        session, checklist.key, checklist.version, checklist.title, document, source
-    )
+    org = tenant.organisation_id
+    key, version = checklist.key, checklist.version
+    created = db.insert_version(session, org, key, version, checklist.title, document, source)
     if not created:
-        db.make_latest(session, checklist.key, checklist.version)
+        db.make_latest(session, org, key, version)
     return summary(checklist), created
 
 
-def latest(session: Session) -> list[dict[str, Any]]:
-    """Key, version and title of the latest version of every stored checklist."""
-    return [
-        {"key": r.key, "version": r.version, "title": r.title} for r in db.latest_versions(session)
-    ]
+def latest(session: Session, *, tenant: Tenant = LOCAL) -> list[dict[str, Any]]:
+    """Key, version and title of the tenant's latest version of every checklist it sees."""
+    rows = db.latest_versions(session, tenant.organisation_id)
+    return [{"key": r.key, "version": r.version, "title": r.title} for r in rows]
 
 
-def detail(session: Session, key: str, version: str | None = None) -> dict[str, Any]:
-    """A checklist version (the latest when None) as the engine defines it; NotFound else."""
-    checklist = _stored(session, key, version)
+def detail(
+    session: Session, key: str, version: str | None = None, *, tenant: Tenant = LOCAL
+) -> dict[str, Any]:
+    """A checklist version (the tenant's latest when None) as the engine defines it; NotFound
+    else."""
+    checklist = _stored(session, tenant, key, version)
     if checklist is None:
         raise _not_found(key, version)
     return checklist.to_dict()
 
 
-def of_call(session: Session, key: str, version: str) -> Checklist | None:
-    """The checklist a stored call was scored with, else the key's latest (a call scored
-    before versions were stored), else None (a checklist never stored here)."""
-    return _stored(session, key, version) or _stored(session, key)
+def of_call(
+    session: Session, key: str, version: str | None, tenant: Tenant = LOCAL
+) -> Checklist | None:
+    """The checklist a stored call of the tenant was scored with (the organisation's or a
+    built-in), else the key's latest (a call scored before versions were stored), else None
+    (a checklist never stored here)."""
+    return (version and _stored(session, tenant, key, version)) or _stored(session, tenant, key)
 
 
-def versions(session: Session, key: str) -> dict[str, Any]:
-    """A checklist's versions, newest (the latest) first; NotFound for an unknown key."""
-    rows = db.versions(session, key)
+def versions(session: Session, key: str, *, tenant: Tenant = LOCAL) -> dict[str, Any]:
+    """The tenant's versions of a checklist (those it pushed, else the built-in's), newest
+    (the latest) first; NotFound for a key it does not see."""
+    org = tenant.organisation_id
+    rows = db.versions(session, org, key)
     if not rows:
-        if _stored(session, key) is None:
+        if _stored(session, tenant, key) is None:
             raise _not_found(key, None)
-        rows = db.versions(session, key)
+        rows = db.versions(session, org, key)
     return {
         "key": key,
         "versions": [
@@ -204,11 +238,14 @@ def versions(session: Session, key: str) -> dict[str, Any]:
     }
 
 
-def delete_version(session: Session, key: str, version: str) -> None:
-    """Delete a version nothing uses; Conflict while stored calls or an assignment do."""
-    if not db.lock_version(session, key, version):
+def delete_version(session: Session, key: str, version: str, *, tenant: Tenant = LOCAL) -> None:
+    """Delete a version the tenant's organisation pushed and nothing of it uses; Conflict while
+    its stored calls or an assignment do. Another organisation's copy of the same content
+    (the same version id) is its own and stays."""
+    org = tenant.organisation_id
+    if not db.lock_version(session, org, key, version):
         raise _not_found(key, version)
-    scored, teams = db.version_users(session, key, version)
+    scored, teams = db.version_users(session, org, key, version)
     if scored:
         raise Conflict(
             _(
@@ -229,17 +266,24 @@ def delete_version(session: Session, key: str, version: str) -> None:
                 who=who,
             )
         )
-    db.delete_version(session, key, version)
+    db.delete_version(session, org, key, version)
 
 
-def assign(session: Session, team_id: str | None, key: str, version: str | None) -> dict[str, Any]:
-    """Give a team (None: every team without its own) a checklist, pinned to a version or
-    following the latest (None)."""
+def assign(
+    session: Session,
+    team_id: str | None,
+    key: str,
+    version: str | None,
+    *,
+    tenant: Tenant = LOCAL,
+) -> dict[str, Any]:
+    """Give a team of the tenant's organisation (None: every team without its own) a checklist
+    it sees, pinned to a version or following the latest (None)."""
     pointer = "/checklist" if version is None else "/version"
-    if _stored(session, key, version) is None:
+    if _stored(session, tenant, key, version) is None:
         raise NotFound.at(pointer, _not_found(key, version).detail)
     try:
-        db.assign(session, team_id or db.DEFAULT_TEAM, key, version)
+        db.assign(session, tenant.organisation_id, team_id or db.DEFAULT_TEAM, key, version)
     except IntegrityError as exc:  # the version was deleted meanwhile
         raise NotFound.at(pointer, _not_found(key, version).detail) from exc
     return {"team_id": team_id, "checklist": key, "version": version}

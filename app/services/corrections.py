@@ -44,8 +44,9 @@ class NewCorrection:
     note: str | None = None
 
 
-def _rules(session: Session, key: str, version: str) -> Checklist:
-    rules = checklists.of_call(session, key, version)
+def _rules(session: Session, key: str, version: str, organisation_id: str) -> Checklist:
+    """The rules a call of the organisation was scored with (its own version or a built-in)."""
+    rules = checklists.of_call(session, key, version, Tenant(organisation_id))
     if rules is None:
         raise Conflict(
             _(
@@ -77,7 +78,7 @@ def _shown(session: Session, call: Any) -> tuple[dict[str, Any], Checklist]:
     latest = scores[-1] if scores else None
     shown = call.score if latest is None or latest.score is None else latest.score
     checklist = shown["checklist"]
-    return shown, _rules(session, checklist["key"], str(checklist["version"]))
+    return shown, _rules(session, checklist["key"], str(checklist["version"]), call.organisation_id)
 
 
 def _author(tenant: Tenant) -> str:
@@ -100,7 +101,7 @@ def corrected(
     if not rows:
         return {"score": score, "machine_score": score, "corrections": []}
     checklist = score["checklist"]
-    rules = checklists.of_call(session, checklist["key"], str(checklist["version"]))
+    rules = checklists.of_call(session, checklist["key"], str(checklist["version"]), tenant)
     if rules is None:  # a checklist never stored here: its rules cannot recompute the score
         fixed, applied = score, [False] * len(rows)
     else:
@@ -121,7 +122,7 @@ def _lock(session: Session, call_id: int, tenant: Tenant) -> Any:
 
 def rollup_score(session: Session, call: Any, rows: Sequence[CallCorrection]) -> dict[str, Any]:
     """What the roll-ups hold of a call: its ingest score with `rows` applied."""
-    rules = _rules(session, call.checklist_key, call.checklist_version)
+    rules = _rules(session, call.checklist_key, call.checklist_version, call.organisation_id)
     return apply_corrections(call.score, rules, [_engine(r) for r in rows])[0]
 
 

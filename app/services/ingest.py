@@ -241,7 +241,7 @@ def _checklists(
     so does an item that failed validation or is of a team the tenant may not post for."""
     found: dict[int, Checklist] = {}
     with scope() as session:
-        finder = ChecklistFinder(session)
+        finder = ChecklistFinder(session, tenant)
         for index in chunk:
             item = items[index]
             if isinstance(item, CallqaError):
@@ -330,7 +330,7 @@ def ingest_call(
     """
     if not tenant.sees_team(call.team_id):
         raise _not_their_team()
-    checklist = ChecklistFinder(session).for_request(call)
+    checklist = ChecklistFinder(session, tenant).for_request(call)
     scored = score_call(call, checklist, max_words, tenant=tenant)
     if repo.erased(session, [scored.key], tenant):
         raise _erased()

@@ -73,7 +73,7 @@ def start_rescore(
     """Create a rescoring job and queue its parts, in the caller's transaction; a window with
     no calls gives a job that has already succeeded with total 0."""
     asked = ScoreIn(transcript=".", checklist=request.checklist, checklist_version=request.version)
-    checklist = ChecklistFinder(session).for_request(asked)  # NotFound names the field
+    checklist = ChecklistFinder(session, tenant).for_request(asked)  # NotFound names the field
     params = {
         "checklist": checklist.key,
         "version": checklist.version,
@@ -150,7 +150,7 @@ def _rescore_part(
         if job is None or job.status not in db.ACTIVE:
             return
         params = dict(job.params)
-        checklist = ChecklistFinder(session).for_request(
+        checklist = ChecklistFinder(session, Tenant(organisation_id)).for_request(
             ScoreIn(
                 transcript=".", checklist=params["checklist"], checklist_version=params["version"]
             )

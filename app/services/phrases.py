@@ -126,7 +126,7 @@ def top_violations(
     """Forbidden phrases said most in the window, optionally for one team or manager: from the
     phrase hits per month and day for whole days of the day roll-ups' zone, else from calls."""
     win = resolve_window(start, end, tz, default_tz)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     scope = rollup_scope(
         win, day_zone(session), manager_id, team_id, checklist, version, tenant=tenant
     )

@@ -198,7 +198,7 @@ def manager_report(
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     require_manager(session, manager_id, tenant)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     day_zone = day_zone_of(session)
     scope = rollup_scope(win, day_zone, manager_id, None, checklist, version, tenant=tenant)
     newest, categories = shown_categories(session, scope)

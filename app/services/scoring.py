@@ -24,6 +24,7 @@ from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, InvalidInput, PayloadTooLarge, UnparseableTranscript
 from app.services.jsonsafe import json_problem, text_problem
 from app.services.schemas import ScoreIn
+from app.tenancy import LOCAL, Tenant
 
 # Transcripts arrive as speech-to-text JSON; their nesting is shallow in every real format.
 _TRANSCRIPT_MAX_DEPTH = 64
@@ -108,8 +109,11 @@ def warm_up() -> None:
         score(_WARM_UP_CALL, checklist)
 
 
-def dry_run(session: Session, request: ScoreIn, max_words: int | None = None) -> dict[str, Any]:
-    """The `callqa score --json` object for a transcript, nothing stored."""
-    checklist = ChecklistFinder(session).for_request(request)
+def dry_run(
+    session: Session, request: ScoreIn, max_words: int | None = None, tenant: Tenant = LOCAL
+) -> dict[str, Any]:
+    """The `callqa score --json` object for a transcript, nothing stored; the checklist is
+    found in the tenant's organisation."""
+    checklist = ChecklistFinder(session, tenant).for_request(request)
     result: dict[str, Any] = score_request(request, checklist, max_words).to_dict()
     return result

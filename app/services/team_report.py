@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from app.db import call_stats
 from app.db import trends as q
 from app.db.scope import Bucket, Scope
-from app.services.categories import Categories, categories_of
+from app.services.categories import Categories
 from app.services.periods import Window, bucket_starts, moment_param
 from app.services.phrases import phrase_stats
 from app.services.reports import RussianExcel
 from app.services.trends import (
     Bound,
     Sums,
+    checklist_categories,
     no_team,
     ratio,
     require_version,
@@ -116,10 +117,14 @@ def team_report(
     cut = moment_param(compare_before, win.zone, "compare_before") if compare_before else None
     if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, None, team_id, checklist, version, tenant=tenant)
-    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
+    categories = (
+        checklist_categories(session, scope, checklist)
+        if checklist
+        else shown_categories(session, scope)[1]
+    )
     halves: tuple[dict[str, Sums], dict[str, Sums]] | None = None
     if cut is None:
         whole = _by_manager(session, scope, categories)

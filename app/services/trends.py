@@ -23,6 +23,7 @@ from app.db.call_writes import LATEST
 from app.db.scope import Bucket, Scope
 from app.engine.checklist import OTHER
 from app.i18n import _
+from app.services import checklists
 from app.services.categories import Categories, categories_of
 from app.services.errors import NotFound
 from app.services.periods import Window, check_buckets, invalid, window, zone_of
@@ -174,13 +175,16 @@ def rollup_scope(
     )
 
 
-def require_version(session: Session, checklist: str | None, version: str | None) -> None:
-    """422 for a version without its checklist, 404 for a version never stored."""
+def require_version(
+    session: Session, checklist: str | None, version: str | None, tenant: Tenant = LOCAL
+) -> None:
+    """422 for a version without its checklist, 404 for a version the tenant's organisation
+    cannot use (never stored, or another organisation's)."""
     if version is None:
         return
     if checklist is None:
         raise invalid("version", _("a version is read with its checklist: give `checklist` too"))
-    if checklists_db.get_version(session, checklist, version) is None:
+    if checklists_db.get_version(session, tenant.organisation_id, checklist, version) is None:
         raise NotFound(
             _(
                 "checklist %(key)r has no version %(version)r",
@@ -203,11 +207,20 @@ def series_echo(session: Session, scope: Scope) -> dict[str, Any]:
     return {"version": scope.version, "versions": versions, "calls_without_version": lacking}
 
 
+def checklist_categories(session: Session, scope: Scope, checklist: str | None) -> Categories:
+    """The categories of a checklist as the scope's organisation stores it (its own version,
+    else the built-in), of the scope's version or else the latest."""
+    if checklist is None:
+        return categories_of(None)
+    version = None if scope.version == LATEST else scope.version
+    return categories_of(checklist, checklists.of_call(session, checklist, version, scope.tenant))
+
+
 def shown_categories(session: Session, scope: Scope) -> tuple[q.Items, Categories]:
     """The newest roll-up row's (checklist, item keys), and the categories shown: those of
     the scope's checklist, else of the newest row's."""
     newest = q.newest_items(session, scope)
-    return newest, categories_of(scope.checklist or newest[0])
+    return newest, checklist_categories(session, scope, scope.checklist or newest[0])
 
 
 def window_echo(win: Window) -> dict[str, Any]:
@@ -306,7 +319,7 @@ def manager_trends(
     """A manager's series by day, week or month, read from the roll-ups only (the day
     roll-ups for whole days of their zone, else the slots)."""
     win = resolve_window(start, end, tz, default_tz, bucket, max_buckets)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     day_zone = q.day_zone(session)
     scope = rollup_scope(win, day_zone, manager_id, None, checklist, version, tenant=tenant)
     newest, categories = shown_categories(session, scope)
@@ -386,9 +399,13 @@ def team_leaderboard(
     win = resolve_window(start, end, tz, default_tz, "month", max_buckets)
     if not q.team_exists(session, team_id, tenant):
         raise no_team(team_id)
-    require_version(session, checklist, version)
+    require_version(session, checklist, version, tenant)
     scope = rollup_scope(win, q.day_zone(session), None, team_id, checklist, version, tenant=tenant)
-    categories = categories_of(checklist) if checklist else shown_categories(session, scope)[1]
+    categories = (
+        checklist_categories(session, scope, checklist)
+        if checklist
+        else shown_categories(session, scope)[1]
+    )
     _check_sort(sort, categories)
     rows = q.by_manager(session, scope, categories.keys)
     names = call_stats.latest_calls(session, [r.manager_id for r in rows], tenant)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.services import checklists
+from app.tenancy import Tenant
 from tests.api.test_checklists_api import CLINIC
 
 runner = CliRunner()
@@ -41,3 +42,19 @@ def test_push_of_a_broken_file_exits_2_naming_the_line(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "line 23 (/items/1/category): unknown category 'allergies'" in result.stderr
+
+
+def test_push_with_org_stores_the_version_for_that_organisation_only(
+    tmp_path: Path, session: Session
+) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC, encoding="utf-8")
+
+    result = runner.invoke(app, ["checklists", "push", "--org", "acme", str(path)])
+
+    assert result.exit_code == 0, result.output
+    key, version = result.stdout.split()
+    acme, globex = Tenant("acme"), Tenant("globex")
+    assert checklists.detail(session, key, tenant=acme)["version"] == version
+    assert [c["key"] for c in checklists.latest(session, tenant=globex)].count(key) == 0
+    assert [c["key"] for c in checklists.latest(session)].count(key) == 0

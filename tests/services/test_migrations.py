@@ -476,3 +476,39 @@ def test_the_version_migration_keeps_old_rows_as_the_latest_series_and_counts_ea
                 assert _rows(engine, f"SELECT * FROM {table} ORDER BY 1") == rows
         finally:
             engine.dispose()
+
+
+def test_the_adopted_migration_marks_other_organisations_copies_of_built_ins_and_reverts(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("checklist_adopted") as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.downgrade(engine, "2026_12_03_0900")
+            with engine.begin() as conn:  # a copy made for acme's scores before the migration
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist_version"
+                        " (organisation_id, key, version, title, document, source, pushed_at)"
+                        " SELECT 'acme', key, version, title, document, source, pushed_at"
+                        " FROM checklist_version WHERE key = 'realty_phone'"
+                    )
+                )
+
+            migrate.upgrade(engine)
+
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT organisation_id, bool_and(adopted)"
+                        " FROM checklist_version GROUP BY 1"
+                    )
+                ).all()
+            assert dict(rows) == {"acme": True, "default": False}
+
+            migrate.downgrade(engine, "2026_12_03_0900")
+
+            columns = {c["name"] for c in inspect(engine).get_columns("checklist_version")}
+            assert "adopted" not in columns
+        finally:
+            engine.dispose()

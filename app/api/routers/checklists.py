@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.api.deps import TxDep, require
+from app.api.deps import TenantDep, TxDep, require
 from app.api.middleware import is_json
 from app.api.responses import json_response, problems
 from app.api.schemas import (
@@ -62,10 +62,11 @@ async def _document(request: Request) -> tuple[bytes, Media]:
     },
 )
 async def push_checklist(
-    document: Annotated[tuple[bytes, Media], Depends(_document)], tx: TxDep
+    document: Annotated[tuple[bytes, Media], Depends(_document)], tx: TxDep, tenant: TenantDep
 ) -> Response:
-    """Store a checklist version; 422 names the line and reason of every mistake."""
-    body, created = await tx.run(checklists.push, *document)
+    """Store a checklist version of the key's organisation; 422 names the line and reason of
+    every mistake."""
+    body, created = await tx.run(checklists.push, *document, tenant=tenant)
     headers = {"Location": f"/v1/checklists/{body['key']}"}
     return json_response(body, status=201 if created else 200, headers=headers)
 
@@ -76,9 +77,9 @@ async def push_checklist(
     dependencies=READ,
     responses=problems(503),
 )
-async def list_checklists(tx: TxDep) -> list[dict[str, Any]]:
-    """The latest version of every checklist."""
-    return await tx.run(checklists.latest)
+async def list_checklists(tx: TxDep, tenant: TenantDep) -> list[dict[str, Any]]:
+    """The latest version of every checklist of the organisation, and of the built-ins."""
+    return await tx.run(checklists.latest, tenant=tenant)
 
 
 @router.get(
@@ -90,9 +91,9 @@ async def list_checklists(tx: TxDep) -> list[dict[str, Any]]:
         **problems(404, 503),
     },
 )
-async def get_checklist(key: KeyPath, tx: TxDep) -> Response:
+async def get_checklist(key: KeyPath, tx: TxDep, tenant: TenantDep) -> Response:
     """The latest version of a checklist: items, points, question categories, phrases."""
-    return json_response(await tx.run(checklists.detail, key))
+    return json_response(await tx.run(checklists.detail, key, tenant=tenant))
 
 
 @router.get(
@@ -101,9 +102,9 @@ async def get_checklist(key: KeyPath, tx: TxDep) -> Response:
     dependencies=READ,
     responses=problems(404, 503),
 )
-async def list_versions(key: KeyPath, tx: TxDep) -> dict[str, Any]:
+async def list_versions(key: KeyPath, tx: TxDep, tenant: TenantDep) -> dict[str, Any]:
     """A checklist's versions, the latest first."""
-    return await tx.run(checklists.versions, key)
+    return await tx.run(checklists.versions, key, tenant=tenant)
 
 
 @router.delete(
@@ -113,9 +114,12 @@ async def list_versions(key: KeyPath, tx: TxDep) -> dict[str, Any]:
     dependencies=ADMIN,
     responses=problems(404, 409, 503),
 )
-async def delete_version(key: KeyPath, version: VersionPath, tx: TxDep) -> Response:
-    """Delete a version; 409 while stored calls or an assignment refer to it."""
-    await tx.run(checklists.delete_version, key, version)
+async def delete_version(
+    key: KeyPath, version: VersionPath, tx: TxDep, tenant: TenantDep
+) -> Response:
+    """Delete a version the organisation pushed; 409 while its stored calls or an assignment
+    refer to it."""
+    await tx.run(checklists.delete_version, key, version, tenant=tenant)
     return Response(status_code=204)
 
 
@@ -125,9 +129,11 @@ async def delete_version(key: KeyPath, version: VersionPath, tx: TxDep) -> Respo
     dependencies=ADMIN,
     responses=problems(400, 404, 413, 415, 422, 503),
 )
-async def assign_default(body: ChecklistAssignmentIn, tx: TxDep) -> dict[str, Any]:
+async def assign_default(
+    body: ChecklistAssignmentIn, tx: TxDep, tenant: TenantDep
+) -> dict[str, Any]:
     """The checklist of calls that name none and whose team has none of its own."""
-    return await tx.run(checklists.assign, None, body.checklist, body.version)
+    return await tx.run(checklists.assign, None, body.checklist, body.version, tenant=tenant)
 
 
 @router.put(
@@ -137,7 +143,7 @@ async def assign_default(body: ChecklistAssignmentIn, tx: TxDep) -> dict[str, An
     responses=problems(400, 404, 413, 415, 422, 503),
 )
 async def assign_team(
-    team_id: TeamIdPath, body: ChecklistAssignmentIn, tx: TxDep
+    team_id: TeamIdPath, body: ChecklistAssignmentIn, tx: TxDep, tenant: TenantDep
 ) -> dict[str, Any]:
     """The checklist of the team's calls that name none (`version` null: the latest)."""
-    return await tx.run(checklists.assign, team_id, body.checklist, body.version)
+    return await tx.run(checklists.assign, team_id, body.checklist, body.version, tenant=tenant)
