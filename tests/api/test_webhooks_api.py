@@ -157,8 +157,9 @@ def test_a_stored_call_writes_its_events_and_queues_them_in_its_transaction(
     assert {d["call_id"] for d in log} == {call["id"]}
     assert client.get(f"/v1/webhooks/{paused['id']}/deliveries").json()["deliveries"] == []
     queued = _queued(session)  # one task sends the call's events, in the order written
+    ids = sorted(d["id"] for d in log)
     assert [q["args"] for q in queued] == [
-        {"organisation_id": "default", "webhook_id": hook["id"], "ids": sorted(d["id"] for d in log)}
+        {"organisation_id": "default", "webhook_id": hook["id"], "ids": ids}
     ]
 
 
