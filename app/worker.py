@@ -91,11 +91,24 @@ def build(url: str, settings: Settings) -> procrastinate.App:
         pass_context=True,
         retry=WebhookRetry(settings),
     )
-    def deliver_webhook(context: procrastinate.JobContext, delivery_id: int) -> None:
+    def deliver_webhook(
+        context: procrastinate.JobContext,
+        ids: list[int] | None = None,
+        organisation_id: str = DEFAULT_ORGANISATION,
+        webhook_id: int | None = None,
+        delivery_id: int | None = None,
+    ) -> None:
+        # Queued before tasks carried several deliveries: one `delivery_id` (its organisation
+        # added by migration 2026-12-04-0100, or the default one).
+        ids = ids or ([delivery_id] if delivery_id is not None else [])
         attempt = context.job.attempts
-        outcome = webhooks.deliver(database.session_scope, settings, client, delivery_id, attempt)
-        if outcome == "retrying":
-            raise webhooks.DeliveryFailed(f"delivery {delivery_id}: attempt {attempt} failed")
+        scope = partial(database.session_scope, Tenant(organisation_id))
+        outcomes = webhooks.deliver(scope, settings, client, ids, attempt)
+        if "retrying" in outcomes:
+            raise webhooks.DeliveryFailed(
+                f"webhook {webhook_id}: {outcomes.count('retrying')} deliveries of "
+                f"{organisation_id} failed at attempt {attempt}"
+            )
 
     del rescore_part, remove_expired_texts, deliver_webhook  # registered by the decorators
     return queue

@@ -343,6 +343,10 @@ def receiver() -> Iterator[tuple[str, list[int]]]:
     got = [0]
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as a platform's receiver answers: HTTP/1.0 would make each delivery a
+        # new connection and a new thread here, CPU of this process rather than of callqa's.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
             got[0] += 1

@@ -2,9 +2,9 @@
 
 Events are written set-based in the transaction of the write they tell about (a batch chunk's
 calls, a job's end) and each is put on the job queue there too, with procrastinate's own SQL
-function: an event exists, and is sent, if and only if that transaction commits. Every
-delivery of one call (or job) to one webhook shares a queue lock, so procrastinate runs them
-one after another in the order they were written, retries included.
+function: an event exists, and is sent, if and only if that transaction commits. The
+deliveries of one call (or job) to one webhook are sent by one queued task, one after another
+in the order they were written; a task retried sends those still unsent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Row, delete, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Webhook, WebhookDelivery
@@ -25,15 +25,29 @@ TASK = "callqa.deliver_webhook"
 CALL_EVENTS = ("call.scored", "call.red", "violation.found")
 EVENTS = (*CALL_EVENTS, "job.finished")
 
-# Deliveries just inserted (the CTE `new`) put on the queue, one task each, locked per
-# webhook and call (or job) so they run in order.
+Attempt = tuple[int, str, int | None, str | None]
+"""One delivery attempt: (delivery id, new status, the receiver's status, why it failed)."""
+
+# Deliveries just inserted (the CTE `new`) put on the queue as few tasks as possible: one per
+# webhook and block of up to PER_TASK calls (or jobs), each naming its organisation and its
+# deliveries in the order they were written. A task sends its deliveries one after another, so
+# the events of one call (always written together) go in order; a task's queue overhead
+# (defer, fetch, finish: a dozen row writes) is shared by its deliveries.
+PER_TASK = 32
 _DEFER = f"""
 SELECT procrastinate_defer_jobs_v1(ARRAY(
-    SELECT ROW('{QUEUE}', '{TASK}', 0,
-               'callqa.webhook:' || webhook_id || ':'
-                   || coalesce('call:' || call_id, 'job:' || job_id),
-               NULL, jsonb_build_object('delivery_id', id), NULL)::procrastinate_job_to_defer_v1
-    FROM new ORDER BY id
+    SELECT ROW('{QUEUE}', '{TASK}', 0, NULL, NULL,
+               jsonb_build_object('organisation_id', organisation_id, 'webhook_id', webhook_id,
+                                  'ids', jsonb_agg(id ORDER BY id)),
+               NULL)::procrastinate_job_to_defer_v1
+    FROM (
+        SELECT id, organisation_id, webhook_id,
+            (dense_rank() OVER (PARTITION BY webhook_id ORDER BY call_id, job_id) - 1)
+                / {PER_TASK} AS block
+        FROM new
+    ) AS blocks
+    GROUP BY organisation_id, webhook_id, block
+    ORDER BY min(id)
 ))
 """
 
@@ -56,7 +70,7 @@ WITH new AS (
     ) AS e(n, event, happened)
     WHERE e.happened AND e.event = ANY (w.events)
     ORDER BY c.id, w.id, e.n
-    RETURNING id, webhook_id, call_id, job_id
+    RETURNING id, organisation_id, webhook_id, call_id, job_id
 )
 {_DEFER}
 """
@@ -74,7 +88,7 @@ WITH new AS (
     JOIN webhook AS w ON w.organisation_id = j.organisation_id AND w.active
     WHERE j.id = :job_id AND 'job.finished' = ANY (w.events)
     ORDER BY w.id
-    RETURNING id, webhook_id, call_id, job_id
+    RETURNING id, organisation_id, webhook_id, call_id, job_id
 )
 {_DEFER}
 """
@@ -85,7 +99,7 @@ _REDELIVER = text(
 WITH new AS (
     UPDATE webhook_delivery SET status = 'pending'
     WHERE organisation_id = :org AND webhook_id = :webhook_id AND id = :id
-    RETURNING id, webhook_id, call_id, job_id
+    RETURNING id, organisation_id, webhook_id, call_id, job_id
 )
 {_DEFER}
 """
@@ -151,40 +165,48 @@ def list_deliveries(
 
 
 def redeliver(session: Session, organisation_id: str, webhook_id: int, delivery_id: int) -> bool:
-    """Send a delivery again (same event id), after the ones queued for its call; False if
-    the webhook has no such delivery."""
+    """Queue a delivery again (same event id), as a task of its own; False if the webhook has
+    no such delivery."""
     params = {"org": organisation_id, "webhook_id": webhook_id, "id": delivery_id}
     return session.execute(_REDELIVER, params).scalar() is not None
 
 
-def to_send(session: Session, delivery_id: int) -> tuple[WebhookDelivery, Webhook] | None:
-    """A delivery with its webhook, for the worker to send (None once the webhook is gone)."""
-    stmt = (
-        select(WebhookDelivery, Webhook)
-        .join(
-            Webhook,
-            (Webhook.organisation_id == WebhookDelivery.organisation_id)
-            & (Webhook.id == WebhookDelivery.webhook_id),
-        )
-        .where(WebhookDelivery.id == delivery_id)
-    )
-    row = session.execute(stmt).first()
-    return None if row is None else (row[0], row[1])
+_TO_SEND = text(
+    """
+SELECT d.id, d.event_id, d.event, d.call_id, d.job_id, d.created_at, d.data, w.url, w.secret
+FROM webhook_delivery AS d
+JOIN webhook AS w ON w.organisation_id = d.organisation_id AND w.id = d.webhook_id
+WHERE d.id = ANY (:ids) AND d.status IN ('pending', 'retrying')
+ORDER BY d.id
+"""
+)
+
+_RECORD = text(
+    """
+UPDATE webhook_delivery AS d SET
+    status = a.status,
+    attempts = d.attempts + 1,
+    last_status = a.answer,
+    last_error = left(a.error, 500),
+    last_attempt_at = now(),
+    delivered_at = CASE WHEN a.status = 'delivered' THEN now() END
+FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:answers AS int[]),
+            CAST(:errors AS text[])) AS a(id, status, answer, error)
+WHERE d.id = a.id
+"""
+)
 
 
-def record_attempt(
-    session: Session, delivery_id: int, status: str, answer: int | None, error: str | None
-) -> None:
-    """One attempt's outcome: the delivery's new status and the receiver's answer."""
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .values(
-            status=status,
-            attempts=WebhookDelivery.attempts + 1,
-            last_status=answer,
-            last_error=None if error is None else error[:500],
-            last_attempt_at=func.now(),
-            delivered_at=func.now() if status == "delivered" else None,
-        )
-    )
+def to_send(session: Session, ids: Sequence[int]) -> Sequence[Row[Any]]:
+    """The deliveries among `ids` still to send, oldest first, each with its webhook's url and
+    secret (none once the webhook is gone or they were sent)."""
+    return session.execute(_TO_SEND, {"ids": list(ids)}).all()
+
+
+def record_attempts(session: Session, attempts: Sequence[Attempt]) -> None:
+    """The outcomes of a task's attempts, in one statement: each delivery's new status and the
+    receiver's answer."""
+    if attempts:
+        columns = list(zip(*attempts, strict=True))
+        names = ("ids", "statuses", "answers", "errors")
+        session.execute(_RECORD, dict(zip(names, map(list, columns), strict=True)))

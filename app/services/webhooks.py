@@ -15,12 +15,14 @@ import hashlib
 import hmac
 import secrets
 import socket
+from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from app.db import webhooks as db
@@ -225,41 +227,63 @@ def _post(
     return answer.status_code, None if answer.is_success else f"HTTP {answer.status_code}"
 
 
+def _envelope(row: Row[Any]) -> bytes:
+    """The body of a delivery: the same bytes on every attempt of it."""
+    return orjson.dumps(
+        {
+            "id": str(row.event_id),
+            "event": row.event,
+            "created_at": row.created_at,
+            "data": row.data,
+        }
+    )
+
+
 def deliver(
     scope: SessionScope,
     settings: Settings,
     client: httpx.Client,
-    delivery_id: int,
+    ids: Sequence[int],
     attempt: int,
-) -> Outcome:
-    """Send one delivery (its `attempt`-th retry; 0 the first time) and log the outcome,
-    which is "retrying" when the queue is to try again later."""
+) -> list[Outcome]:
+    """Send a task's deliveries (its `attempt`-th retry; 0 the first time) in order and log
+    their outcomes in one transaction; "retrying" ones are for the queue to try again later.
+
+    A delivery that fails holds back the later ones of its call (or job) until the retry, so
+    each call's events arrive in order; the others go on. Deliveries already sent, or whose
+    webhook is gone, are skipped. `scope` opens transactions in the deliveries' organisation.
+    """
     with scope() as session:
-        found = db.to_send(session, delivery_id)
-        if found is None:
-            return "gone"
-        delivery, hook = found
-        body = orjson.dumps(
-            {
-                "id": str(delivery.event_id),
-                "event": delivery.event,
-                "created_at": delivery.created_at,
-                "data": delivery.data,
-            }
+        rows = db.to_send(session, ids)
+    if not rows:
+        return ["gone"]
+    last = attempt >= len(settings.webhook_retry_waits())
+    refused = target_refusal(rows[0].url, settings)  # the name may resolve elsewhere by now
+    held: set[tuple[int | None, int | None]] = set()  # calls (or jobs) with a failed event
+    done: list[db.Attempt] = []
+    outcomes: list[Outcome] = []
+    for row in rows:
+        of = (row.call_id, row.job_id)
+        if of in held:
+            continue
+        body = _envelope(row)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "callqa-webhooks",
+            "X-Callqa-Event": row.event,
+            "X-Callqa-Delivery": str(row.event_id),
+            "X-Callqa-Signature": signature(row.secret, body),
+        }
+        status_code, error = (None, refused) if refused else _post(client, row.url, headers, body)
+        outcome: Outcome = (
+            "delivered" if error is None else "failed" if last or refused else "retrying"
         )
-        url, secret, event, event_id = hook.url, hook.secret, delivery.event, delivery.event_id
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "callqa-webhooks",
-        "X-Callqa-Event": event,
-        "X-Callqa-Delivery": str(event_id),
-        "X-Callqa-Signature": signature(secret, body),
-    }
-    refused = target_refusal(url, settings)  # the name may resolve elsewhere by now
-    status_code, error = (None, refused) if refused else _post(client, url, headers, body)
-    last = refused is not None or attempt >= len(settings.webhook_retry_waits())
-    outcome: Outcome = "delivered" if error is None else "failed" if last else "retrying"
+        if outcome == "retrying":
+            held.add(of)
+        done.append((row.id, outcome, status_code, error))
+        outcomes.append(outcome)
     with scope() as session:
-        db.record_attempt(session, delivery_id, outcome, status_code, error)
-    WEBHOOK_DELIVERIES.labels(outcome).inc()
-    return outcome
+        db.record_attempts(session, done)
+    for outcome in outcomes:
+        WEBHOOK_DELIVERIES.labels(outcome).inc()
+    return outcomes

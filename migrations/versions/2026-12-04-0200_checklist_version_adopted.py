@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2026_12_04_0200"
-down_revision: str | None = "2026_12_03_0900"
+down_revision: str | None = "2026_12_04_0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -167,8 +167,8 @@ def test_webhook_deliveries_are_counted_by_outcome(
         before = scrape(local)
 
         with webhooks.http_client(settings) as http:
-            webhooks.deliver(session_scope, settings, http, log[0]["id"], attempt=0)
-            webhooks.deliver(session_scope, settings, http, log[0]["id"], attempt=1)
+            webhooks.deliver(session_scope, settings, http, [log[0]["id"]], attempt=0)
+            webhooks.deliver(session_scope, settings, http, [log[0]["id"]], attempt=1)
         after = scrape(local)
 
     assert grew(before, after, "callqa_webhook_deliveries_total", outcome="retrying") == 1

@@ -512,3 +512,65 @@ def test_the_adopted_migration_marks_other_organisations_copies_of_built_ins_and
             assert "adopted" not in columns
         finally:
             engine.dispose()
+
+
+_DEFER_WEBHOOK_TASK = """
+SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('webhooks', 'callqa.deliver_webhook', 0, NULL, NULL,
+    CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])
+"""
+
+
+def _webhook_tasks(conn: Any) -> list[tuple[str | None, dict[str, Any]]]:
+    rows = conn.execute(
+        text("SELECT lock, args FROM procrastinate_jobs WHERE queue_name = 'webhooks' ORDER BY id")
+    )
+    return [(lock, args) for lock, args in rows]
+
+
+def test_webhook_tasks_queued_before_the_webhook_rls_migration_get_their_organisation_and_back(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("webhook_tasks", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_12_03_0900")
+            with engine.begin() as conn:
+                hook = conn.execute(
+                    text(
+                        "INSERT INTO webhook (organisation_id, url, secret, events) VALUES "
+                        "('acme', 'https://93.184.216.34/', 's', '{call.scored}') RETURNING id"
+                    )
+                ).scalar_one()
+                ids = (
+                    conn.execute(
+                        text(
+                            "INSERT INTO webhook_delivery (organisation_id, webhook_id, event, "
+                            "call_id, data) SELECT 'acme', :hook, 'call.scored', n, '{}' "
+                            "FROM generate_series(7, 8) AS n RETURNING id"
+                        ),
+                        {"hook": hook},
+                    )
+                    .scalars()
+                    .all()
+                )
+                conn.execute(
+                    text(_DEFER_WEBHOOK_TASK), {"args": json.dumps({"delivery_id": ids[0]})}
+                )
+
+            migrate.upgrade(engine)
+            with engine.begin() as conn:
+                assert _webhook_tasks(conn) == [
+                    (None, {"delivery_id": ids[0], "organisation_id": "acme"})
+                ]
+                conn.execute(text("DELETE FROM procrastinate_jobs"))
+                several = {"organisation_id": "acme", "webhook_id": hook, "ids": sorted(ids)}
+                conn.execute(text(_DEFER_WEBHOOK_TASK), {"args": json.dumps(several)})
+
+            migrate.downgrade(engine, "2026_12_03_0900")
+            with engine.connect() as conn:
+                assert _webhook_tasks(conn) == [
+                    (f"callqa.webhook:{hook}:call:7", {"delivery_id": min(ids)}),
+                    (f"callqa.webhook:{hook}:call:8", {"delivery_id": max(ids)}),
+                ]
+        finally:
+            engine.dispose()

@@ -16,28 +16,31 @@ from sqlalchemy.exc import ProgrammingError
 from app.db import audit, migrate
 from app.db.embedded import with_database
 from app.db.session import APP_ROLE, Database
-from app.services import erasure, ingest
+from app.services import erasure, ingest, webhooks
 from app.services.checklists import store_builtins
 from app.services.schemas import CallIn
-from app.settings import normalise_database_url
+from app.settings import Settings, normalise_database_url
 from app.tenancy import Tenant
 from tests.conftest import call_payload
 
 ACME, GLOBEX = Tenant("acme"), Tenant("globex")
+LOCAL_MODE, HOOK = Settings(bind_host="127.0.0.1"), "http://127.0.0.1:9/hook"
 TENANT_TABLES = ("call", "call_question", "call_violation", "call_score", "manager_rollup")
 TENANT_TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
-TENANT_TABLES += ("audit_log",)
+TENANT_TABLES += ("audit_log", "webhook", "webhook_delivery")
 
 
 @pytest.fixture(scope="module")
 def databases(make_scratch_database: Any) -> Iterator[tuple[Database, Database]]:
-    """(owner, app role) on a database holding a call of each of two organisations, ingested
-    as the app role."""
+    """(owner, app role) on a database holding a webhook and a call (so its webhook events) of
+    each of two organisations, made as the app role."""
     with make_scratch_database("rls") as url:
         owner = Database.from_url(url, pool_size=1, max_overflow=0)
         app = Database.from_url(url, pool_size=1, max_overflow=0, role=APP_ROLE)
         for tenant in (ACME, GLOBEX):
             body = CallIn.model_validate(call_payload(manager_id=f"m-{tenant.organisation_id}"))
+            with app.session_scope(tenant) as session:
+                webhooks.create_webhook(session, LOCAL_MODE, HOOK, ["call.scored"], tenant=tenant)
             with app.session_scope(tenant) as session:
                 done = ingest.ingest_call(session, body, tenant=tenant)
                 audit.record(session, tenant, "call.read", done.id)
