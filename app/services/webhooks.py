@@ -81,10 +81,11 @@ def _forbidden(address: IPv4Address | IPv6Address) -> bool:
     return not address.is_global or address.is_multicast
 
 
-def target_refusal(url: str, settings: Settings) -> str | None:
+def target_refusal(url: str, private_allowed: bool) -> str | None:
     """Why a webhook may not be sent to `url` (None: it may): a private address, or a host
-    that resolves to one (server-side request forgery through a tenant's URL)."""
-    if private_targets_allowed(settings):
+    that resolves to one (server-side request forgery through a tenant's URL), unless
+    `private_allowed` (`private_targets_allowed`)."""
+    if private_allowed:
         return None
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -105,8 +106,8 @@ def target_refusal(url: str, settings: Settings) -> str | None:
     return None
 
 
-def _check_target(url: str, settings: Settings) -> None:
-    reason = target_refusal(url, settings)
+def _check_target(session: Session, url: str, settings: Settings) -> None:
+    reason = target_refusal(url, private_targets_allowed(settings, session))
     if reason is not None:
         raise InvalidInput.at("/url", reason)
 
@@ -128,7 +129,7 @@ def create_webhook(
     tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """Register a receiver; answers with its secret (generated when not given), shown once."""
-    _check_target(url, settings)
+    _check_target(session, url, settings)
     made = secret or secrets.token_urlsafe(32)
     hook = db.create_webhook(session, tenant.organisation_id, url, made, events)
     return webhook_view(hook, secret=True)
@@ -150,7 +151,7 @@ def update_webhook(
     """Change a webhook's url, events, secret or active flag."""
     hook = _find(session, webhook_id, tenant)
     if "url" in changes:
-        _check_target(changes["url"], settings)
+        _check_target(session, changes["url"], settings)
     for name, value in changes.items():
         setattr(hook, name, value)
     session.flush()
@@ -231,6 +232,7 @@ def deliver(
             }
         )
         url, secret, event, event_id = hook.url, hook.secret, delivery.event, delivery.event_id
+        private_allowed = private_targets_allowed(settings, session)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "callqa-webhooks",
@@ -238,7 +240,7 @@ def deliver(
         "X-Callqa-Delivery": str(event_id),
         "X-Callqa-Signature": signature(secret, body),
     }
-    refused = target_refusal(url, settings)  # the name may resolve elsewhere by now
+    refused = target_refusal(url, private_allowed)  # the name may resolve elsewhere by now
     status_code, error = (None, refused) if refused else _post(client, url, headers, body)
     last = refused is not None or attempt >= len(settings.webhook_retry_waits())
     outcome: Outcome = "delivered" if error is None else "failed" if last else "retrying"

@@ -20,6 +20,7 @@ from app.api.auth import Authenticator
 from app.api.deps import Transactions, get_transactions
 from app.db.session import SessionScope
 from app.services import access
+from app.services.mode import local_mode
 from app.settings import Settings
 from tests.api.routes import PLACEHOLDERS, ROUTES, Route, params
 
@@ -178,6 +179,18 @@ def test_local_mode_refuses_peers_that_are_not_loopback(
         answer = outsider.get("/v1/calls/1")
     assert answer.status_code == 401
     assert "callqa keys create" in answer.json()["detail"]
+
+
+def test_local_mode_is_a_loopback_bind_while_no_key_exists(
+    session: Session, settings: Settings
+) -> None:
+    assert local_mode(settings.model_copy(update={"host": "::1", "bind_host": "::1"}), session)
+    assert local_mode(settings.model_copy(update={"host": "localhost"}), session)
+    assert not local_mode(settings.model_copy(update={"host": "0.0.0.0"}), session)
+    assert not local_mode(settings.model_copy(update={"bind_host": "192.0.2.1"}), session)
+    access.create_key(session, scopes=["read"])
+    session.flush()
+    assert not local_mode(settings, session)
 
 
 def test_no_local_mode_on_a_server_bound_to_another_address(
