@@ -6,6 +6,7 @@ says which applies to each route, and why not where it does not)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,11 +16,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from app.services import access
 from tests.api.routes import HIDDEN, MISSING, SHARED_MISSING, Lands, Moot, Refused, Route, params
 
+SAVEPOINT = re.compile(r"sa_savepoint_[0-9]+")
 ORGS = ("acme", "globex")
 TEAMS = ("north", "south")
 OWNER, OTHER_ORG, OTHER_TEAM = "acme", "globex", "acme-south"
@@ -54,6 +57,8 @@ class World:
     client: TestClient
     keys: dict[tuple[str, str], str]
     ids: dict[str, Any]
+    statements: list[str]
+    """The SQL the requests ran, in order (parameters apart)."""
 
     def send(self, who: str, route: Route, ids: dict[str, Any] | None = None) -> Response:
         path, body = route.fill(ids or self.ids)
@@ -71,7 +76,11 @@ def _ok(answer: Response) -> Any:
 
 @pytest.fixture
 def world(
-    client: TestClient, session: Session, app: FastAPI, make_call: Callable[..., dict[str, Any]]
+    client: TestClient,
+    session: Session,
+    connection: Connection,
+    app: FastAPI,
+    make_call: Callable[..., dict[str, Any]],
 ) -> World:
     keys: dict[tuple[str, str], str] = {}
     for scope in access.SCOPES:
@@ -83,7 +92,7 @@ def world(
         )[1]
     session.flush()
     app.state.auth.clear()
-    seeded = World(client, keys, {})
+    seeded = World(client, keys, {}, [])
     ids: dict[str, dict[str, Any]] = {}
     for org in ORGS:
         admin = (org, "admin")
@@ -125,12 +134,26 @@ def world(
             "checklist": f"{org}_call",
             "version": pushed["version"],
         }
-    return World(client, keys, ids["acme-north"])
+    statements: list[str] = []
+
+    @event.listens_for(connection, "before_cursor_execute")
+    def ran(_: Any, __: Any, statement: str, *args: Any) -> None:
+        statements.append(SAVEPOINT.sub("sa_savepoint", statement))  # the test's, numbered
+
+    return World(client, keys, ids["acme-north"], statements)
 
 
 def _same_as_missing(world: World, who: str, route: Route) -> None:
-    """`who`'s request for acme-north's thing answers exactly as the one for a missing thing."""
-    theirs, missing = world.send(who, route), world.send(who, route, MISSING_IDS)
+    """`who`'s request for acme-north's thing answers exactly as the one for a missing thing,
+    after the same SQL statements (no tell in what or how much the database did)."""
+    world.send(who, route, MISSING_IDS)  # the key is cached from here on
+    answers, ran = [], []
+    for ids in (world.ids, MISSING_IDS):
+        world.statements.clear()
+        answers.append(world.send(who, route, ids))
+        ran.append(list(world.statements))
+    theirs, missing = answers
+    assert ran[0] == ran[1]
     assert theirs.status_code == missing.status_code == 404, (theirs.text, missing.text)
     assert theirs.headers["content-type"] == missing.headers["content-type"]
     seen, expected = theirs.json(), missing.json()
