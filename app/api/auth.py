@@ -17,7 +17,6 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -26,6 +25,7 @@ from app.i18n import _
 from app.services import access
 from app.services.access import ALL_SCOPES, KeyInfo
 from app.services.errors import TooManyRequests, Unauthorized
+from app.services.mode import is_loopback, loopback_bind
 from app.settings import Settings
 from app.tenancy import LOCAL, Tenant
 
@@ -63,14 +63,6 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 loopback-only metrics)."""
 
 
-def is_loopback(host: str | None) -> bool:
-    """Whether `host` is a loopback address (names, such as a test client's, are not)."""
-    try:
-        return ip_address((host or "").strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 class _Bucket:
     """A token bucket: `rate` requests per second, bursts of up to `rate`."""
 
@@ -103,7 +95,7 @@ class Authenticator:
         self._secrets: dict[str, tuple[float, bytes | None]] = {}
         self._any_key: tuple[float, bool] | None = None
         self._buckets: dict[int, _Bucket] = {}
-        self.local_host = is_loopback(settings.host)
+        self.local_host = loopback_bind(settings)  # local mode: this and no key yet
 
     def clear(self) -> None:
         """Forget what was read from the database (tests, after they change keys)."""

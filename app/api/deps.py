@@ -165,3 +165,19 @@ def require(scope: Scope) -> Any:
             raise Forbidden(_("this key lacks the %(scope)r scope", scope=scope))
 
     return Depends(check)
+
+
+async def _every_team(caller: CallerDep) -> None:
+    if caller.tenant.teams is not None:
+        raise Forbidden(
+            _(
+                "this is organisation-wide (it covers every team): a key limited to teams "
+                "may not use it"
+            )
+        )
+
+
+EVERY_TEAM = Depends(_every_team)
+"""The route dependency of organisation-wide settings and logs (webhooks carry every team's
+events, the audit log names every team's calls, checklists and the default assignment score
+every team's calls): 403 for a key limited to teams."""

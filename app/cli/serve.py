@@ -21,7 +21,6 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.api.auth import is_loopback
 from app.cli.db import shown_url
 from app.cli.main import app, examples
 from app.db import migrate
@@ -31,6 +30,7 @@ from app.logs import logging_config
 from app.metrics import MULTIPROC_ENV
 from app.services import access
 from app.services.checklists import store_builtins
+from app.services.mode import is_loopback
 from app.settings import get_settings
 from app.tenancy import LOCAL
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -53,19 +53,33 @@ def add_key(
     return key
 
 
-def list_keys(session: Session, org_id: str | None = None) -> Sequence[ApiKey]:
-    """Keys, oldest first: all of them, or one organisation's."""
-    stmt = select(ApiKey).order_by(ApiKey.id)
+def _within(org_id: str | None, teams: frozenset[str] | None) -> list[ColumnElement[bool]]:
+    """Keys of the organisation (None: any) and, when `teams` is given, limited to some of
+    those teams (a key for every team, or for another team, is not theirs to see)."""
+    clauses: list[ColumnElement[bool]] = []
     if org_id is not None:
-        stmt = stmt.where(ApiKey.organisation_id == org_id)
+        clauses.append(ApiKey.organisation_id == org_id)
+    if teams is not None:
+        clauses.append(ApiKey.teams.contained_by(sorted(teams)))  # NULL (every team): no
+    return clauses
+
+
+def list_keys(
+    session: Session, org_id: str | None = None, teams: frozenset[str] | None = None
+) -> Sequence[ApiKey]:
+    """Keys, oldest first: all of them, or one organisation's (of some of `teams`)."""
+    stmt = select(ApiKey).where(*_within(org_id, teams)).order_by(ApiKey.id)
     return session.execute(stmt).scalars().all()
 
 
-def revoke_key(session: Session, key_id: int, org_id: str | None = None) -> ApiKey | None:
+def revoke_key(
+    session: Session,
+    key_id: int,
+    org_id: str | None = None,
+    teams: frozenset[str] | None = None,
+) -> ApiKey | None:
     """Mark a key revoked (kept revoked if it was); None if there is no such key."""
-    stmt = update(ApiKey).where(ApiKey.id == key_id)
-    if org_id is not None:
-        stmt = stmt.where(ApiKey.organisation_id == org_id)
+    stmt = update(ApiKey).where(ApiKey.id == key_id, *_within(org_id, teams))
     stmt = stmt.values(revoked_at=func.coalesce(ApiKey.revoked_at, func.now()))
     return session.execute(stmt.returning(ApiKey)).scalar_one_or_none()
 

@@ -96,6 +96,7 @@ r.organisation_id = :org AND r.checklist_key = :checklist
     AND (CAST(:start AS timestamptz) IS NULL OR r.started_at >= :start)
     AND (CAST(:end AS timestamptz) IS NULL OR r.started_at < :end)
     AND (CAST(:team AS text) IS NULL OR r.team_id = :team)
+    AND (CAST(:teams AS text[]) IS NULL OR r.team_id = ANY(CAST(:teams AS text[])))
 """
 _SHAPES = text(
     f"""
@@ -159,18 +160,20 @@ class Shape:
 
 def calibration_tally(
     session: Session,
-    organisation_id: str,
+    tenant: Tenant,
     checklist: str,
     *,
     start: datetime | None,
     end: datetime | None,
     team_id: str | None,
 ) -> tuple[list[Shape], Sequence[Any]]:
-    """Over the reviewed calls of a checklist that started in [start, end) (of one team): per
-    shape (category keys, item keys) the reviews' number and sums (`_tally_sql`), and their
-    corrections counted by (target, machine, answer, words)."""
-    params: dict[str, Any] = {"org": organisation_id, "checklist": checklist, "team": team_id}
-    params |= {"start": start, "end": end}
+    """Over the tenant's reviewed calls of a checklist that started in [start, end) (of one
+    team): per shape (category keys, item keys) the reviews' number and sums (`_tally_sql`),
+    and their corrections counted by (target, machine, answer, words). A tenant narrowed to
+    teams counts only those teams' calls."""
+    teams = None if tenant.teams is None else sorted(tenant.teams)
+    params: dict[str, Any] = {"org": tenant.organisation_id, "checklist": checklist}
+    params |= {"team": team_id, "teams": teams, "start": start, "end": end}
     categories, items = session.execute(_SHAPES, params).one()
     shapes = []
     if categories is not None:

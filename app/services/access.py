@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.db import access as db
 from app.db.models import ApiKey, Organisation
 from app.i18n import _
-from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from app.services.errors import FieldError, Forbidden, InvalidInput, NotFound, Unauthorized
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 Scope = Literal["ingest", "read", "review", "admin"]
@@ -191,14 +191,23 @@ def create_key(
     return key_out(key), secret
 
 
-def list_keys(session: Session, organisation: str | None = None) -> list[dict[str, Any]]:
-    """Keys (never their secrets): all, or one organisation's."""
-    return [key_out(k) for k in db.list_keys(session, organisation)]
+def list_keys(
+    session: Session, organisation: str | None = None, teams: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Keys (never their secrets): all, or one organisation's; for a key limited to `teams`,
+    those limited to some of its teams (the keys it could have made)."""
+    return [key_out(k) for k in db.list_keys(session, organisation, teams)]
 
 
-def revoke_key(session: Session, key_id: int, organisation: str | None = None) -> dict[str, Any]:
-    """Revoke a key; servers refuse it within CALLQA_KEY_CACHE_S. 404 if there is none."""
-    key = db.revoke_key(session, key_id, organisation)
+def revoke_key(
+    session: Session,
+    key_id: int,
+    organisation: str | None = None,
+    teams: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """Revoke a key; servers refuse it within CALLQA_KEY_CACHE_S. 404 if there is none, or
+    it is not within `teams` (a key limited to teams revokes only keys it could make)."""
+    key = db.revoke_key(session, key_id, organisation, teams)
     if key is None:
         raise NotFound(_("no key %(key)s", key=key_id))
     return key_out(key)
@@ -210,6 +219,15 @@ def check_teams_within(tenant: Tenant, teams: list[str] | None) -> None:
         return
     if teams is None or not set(teams) <= tenant.teams:
         raise Forbidden(_("a key limited to teams can only create keys for some of its teams"))
+
+
+def check_team(tenant: Tenant, team_id: str | None, field: FieldError) -> None:
+    """A key limited to teams acts for those teams only (`team_id` None: for every team):
+    403 naming the field (`{"pointer": ...}` or `{"parameter": ...}`) otherwise."""
+    if tenant.sees_team(team_id):
+        return
+    reason = "this key may act for its own teams only (name one of them)"
+    raise Forbidden(reason, errors=[field | {"reason": reason}])
 
 
 # Share links -----------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def report(
     categories = categories_of(rules, set())
     items = {i.key: i.title for i in rules.items} if rules else {}
     tally, corrections = db.calibration_tally(
-        session, tenant.organisation_id, checklist, start=begin, end=until, team_id=team_id
+        session, tenant, checklist, start=begin, end=until, team_id=team_id
     )
     calls = 0
     machine: Counter[str] = Counter()

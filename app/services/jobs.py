@@ -103,18 +103,23 @@ def queue_stats(session: Session) -> list[tuple[str, int, float]]:
 
 def get_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict[str, Any]:
     """A job's status and progress; NotFound for an unknown id (or another organisation's)."""
-    job = db.get_job(session, job_id, tenant.organisation_id)
-    if job is None:
-        raise NotFound(_("no job with id %(job)s", job=job_id))
+    job = _find(session, job_id, tenant)
     return job_view(job)
+
+
+def _find(session: Session, job_id: int, tenant: Tenant) -> Job:
+    """The tenant's job: NotFound for an unknown id, another organisation's, or (a tenant
+    narrowed to teams) one that is not of one of its teams, alike."""
+    job = db.get_job(session, job_id, tenant.organisation_id)
+    if job is None or not tenant.sees_team(job.params.get("team_id")):
+        raise NotFound(_("no job with id %(job)s", job=job_id))
+    return job
 
 
 def cancel_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict[str, Any]:
     """Cancel a queued or running job (its parts stop at their next chunk; what they stored
     stays); Conflict when it has already ended."""
-    job = db.get_job(session, job_id, tenant.organisation_id)
-    if job is None:
-        raise NotFound(_("no job with id %(job)s", job=job_id))
+    job = _find(session, job_id, tenant)
     if not db.cancel_job(session, job_id, tenant.organisation_id):
         raise Conflict(
             _("job %(job)s has already ended (%(status)s)", job=job_id, status=job.status)

@@ -84,17 +84,18 @@ def _forbidden(address: IPv4Address | IPv6Address) -> bool:
     return not address.is_global or address.is_multicast
 
 
-def target_refusal(url: str, settings: Settings) -> str | None:
+def target_refusal(url: str, private_allowed: bool) -> str | None:
     """Why a webhook may not be sent to `url` (None: it may): a private address, or a host
-    that resolves to one (server-side request forgery through a tenant's URL). In English,
-    as delivery logs keep it; `_check_target` words it for the person registering the URL."""
-    refusal = _refusal(url, settings)
+    that resolves to one (server-side request forgery through a tenant's URL), unless
+    `private_allowed` (`private_targets_allowed`). In English, as delivery logs keep it;
+    `_check_target` words it for the person registering the URL."""
+    refusal = _refusal(url, private_allowed)
     return None if refusal is None else refusal[0] % refusal[1]
 
 
-def _refusal(url: str, settings: Settings) -> tuple[str, dict[str, str]] | None:
+def _refusal(url: str, private_allowed: bool) -> tuple[str, dict[str, str]] | None:
     """target_refusal's message id and its parameters."""
-    if private_targets_allowed(settings):
+    if private_allowed:
         return None
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -118,8 +119,8 @@ def _refusal(url: str, settings: Settings) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-def _check_target(url: str, settings: Settings) -> None:
-    refusal = _refusal(url, settings)
+def _check_target(session: Session, url: str, settings: Settings) -> None:
+    refusal = _refusal(url, private_targets_allowed(settings, session))
     if refusal is not None:
         raise InvalidInput.at("/url", _(refusal[0], **refusal[1]))
 
@@ -141,7 +142,7 @@ def create_webhook(
     tenant: Tenant = LOCAL,
 ) -> dict[str, Any]:
     """Register a receiver; answers with its secret (generated when not given), shown once."""
-    _check_target(url, settings)
+    _check_target(session, url, settings)
     made = secret or secrets.token_urlsafe(32)
     hook = db.create_webhook(session, tenant.organisation_id, url, made, events)
     return webhook_view(hook, secret=True)
@@ -163,7 +164,7 @@ def update_webhook(
     """Change a webhook's url, events, secret or active flag."""
     hook = _find(session, webhook_id, tenant)
     if "url" in changes:
-        _check_target(changes["url"], settings)
+        _check_target(session, changes["url"], settings)
     for name, value in changes.items():
         setattr(hook, name, value)
     session.flush()
@@ -255,10 +256,11 @@ def deliver(
     """
     with scope() as session:
         rows = db.to_send(session, ids)
+        private_allowed = private_targets_allowed(settings, session)
     if not rows:
         return ["gone"]
     last = attempt >= len(settings.webhook_retry_waits())
-    refused = target_refusal(rows[0].url, settings)  # the name may resolve elsewhere by now
+    refused = target_refusal(rows[0].url, private_allowed)  # the name may resolve elsewhere by now
     held: set[tuple[int | None, int | None]] = set()  # calls (or jobs) with a failed event
     done: list[db.Attempt] = []
     outcomes: list[Outcome] = []

@@ -20,59 +20,14 @@ from app.api.auth import Authenticator
 from app.api.deps import Transactions, get_transactions
 from app.db.session import SessionScope
 from app.services import access
+from app.services.mode import local_mode
 from app.settings import Settings
+from tests.api.routes import PLACEHOLDERS, ROUTES, Route, params
 
 # These specs quote callqa's English words (Russian is the default).
 pytestmark = pytest.mark.usefixtures("english")
 
 Keys = dict[str, str]
-CHECKLIST = {"key": "k", "title": "t", "items": []}
-
-# Every route of app/api/routers with the scope it needs (the table test below proves it is
-# every one): method, path, JSON body, scope.
-ROUTES: list[tuple[str, str, Any, str]] = [
-    ("POST", "/v1/calls", {}, "ingest"),
-    ("POST", "/v1/calls/batch", {"calls": []}, "ingest"),
-    ("POST", "/v1/score", {}, "ingest"),
-    ("GET", "/v1/calls", None, "read"),
-    ("GET", "/v1/calls/1", None, "read"),
-    ("GET", "/v1/calls/1/utterances", None, "read"),
-    ("GET", "/calls/1", None, "read"),
-    ("GET", "/v1/managers", None, "read"),
-    ("GET", "/v1/managers/m/trends", None, "read"),
-    ("GET", "/v1/managers/m/report", None, "read"),
-    ("GET", "/v1/teams/t/leaderboard", None, "read"),
-    ("GET", "/v1/teams/t/report", None, "read"),
-    ("GET", "/v1/violations/top", None, "read"),
-    ("GET", "/v1/checklists", None, "read"),
-    ("GET", "/v1/checklists/realty_phone", None, "read"),
-    ("GET", "/v1/checklists/realty_phone/versions", None, "read"),
-    ("POST", "/v1/share", {"path": "/calls/1"}, "read"),
-    ("GET", "/v1/calibration", None, "read"),
-    ("POST", "/v1/calls/1/corrections", {"corrections": []}, "review"),
-    ("DELETE", "/v1/calls/1/corrections/1", None, "review"),
-    ("POST", "/v1/calls/1/review", {}, "review"),
-    ("POST", "/calls/1/corrections", {}, "review"),
-    ("POST", "/v1/checklists", CHECKLIST, "admin"),
-    ("DELETE", "/v1/checklists/k/versions/v", None, "admin"),
-    ("PUT", "/v1/checklists/default", {"checklist": "realty_phone"}, "admin"),
-    ("PUT", "/v1/teams/t/checklist", {"checklist": "realty_phone"}, "admin"),
-    ("POST", "/v1/rescore", {"checklist": "realty_phone"}, "admin"),
-    ("GET", "/v1/jobs/1", None, "admin"),
-    ("DELETE", "/v1/jobs/1", None, "admin"),
-    ("GET", "/v1/keys", None, "admin"),
-    ("POST", "/v1/keys", {"scopes": ["read"]}, "admin"),
-    ("DELETE", "/v1/keys/999999", None, "admin"),
-    ("GET", "/v1/audit", None, "admin"),
-    ("POST", "/v1/webhooks", {}, "admin"),
-    ("GET", "/v1/webhooks", None, "admin"),
-    ("PATCH", "/v1/webhooks/1", {}, "admin"),
-    ("DELETE", "/v1/webhooks/1", None, "admin"),
-    ("GET", "/v1/webhooks/1/deliveries", None, "admin"),
-    ("POST", "/v1/webhooks/1/deliveries/1/redeliver", {}, "admin"),
-    ("DELETE", "/v1/calls/1", None, "admin"),
-    ("DELETE", "/v1/calls?external_id=e", None, "admin"),
-]
 PUBLIC = {"/healthz", "/readyz", "/metrics"}
 WRONG_SCOPE = {"ingest": "read", "read": "ingest", "review": "read", "admin": "review"}
 
@@ -111,9 +66,11 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def send(client: TestClient, method: str, path: str, body: Any, secret: str | None) -> Any:
+def send(client: TestClient, route: Route, secret: str | None) -> Any:
+    """The route's request (placeholders for what it acts on), with that key or none."""
+    path, body = route.fill(PLACEHOLDERS)
     headers = bearer(secret) if secret else {}
-    return client.request(method, path, json=body, headers=headers)
+    return client.request(route.method, path, headers=headers, **route.request(body))
 
 
 def test_the_table_names_every_route(app: FastAPI) -> None:
@@ -125,38 +82,33 @@ def test_the_table_names_every_route(app: FastAPI) -> None:
     }
     compiled = [(compile_path(t)[0], m, t) for m, t in documented]
     tabled = {
-        (method, next(t for r, m, t in compiled if m == method and r.fullmatch(path.split("?")[0])))
-        for method, path, _, _ in ROUTES
+        (r.method, next(t for c, m, t in compiled if m == r.method and c.fullmatch(path)))
+        for r in ROUTES
+        for path in [r.fill(PLACEHOLDERS)[0].split("?")[0]]
     }
     assert tabled == documented
     assert len(ROUTES) == len(documented)
 
 
-@pytest.mark.parametrize(("method", "path", "body", "scope"), ROUTES)
-def test_no_key_is_401_with_www_authenticate(
-    client: TestClient, keys: Keys, method: str, path: str, body: Any, scope: str
-) -> None:
-    answer = send(client, method, path, body, None)
+@pytest.mark.parametrize("route", params())
+def test_no_key_is_401_with_www_authenticate(client: TestClient, keys: Keys, route: Route) -> None:
+    answer = send(client, route, None)
     assert answer.status_code == 401, answer.text
     assert answer.headers["www-authenticate"].startswith("Bearer")
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize(("method", "path", "body", "scope"), ROUTES)
-def test_a_key_without_the_scope_is_403(
-    client: TestClient, keys: Keys, method: str, path: str, body: Any, scope: str
-) -> None:
-    answer = send(client, method, path, body, keys[WRONG_SCOPE[scope]])
+@pytest.mark.parametrize("route", params())
+def test_a_key_without_the_scope_is_403(client: TestClient, keys: Keys, route: Route) -> None:
+    answer = send(client, route, keys[WRONG_SCOPE[route.scope]])
     assert answer.status_code == 403, answer.text
-    assert scope in answer.json()["detail"]
+    assert route.scope in answer.json()["detail"]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "scope"), ROUTES)
-def test_a_key_with_the_scope_gets_through(
-    client: TestClient, keys: Keys, method: str, path: str, body: Any, scope: str
-) -> None:
-    for holder in {scope, "admin"}:
-        answer = send(client, method, path, body, keys[holder])
+@pytest.mark.parametrize("route", params())
+def test_a_key_with_the_scope_gets_through(client: TestClient, keys: Keys, route: Route) -> None:
+    for holder in {route.scope, "admin"}:
+        answer = send(client, route, keys[holder])
         assert answer.status_code not in (401, 403, 500), (holder, answer.text)
 
 
@@ -230,6 +182,18 @@ def test_local_mode_refuses_peers_that_are_not_loopback(
         answer = outsider.get("/v1/calls/1")
     assert answer.status_code == 401
     assert "callqa keys create" in answer.json()["detail"]
+
+
+def test_local_mode_is_a_loopback_bind_while_no_key_exists(
+    session: Session, settings: Settings
+) -> None:
+    assert local_mode(settings.model_copy(update={"host": "::1", "bind_host": "::1"}), session)
+    assert local_mode(settings.model_copy(update={"host": "localhost"}), session)
+    assert not local_mode(settings.model_copy(update={"host": "0.0.0.0"}), session)
+    assert not local_mode(settings.model_copy(update={"bind_host": "192.0.2.1"}), session)
+    access.create_key(session, scopes=["read"])
+    session.flush()
+    assert not local_mode(settings, session)
 
 
 def test_no_local_mode_on_a_server_bound_to_another_address(

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings
+from app.services import access
 from app.services.mode import private_targets_allowed
 from app.settings import Settings
 
@@ -120,11 +121,36 @@ def test_moving_a_webhook_to_a_private_target_is_refused_too(served: TestClient)
     assert answer.status_code == 422
 
 
-def test_local_mode_allows_private_targets_unless_the_setting_says_otherwise() -> None:
-    assert private_targets_allowed(Settings(bind_host="127.0.0.1"))
-    assert not private_targets_allowed(Settings(bind_host="0.0.0.0"))
-    assert private_targets_allowed(Settings(bind_host="0.0.0.0", webhook_allow_private=True))
-    assert not private_targets_allowed(Settings(bind_host="127.0.0.1", webhook_allow_private=False))
+def test_local_mode_allows_private_targets_unless_the_setting_says_otherwise(
+    session: Session,
+) -> None:
+    def allowed(**settings: Any) -> bool:
+        return private_targets_allowed(Settings(**settings), session)
+
+    assert allowed(bind_host="127.0.0.1")
+    assert not allowed(bind_host="0.0.0.0")
+    assert allowed(bind_host="0.0.0.0", webhook_allow_private=True)
+    assert not allowed(bind_host="127.0.0.1", webhook_allow_private=False)
+    access.create_key(session, scopes=["admin"])
+    session.flush()
+    assert not allowed(bind_host="127.0.0.1")  # a key exists: local mode is over
+    assert allowed(bind_host="127.0.0.1", webhook_allow_private=True)
+
+
+def test_a_loopback_receiver_is_refused_once_a_key_exists(
+    client: TestClient, session: Session, app: FastAPI
+) -> None:
+    _, secret = access.create_key(session, scopes=["admin"])
+    session.flush()
+    app.state.auth.clear()
+    answer = client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["call.scored"]},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["pointer"] == "/url"
 
 
 def test_a_loopback_receiver_is_allowed_in_local_mode(client: TestClient) -> None:

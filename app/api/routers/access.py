@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.auth import Authenticator
-from app.api.deps import CallerDep, SettingsDep, TenantDep, TxDep, require
+from app.api.deps import EVERY_TEAM, CallerDep, SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.i18n import _
 from app.services import access
@@ -49,8 +49,11 @@ class ShareIn(BaseModel):
 
 @router.get("/keys", dependencies=ADMIN, responses=problems(503))
 async def list_keys(tx: TxDep, tenant: TenantDep) -> Response:
-    """The organisation's keys (never their secrets)."""
-    return json_response({"keys": await tx.run(access.list_keys, tenant.organisation_id)})
+    """The organisation's keys (never their secrets); for a key limited to teams, the keys
+    limited to some of its teams."""
+    return json_response(
+        {"keys": await tx.run(access.list_keys, tenant.organisation_id, tenant.teams)}
+    )
 
 
 @router.post(
@@ -72,7 +75,9 @@ async def create_key(body: KeyIn, tx: TxDep, tenant: TenantDep) -> Response:
 @router.delete("/keys/{key_id}", dependencies=ADMIN, responses=problems(404, 422, 503))
 async def revoke_key(key_id: KeyId, tx: TxDep, tenant: TenantDep) -> Response:
     """Revoke a key of the organisation; refused everywhere within CALLQA_KEY_CACHE_S."""
-    return json_response(await tx.run(access.revoke_key, key_id, tenant.organisation_id))
+    return json_response(
+        await tx.run(access.revoke_key, key_id, tenant.organisation_id, tenant.teams)
+    )
 
 
 @router.post(
@@ -107,7 +112,7 @@ async def share(
     return json_response({"url": url, "expires_at": expires_at}, status=201)
 
 
-@router.get("/audit", dependencies=ADMIN, responses=problems(422, 503))
+@router.get("/audit", dependencies=[*ADMIN, EVERY_TEAM], responses=problems(422, 503))
 async def audit(
     tx: TxDep,
     tenant: TenantDep,

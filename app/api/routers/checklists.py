@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.api.deps import TenantDep, TxDep, require
+from app.api.deps import EVERY_TEAM, TenantDep, TxDep, require
 from app.api.middleware import is_json
 from app.api.responses import json_response, problems
 from app.api.schemas import (
@@ -22,10 +22,12 @@ from app.api.schemas import (
 )
 from app.api.trend_schemas import TeamIdPath
 from app.services import checklists
+from app.services.access import check_team
 from app.services.checklists import Media
 
 router = APIRouter(prefix="/v1", tags=["checklists"])
 ADMIN = [require("admin")]
+ORG_ADMIN = [require("admin"), EVERY_TEAM]
 READ = [require("read")]
 KeyPath = Annotated[str, Path(max_length=64, description="The checklist key.")]
 VersionPath = Annotated[str, Path(max_length=64, description="A version (SHA-256, hex).")]
@@ -52,7 +54,7 @@ async def _document(request: Request) -> tuple[bytes, Media]:
 @router.post(
     "/checklists",
     status_code=201,
-    dependencies=ADMIN,
+    dependencies=ORG_ADMIN,
     response_model=None,
     openapi_extra=_DOCUMENT_BODY,
     responses={
@@ -111,7 +113,7 @@ async def list_versions(key: KeyPath, tx: TxDep, tenant: TenantDep) -> dict[str,
     "/checklists/{key}/versions/{version}",
     status_code=204,
     response_model=None,
-    dependencies=ADMIN,
+    dependencies=ORG_ADMIN,
     responses=problems(404, 409, 503),
 )
 async def delete_version(
@@ -126,7 +128,7 @@ async def delete_version(
 @router.put(
     "/checklists/default",
     response_model=ChecklistAssignmentOut,
-    dependencies=ADMIN,
+    dependencies=ORG_ADMIN,
     responses=problems(400, 404, 413, 415, 422, 503),
 )
 async def assign_default(
@@ -145,5 +147,7 @@ async def assign_default(
 async def assign_team(
     team_id: TeamIdPath, body: ChecklistAssignmentIn, tx: TxDep, tenant: TenantDep
 ) -> dict[str, Any]:
-    """The checklist of the team's calls that name none (`version` null: the latest)."""
+    """The checklist of the team's calls that name none (`version` null: the latest); 403
+    for a key limited to other teams."""
+    check_team(tenant, team_id, {"parameter": "team_id"})
     return await tx.run(checklists.assign, team_id, body.checklist, body.version, tenant=tenant)

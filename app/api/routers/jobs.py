@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.services import jobs
+from app.services.access import check_team
 from app.services.schemas import ChecklistKey, ChecklistVersion, Id, StartedAt
 
 router = APIRouter(prefix="/v1", tags=["jobs"], dependencies=[require("admin")])
@@ -52,7 +53,8 @@ class JobOut(BaseModel):
 )
 async def rescore(body: RescoreIn, tx: TxDep, tenant: TenantDep) -> Response:
     """Rescore stored calls under a checklist version in the background; old scores stay.
-    Follow the job at `Location`."""
+    Follow the job at `Location`. A key limited to teams rescores one of its teams."""
+    check_team(tenant, body.team_id, {"pointer": "/team_id"})
     request = jobs.RescoreRequest(
         body.checklist, body.version, body.start, body.end, body.team_id, body.manager_id
     )

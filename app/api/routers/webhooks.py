@@ -9,11 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints
 
-from app.api.deps import SettingsDep, TenantDep, TxDep, require
+from app.api.deps import EVERY_TEAM, SettingsDep, TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.services import webhooks
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], dependencies=[require("admin")])
+router = APIRouter(
+    prefix="/v1/webhooks", tags=["webhooks"], dependencies=[require("admin"), EVERY_TEAM]
+)
 WebhookId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id of the webhook.")]
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id of the delivery.")]
 Event = Literal["call.scored", "call.red", "violation.found", "job.finished"]
