@@ -1,5 +1,5 @@
-"""Queries of stored calls (reads, the calls' INSERT, the day roll-ups' zone). Services call
-these; routers and the CLI never build SQL. What a call writes besides its row goes through
+"""Queries of stored calls (reads, erasure, the day roll-ups' zone). Services call these;
+routers and the CLI never build SQL. What an ingest writes, the call row included, goes through
 `call_writes`, the one write path.
 """
 
@@ -40,31 +40,9 @@ SUMMARY_COLUMNS = (
 )
 
 
-# Built once: constructing these per call costs more CPU than executing them (single ingests).
-_INSERT_CALLS = (
-    insert(CALL)
-    .on_conflict_do_nothing(index_elements=["organisation_id", "source", "external_id"])
-    .returning(CALL.c.id, CALL.c.source, CALL.c.external_id)
-)
 _SERIES_KEY = "organisation_id, checklist_version, manager_id, team_id, checklist_key"
 _SUMS = ("calls", "total_sum", "questions", "violations")
 _MAPS = ("question_counts", "item_passed", "versions")
-
-
-def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallKey, int]:
-    """Insert calls whose (source, external_id) is new; return the ids of those inserted.
-
-    ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first writer and then
-    insert nothing, so callers add children and roll-ups only for the keys returned here.
-    Rows go in key order so overlapping concurrent batches wait on each other instead of
-    deadlocking.
-    """
-    if not rows:
-        return {}
-    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
-    # One row as plain parameters: the executemany machinery costs ~0.3 ms a single call.
-    result = session.execute(_INSERT_CALLS, rows[0] if len(rows) == 1 else rows)
-    return {(r.source, r.external_id): r.id for r in result}
 
 
 def summed_map(column: str) -> str:
