@@ -1,5 +1,5 @@
-"""Queries of stored calls (reads, the calls' INSERT, the day roll-ups' zone). Services call
-these; routers and the CLI never build SQL. What a call writes besides its row goes through
+"""Queries of stored calls (reads, erasure, the day roll-ups' zone). Services call these;
+routers and the CLI never build SQL. What an ingest writes, the call row included, goes through
 `call_writes`, the one write path.
 """
 
@@ -40,31 +40,9 @@ SUMMARY_COLUMNS = (
 )
 
 
-# Built once: constructing these per call costs more CPU than executing them (single ingests).
-_INSERT_CALLS = (
-    insert(CALL)
-    .on_conflict_do_nothing(index_elements=["organisation_id", "source", "external_id"])
-    .returning(CALL.c.id, CALL.c.source, CALL.c.external_id)
-)
 _SERIES_KEY = "organisation_id, checklist_version, manager_id, team_id, checklist_key"
 _SUMS = ("calls", "total_sum", "questions", "violations")
 _MAPS = ("question_counts", "item_passed", "versions")
-
-
-def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallKey, int]:
-    """Insert calls whose (source, external_id) is new; return the ids of those inserted.
-
-    ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first writer and then
-    insert nothing, so callers add children and roll-ups only for the keys returned here.
-    Rows go in key order so overlapping concurrent batches wait on each other instead of
-    deadlocking.
-    """
-    if not rows:
-        return {}
-    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
-    # One row as plain parameters: the executemany machinery costs ~0.3 ms a single call.
-    result = session.execute(_INSERT_CALLS, rows[0] if len(rows) == 1 else rows)
-    return {(r.source, r.external_id): r.id for r in result}
 
 
 def summed_map(column: str) -> str:
@@ -273,21 +251,25 @@ class RescoreInput:
 # it was ingested with) reduced to what the roll-ups count, so the large JSON stays in the
 # database. Latest is the last written (`scored_at`), the higher version on a tie: the same
 # rule as every other reader of the latest score.
+# The JSON is detoasted once (`|| '{}'` in a subquery kept apart by OFFSET 0), not
+# once per field read, and the manager choice is taken from it when it is the call's own:
+# ~2.5x less PostgreSQL time for this read.
 _RESCORE_INPUTS = text(
     """
-SELECT c.id, c.transcript, c.format, c.score->'manager' AS manager, c.manager_id, c.team_id,
-    c.started_at, latest.done, latest.checklist_version, latest.total, latest.question_counts,
-    latest.item_passed, latest.phrases
+SELECT c.id, c.transcript, c.format, coalesce(latest.manager, c.score->'manager') AS manager,
+    c.manager_id, c.team_id, c.started_at, latest.done, latest.checklist_version, latest.total,
+    latest.question_counts, latest.item_passed, latest.phrases
 FROM call AS c
 LEFT JOIN LATERAL (
     SELECT bool_or(cs.checklist_version = :version) OVER () AS done, cs.checklist_version,
         cs.total,
+        CASE WHEN cs.score IS NULL THEN s.json->'manager' END AS manager,
         s.json->'question_counts' AS question_counts,
         (SELECT coalesce(jsonb_object_agg(i->>'key', (i->>'passed')::boolean::int), '{}')
             FROM jsonb_array_elements(coalesce(s.json->'items', '[]')) AS i) AS item_passed,
         jsonb_path_query_array(s.json, '$.violations[*].phrase') AS phrases
     FROM call_score AS cs
-    CROSS JOIN LATERAL (SELECT coalesce(cs.score, c.score) AS json) AS s
+    CROSS JOIN LATERAL (SELECT coalesce(cs.score, c.score) || '{}'::jsonb AS json OFFSET 0) AS s
     WHERE cs.organisation_id = :organisation AND cs.call_id = c.id AND cs.checklist_key = :key
     ORDER BY cs.scored_at DESC, cs.checklist_version DESC
     LIMIT 1

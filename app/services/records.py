@@ -129,17 +129,6 @@ def violation_rows(scored: ScoredCall) -> list[dict[str, Any]]:
     ]
 
 
-def rollup_delta(
-    result: ScoreResult,
-    manager_id: str,
-    team_id: str | None,
-    started_at: datetime,
-    organisation_id: str = DEFAULT_ORGANISATION,
-) -> RollupDelta:
-    """What one call scored `result` adds to the roll-ups."""
-    return score_delta(result.to_dict(), manager_id, team_id, started_at, organisation_id)
-
-
 def score_delta(
     score: dict[str, Any],
     manager_id: str,

@@ -20,7 +20,7 @@ from app.db import calls as repo
 from app.db.call_writes import RollupDelta
 from app.engine import Checklist, EngineError, score
 from app.engine.speakers import GIVEN
-from app.services.records import rollup_delta, stored_delta
+from app.services.records import score_delta, stored_delta
 from app.tenancy import DEFAULT_ORGANISATION
 
 
@@ -64,6 +64,7 @@ def rescore_calls(
         except EngineError:
             skipped += 1
             continue
+        scored = result.to_dict()  # once: the stored JSON and the roll-up delta's source
         new.append(
             {
                 "organisation_id": organisation_id,
@@ -72,12 +73,12 @@ def rescore_calls(
                 "checklist_version": result.checklist_version,
                 "total": result.total,
                 "grade": result.grade,
-                "score": result.to_dict(),
+                "score": scored,
             }
         )
         at = (row.manager_id, row.team_id, row.started_at, organisation_id)
         replaced = stored_delta(row.latest, *at) if row.latest else None
-        deltas[row.id] = call_writes.series_deltas(rollup_delta(result, *at), replaced)
+        deltas[row.id] = call_writes.series_deltas(score_delta(scored, *at), replaced)
     added = call_writes.add_scores(session, new)
     call_writes.add_to_rollups(session, [d for i in sorted(added) for d in deltas[i]])
     return RescoreCounts(len(added), already + len(new) - len(added), skipped)
