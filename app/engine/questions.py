@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import compress
 from typing import Any, cast
 
 from app.engine.checklist import OTHER, Category
@@ -454,15 +455,12 @@ class QuestionFinder:
         жить у моря?", "кто ж знал?") or the sentence holds a rhetorical idiom ("а кому сейчас
         легко?"): the manager answers it himself, the client is not asked."""
         forms, lemmas = tokens.forms, tokens.lemmas
-        if any(
-            lemmas[k] in self.cue_words
-            and (
-                forms[k + 1] in self.rhetorical
-                or (forms[k] == "кто" and "не" in forms[k + 1 : k + 3])
-            )
-            for k in range(first, end - 1)
-        ):
-            return True  # "кто ж знал?", "кто сейчас не хочет свой дом?"
+        # Only the question words are visited (found in C).
+        for k in compress(range(first, end - 1), map(self.cue_words.__contains__, lemmas[first:])):
+            if forms[k + 1] in self.rhetorical or (
+                forms[k] == "кто" and "не" in forms[k + 1 : k + 3]
+            ):
+                return True  # "кто ж знал?", "кто сейчас не хочет свой дом?"
         if self._answered_at_once(tokens, end):
             return True
         return bool(self.rhetorical_questions.find(tokens, first, end - 1, ordered=False))
