@@ -95,7 +95,9 @@ def differing(a: Path, b: Path) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, required=True, help="folder for the JSON files")
-    parser.add_argument("--compare", type=Path, help="a folder written before; exit 1 if any differ")
+    parser.add_argument(
+        "--compare", type=Path, help="a folder written before; exit 1 if any result differs"
+    )
     args = parser.parse_args(argv)
     n, digest = write_all(args.out)
     print(f"{n} results written to {args.out}; sha256 {digest}")

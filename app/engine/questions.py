@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
-from typing import Any, cast
+from typing import Any
 
 from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
@@ -165,7 +165,8 @@ class QuestionFinder:
         for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
-                    key, weight = cast(tuple[str, float], m.pattern.value)
+                    value: Any = m.pattern.value  # (category, weight); no `cast` call
+                    key, weight = value
                     said = (key, m.first) if m.first == m.last else (key, -1 - m.first)
                     again = (n, m.pattern.text)
                     if said in counted or again in counted:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import accumulate, compress
 from operator import add
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
@@ -129,10 +129,10 @@ def person(form: str) -> str:
 
 def persons_of(forms: list[str]) -> set[str]:
     """The set of `person` of the forms; after warm-up one dict lookup a form, in C."""
-    got: set[str | None] = set(map(_persons.get, forms))
+    got: set[Any] = set(map(_persons.get, forms))
     if None in got:  # forms not seen since start-up
         return set(map(person, forms))
-    return cast(set[str], got)
+    return got
 
 
 def _person_of(form: str) -> str:
@@ -261,9 +261,11 @@ class Tokens:
 
 def _spaced_spans(forms: list[str]) -> list[tuple[int, int]]:
     """Offsets of words joined by single spaces: counted in C, not searched for."""
+    if not forms:
+        return []
     lengths = list(map(len, forms))
-    starts = list(accumulate(map((1).__add__, lengths), initial=0))
-    return list(zip(starts, map(add, starts, lengths)))
+    starts = list(accumulate(map((1).__add__, lengths[:-1]), initial=0))
+    return list(zip(starts, map(add, starts, lengths), strict=True))
 
 
 def tokenize(text: str) -> Tokens:
@@ -289,10 +291,10 @@ def tokenize(text: str) -> Tokens:
                 stops.append((len(forms), piece))
             else:
                 add(piece)
-    cached = list(map(_lemmas.get, forms))
+    cached: list[Any] = list(map(_lemmas.get, forms))  # no `cast`: a call a turn
     # A lemma is never empty, so `all` (a truth test a word, in C) finds a form not seen
     # since start-up, cheaper than `None in` (an equality test a word).
     if not all(cached):
         lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
         return Tokens(text, folded, forms, lemmas, stops, len(raws))
-    return Tokens(text, folded, forms, cast(list[str], cached), stops, len(raws))
+    return Tokens(text, folded, forms, cached, stops, len(raws))
