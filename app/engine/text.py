@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import accumulate, compress
-from operator import add
+from itertools import compress
 from typing import Any, TypeVar
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
@@ -260,12 +259,13 @@ class Tokens:
 
 
 def _spaced_spans(forms: list[str]) -> list[tuple[int, int]]:
-    """Offsets of words joined by single spaces: counted in C, not searched for."""
-    if not forms:
-        return []
-    lengths = list(map(len, forms))
-    starts = list(accumulate(map((1).__add__, lengths[:-1]), initial=0))
-    return list(zip(starts, map(add, starts, lengths), strict=True))
+    """Offsets of words joined by single spaces: counted, not searched for."""
+    spans, at = [], 0
+    for form in forms:
+        end = at + len(form)
+        spans.append((at, end))
+        at = end + 1
+    return spans
 
 
 def tokenize(text: str) -> Tokens:
