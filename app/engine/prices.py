@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from app.engine.speech import Turn
@@ -106,9 +107,19 @@ class PriceFinder:
         def between(j: int) -> str:
             return text[spans[j][1] : spans[j + 1][0]]
 
+        # An amount starts at a number (digits or a unit word): the other words are skipped
+        # in C, not visited one by one.
+        starts = sorted(
+            {
+                *compress(range(n), map(str.isdigit, forms)),
+                *compress(range(n), map(self.units.__contains__, lemmas)),
+            }
+        )
         amounts: list[Amount] = []
-        i = 0
-        while i < n:
+        last_end = -1
+        for i in starts:
+            if i <= last_end:
+                continue
             total = current = 0.0
             first = last = -1
             j = i
@@ -143,9 +154,6 @@ class PriceFinder:
                 first = i if first < 0 else first
                 last = j
                 j += 1
-            if first >= 0:
-                amounts.append(Amount(first, last, total + current))
-                i = last + 1
-            else:
-                i += 1
+            amounts.append(Amount(first, last, total + current))
+            last_end = last
         return amounts

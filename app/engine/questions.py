@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from itertools import compress
+from typing import Any
 
 from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
@@ -164,7 +165,8 @@ class QuestionFinder:
         for m in self.classifier.find(tokens, spans[0][0], spans[-1][1], ordered=False):
             for n, (first, last) in enumerate(spans):
                 if first <= m.first and m.last <= last:
-                    key, weight = cast(tuple[str, float], m.pattern.value)
+                    value: Any = m.pattern.value  # (category, weight); no `cast` call
+                    key, weight = value
                     said = (key, m.first) if m.first == m.last else (key, -1 - m.first)
                     again = (n, m.pattern.text)
                     if said in counted or again in counted:
@@ -454,15 +456,12 @@ class QuestionFinder:
         жить у моря?", "кто ж знал?") or the sentence holds a rhetorical idiom ("а кому сейчас
         легко?"): the manager answers it himself, the client is not asked."""
         forms, lemmas = tokens.forms, tokens.lemmas
-        if any(
-            lemmas[k] in self.cue_words
-            and (
-                forms[k + 1] in self.rhetorical
-                or (forms[k] == "кто" and "не" in forms[k + 1 : k + 3])
-            )
-            for k in range(first, end - 1)
-        ):
-            return True  # "кто ж знал?", "кто сейчас не хочет свой дом?"
+        # Only the question words are visited (found in C).
+        for k in compress(range(first, end - 1), map(self.cue_words.__contains__, lemmas[first:])):
+            if forms[k + 1] in self.rhetorical or (
+                forms[k] == "кто" and "не" in forms[k + 1 : k + 3]
+            ):
+                return True  # "кто ж знал?", "кто сейчас не хочет свой дом?"
         if self._answered_at_once(tokens, end):
             return True
         return bool(self.rhetorical_questions.find(tokens, first, end - 1, ordered=False))

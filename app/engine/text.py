@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from itertools import compress
+from typing import Any, TypeVar
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
@@ -127,10 +128,10 @@ def person(form: str) -> str:
 
 def persons_of(forms: list[str]) -> set[str]:
     """The set of `person` of the forms; after warm-up one dict lookup a form, in C."""
-    got: set[str | None] = set(map(_persons.get, forms))
+    got: set[Any] = set(map(_persons.get, forms))
     if None in got:  # forms not seen since start-up
         return set(map(person, forms))
-    return cast(set[str], got)
+    return got
 
 
 def _person_of(form: str) -> str:
@@ -245,7 +246,11 @@ class Tokens:
         forms = self.forms
         if _clean.issuperset(forms):
             return []  # the usual case: every form judged before, and known
-        return [i for i, f in enumerate(forms) if _is_suspect(f)]
+        # Each distinct form not known to be clean is judged once, then found in C.
+        suspects = {f for f in set(forms).difference(_clean) if _is_suspect(f)}
+        if not suspects:
+            return []
+        return list(compress(range(len(forms)), map(suspects.__contains__, forms)))
 
     def words(self, first: int, last: int) -> str:
         """The words as spoken from word `first` to word `last`, inclusive."""
@@ -286,8 +291,10 @@ def tokenize(text: str) -> Tokens:
                 stops.append((len(forms), piece))
             else:
                 add(piece)
-    cached = list(map(_lemmas.get, forms))
-    if None in cached:  # forms not seen since start-up
+    cached: list[Any] = list(map(_lemmas.get, forms))  # no `cast`: a call a turn
+    # A lemma is never empty, so `all` (a truth test a word, in C) finds a form not seen
+    # since start-up, cheaper than `None in` (an equality test a word).
+    if not all(cached):
         lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
         return Tokens(text, folded, forms, lemmas, stops, len(raws))
-    return Tokens(text, folded, forms, cast(list[str], cached), stops, len(raws))
+    return Tokens(text, folded, forms, cached, stops, len(raws))
