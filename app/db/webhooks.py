@@ -210,3 +210,13 @@ def record_attempts(session: Session, attempts: Sequence[Attempt]) -> None:
         columns = list(zip(*attempts, strict=True))
         names = ("ids", "statuses", "answers", "errors")
         session.execute(_RECORD, dict(zip(names, map(list, columns), strict=True)))
+
+
+def remove_call(session: Session, organisation_id: str, call_id: int) -> None:
+    """Delete the deliveries of an erased call: their payloads carry its personal data, and a
+    task already queued for them finds them gone and sends nothing."""
+    session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.organisation_id == organisation_id, WebhookDelivery.call_id == call_id
+        )
+    )

@@ -1,5 +1,6 @@
-"""Erasing a call (personal data): the call, its questions, violations, every score version and
-its share of every roll-up go in one transaction, and a tombstone of its platform id stays, so
+"""Erasing a call (personal data): the call, its questions, violations, every score version,
+its webhook deliveries (their payloads hold the call) and its share of every roll-up go in one
+transaction, and a tombstone of its platform id stays, so
 a late retry of its ingest answers 410 instead of bringing the data back.
 
 Locks are taken in the order of every write: the call's row first, then its roll-up rows in
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.db import call_writes
 from app.db import calls as repo
 from app.db import corrections as corrections_db
+from app.db import webhooks as webhooks_db
 from app.db.call_writes import RollupDelta
 from app.db.models import Call
 from app.i18n import _
@@ -30,8 +32,7 @@ def erase_call(session: Session, call_id: int, *, tenant: Tenant = LOCAL) -> Non
     if call is None:
         raise NotFound(_("no call with id %(call)s", call=call_id))
     call_writes.remove_from_rollups(session, call.organisation_id, _contributions(session, call))
-    # Hook: the call's pending webhook payloads and the job arguments naming it are removed
-    # here too, in this transaction (webhooks and jobs add their own `remove_call`).
+    webhooks_db.remove_call(session, call.organisation_id, call.id)
     repo.erase_call(session, call)
 
 

@@ -189,6 +189,24 @@ def test_a_stored_call_writes_its_events_and_queues_them_in_its_transaction(
     ]
 
 
+def test_erasing_a_call_removes_its_webhook_payloads_and_its_queued_task_sends_nothing(
+    client: TestClient, session: Session, make_call: Any
+) -> None:
+    hook = _hook(client, events=["call.scored", "violation.found"]).json()
+    kept = client.post("/v1/calls", json=make_call()).json()
+    erased = client.post("/v1/calls", json=make_call()).json()
+
+    assert client.delete(f"/v1/calls/{erased['id']}").status_code == 204
+
+    log = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
+    assert {d["call_id"] for d in log} == {kept["id"]}
+    left = session.execute(
+        text("SELECT count(*) FROM webhook_delivery WHERE data::text LIKE :id"),
+        {"id": f'%"external_id": "{erased["external_id"]}"%'},
+    ).scalar_one()
+    assert left == 0
+
+
 def test_a_batch_writes_events_only_for_the_calls_it_stored(
     client: TestClient, make_call: Any
 ) -> None:
