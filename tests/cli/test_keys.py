@@ -66,9 +66,9 @@ def test_keys_create_makes_the_organisation_and_keeps_the_teams(session: Session
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--scope", "owner"], "each scope is one of"),
-        (["--scope", "read", "--team", ""], "names at least one team"),
-        (["--scope", "read", "--org", "no spaces"], "bad organisation"),
+        (["--scope", "owner"], "каждая область доступа — одна из"),
+        (["--scope", "read", "--team", ""], "хотя бы одну команду"),
+        (["--scope", "read", "--org", "no spaces"], "неверная организация"),
     ],
 )
 def test_keys_create_refuses_bad_input_with_exit_2(
@@ -88,7 +88,7 @@ def test_orgs_create_and_set_change_the_settings(session: Session) -> None:
     [acme] = [o for o in access.list_organisations(session) if o["id"] == "acme"]
     assert (acme["retention_days"], acme["mask"], acme["rate_limit"]) == (365, False, 500)
     missing = runner.invoke(cli, ["orgs", "set", "nobody", "--mask"])
-    assert missing.exit_code == 2 and "no organisation" in missing.stderr
+    assert missing.exit_code == 2 and "нет организации" in missing.stderr
 
 
 def test_serve_on_a_public_address_without_a_key_refuses_and_says_how(
