@@ -16,6 +16,7 @@ from app.engine import EngineError, get_checklist, list_checklists
 from app.engine.checklist import validate_checklist_file
 from app.services import checklists
 from app.services.errors import CallqaError
+from app.services.wording import engine_reason
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 checklists_app = typer.Typer(
@@ -48,7 +49,7 @@ def show_command(key: Annotated[str, typer.Argument(help="A built-in checklist k
     try:
         checklist = get_checklist(key)
     except EngineError as exc:
-        Console(stderr=True).print(f"[red]callqa: {exc.reason}[/red]")
+        Console(stderr=True).print(f"[red]callqa: {engine_reason(exc)}[/red]")
         raise typer.Exit(2) from None
     print(json.dumps(checklist.to_dict(), ensure_ascii=False, indent=2))
 

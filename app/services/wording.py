@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.engine.errors import EngineError
+from app.engine.reasons import ENGLISH as REASONS
 from app.i18n import N_, NP_, _, ngettext, number
 
 # code -> msgid, or (singular, plural, the parameter that counts)
@@ -101,6 +103,14 @@ def item_detail(item: dict[str, Any]) -> str:
 def manager_reason(manager: dict[str, Any]) -> str:
     """Why this speaker is taken for the manager, in the current language."""
     return messages(manager.get("reason_parts"), manager.get("reason", ""))
+
+
+def engine_reason(exc: EngineError) -> str:
+    """Why the engine refused an input (a transcript, a checklist), in the current language;
+    the English text of an error raised without a code."""
+    if exc.why is None:
+        return exc.reason
+    return exc.why.worded(lambda code: _(REASONS[code]))
 
 
 def grade(code: str) -> str:
