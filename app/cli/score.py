@@ -127,7 +127,8 @@ def score_command(
             why = engine_reason(exc)
             _fail(f"{path}: {why}" if not single else why)
             if jsonl:
-                print(json.dumps({"path": path, "error": why}, ensure_ascii=False))
+                line = {"path": path, "error": why, "error_code": exc.code}
+                print(json.dumps(line, ensure_ascii=False))
             continue
         data = result.to_dict()
         if jsonl:

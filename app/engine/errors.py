@@ -46,6 +46,7 @@ class Problem:
     where: tuple[int | str, ...]
     reason: str
     pointer: str = ""
+    why: Reason | None = None  # the reason's code and parameters, for wording it
 
     def __str__(self) -> str:
         place = f"line {self.line}: " if self.line is not None else ""

@@ -115,6 +115,32 @@ ENGLISH: dict[str, str] = {
         "send a diarized transcript or one with speaker prefixes, or score all speech as the "
         "manager's with manager_speaker '*' (CLI: --single-speaker)"
     ),
+    # checklist documents
+    "too_many_aliases": "more than %(limit)s YAML aliases",
+    "alias_in_itself": "an alias refers to the node that contains it",
+    "aliases_too_big": "aliases expand the document beyond %(limit)s nodes",
+    "document_not_utf8": "not UTF-8 text",
+    "document_too_deep": "nested too deeply",
+    "invalid_yaml": "invalid YAML (%(error)s)",
+    "top_not_mapping": "expected a mapping at the top level",
+    "invalid_json_document": "invalid JSON (%(error)s)",
+    "top_not_object": "expected an object at the top level",
+    "base_has_no": "the base has no %(what)s '%(name)s'",
+    "base_has_no_category": "the base has no category '%(name)s'",
+    "reserved_category": "'%(key)s' is reserved for unclassified questions",
+    "item_key_twice": "item key '%(key)s' is used twice",
+    "unknown_category": "unknown category '%(category)s'",
+    "unknown_base": "unknown base checklist '%(key)s'",
+    "extends_not_key": "must be the key of a checklist",
+    "drop_needs_extends": "needs `extends`: there is nothing to drop from",
+    "no_phrase_list": "no phrase list '%(name)s' found",
+    "no_language_data": "no language data for '%(language)s'",
+    "no_shared_file": "no file '%(name)s' beside the checklist or in the package",
+    "cannot_read_file": "%(path)s: cannot be read (%(error)s)",
+    "unknown_checklist": "unknown checklist '%(key)s'; known: %(known)s",
+    "inverted_grades": "inverted grade bands: green (%(green)s) is below yellow (%(yellow)s)",
+    "time_regex_invalid": "time_regex does not compile: %(error)s",
+    "empty_pattern": "empty pattern: '%(pattern)s'",
 }
 
 
@@ -135,6 +161,14 @@ class Reason(NamedTuple):
             k: v.worded(text_of) if isinstance(v, Reason) else v for k, v in self.params.items()
         }
         return template % params if params else template
+
+
+class InvalidValue(ValueError):
+    """A validator's ValueError with its reason, so a checklist problem keeps the code."""
+
+    def __init__(self, why: Reason) -> None:
+        super().__init__(why.english())
+        self.why = why
 
 
 def reason(code: str, **params: Any) -> Reason:
