@@ -17,7 +17,7 @@ from app import i18n
 from app.api import validation_words
 from app.api.errors import problem_body
 from app.cli.render import render_score
-from app.engine import score
+from app.engine import EngineError, reasons, score
 from app.services import errors, wording
 
 APP = Path(i18n.__file__).parent
@@ -240,3 +240,37 @@ def test_item_details_are_worded_in_russian_and_stored_english_is_kept_without_c
 
     assert all(not re.search(r"[A-Za-z]", w) for w in worded), worded
     assert kept == "introduced self and company"
+
+
+@pytest.mark.parametrize("locale", i18n.LOCALES)
+def test_every_engine_error_reason_has_a_wording_in_every_catalog(locale: str) -> None:
+    catalog = _catalog(locale)
+
+    missing = [code for code, text in reasons.ENGLISH.items() if not catalog.get(text)]
+
+    assert missing == []
+
+
+def test_an_engine_error_is_worded_by_its_code_in_russian_and_its_english_text_is_kept() -> None:
+    with pytest.raises(EngineError) as raised:
+        score("")
+
+    with i18n.using("ru"):
+        russian = wording.engine_reason(raised.value)
+    with i18n.using("en"):
+        english = wording.engine_reason(raised.value)
+
+    assert raised.value.code == "empty"
+    assert russian == "расшифровка пуста"
+    assert english == raised.value.reason == "the transcript is empty"
+
+
+def test_a_nested_json_reason_is_worded_whole_in_russian() -> None:
+    with pytest.raises(EngineError) as raised:
+        score({"segments": [{"text": 5}]})
+
+    with i18n.using("ru"):
+        russian = wording.engine_reason(raised.value)
+
+    assert raised.value.reason == "whisper JSON: segments[0].text: expected a string, got a number"
+    assert russian == "whisper JSON: segments[0].text: ожидается строка, получено: число"

@@ -13,9 +13,12 @@ from rich.table import Table
 from app.cli import scope
 from app.cli.main import app, examples
 from app.engine import EngineError, get_checklist, list_checklists
-from app.engine.checklist import validate_checklist_file
+from app.engine.checklist import load_checklist
+from app.engine.errors import ChecklistError
+from app.i18n import _
 from app.services import checklists
 from app.services.errors import CallqaError
+from app.services.wording import checklist_problem, engine_reason
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
 checklists_app = typer.Typer(
@@ -48,7 +51,7 @@ def show_command(key: Annotated[str, typer.Argument(help="A built-in checklist k
     try:
         checklist = get_checklist(key)
     except EngineError as exc:
-        Console(stderr=True).print(f"[red]callqa: {exc.reason}[/red]")
+        Console(stderr=True).print(f"[red]callqa: {engine_reason(exc)}[/red]")
         raise typer.Exit(2) from None
     print(json.dumps(checklist.to_dict(), ensure_ascii=False, indent=2))
 
@@ -56,12 +59,13 @@ def show_command(key: Annotated[str, typer.Argument(help="A built-in checklist k
 @checklists_app.command("validate", epilog=examples("callqa checklists validate my_checklist.yaml"))
 def validate_command(path: Annotated[str, typer.Argument(help="A checklist YAML file.")]) -> None:
     """Check a checklist file; every mistake is printed with its line. Exit 2 if any."""
-    problems = validate_checklist_file(path)
-    for problem in problems:
-        print(f"{path}: {problem}")
-    if problems:
-        raise typer.Exit(2)
-    print(f"{path}: valid")
+    try:
+        load_checklist(path)
+    except ChecklistError as exc:
+        for problem in [checklist_problem(p) for p in exc.problems] or [engine_reason(exc)]:
+            print(f"{path}: {problem}")
+        raise typer.Exit(2) from None
+    print(f"{path}: {_('valid')}")
 
 
 @checklists_app.command(

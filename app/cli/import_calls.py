@@ -30,11 +30,12 @@ from app.cli.main import app, examples
 from app.db.session import Database
 from app.engine import EngineError
 from app.engine.readers.decode import decode_bytes
-from app.i18n import _
+from app.i18n import _, ngettext, number
 from app.services import ingest
 from app.services.errors import CallqaError, Conflict, ServiceUnavailable
 from app.services.periods import zone_of
 from app.services.schemas import CallIn
+from app.services.wording import engine_reason
 from app.settings import get_settings
 
 SUFFIXES = {".txt", ".text", ".vtt", ".srt", ".json", ".ndjson", ".log", ".tsv"}
@@ -118,7 +119,10 @@ def build_call(source: Source, data: bytes, when: datetime, options: dict[str, A
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, Conflict):
-        return f"{exc.detail}: imported before with other options (team, checklist, start time)"
+        return _(
+            "%(detail)s: imported before with other options (team, checklist, start time)",
+            detail=exc.detail,
+        )
     if isinstance(exc, CallqaError):
         fields = "; ".join(
             f"{e.get('pointer') or ''} {e.get('reason', '')}".strip()
@@ -127,7 +131,7 @@ def _reason(exc: Exception) -> str:
         )
         return f"{exc.detail} ({fields})" if fields else exc.detail
     if isinstance(exc, EngineError):
-        return exc.reason
+        return engine_reason(exc)
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
     return str(exc)
@@ -194,7 +198,7 @@ def import_command(
         raise scope.fail(exc) from None
     files = collect(paths)
     if not files:
-        scope.err.print("[red]callqa: no transcript files found[/red]")
+        scope.err.print(f"[red]callqa: {_('no transcript files found')}[/red]")
         raise typer.Exit(2)
     options = {
         "zone": zone,
@@ -232,18 +236,28 @@ def _summary(
     total: int, counts: dict[str, int], failures: list[tuple[str, str]], from_name: bool
 ) -> None:
     if failures:
-        table = Table(title="Not imported", title_justify="left", show_lines=False)
-        table.add_column("file", overflow="fold")
-        table.add_column("why", overflow="fold")
+        table = Table(title=_("Not imported"), title_justify="left", show_lines=False)
+        table.add_column(_("file"), overflow="fold")
+        table.add_column(_("why"), overflow="fold")
         for name, reason in failures:
             table.add_row(name, reason)
         scope.err.print(table)
     scope.err.print(
-        f"{total} file{'' if total == 1 else 's'}: {counts['created']} imported, "
-        f"{counts['existing']} already stored, "
-        f"{len(failures)} failed"
+        ngettext(
+            "%(n)s file: %(created)s imported, %(existing)s already stored, %(failed)s failed",
+            "%(n)s files: %(created)s imported, %(existing)s already stored, %(failed)s failed",
+            total,
+            created=number(counts["created"]),
+            existing=number(counts["existing"]),
+            failed=number(len(failures)),
+        )
     )
     if from_name and counts["by_mtime"]:
         scope.err.print(
-            f"{counts['by_mtime']} file(s) had no timestamp in the name and were dated by mtime"
+            ngettext(
+                "%(n)s file had no timestamp in the name and was dated by its modification time",
+                "%(n)s files had no timestamp in the name and were dated by their modification "
+                "time",
+                counts["by_mtime"],
+            )
         )

@@ -22,6 +22,7 @@ from app.engine import (
     score,
 )
 from app.i18n import _
+from app.services.wording import engine_reason
 
 _SUFFIXES = {".txt", ".vtt", ".srt", ".json", ".text", ".tsv", ".log", ""}
 
@@ -105,7 +106,7 @@ def score_command(
     try:
         rules = resolve_checklist(checklist)
     except EngineError as exc:
-        _fail(exc.reason)
+        _fail(engine_reason(exc))
         raise typer.Exit(2) from None
     files = _expand(paths)
     if not files:
@@ -123,9 +124,11 @@ def score_command(
             result = score(_read(path), rules, format=format, manager_speaker=manager_speaker)
         except EngineError as exc:
             failed += 1
-            _fail(f"{path}: {exc.reason}" if not single else exc.reason)
+            why = engine_reason(exc)
+            _fail(f"{path}: {why}" if not single else why)
             if jsonl:
-                print(json.dumps({"path": path, "error": exc.reason}, ensure_ascii=False))
+                line = {"path": path, "error": why, "error_code": exc.code}
+                print(json.dumps(line, ensure_ascii=False))
             continue
         data = result.to_dict()
         if jsonl:

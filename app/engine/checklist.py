@@ -17,10 +17,19 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from app.engine.documents import Document, Loc, canonical_version, extend, parse_json, parse_yaml
+from app.engine.documents import (
+    Document,
+    Loc,
+    Why,
+    canonical_version,
+    extend,
+    parse_json,
+    parse_yaml,
+)
 from app.engine.errors import ChecklistError, Problem
 from app.engine.language import Language
 from app.engine.patterns import compile_pattern
+from app.engine.reasons import InvalidValue, Reason, reason
 from app.engine.resources import BUILTIN_DIR
 
 OTHER = "other"
@@ -39,7 +48,9 @@ def _check_patterns(value: list[str]) -> list[str]:
         try:
             compile_pattern(text)
         except ValueError as exc:
-            raise ValueError(str(exc)) from exc
+            raise InvalidValue(
+                exc.why if isinstance(exc, InvalidValue) else reason("empty_pattern", pattern=text)
+            ) from exc
     return value
 
 
@@ -131,7 +142,7 @@ class BookingItem(_Item):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"time_regex does not compile: {exc}") from exc
+                raise InvalidValue(reason("time_regex_invalid", error=str(exc))) from exc
         return value
 
 
@@ -154,8 +165,8 @@ class Grades(_Strict):
     @model_validator(mode="after")
     def _bands_in_order(self) -> Self:
         if self.green < self.yellow:
-            raise ValueError(
-                f"inverted grade bands: green ({self.green:g}) is below yellow ({self.yellow:g})"
+            raise InvalidValue(
+                reason("inverted_grades", green=f"{self.green:g}", yellow=f"{self.yellow:g}")
             )
         return self
 
@@ -254,14 +265,12 @@ Bases = Callable[[str], Checklist | None]
 """Finds the latest version of a base checklist by key, or None when there is none."""
 
 
-def _semantic_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
+def _semantic_problems(data: dict[str, Any]) -> list[tuple[Loc, Why]]:
     """Mistakes a schema cannot see: unknown categories, repeated keys, reserved names."""
-    problems: list[tuple[Loc, str]] = []
+    problems: list[tuple[Loc, Why]] = []
     categories = data.get("categories") or {}
     if isinstance(categories, dict) and OTHER in categories:
-        problems.append(
-            (("categories", OTHER), f"{OTHER!r} is reserved for unclassified questions")
-        )
+        problems.append((("categories", OTHER), reason("reserved_category", key=OTHER)))
     items = data.get("items")
     seen: set[Any] = set()
     for n, item in enumerate(items if isinstance(items, list) else []):
@@ -269,29 +278,40 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
             continue
         key = item.get("key")
         if isinstance(key, str) and key in seen:
-            problems.append((("items", n, "key"), f"item key {key!r} is used twice"))
+            problems.append((("items", n, "key"), reason("item_key_twice", key=key)))
         seen.add(str(key))
         category = item.get("category")
         known = (
             isinstance(category, str) and isinstance(categories, dict) and category in categories
         )
         if item.get("kind") == "question_count" and not known:
-            problems.append((("items", n, "category"), f"unknown category {category!r}"))
+            problems.append(
+                (("items", n, "category"), reason("unknown_category", category=category))
+            )
     return problems
 
 
-def _raise(document: Document, source: str, errors: Iterable[tuple[Loc, str]]) -> None:
+def _raise(document: Document, source: str, errors: Iterable[tuple[Loc, Why]]) -> None:
     problems = []
-    for loc, reason in errors:
+    for loc, why in errors:
         line, pointer = document.locate(loc)
-        problems.append(Problem(line, loc, reason, pointer))
+        if isinstance(why, Reason):
+            problems.append(Problem(line, loc, why.english(), pointer, why))
+        else:
+            problems.append(Problem(line, loc, why, pointer))
     if problems:
         problems.sort(key=lambda p: p.line or 0)
         raise ChecklistError(f"{source}: " + "; ".join(map(str, problems)), problems=problems)
 
 
-def _pydantic_errors(exc: ValidationError, prefix: Loc = ()) -> list[tuple[Loc, str]]:
-    return [((*prefix, *e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+def _pydantic_errors(exc: ValidationError, prefix: Loc = ()) -> list[tuple[Loc, Why]]:
+    """The schema's errors: a validator's own reason keeps its code; pydantic's stay English."""
+    problems: list[tuple[Loc, Why]] = []
+    for e in exc.errors():
+        error = (e.get("ctx") or {}).get("error")
+        why = error.why if isinstance(error, InvalidValue) else None
+        problems.append(((*prefix, *e["loc"]), why or e["msg"].removeprefix("Value error, ")))
+    return problems
 
 
 def _shared_file(name: str, shared: Iterable[Path]) -> Document:
@@ -300,7 +320,7 @@ def _shared_file(name: str, shared: Iterable[Path]) -> Document:
         path = directory / name
         if path.is_file():
             return parse_yaml(path.read_bytes(), str(path))
-    raise ChecklistError(f"no file {name!r} beside the checklist or in the package")
+    raise ChecklistError(reason("no_shared_file", name=name))
 
 
 def _language_data(name: str, shared: Iterable[Path]) -> dict[str, Any]:
@@ -328,21 +348,21 @@ def _base(document: Document, bases: Bases) -> tuple[Checklist | None, dict[str,
     """The base named by `extends` and the validated `drop`, with their problems."""
     data = document.data
     extends, drop = data.pop("extends", None), data.pop("drop", None)
-    problems: list[tuple[Loc, str]] = []
+    problems: list[tuple[Loc, Why]] = []
     base = None
     if isinstance(extends, str):
         base = bases(extends)
         if base is None:
-            problems.append((("extends",), f"unknown base checklist {extends!r}"))
+            problems.append((("extends",), reason("unknown_base", key=extends)))
     elif extends is not None:
-        problems.append((("extends",), "must be the key of a checklist"))
+        problems.append((("extends",), reason("extends_not_key")))
     try:
         dropped = Drop.model_validate(drop or {}).model_dump()
     except ValidationError as exc:
         problems += _pydantic_errors(exc, ("drop",))
         dropped = Drop().model_dump()
     if drop is not None and extends is None:
-        problems.append((("drop",), "needs `extends`: there is nothing to drop from"))
+        problems.append((("drop",), reason("drop_needs_extends")))
     return base, dropped, problems
 
 
@@ -360,14 +380,14 @@ def read_checklist(
     _raise(document, source, problems)
     resolved = base.model_dump(mode="json", exclude={"version"}) if base else {}
     name = document.data.get("forbidden")
-    missing: list[tuple[Loc, str]] = []
+    missing: list[tuple[Loc, Why]] = []
     if isinstance(name, str) and re.fullmatch(_FILE_NAME, name):
         try:
             resolved["forbidden_phrases"] = _forbidden_phrases(name, shared)
         except ChecklistError as exc:
             if exc.problems:
                 raise
-            missing.append((("forbidden",), f"no phrase list {name!r} found"))
+            missing.append((("forbidden",), reason("no_phrase_list", name=name)))
     problems = missing + extend(resolved, document, drop)
     merged = document.data
     language = merged.get("language")
@@ -377,7 +397,7 @@ def read_checklist(
         except ChecklistError as exc:
             if exc.problems:  # the file is there but wrong: its own lines say where
                 raise
-            problems.append((("language",), f"no language data for {language!r}"))
+            problems.append((("language",), reason("no_language_data", language=language)))
     if base is not None:
         merged["extends"] = {"key": base.key, "version": base.version}
     checklist = None
@@ -409,7 +429,9 @@ def load_checklist(path: str | Path) -> Checklist:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ChecklistError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise ChecklistError(
+            reason("cannot_read_file", path=str(path), error=exc.strerror)
+        ) from exc
     return read_checklist(
         parse_yaml(raw, str(path)),
         bases=_builtin_base,
@@ -442,7 +464,7 @@ def get_checklist(key: str) -> Checklist:
     """A built-in checklist by key; raises ChecklistError naming the known keys."""
     if key not in builtin_keys():
         known = ", ".join(builtin_keys())
-        raise ChecklistError(f"unknown checklist {key!r}; known: {known}", field="checklist")
+        raise ChecklistError(reason("unknown_checklist", key=key, known=known), field="checklist")
     return load_checklist(BUILTIN_DIR / f"{key}.yaml")
 
 

@@ -18,11 +18,13 @@ from typing import Any
 import yaml
 
 from app.engine.errors import ChecklistError, Problem
+from app.engine.reasons import InvalidValue, Reason, reason
 
 MAX_ALIASES = 100
 # Nodes once every alias is expanded; the largest built-in file (realty_phone.yaml) has 585.
 MAX_EXPANDED_NODES = 100_000
 Loc = tuple[int | str, ...]
+Why = str | Reason  # a problem's reason: a code and parameters, or pydantic's English message
 
 
 @dataclass(slots=True)
@@ -84,7 +86,7 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], path: set[int]) -> in
     if id(node) in sizes:
         return sizes[id(node)]
     if id(node) in path:
-        raise ValueError("an alias refers to the node that contains it")
+        raise InvalidValue(reason("alias_in_itself"))
     path.add(id(node))
     size = 1
     if isinstance(node, yaml.SequenceNode):
@@ -97,8 +99,8 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], path: set[int]) -> in
     return size
 
 
-def _refuse(source: str, line: int | None, reason: str) -> ChecklistError:
-    problem = Problem(line, (), reason)
+def _refuse(source: str, line: int | None, why: Reason) -> ChecklistError:
+    problem = Problem(line, (), why.english(), why=why)
     return ChecklistError(f"{source}: {problem}", problems=[problem])
 
 
@@ -110,7 +112,7 @@ def _compose(text: str, source: str) -> tuple[yaml.Node | None, yaml.SafeLoader]
             aliases += 1
             if aliases > MAX_ALIASES:
                 line = int(event.start_mark.line) + 1 if event.start_mark else None
-                raise _refuse(source, line, f"more than {MAX_ALIASES} YAML aliases")
+                raise _refuse(source, line, reason("too_many_aliases", limit=MAX_ALIASES))
     return loader.get_single_node(), loader
 
 
@@ -125,23 +127,26 @@ def parse_yaml(text: str | bytes, source: str = "document") -> Document:
                 try:
                     size = _expanded_size(node, {}, set())
                 except ValueError as exc:
-                    raise _refuse(source, None, str(exc)) from None
+                    why = exc.why if isinstance(exc, InvalidValue) else reason("alias_in_itself")
+                    raise _refuse(source, None, why) from None
                 if size > MAX_EXPANDED_NODES:
-                    reason = f"aliases expand the document beyond {MAX_EXPANDED_NODES:,} nodes"
-                    raise _refuse(source, None, reason)
+                    why = reason("aliases_too_big", limit=f"{MAX_EXPANDED_NODES:,}")
+                    raise _refuse(source, None, why)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except UnicodeDecodeError as exc:
-        raise _refuse(source, None, "not UTF-8 text") from exc
+        raise _refuse(source, None, reason("document_not_utf8")) from exc
     except RecursionError as exc:
-        raise _refuse(source, None, "nested too deeply") from exc
+        raise _refuse(source, None, reason("document_too_deep")) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = int(mark.line) + 1 if mark else None
-        raise _refuse(source, line, f"invalid YAML ({getattr(exc, 'problem', exc)})") from exc
+        raise _refuse(
+            source, line, reason("invalid_yaml", error=str(getattr(exc, "problem", exc)))
+        ) from exc
     if not isinstance(data, dict):
-        raise _refuse(source, 1, "expected a mapping at the top level")
+        raise _refuse(source, 1, reason("top_not_mapping"))
     return Document(data, node)
 
 
@@ -150,9 +155,9 @@ def parse_json(text: str | bytes, source: str = "document") -> Document:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise _refuse(source, None, f"invalid JSON ({exc})") from exc
+        raise _refuse(source, None, reason("invalid_json_document", error=str(exc))) from exc
     if not isinstance(data, dict):
-        raise _refuse(source, None, "expected an object at the top level")
+        raise _refuse(source, None, reason("top_not_object"))
     return Document(data)
 
 
@@ -173,14 +178,14 @@ def _by_key(entries: Iterable[Any], name: str) -> dict[str, int]:
 
 def _merge_keyed(
     base: list[dict[str, Any]], own: Any, name: str, dropped: list[str], what: str
-) -> tuple[list[Any], list[int | None], list[tuple[Loc, str]]]:
+) -> tuple[list[Any], list[int | None], list[tuple[Loc, Why]]]:
     """Base entries minus `dropped`, each replaced by the document's entry of the same `name`
     (key or phrase); the document's other entries after them."""
-    problems: list[tuple[Loc, str]] = []
+    problems: list[tuple[Loc, Why]] = []
     known = _by_key(base, name)
     for n, gone in enumerate(dropped):
         if gone not in known:
-            problems.append((("drop", what, n), f"the base has no {what[:-1]} {gone!r}"))
+            problems.append((("drop", what, n), reason("base_has_no", what=what[:-1], name=gone)))
     if not isinstance(own, list):
         return own, [], problems  # the schema check names the wrong type
     merged: list[Any] = [e for e in base if e.get(name) not in dropped]
@@ -198,17 +203,17 @@ def _merge_keyed(
 
 def _merge_categories(
     base: dict[str, Any], own: Any, drop: dict[str, Any]
-) -> tuple[Any, list[tuple[Loc, str]]]:
-    problems: list[tuple[Loc, str]] = []
+) -> tuple[Any, list[tuple[Loc, Why]]]:
+    problems: list[tuple[Loc, Why]] = []
     dropped = drop.get("categories", [])
     words = drop.get("words", {})
     for n, gone in enumerate(dropped):
         if gone not in base:
-            problems.append((("drop", "categories", n), f"the base has no category {gone!r}"))
+            problems.append((("drop", "categories", n), reason("base_has_no_category", name=gone)))
     merged = {k: dict(v) for k, v in base.items() if k not in dropped}
     for key, unwanted in words.items():
         if key not in merged:
-            problems.append((("drop", "words", key), f"the base has no category {key!r}"))
+            problems.append((("drop", "words", key), reason("base_has_no_category", name=key)))
             continue
         for kind in ("words", "weak", "phrases"):
             merged[key][kind] = [w for w in merged[key].get(kind, []) if w not in unwanted]
@@ -228,7 +233,7 @@ def _merge_categories(
     return merged, problems
 
 
-def extend(base: dict[str, Any], document: Document, drop: dict[str, Any]) -> list[tuple[Loc, str]]:
+def extend(base: dict[str, Any], document: Document, drop: dict[str, Any]) -> list[tuple[Loc, Why]]:
     """Merge `document` onto the resolved `base` in place; the problems of its `drop`.
 
     Scalars (title, language, grades, forbidden) replace the base's. Categories merge by key:
@@ -239,7 +244,7 @@ def extend(base: dict[str, Any], document: Document, drop: dict[str, Any]) -> li
     category, `words` (from its words, weak words and phrases) from the base.
     """
     data = document.data
-    problems: list[tuple[Loc, str]] = []
+    problems: list[tuple[Loc, Why]] = []
     merged = {k: v for k, v in base.items() if k not in ("extends", "lang")} | {
         k: v for k, v in data.items() if k not in ("categories", "items", "forbidden_phrases")
     }

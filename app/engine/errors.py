@@ -7,12 +7,24 @@ exception family, the CLI to exit code 2).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from app.engine.reasons import Reason
 
 
 class EngineError(Exception):
-    """Base of every error the engine raises on bad input."""
+    """Base of every error the engine raises on bad input.
 
-    def __init__(self, reason: str, *, field: str | None = None) -> None:
+    Given a `Reason`, it keeps its `code` and `params` (the services word them in the
+    reader's language) and `reason` is the English wording; given a text, `code` is None."""
+
+    def __init__(self, reason: str | Reason, *, field: str | None = None) -> None:
+        self.code: str | None = None
+        self.params: dict[str, Any] = {}
+        self.why: Reason | None = None
+        if isinstance(reason, Reason):
+            self.why, self.code, self.params = reason, reason.code, reason.params
+            reason = reason.english()
         super().__init__(reason)
         self.reason = reason
         self.field = field
@@ -34,6 +46,7 @@ class Problem:
     where: tuple[int | str, ...]
     reason: str
     pointer: str = ""
+    why: Reason | None = None  # the reason's code and parameters, for wording it
 
     def __str__(self) -> str:
         place = f"line {self.line}: " if self.line is not None else ""
@@ -46,7 +59,11 @@ class ChecklistError(EngineError):
     """A checklist document or key is invalid or unknown; `problems` lists each mistake."""
 
     def __init__(
-        self, reason: str, *, field: str | None = None, problems: list[Problem] | None = None
+        self,
+        reason: str | Reason,
+        *,
+        field: str | None = None,
+        problems: list[Problem] | None = None,
     ) -> None:
         super().__init__(reason, field=field)
         self.problems = problems or []

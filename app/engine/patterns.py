@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import NamedTuple
 
+from app.engine.reasons import InvalidValue, reason
 from app.engine.text import Tokens, fold, lemma
 
 
@@ -72,7 +73,7 @@ def compile_pattern(text: str, *, gap: int = 0, value: object = None) -> Pattern
         if lemmas or forms:
             words.append(Word(frozenset(lemmas), frozenset(forms)))
     if not words:
-        raise ValueError(f"empty pattern: {text!r}")
+        raise InvalidValue(reason("empty_pattern", pattern=text))
     return Pattern(text=text, words=tuple(words), gap=gap, value=value)
 
 

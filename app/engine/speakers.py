@@ -11,6 +11,7 @@ from typing import Any
 from app.engine.errors import NoManagerError
 from app.engine.messages import Message, english, message
 from app.engine.patterns import Matcher, compile_pattern
+from app.engine.reasons import reason
 from app.engine.result import ManagerChoice
 from app.engine.speech import Turn
 from app.engine.text import fold, is_given_name, lemma
@@ -18,12 +19,6 @@ from app.engine.text import fold, is_given_name, lemma
 _LABEL_WORD = re.compile(r"[^\W\d_]+")
 # `manager_speaker` that takes all speech for the manager's: input without speaker labels.
 ALL_SPEAKERS = "*"
-_NO_LABELS = (
-    "the transcript has no speaker labels, so the manager's speech cannot be told apart; "
-    "send a diarized transcript or one with speaker prefixes, or score all speech as the "
-    "manager's with manager_speaker '*' (CLI: --single-speaker)"
-)
-
 
 GIVEN = "given by the caller"
 """The reason of a manager the caller named (a stored score keeps it for rescoring)."""
@@ -49,12 +44,15 @@ def choose_manager(
             if fold(label) == wanted:
                 return _choice(label, False, [message("given")])
         raise NoManagerError(
-            f"speaker {manager_speaker!r} is not in the transcript; its speakers are: "
-            + (", ".join(speakers) or "none"),
+            reason(
+                "speaker_not_in_transcript",
+                speaker=manager_speaker,
+                speakers=", ".join(speakers) or reason("none"),
+            ),
             field="manager_speaker",
         )
     if not speakers:
-        raise NoManagerError(_NO_LABELS)
+        raise NoManagerError(reason("no_speaker_labels"))
     if len(speakers) == 1:
         return _choice(speakers[0], True, [message("only_speaker")])
 

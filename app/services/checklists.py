@@ -32,6 +32,7 @@ from app.services.errors import (
 )
 from app.services.jsonsafe import json_problem
 from app.services.schemas import ScoreIn
+from app.services.wording import engine_reason
 from app.tenancy import LOCAL, Tenant
 
 DEFAULT_CHECKLIST = "realty_phone"
@@ -139,12 +140,13 @@ class ChecklistFinder:
 def _invalid(exc: ChecklistError) -> InvalidInput:
     errors: list[FieldError] = []
     for problem in exc.problems:
-        error: FieldError = {"pointer": problem.pointer, "reason": problem.reason}
+        error: FieldError = {"pointer": problem.pointer, "reason": engine_reason(problem)}
         if problem.line is not None:
             error["line"] = problem.line
         errors.append(error)
     return InvalidInput(
-        _("the checklist is not valid"), errors=errors or [{"pointer": "", "reason": exc.reason}]
+        _("the checklist is not valid"),
+        errors=errors or [{"pointer": "", "reason": engine_reason(exc)}],
     )
 
 

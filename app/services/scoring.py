@@ -24,6 +24,7 @@ from app.services.checklists import ChecklistFinder
 from app.services.errors import CallqaError, InvalidInput, PayloadTooLarge, UnparseableTranscript
 from app.services.jsonsafe import json_problem, text_problem
 from app.services.schemas import ScoreIn
+from app.services.wording import engine_reason
 from app.tenancy import LOCAL, Tenant
 
 # Transcripts arrive as speech-to-text JSON; their nesting is shallow in every real format.
@@ -40,10 +41,10 @@ _WARM_UP_CALL = (
 
 def _engine_error(exc: EngineError) -> CallqaError:
     if isinstance(exc, NoManagerError):
-        return InvalidInput.at("/manager_speaker", exc.reason)
+        return InvalidInput.at("/manager_speaker", engine_reason(exc))
     if isinstance(exc, TranscriptError) and exc.field in ("format", "manager_speaker"):
-        return InvalidInput.at(f"/{exc.field}", exc.reason)
-    return UnparseableTranscript.at("/transcript", exc.reason)
+        return InvalidInput.at(f"/{exc.field}", engine_reason(exc))
+    return UnparseableTranscript.at("/transcript", engine_reason(exc))
 
 
 def _storage_problem(transcript: Any) -> str | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.engine.errors import ChecklistError, EngineError, Problem
+from app.engine.reasons import ENGLISH as REASONS
 from app.i18n import N_, NP_, _, ngettext, number
 
 # code -> msgid, or (singular, plural, the parameter that counts)
@@ -101,6 +103,24 @@ def item_detail(item: dict[str, Any]) -> str:
 def manager_reason(manager: dict[str, Any]) -> str:
     """Why this speaker is taken for the manager, in the current language."""
     return messages(manager.get("reason_parts"), manager.get("reason", ""))
+
+
+def engine_reason(exc: EngineError | Problem) -> str:
+    """Why the engine refused an input (a transcript, a checklist), in the current language;
+    the English text of an error raised without a code (pydantic's schema messages)."""
+    if exc.why is not None:
+        return exc.why.worded(lambda code: _(REASONS[code]))
+    if isinstance(exc, ChecklistError) and exc.problems:
+        return "; ".join(checklist_problem(p) for p in exc.problems)
+    return exc.reason
+
+
+def checklist_problem(problem: Problem) -> str:
+    """One mistake of a checklist with its line and place ("line 3: items.0.key: ...")."""
+    place = _("line %(line)s", line=problem.line) + ": " if problem.line is not None else ""
+    if problem.where:
+        place += ".".join(str(p) for p in problem.where) + ": "
+    return place + engine_reason(problem)
 
 
 def grade(code: str) -> str:

@@ -157,9 +157,9 @@ def test_an_unknown_base_or_a_dropped_category_still_in_use_is_422_naming_it(
     )
 
     assert _problem(missing, 422)["errors"] == [
-        {"pointer": "/extends", "line": 3, "reason": "unknown base checklist 'nosuch'"}
+        {"pointer": "/extends", "line": 3, "reason": "неизвестный базовый чек-лист «nosuch»"}
     ]
-    assert {"pointer": "/extends", "line": 3, "reason": "unknown category 'personal'"} in (
+    assert {"pointer": "/extends", "line": 3, "reason": "неизвестная категория «personal»"} in (
         _problem(dropped, 422)["errors"]
     )
 
@@ -177,9 +177,9 @@ def test_a_broken_document_is_422_with_the_line_and_reason_of_each_mistake(
         {
             "pointer": "/grades",
             "line": 5,
-            "reason": "inverted grade bands: green (50) is below yellow (80)",
+            "reason": "границы оценок перепутаны: зелёная (50) ниже жёлтой (80)",
         },
-        {"pointer": "/items/1/category", "line": 23, "reason": "unknown category 'allergies'"},
+        {"pointer": "/items/1/category", "line": 23, "reason": "неизвестная категория «allergies»"},
     ]
     assert client.get("/v1/checklists/clinic_intake").status_code == 404
 
@@ -188,7 +188,7 @@ def test_invalid_yaml_names_its_line(client: TestClient) -> None:
     response = client.post("/v1/checklists", content="key: x\nitems: [\n  - a: b\n", headers=YAML)
 
     [error] = _problem(response, 422)["errors"]
-    assert error["line"] == 3 and error["reason"].startswith("invalid YAML")
+    assert error["line"] == 3 and error["reason"].startswith("неверный YAML")
 
 
 def test_a_json_document_names_the_pointer_of_a_mistake(client: TestClient) -> None:
@@ -212,9 +212,9 @@ def test_a_yaml_alias_bomb_is_refused(client: TestClient) -> None:
     too_many = client.post("/v1/checklists", content=lines[0] + "\n" + many, headers=YAML)
 
     [error] = _problem(bomb, 422)["errors"]
-    assert error["reason"] == "aliases expand the document beyond 100,000 nodes"
+    assert error["reason"] == "псевдонимы раздувают документ больше чем до 100,000 узлов"
     [error] = _problem(too_many, 422)["errors"]
-    assert error == {"pointer": "", "line": 102, "reason": "more than 100 YAML aliases"}
+    assert error == {"pointer": "", "line": 102, "reason": "больше 100 псевдонимов YAML"}
 
 
 @pytest.mark.usefixtures("english")  # quotes the English words

@@ -70,3 +70,66 @@ def test_a_route_that_does_not_exist_is_worded_too(client: TestClient) -> None:
 
     assert (russian["title"], russian["detail"]) == ("Не найдено", "такого ресурса нет")
     assert (english["title"], english["detail"]) == ("Not found", "no such resource")
+
+
+def test_a_binary_transcript_is_refused_with_the_readers_reason_in_the_language_asked(
+    client: TestClient,
+) -> None:
+    body = {"transcript": "\x00\x01\x02PK\x03\x04"}
+
+    russian, english = _both(client, "POST", "/v1/score", json=body)
+
+    assert russian["status"] == 400 and russian["type"] == english["type"]
+    [ru], [en] = russian["errors"], english["errors"]
+    assert ru["pointer"] == en["pointer"] == "/transcript"
+    assert ru["reason"] == "текст двоичный (нулевой символ в позиции 0)"
+    assert en["reason"] == "the text is binary (NUL character at position 0)"
+
+
+def test_a_transcript_of_an_unknown_shape_names_the_json_path_in_the_language_asked(
+    client: TestClient,
+) -> None:
+    body = {"transcript": {"utterances": [{"speaker": "Менеджер", "text": 7}]}}
+
+    russian, english = _both(client, "POST", "/v1/score", json=body)
+
+    assert russian["errors"][0]["reason"] == (
+        "callqa JSON: utterances[0].text: ожидается строка, получено: число"
+    )
+    assert english["errors"][0]["reason"] == (
+        "callqa JSON: utterances[0].text: expected a string, got a number"
+    )
+
+
+def test_a_broken_checklist_is_refused_with_russian_reasons_and_english_when_asked(
+    client: TestClient,
+) -> None:
+    document = "\n".join(
+        [
+            "key: broken_clinic",
+            "title: Клиника",
+            "language: ru",
+            "categories:",
+            "  other: {title: Прочие}",
+            "grades: {green: 50, yellow: 80}",
+            "items:",
+            "  - {key: asks, kind: question_count, category: allergies, target: 2, points: 10}",
+            "  - {key: asks, kind: question_count, category: allergies, target: 2, points: 10}",
+        ]
+    )
+    yaml = {"Content-Type": "application/yaml"}
+
+    russian = client.post("/v1/checklists", content=document, headers=yaml).json()
+    english = client.post(
+        "/v1/checklists", content=document, headers={**yaml, "Accept-Language": "en"}
+    ).json()
+
+    assert russian["status"] == english["status"] == 422
+    ru = {e["pointer"]: e["reason"] for e in russian["errors"]}
+    en = {e["pointer"]: e["reason"] for e in english["errors"]}
+    assert ru["/categories/other"] == "«other» зарезервировано для неклассифицированных вопросов"
+    assert en["/categories/other"] == "'other' is reserved for unclassified questions"
+    assert ru["/items/1/key"] == "ключ пункта «asks» использован дважды"
+    assert en["/items/1/key"] == "item key 'asks' is used twice"
+    assert ru["/items/0/category"] == "неизвестная категория «allergies»"
+    assert en["/items/0/category"] == "unknown category 'allergies'"

@@ -41,7 +41,7 @@ def test_push_of_a_broken_file_exits_2_naming_the_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["checklists", "push", str(path)])
 
     assert result.exit_code == 2
-    assert "line 23 (/items/1/category): unknown category 'allergies'" in result.stderr
+    assert "line 23 (/items/1/category): неизвестная категория «allergies»" in result.stderr
 
 
 def test_push_with_org_stores_the_version_for_that_organisation_only(

@@ -40,3 +40,17 @@ def test_contradicting_speaker_options_are_refused_in_the_language(tmp_path: Pat
 
     assert "укажите что-то одно" in _score("ru", *args)[1]
     assert "give one" in _score("en", *args)[1]
+
+
+def test_a_binary_file_is_refused_with_the_readers_reason_in_the_language(
+    tmp_path: Path,
+) -> None:
+    picture = tmp_path / "call.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    ru_code, ru = _score("ru", str(picture))
+    en_code, en = _score("en", str(picture))
+
+    assert ru_code == en_code == 2
+    assert ru.startswith("callqa: файл двоичный (нулевые байты со смещения 8)")
+    assert en.startswith("callqa: the file is binary (NUL bytes at offset 8)")

@@ -62,18 +62,19 @@ def test_folder_with_jsonl_gives_one_line_per_file_and_reports_the_bad_one(tmp_p
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [Path(line["path"]).name for line in lines] == ["a.txt", "b.srt", "c.txt"]
     assert lines[1]["question_counts"]["expertise"] == 1
-    assert lines[2]["error"] == "the transcript is empty"
+    assert lines[2]["error"] == "расшифровка пуста"
+    assert lines[2]["error_code"] == "empty"
     assert result.exit_code == 2
 
 
 @pytest.mark.parametrize(
     ("content", "args", "reason"),
     [
-        (b"", [], "the transcript is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", [], "binary"),
-        (CALL.encode(), ["--format", "docx"], "unknown transcript format"),
-        (CALL.encode(), ["--checklist", "nope"], "unknown checklist"),
-        (b"one two three", [], "no speaker labels"),
+        (b"", [], "расшифровка пуста"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", [], "файл двоичный"),
+        (CALL.encode(), ["--format", "docx"], "неизвестный формат расшифровки «docx»"),
+        (CALL.encode(), ["--checklist", "nope"], "неизвестный чек-лист «nope»"),
+        (b"one two three", [], "нет подписей говорящих"),
         (b"one two three", [], "--single-speaker"),
         (CALL.encode(), ["--single-speaker", "--manager-speaker", "Клиент"], "укажите что-то одно"),
     ],
@@ -126,4 +127,4 @@ def test_checklists_validate_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("key: bad\n")
     result = runner.invoke(app, ["checklists", "validate", str(bad)])
-    assert result.exit_code == 2 and "line 1" in result.stdout
+    assert result.exit_code == 2 and "строка 1" in result.stdout

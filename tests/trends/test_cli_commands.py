@@ -171,10 +171,11 @@ def test_import_stores_each_file_and_summarises_what_failed_and_why(
     result = _import(folder)
 
     assert result.exit_code == 2, result.output
-    assert "5 files: 3 imported, 0 already stored, 2 failed" in result.stderr
+    assert "Не импортированы" in result.stderr
+    assert "5 файлов: импортировано 3, уже сохранено 0, с ошибкой 2" in result.stderr
     assert "empty.txt" in result.stderr and "binary.txt" in result.stderr
-    assert "binary" in result.stderr.split("binary.txt", 1)[1]
-    assert "1 file(s) had no timestamp in the name and were dated by mtime" in result.stderr
+    assert "двоичный" in result.stderr.split("binary.txt", 1)[1]
+    assert "1 файл без времени в имени датирован по времени изменения" in result.stderr
     calls = _calls(session, "m-import")
     assert [c.started_at.isoformat() for c in calls] == [
         "2026-03-02T07:30:00+00:00",
@@ -194,7 +195,7 @@ def test_importing_the_same_folder_again_stores_nothing_twice(
 
     again = _import(folder)
 
-    assert "5 files: 0 imported, 3 already stored, 2 failed" in again.stderr
+    assert "5 файлов: импортировано 0, уже сохранено 3, с ошибкой 2" in again.stderr
     assert len(_calls(session, "m-import")) == 3
 
 
@@ -213,7 +214,7 @@ def test_import_of_nothing_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(tmp_path), "--manager-id", "m-import"])
 
     assert result.exit_code == 2
-    assert "no transcript files found" in result.stderr
+    assert "файлы расшифровок не найдены" in result.stderr
 
 
 def test_report_csv_for_russian_excel(scenario: list[dict[str, Any]]) -> None:

@@ -23,6 +23,7 @@ from app.engine.readers.json_formats import (
 )
 from app.engine.readers.subtitles import read_srt, read_vtt
 from app.engine.readers.text import read_text
+from app.engine.reasons import reason
 
 __all__ = ["FORMATS", "detect_format", "read_transcript"]
 
@@ -53,7 +54,7 @@ _JSON_READERS: dict[str, Callable[[Any], list[Utterance]]] = {
     "yandex": read_yandex,
     "google": read_google,
 }
-_NAMES = {"text": "plain text", "vtt": "WebVTT", "srt": "SRT"}
+_NAMES = {"vtt": "WebVTT", "srt": "SRT"}
 
 
 def detect_format(data: str | dict[str, Any] | list[Any]) -> str:
@@ -67,8 +68,7 @@ def read_transcript(
     """Read a transcript in any supported format ("auto" detects it)."""
     if format != "auto" and format not in FORMATS:
         raise TranscriptError(
-            f"unknown transcript format '{format}'; known formats: auto, {', '.join(FORMATS)}",
-            field="format",
+            reason("unknown_format", format=format, known=", ".join(FORMATS)), field="format"
         )
     payload: Any
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -78,14 +78,12 @@ def read_transcript(
     elif isinstance(data, (dict, list)):
         payload = data
         if not data:
-            raise TranscriptError("the transcript is empty (an empty JSON value)")
+            raise TranscriptError(reason("empty_json"))
     else:
-        raise TranscriptError(
-            f"expected transcript text, bytes or parsed JSON, got {type(data).__name__}"
-        )
+        raise TranscriptError(reason("wrong_input_type", type=type(data).__name__))
     if isinstance(payload, str):
         if not payload.strip():
-            raise TranscriptError("the transcript is empty")
+            raise TranscriptError(reason("empty"))
         if format not in _TEXT_READERS and looks_like_json(payload):
             payload = parse_json(payload)
 
@@ -97,16 +95,18 @@ def read_transcript(
         fmt = format
     utterances = _run(fmt, payload)
     if not any(u.text for u in utterances):
-        raise TranscriptError(f"no utterances found in {_NAMES.get(fmt, fmt + ' JSON')}")
+        if fmt == "text":
+            raise TranscriptError(reason("no_utterances_text"))
+        raise TranscriptError(reason("no_utterances", format=_NAMES.get(fmt, fmt + " JSON")))
     return Transcript(tuple(utterances), fmt)
 
 
 def _run(fmt: str, payload: Any) -> list[Utterance]:
     """Run one reader; wrong input kinds and unexpected failures become TranscriptError."""
     if fmt in _TEXT_READERS and not isinstance(payload, str):
-        raise TranscriptError(f"the {fmt} format needs text, but the input is JSON")
+        raise TranscriptError(reason("needs_text", format=fmt))
     if fmt in _JSON_READERS and isinstance(payload, str):
-        raise TranscriptError(f"the {fmt} format needs JSON, but the input is not JSON")
+        raise TranscriptError(reason("needs_json", format=fmt))
     try:
         if isinstance(payload, str):
             return _TEXT_READERS[fmt](payload)
@@ -114,10 +114,12 @@ def _run(fmt: str, payload: Any) -> list[Utterance]:
     except TranscriptError as exc:
         if fmt in _TEXT_READERS or exc.reason.startswith(fmt):
             raise  # text readers name their format ("SRT cue 3 ...") themselves
-        raise TranscriptError(f"{fmt} JSON: {exc.reason}", field=exc.field) from None
-    except RecursionError:
-        raise TranscriptError(f"{fmt}: the input is nested too deeply") from None
-    except Exception as exc:  # a reader or library bug must not escape as a 500
+        inner = exc.why or exc.reason  # a reader's own reason, else its English text
         raise TranscriptError(
-            f"{fmt}: could not read the input ({type(exc).__name__}: {str(exc)[:200]})"
-        ) from exc
+            reason("in_format", format=fmt, reason=inner), field=exc.field
+        ) from None
+    except RecursionError:
+        raise TranscriptError(reason("nested_too_deeply", format=fmt)) from None
+    except Exception as exc:  # a reader or library bug must not escape as a 500
+        error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        raise TranscriptError(reason("reader_failed", format=fmt, error=error)) from exc

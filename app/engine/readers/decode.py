@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from app.engine.errors import TranscriptError
+from app.engine.reasons import reason
 
 # Longest BOM first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -49,15 +50,11 @@ def decode_bytes(data: bytes) -> str:
                 return check_text(data[len(bom) :].decode(encoding))
             except UnicodeDecodeError as exc:
                 raise TranscriptError(
-                    f"the file starts with a {encoding.upper()} byte order mark but is not valid "
-                    f"{encoding.upper()} (bad bytes at offset {exc.start + len(bom)})"
+                    reason("bom_invalid", encoding=encoding.upper(), offset=exc.start + len(bom))
                 ) from None
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise TranscriptError(
-            f"the file is binary (NUL bytes at offset {nul}); send a text transcript, "
-            "or save UTF-16 text with a byte order mark"
-        )
+        raise TranscriptError(reason("binary_nul_bytes", offset=nul))
     try:
         return check_text(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -68,10 +65,7 @@ def decode_bytes(data: bytes) -> str:
         text = ""
     if text and _mostly_textual(text):
         return check_text(text)
-    raise TranscriptError(
-        f"the file is neither UTF-8 nor Russian cp1251 text (invalid UTF-8 at offset "
-        f"{utf8_error.start}); it may be binary, or re-save it as UTF-8"
-    )
+    raise TranscriptError(reason("not_utf8_or_cp1251", offset=utf8_error.start))
 
 
 def _mostly_textual(text: str) -> bool:
@@ -94,15 +88,12 @@ def check_text(text: str) -> str:
         text = text[1:]
     nul = text.find("\x00")
     if nul >= 0:
-        raise TranscriptError(f"the text is binary (NUL character at position {nul})")
+        raise TranscriptError(reason("binary_nul_char", position=nul))
     sample = text[:_CONTROL_SAMPLE]  # binary noise shows at once; keeps this check ~10 us
     if _CONTROL.search(sample) is not None:
         controls = len(_CONTROL.findall(sample))
         if controls > _MAX_CONTROL_SHARE * len(sample):
-            raise TranscriptError(
-                f"the text is binary ({controls} control characters in its first "
-                f"{len(sample)} characters)"
-            )
+            raise TranscriptError(reason("binary_controls", controls=controls, length=len(sample)))
     return text
 
 
@@ -124,13 +115,12 @@ def parse_json(text: str) -> Any:
             if ndjson is not None:
                 return ndjson
         raise TranscriptError(
-            f"the input looks like JSON but is invalid: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}"
+            reason("json_invalid", error=exc.msg, line=exc.lineno, column=exc.colno)
         ) from None
     except RecursionError:
-        raise TranscriptError("the JSON is nested too deeply to read") from None
+        raise TranscriptError(reason("json_too_deep")) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise TranscriptError(f"the JSON could not be read: {str(exc)[:120]}") from None
+        raise TranscriptError(reason("json_unreadable", error=str(exc)[:120])) from None
 
 
 def _parse_ndjson(text: str) -> list[Any] | None:

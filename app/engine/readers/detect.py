@@ -13,6 +13,7 @@ from typing import Any
 from app.engine.errors import TranscriptError
 from app.engine.readers.decode import looks_like_json, parse_json
 from app.engine.readers.subtitles import TIMING_LINE
+from app.engine.reasons import reason
 
 _SRT_COMMA = re.compile(r"\d,\d")
 _ASSEMBLYAI_KEYS = frozenset(
@@ -33,7 +34,7 @@ def detect_text_format(text: str) -> str:
     """ "vtt", "srt" or "text" from the first lines of a string that is not JSON."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
-        raise TranscriptError("the transcript is empty")
+        raise TranscriptError(reason("empty"))
     if stripped.startswith("WEBVTT"):
         return "vtt"
     for line in stripped.split("\n", 2)[:2]:
@@ -43,11 +44,7 @@ def detect_text_format(text: str) -> str:
     if "-->" in text:
         for number, line in enumerate(text.splitlines(), start=1):
             if "-->" in line and TIMING_LINE.fullmatch(line.strip()):
-                raise TranscriptError(
-                    f"line {number} is a subtitle cue timing ('{line.strip()[:60]}') but the "
-                    "input does not start like SRT or WebVTT; remove the text before the first "
-                    "cue, or send the subtitles on their own"
-                )
+                raise TranscriptError(reason("cue_in_text", line=number, timing=line.strip()[:60]))
     return "text"
 
 
@@ -58,14 +55,14 @@ def detect_json_format(data: Any) -> str:
     elif isinstance(data, list):
         found = _detect_list(data)
     else:
-        raise TranscriptError(
-            f"JSON of an unknown shape (a {type(data).__name__}); expected {_SHAPES}"
-        )
+        raise TranscriptError(reason("unknown_shape", type=type(data).__name__, shapes=_SHAPES))
     if found is None:
-        keys = ", ".join(sorted(map(str, data))[:10]) if isinstance(data, dict) else "a list"
-        raise TranscriptError(
-            f"JSON of an unknown shape (top-level keys: {keys or 'none'}); expected {_SHAPES}"
-        )
+        keys = ", ".join(sorted(map(str, data))[:10]) if isinstance(data, dict) else ""
+        if isinstance(data, list):
+            raise TranscriptError(reason("unknown_shape", type="list", shapes=_SHAPES))
+        if not keys:
+            raise TranscriptError(reason("unknown_shape_no_keys", shapes=_SHAPES))
+        raise TranscriptError(reason("unknown_shape_keys", keys=keys, shapes=_SHAPES))
     return found
 
 
@@ -100,7 +97,7 @@ def _detect_object(obj: dict[str, Any]) -> str | None:
 
 def _detect_list(items: list[Any]) -> str | None:
     if not items:
-        raise TranscriptError("the transcript is empty (an empty JSON list)")
+        raise TranscriptError(reason("empty_json_list"))
     sample = items[:5]
     if not all(isinstance(item, dict) for item in sample):
         return None

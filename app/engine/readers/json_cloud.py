@@ -21,6 +21,7 @@ from app.engine.readers.json_common import (
     speaker_of,
     speaker_runs,
 )
+from app.engine.reasons import reason
 
 # --- Amazon Transcribe ------------------------------------------------------------------
 
@@ -29,9 +30,7 @@ def read_aws(data: object) -> list[Utterance]:
     """`audio_segments[]` when present, else speaker/channel runs of `items[]`, else text."""
     results = as_dict(as_dict(data, "aws JSON").get("results"), "results")
     if not {"audio_segments", "items", "transcripts", "channel_labels"} & results.keys():
-        raise TranscriptError(
-            "aws JSON needs 'results.audio_segments', 'results.items' or 'results.transcripts'"
-        )
+        raise TranscriptError(reason("aws_needs"))
     segments = opt_list(results, "audio_segments", "results")
     if segments:
         out: list[Utterance] = []
@@ -132,7 +131,7 @@ def read_yandex(data: object) -> list[Utterance]:
     elif "chunks" in obj:
         chunks, prefix = as_list(obj["chunks"], "chunks"), "chunks"
     else:
-        raise TranscriptError("yandex JSON needs 'response.chunks' (v2) or 'result' messages (v3)")
+        raise TranscriptError(reason("yandex_needs"))
     out: list[Utterance] = []
     for i, item in enumerate(chunks):
         where = f"{prefix}[{i}]"

@@ -13,43 +13,47 @@ from typing import Any
 
 from app.engine.errors import TranscriptError
 from app.engine.model import Utterance
+from app.engine.reasons import Reason, reason
 
 
-def fail(where: str, what: str) -> TranscriptError:
+def fail(where: str, what: Reason) -> TranscriptError:
     """The error for a value at a JSON path ("results.items[3].start_time: ...")."""
-    return TranscriptError(f"{where}: {what}")
+    return TranscriptError(reason("at_path", where=where, what=what))
 
 
-def kind(value: object) -> str:
+def kind(value: object) -> Reason | str:
     """A JSON type name for error messages."""
     if value is None:
-        return "null"
+        return reason("kind_null")
     if isinstance(value, bool):
-        return "a boolean"
+        return reason("kind_boolean")
     if isinstance(value, (int, float)):
-        return "a number"
+        return reason("kind_number")
     if isinstance(value, str):
-        return "a string"
+        return reason("kind_string")
     if isinstance(value, list):
-        return "a list"
+        return reason("kind_list")
     if isinstance(value, dict):
-        return "an object"
+        return reason("kind_object")
     return type(value).__name__
 
 
-def _got(value: object) -> str:
-    return "it is missing or null" if value is None else f"got {kind(value)}"
+def expected(what: str, value: object) -> Reason:
+    """ "expected a list, got a string" (`what`: a kind_ code)."""
+    if value is None:
+        return reason("expected_missing", expected=reason(what))
+    return reason("expected_got", expected=reason(what), got=kind(value))
 
 
 def as_dict(value: object, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise fail(where, f"expected an object, {_got(value)}")
+        raise fail(where, expected("kind_object", value))
     return value
 
 
 def as_list(value: object, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise fail(where, f"expected a list, {_got(value)}")
+        raise fail(where, expected("kind_list", value))
     return value
 
 
@@ -65,7 +69,7 @@ def opt_text(obj: dict[str, Any], key: str, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise fail(f"{where}.{key}" if where else key, f"expected a string, got {kind(value)}")
+        raise fail(f"{where}.{key}" if where else key, expected("kind_string", value))
     return value.strip()
 
 
@@ -74,12 +78,12 @@ def speaker_of(value: object, where: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise fail(where, "expected a string or an integer speaker, got a boolean")
+        raise fail(where, expected("kind_speaker", value))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
         return value.strip() or None
-    raise fail(where, f"expected a string, got {kind(value)}")
+    raise fail(where, expected("kind_string", value))
 
 
 def seconds(value: object, where: str, *, per_second: int = 1) -> float | None:
@@ -91,27 +95,27 @@ def seconds(value: object, where: str, *, per_second: int = 1) -> float | None:
         return None
     result: float
     if isinstance(value, bool):
-        raise fail(where, "expected a time, got a boolean")
+        raise fail(where, expected("kind_time", value))
     if isinstance(value, (int, float)):
         try:
             result = value / per_second
         except OverflowError:
-            raise fail(where, "time out of range") from None
+            raise fail(where, reason("time_out_of_range")) from None
     elif isinstance(value, str):
         raw = value.strip()
         raw = raw[:-1] if raw.endswith("s") else raw
         try:
             result = float(raw) / per_second
         except ValueError:
-            raise fail(where, f"bad time '{value[:40]}'") from None
+            raise fail(where, reason("bad_time", value=value[:40])) from None
     elif isinstance(value, dict):
         secs = seconds(value.get("seconds", 0), f"{where}.seconds") or 0.0
         nanos = seconds(value.get("nanos", 0), f"{where}.nanos") or 0.0
         result = secs + nanos / 1e9
     else:
-        raise fail(where, f"expected a time, got {kind(value)}")
+        raise fail(where, expected("kind_time", value))
     if not math.isfinite(result):
-        raise fail(where, f"bad time '{value}'")
+        raise fail(where, reason("bad_time", value=value))
     return result
 
 

@@ -17,14 +17,15 @@ from app.engine.readers.json_common import (
     Word,
     as_dict,
     as_list,
+    expected,
     fail,
-    kind,
     opt_list,
     opt_text,
     seconds,
     speaker_of,
     speaker_runs,
 )
+from app.engine.reasons import reason
 
 
 def _whole_text(obj: dict[str, Any], key: str, where: str) -> list[Utterance]:
@@ -40,11 +41,8 @@ def read_callqa(data: object) -> list[Utterance]:
     """`{"utterances": [{speaker|role, text, start?, end?}]}` or a bare list of those."""
     if isinstance(data, dict):
         if "utterances" not in data:
-            keys = ", ".join(sorted(map(str, data))[:8]) or "none"
-            raise TranscriptError(
-                "callqa JSON needs an 'utterances' list (or a bare list of utterances); "
-                f"found keys: {keys}"
-            )
+            keys = ", ".join(sorted(map(str, data))[:8]) or reason("none")
+            raise TranscriptError(reason("callqa_needs", keys=keys))
         items, prefix = as_list(data["utterances"], "utterances"), "utterances"
     else:
         items, prefix = as_list(data, "callqa JSON"), ""
@@ -53,16 +51,16 @@ def read_callqa(data: object) -> list[Utterance]:
         where = f"{prefix}[{i}]"
         obj = as_dict(item, where)
         if "text" not in obj:
-            raise fail(f"{where}.text", "missing")
+            raise fail(f"{where}.text", reason("missing"))
         text = obj["text"]
         if not isinstance(text, str):
-            raise fail(f"{where}.text", f"expected a string, got {kind(text)}")
+            raise fail(f"{where}.text", expected("kind_string", text))
         key = "speaker" if obj.get("speaker") is not None else "role"
         speaker = speaker_of(obj.get(key), f"{where}.{key}")
         start = _number(obj, "start", where)
         end = _number(obj, "end", where)
         if start is not None and end is not None and end < start:
-            raise fail(where, f"end {end} is before start {start}")
+            raise fail(where, reason("end_before_start", end=end, start=start))
         if text.strip():
             out.append(Utterance(i, speaker, text.strip(), start, end))
     return out
@@ -73,7 +71,7 @@ def _number(obj: dict[str, Any], key: str, where: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise fail(f"{where}.{key}", f"expected a number of seconds, got {kind(value)}")
+        raise fail(f"{where}.{key}", expected("kind_seconds", value))
     return seconds(value, f"{where}.{key}")
 
 
@@ -86,7 +84,7 @@ def read_whisper(data: object) -> list[Utterance]:
     if obj.get("segments") is None:
         if isinstance(obj.get("text"), str):
             return _whole_text(obj, "text", "")
-        raise TranscriptError("whisper JSON needs a 'segments' list")
+        raise TranscriptError(reason("whisper_needs"))
     out: list[Utterance] = []
     for i, item in enumerate(as_list(obj["segments"], "segments")):
         where = f"segments[{i}]"
@@ -120,7 +118,7 @@ def read_deepgram(data: object) -> list[Utterance]:
     """`results.utterances[]`, else speaker runs of `results.channels[c].alternatives[0].words`."""
     results = as_dict(as_dict(data, "deepgram JSON").get("results"), "results")
     if "utterances" not in results and "channels" not in results:
-        raise TranscriptError("deepgram JSON needs 'results.utterances' or 'results.channels'")
+        raise TranscriptError(reason("deepgram_needs"))
     channels = opt_list(results, "channels", "results")
     multichannel = len(channels) > 1
     utterances = opt_list(results, "utterances", "results")
@@ -169,7 +167,7 @@ def read_assemblyai(data: object) -> list[Utterance]:
     """`utterances[]` (times in integer milliseconds), else speaker runs of `words[]`, else text."""
     obj = as_dict(data, "assemblyai JSON")
     if not {"utterances", "words", "text"} & obj.keys():
-        raise TranscriptError("assemblyai JSON needs 'utterances', 'words' or 'text'")
+        raise TranscriptError(reason("assemblyai_needs"))
     utterances = opt_list(obj, "utterances", "")
     if utterances:
         out: list[Utterance] = []

@@ -22,6 +22,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from app.engine.errors import TranscriptError
 from app.engine.model import Utterance
 from app.engine.readers.text import accepted_labels, split_label
+from app.engine.reasons import reason
 
 _VTT_TIME = r"(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3}"
 _SRT_TIME = r"\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}"
@@ -68,15 +69,13 @@ def read_vtt(text: str) -> list[Utterance]:
     text = text.lstrip("\ufeff").lstrip()
     if not text.startswith("WEBVTT"):
         if not any(TIMING_LINE.fullmatch(line.strip()) for line in text.split("\n", 3)[:3]):
-            raise TranscriptError(
-                "this is not WebVTT: it has no 'WEBVTT' header and does not start with a cue"
-            )
+            raise TranscriptError(reason("vtt_no_header"))
         text = "WEBVTT\n\n" + text
     try:
         captions = webvtt.from_string(text).captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         _check_vtt_cues(text)
-        raise TranscriptError(f"WebVTT could not be read: {exc}") from None
+        raise TranscriptError(reason("vtt_unreadable", error=str(exc))) from None
     if len(captions) != text.count("-->"):
         _check_vtt_cues(text)  # raises naming a cue that the library dropped, if there is one
     parts: list[tuple[int, str | None, str, float | None, float | None]] = []
@@ -115,15 +114,12 @@ def _check_vtt_cues(text: str) -> None:
             continue
         cue += 1
         if arrows[0] > 1:
-            raise TranscriptError(
-                f"WebVTT cue {cue}: the timing line must be the first line of the cue "
-                "or follow its id"
-            )
+            raise TranscriptError(reason("vtt_timing_position", cue=cue))
         left, _, right = lines[arrows[0]].partition("-->")
         for stamp in (left.strip(), (right.split() or [""])[0]):
             m = _VTT_STAMP.fullmatch(stamp)
             if m is None or int(m[2]) > 59 or int(m[3]) > 59:
-                raise TranscriptError(f"WebVTT cue {cue}: bad timestamp '{stamp}'")
+                raise TranscriptError(reason("vtt_bad_timestamp", cue=cue, stamp=stamp))
 
 
 # --- SRT --------------------------------------------------------------------------------
@@ -147,13 +143,10 @@ def read_srt(text: str) -> list[Utterance]:
         arrow = next((i for i, b in enumerate(block[:2]) if "-->" in b), None)
         if arrow is None:
             if any("-->" in b for b in block):
-                raise TranscriptError(
-                    f"SRT block at line {first_line}: the timing line must follow the cue number"
-                )
+                raise TranscriptError(reason("srt_timing_position", line=first_line))
             if cue < 0:
                 raise TranscriptError(
-                    f"this is not SRT: line {first_line} ('{block[0].strip()[:40]}') is "
-                    "neither a cue number nor a timing line"
+                    reason("srt_not_srt", line=first_line, text=block[0].strip()[:40])
                 )
             # Text after a blank line inside a cue: it belongs to that cue.
             index, _, body, start, end = parts[-1]
@@ -174,12 +167,14 @@ def _srt_cue(
         m = _SRT_STAMP.fullmatch(stamp)
         if m is None or int(m[2]) > 59 or int(m[3]) > 59:
             raise TranscriptError(
-                f"SRT cue {cue + 1} (line {timing_line}): bad timestamp '{stamp}'"
+                reason("srt_bad_timestamp", cue=cue + 1, line=timing_line, stamp=stamp)
             )
     try:
         item = pysrt.SubRipItem.from_lines(block)
     except pysrt.Error as exc:
-        raise TranscriptError(f"SRT cue {cue + 1} (line {timing_line}): {exc!r}") from None
+        raise TranscriptError(
+            reason("srt_unreadable", cue=cue + 1, line=timing_line, error=repr(exc))
+        ) from None
     return (cue, None, str(item.text), item.start.ordinal / 1000, item.end.ordinal / 1000)
 
 
