@@ -14,11 +14,10 @@ from babel.messages.pofile import read_po
 from rich.console import Console
 
 from app import i18n
-from app.api import validation_words
 from app.api.errors import problem_body
 from app.cli.render import render_score
 from app.engine import EngineError, reasons, score
-from app.services import errors, wording
+from app.services import errors, validation_words, wording
 
 APP = Path(i18n.__file__).parent
 # The markers and functions app.i18n provides, as `pybabel extract -k NP_:1,2` reads them.

@@ -19,10 +19,10 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import validation_words
 from app.api.observe import current_request_id
 from app.db.session import is_transient
 from app.i18n import _
+from app.services import validation_words
 from app.services.errors import (
     BadRequest,
     CallqaError,

@@ -26,7 +26,7 @@ from app.engine.documents import (
     parse_json,
     parse_yaml,
 )
-from app.engine.errors import ChecklistError, Problem
+from app.engine.errors import ChecklistError, Problem, SchemaMessage
 from app.engine.language import Language
 from app.engine.patterns import compile_pattern
 from app.engine.reasons import InvalidValue, Reason, reason
@@ -297,6 +297,8 @@ def _raise(document: Document, source: str, errors: Iterable[tuple[Loc, Why]]) -
         line, pointer = document.locate(loc)
         if isinstance(why, Reason):
             problems.append(Problem(line, loc, why.english(), pointer, why))
+        elif isinstance(why, SchemaMessage):
+            problems.append(Problem(line, loc, why.message, pointer, schema=why))
         else:
             problems.append(Problem(line, loc, why, pointer))
     if problems:
@@ -305,12 +307,21 @@ def _raise(document: Document, source: str, errors: Iterable[tuple[Loc, Why]]) -
 
 
 def _pydantic_errors(exc: ValidationError, prefix: Loc = ()) -> list[tuple[Loc, Why]]:
-    """The schema's errors: a validator's own reason keeps its code; pydantic's stay English."""
+    """The schema's errors: a validator's own reason keeps its code; pydantic's keep its type."""
     problems: list[tuple[Loc, Why]] = []
     for e in exc.errors():
-        error = (e.get("ctx") or {}).get("error")
-        why = error.why if isinstance(error, InvalidValue) else None
-        problems.append(((*prefix, *e["loc"]), why or e["msg"].removeprefix("Value error, ")))
+        ctx = e.get("ctx") or {}
+        error = ctx.get("error")
+        why: Why = (
+            error.why
+            if isinstance(error, InvalidValue)
+            else SchemaMessage(
+                e["msg"].removeprefix("Value error, "),
+                e["type"],
+                {k: v for k, v in ctx.items() if isinstance(v, str | int | float)},
+            )
+        )
+        problems.append(((*prefix, *e["loc"]), why))
     return problems
 
 

@@ -17,14 +17,14 @@ from typing import Any
 
 import yaml
 
-from app.engine.errors import ChecklistError, Problem
+from app.engine.errors import ChecklistError, Problem, SchemaMessage
 from app.engine.reasons import InvalidValue, Reason, reason
 
 MAX_ALIASES = 100
 # Nodes once every alias is expanded; the largest built-in file (realty_phone.yaml) has 585.
 MAX_EXPANDED_NODES = 100_000
 Loc = tuple[int | str, ...]
-Why = str | Reason  # a problem's reason: a code and parameters, or pydantic's English message
+Why = str | Reason | SchemaMessage  # a problem's reason: a code and parameters, or pydantic's
 
 
 @dataclass(slots=True)

@@ -39,6 +39,19 @@ class NoManagerError(EngineError):
 
 
 @dataclass(frozen=True, slots=True)
+class SchemaMessage:
+    """A schema error pydantic worded (in English): its `type` and plain `ctx` let the service
+    layer word it in the reader's language."""
+
+    message: str
+    type: str
+    ctx: dict[str, str | int | float]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One mistake in a checklist document: its line (None in JSON), where, and why."""
 
@@ -47,6 +60,7 @@ class Problem:
     reason: str
     pointer: str = ""
     why: Reason | None = None  # the reason's code and parameters, for wording it
+    schema: SchemaMessage | None = None  # or pydantic's own error, for wording it
 
     def __str__(self) -> str:
         place = f"line {self.line}: " if self.line is not None else ""

@@ -12,6 +12,7 @@ from typing import Any
 from app.engine.errors import ChecklistError, EngineError, Problem
 from app.engine.reasons import ENGLISH as REASONS
 from app.i18n import N_, NP_, _, ngettext, number
+from app.services import validation_words
 
 # code -> msgid, or (singular, plural, the parameter that counts)
 _TEXTS: dict[str, str | tuple[str, str, str]] = {
@@ -110,6 +111,11 @@ def engine_reason(exc: EngineError | Problem) -> str:
     the English text of an error raised without a code (pydantic's schema messages)."""
     if exc.why is not None:
         return exc.why.worded(lambda code: _(REASONS[code]))
+    if isinstance(exc, Problem) and exc.schema is not None:
+        schema = exc.schema
+        return validation_words.reason(
+            {"type": schema.type, "ctx": schema.ctx, "msg": schema.message}
+        )
     if isinstance(exc, ChecklistError) and exc.problems:
         return "; ".join(checklist_problem(p) for p in exc.problems)
     return exc.reason

@@ -197,9 +197,7 @@ def test_a_json_document_names_the_pointer_of_a_mistake(client: TestClient) -> N
 
     errors = _problem(client.post("/v1/checklists", json=document), 422)["errors"]
 
-    assert errors == [
-        {"pointer": "/items/0/target", "reason": "Input should be greater than or equal to 1"}
-    ]
+    assert errors == [{"pointer": "/items/0/target", "reason": "Значение должно быть не меньше 1"}]
 
 
 def test_a_yaml_alias_bomb_is_refused(client: TestClient) -> None:

@@ -133,3 +133,21 @@ def test_a_broken_checklist_is_refused_with_russian_reasons_and_english_when_ask
     assert en["/items/1/key"] == "item key 'asks' is used twice"
     assert ru["/items/0/category"] == "неизвестная категория «allergies»"
     assert en["/items/0/category"] == "unknown category 'allergies'"
+
+
+def test_a_checklist_missing_a_field_is_refused_in_russian_and_in_english_when_asked(
+    client: TestClient,
+) -> None:
+    document = "key: no_grades\ntitle: Без оценок\nlanguage: ru\nitems: []\n"
+    yaml = {"Content-Type": "application/yaml"}
+
+    russian = client.post("/v1/checklists", content=document, headers=yaml).json()
+    english = client.post(
+        "/v1/checklists", content=document, headers={**yaml, "Accept-Language": "en"}
+    ).json()
+
+    ru = {e["pointer"]: e["reason"] for e in russian["errors"]}
+    en = {e["pointer"]: e["reason"] for e in english["errors"]}
+    assert ru["/grades"] == "обязательное поле"
+    assert en["/grades"] == "required"
+    assert not re.search(r"[A-Za-z]", ru["/items"]), ru["/items"]

@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl, quote
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from app.api import validation_words
 from app.api.auth import Authenticator
 from app.api.correction_schemas import CorrectionIn
 from app.api.deps import CallerDep, TenantDep, TxDep, require
@@ -24,7 +23,7 @@ from app.api.responses import problems
 from app.api.routers.calls import CallId
 from app.engine.corrections import Correction
 from app.i18n import N_, _
-from app.services import access, corrections
+from app.services import access, corrections, validation_words
 from app.services.audit import audited
 from app.services.corrections import NewCorrection
 from app.services.errors import InvalidInput, UnsupportedMediaType
