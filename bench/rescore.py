@@ -68,6 +68,7 @@ from app.engine import get_checklist  # noqa: E402
 from app.services import checklists, ingest, jobs, rescoring  # noqa: E402
 from app.services.checklists import ChecklistFinder  # noqa: E402
 from app.services.schemas import CallIn, ScoreIn  # noqa: E402
+from app.tenancy import DEFAULT_ORGANISATION  # noqa: E402
 from bench.engine import build_call  # noqa: E402
 
 CALLQA = Path(sys.executable).parent / "callqa"
@@ -157,8 +158,8 @@ def _remove(db: Database, old: str, new: str) -> None:
         session.execute(text("DELETE FROM call_score WHERE checklist_version = :v"), {"v": new})
         for table in ROLLUPS:
             session.execute(text(f"DELETE FROM {table} WHERE checklist_version = :v"), {"v": new})
-        checklists_db.delete_version(session, KEY, new)
-        checklists_db.make_latest(session, KEY, old)
+        checklists_db.delete_version(session, DEFAULT_ORGANISATION, KEY, new)
+        checklists_db.make_latest(session, DEFAULT_ORGANISATION, KEY, old)
 
 
 def _cpu(pid: int) -> float:
