@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.engine.corrections import Correction
+from app.services.corrections import NewCorrection
 from app.services.jsonsafe import text_problem
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -44,6 +46,22 @@ class CorrectionIn(BaseModel):
         if problem:
             raise ValueError(problem)
         return value
+
+    def new_correction(self) -> NewCorrection:
+        """What the corrections service takes (the JSON API and the call page's forms alike)."""
+        return NewCorrection(
+            Correction(
+                self.target,
+                utterance=self.utterance,
+                span=self.span,
+                phrase=self.phrase,
+                item=self.item,
+                category=self.category,
+                valid=self.valid,
+                passed=self.passed,
+            ),
+            self.note,
+        )
 
 
 class CorrectionsIn(BaseModel):

@@ -10,9 +10,7 @@ from app.api.correction_schemas import CorrectionsIn, CorrectionsOut, ReviewOut
 from app.api.deps import TenantDep, TxDep, require
 from app.api.responses import json_response, problems
 from app.api.routers.calls import CallId
-from app.engine.corrections import Correction
 from app.services import corrections
-from app.services.corrections import NewCorrection
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"], dependencies=[require("review")])
 CorrectionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The correction's id.")]
@@ -29,22 +27,7 @@ async def add_corrections(
 ) -> Response:
     """Correct a call's answers (the machine's stay beside them); the score, the roll-ups and
     calibration follow. Each correction that cannot apply is a 422 naming its field."""
-    wanted = [
-        NewCorrection(
-            Correction(
-                c.target,
-                utterance=c.utterance,
-                span=c.span,
-                phrase=c.phrase,
-                item=c.item,
-                category=c.category,
-                valid=c.valid,
-                passed=c.passed,
-            ),
-            c.note,
-        )
-        for c in body.corrections
-    ]
+    wanted = [c.new_correction() for c in body.corrections]
     return json_response(await tx.run(corrections.add, call_id, wanted, tenant), status=201)
 
 

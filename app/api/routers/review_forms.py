@@ -21,7 +21,6 @@ from app.api.correction_schemas import CorrectionIn
 from app.api.deps import CallerDep, TenantDep, TxDep, require
 from app.api.responses import problems
 from app.api.routers.calls import CallId
-from app.engine.corrections import Correction
 from app.i18n import N_, _
 from app.services import access, corrections, validation_words
 from app.services.audit import audited
@@ -104,19 +103,7 @@ def correction_of(form: dict[str, str]) -> NewCorrection:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "target"
         raise _invalid(field, validation_words.reason(dict(first))) from None
-    return NewCorrection(
-        Correction(
-            c.target,
-            utterance=c.utterance,
-            span=c.span,
-            phrase=c.phrase,
-            item=c.item,
-            category=c.category,
-            valid=c.valid,
-            passed=c.passed,
-        ),
-        c.note,
-    )
+    return c.new_correction()
 
 
 async def _form(request: Request) -> dict[str, str]:
