@@ -50,6 +50,9 @@ class Caller:
     """When the share link this request came with expires (None: a key, or local mode)."""
     share: str | None = None
     """The share token this request came with (None: a key, or local mode)."""
+    share_key: int | None = None
+    """The key that made that share link (None: no link, or one made in local mode); links
+    made from the page (a report's call links) name it too, so they die with it."""
 
     @property
     def reviews_by_link(self) -> bool:
@@ -93,6 +96,7 @@ class Authenticator:
         )
         self._keys: dict[bytes, tuple[float, KeyInfo | None]] = {}
         self._secrets: dict[str, tuple[float, bytes | None]] = {}
+        self._live: dict[tuple[int, str], tuple[float, bool]] = {}
         self._any_key: tuple[float, bool] | None = None
         self._buckets: dict[int, _Bucket] = {}
         self.local_host = loopback_bind(settings)  # local mode: this and no key yet
@@ -101,6 +105,7 @@ class Authenticator:
         """Forget what was read from the database (tests, after they change keys)."""
         self._keys.clear()
         self._secrets.clear()
+        self._live.clear()
         self._any_key = None
         self._buckets.clear()
 
@@ -169,8 +174,23 @@ class Authenticator:
         if secret is None:
             raise Unauthorized(_("the share link is not valid"))
         share = access.verify_share(secret, token, request.url.path)
+        if share.key_id is not None and not await self._key_live(share.key_id, organisation, tx):
+            raise Unauthorized(_("the share link is not valid"))  # its key was revoked
         scopes = frozenset({"read", "review"} if share.review else {"read"})
-        return Caller(share.tenant, scopes, share_expires=share.expires, share=token)
+        return Caller(
+            share.tenant, scopes, share_expires=share.expires, share=token, share_key=share.key_id
+        )
+
+    async def _key_live(self, key_id: int, organisation: str, tx: TxFactory) -> bool:
+        """Whether a share link's key is still live, read once per CALLQA_KEY_CACHE_S."""
+        now = time.monotonic()
+        cached = self._live.get((key_id, organisation))
+        if cached is None or now - cached[0] >= self.ttl:
+            if len(self._live) >= _MAX_CACHED:
+                self._live.clear()
+            live = await (await tx()).run(access.key_live, key_id, organisation)
+            cached = self._live[(key_id, organisation)] = (now, live)
+        return cached[1]
 
     async def _stored_secret(self, organisation: str, tx: TxFactory) -> bytes | None:
         now = time.monotonic()

@@ -158,6 +158,7 @@ def keys_list(
 
 @keys_app.command("revoke", epilog=examples("callqa keys revoke 3"))
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id.")]) -> None:
-    """Revoke a key; running servers refuse it within CALLQA_KEY_CACHE_S seconds."""
+    """Revoke a key; running servers refuse it and the share links it made within
+    CALLQA_KEY_CACHE_S seconds."""
     key = _unit(lambda s: access.revoke_key(s, key_id))
     scope.err.print(f"key {key['id']} revoked")

@@ -95,6 +95,14 @@ def key_by_digest(session: Session, digest: bytes) -> tuple[ApiKey, Organisation
     return None if row is None else (row[0], row[1])
 
 
+def key_live(session: Session, key_id: int, org_id: str) -> bool:
+    """Whether the key exists in the organisation and is not revoked."""
+    live = exists().where(
+        ApiKey.id == key_id, ApiKey.organisation_id == org_id, ApiKey.revoked_at.is_(None)
+    )
+    return bool(session.execute(select(live)).scalar())
+
+
 def any_key(session: Session) -> bool:
     """Whether a key was ever made (revoked ones count: local mode does not come back)."""
     return bool(session.execute(select(exists().select_from(ApiKey))).scalar())

@@ -3,7 +3,8 @@
 
 A key's secret is shown once and stored only as its SHA-256: a leaked table gives nobody a key,
 and a lookup by digest needs no secret comparison at all (the digest found is compared again in
-constant time). Share links are HMAC-signed, so checking one needs no database row.
+constant time). Share links are HMAC-signed, so checking one needs no row of its own; a link
+made with a key names it and dies with it (its liveness is cached like the key's).
 """
 
 from __future__ import annotations
@@ -205,8 +206,9 @@ def revoke_key(
     organisation: str | None = None,
     teams: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """Revoke a key; servers refuse it within CALLQA_KEY_CACHE_S. 404 if there is none, or
-    it is not within `teams` (a key limited to teams revokes only keys it could make)."""
+    """Revoke a key; servers refuse it and its share links within CALLQA_KEY_CACHE_S. 404 if
+    there is none, or it is not within `teams` (a key limited to teams revokes only keys it
+    could make)."""
     key = db.revoke_key(session, key_id, organisation, teams)
     if key is None:
         raise NotFound(_("no key %(key)s", key=key_id))
@@ -251,9 +253,12 @@ def sign_share(
 ) -> str:
     """A token for GET `path` as `tenant` (its organisation and teams) until `expires_at`.
     With `review` (a review or admin key sharing a call page) the token also names the key
-    and lets the page's forms correct the call as that key."""
+    and lets the page's forms correct the call as that key. A token made with a key names it
+    (`k`), so revoking the key ends the link; one made in local mode names none."""
     teams = None if tenant.teams is None else sorted(tenant.teams)
     claims: dict[str, Any] = {"p": path, "o": tenant.organisation_id, "t": teams, "e": expires_at}
+    if tenant.key_id is not None:
+        claims["k"] = tenant.key_id
     if review and _CALL_PAGE.fullmatch(path):
         claims |= {"r": 1, "k": tenant.key_id}
     payload = _b64(orjson.dumps(claims))
@@ -285,6 +290,8 @@ class Share:
     expires: int
     review: bool
     """Whether the call page's correction forms may be used through it."""
+    key_id: int | None = None
+    """The key that made the link, which must still be live (None: made in local mode)."""
 
 
 def shared_page(path: str) -> str:
@@ -311,13 +318,18 @@ def verify_share(secret: bytes, token: str, path: str, now: float | None = None)
         raise Unauthorized(_("the share link is for another page"))
     teams = data.get("t")
     review = data.get("r") == 1
-    key_id = data.get("k") if review and isinstance(data.get("k"), int) else None
+    maker = data.get("k") if isinstance(data.get("k"), int) else None
     tenant = Tenant(
         organisation_id=data["o"],
         teams=None if teams is None else frozenset(teams),
-        key_id=key_id,
+        key_id=maker if review else None,
     )
-    return Share(tenant, data["e"], review)
+    return Share(tenant, data["e"], review, maker)
+
+
+def key_live(session: Session, key_id: int, organisation: str) -> bool:
+    """Whether the key of a share link is still there, of that organisation, and not revoked."""
+    return db.key_live(session, key_id, organisation)
 
 
 def csrf_token(secret: bytes, share_token: str) -> str:

@@ -1,6 +1,6 @@
 """A trainer opens a report in a browser: POST /v1/share makes a link to one HTML page that
 opens without a key until it expires; the report's calls open through links of their own; a
-link for another page, an expired or a tampered one is 401."""
+link for another page, an expired or a tampered one, or one whose key was revoked, is 401."""
 
 from __future__ import annotations
 
@@ -134,3 +134,66 @@ def test_with_a_secret_key_every_replica_opens_the_links_of_the_others(
         assert client.get(link).status_code == 401
     finally:
         app.state.auth = saved
+
+
+def test_a_share_link_stops_working_once_its_key_is_revoked(
+    client: TestClient, call_id: int, session: Session, app: FastAPI
+) -> None:
+    _, admin = access.create_key(session, scopes=["admin"], name="admin")
+    key, secret = access.create_key(session, scopes=["read"], name="trainer")
+    session.flush()
+    app.state.auth.clear()
+    app.state.auth.ttl = 0.3
+    page = share(client, {"Authorization": f"Bearer {secret}"}, f"/calls/{call_id}")
+    assert client.get(page).status_code == 200
+    forged = client.get(f"/calls/{call_id}?share={page.split('share=')[1][:-3]}AAA")
+
+    revoked = client.delete(f"/v1/keys/{key['id']}", headers={"Authorization": f"Bearer {admin}"})
+    assert revoked.status_code == 200, revoked.text
+    time.sleep(0.35)  # the key cache's window
+
+    answer = client.get(page)
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == forged.headers["content-type"]
+    assert answer.json() == forged.json() | {"instance": answer.json().get("instance")}
+    assert answer.json()["detail"] == "the share link is not valid"
+
+
+def test_a_shared_reports_call_links_stop_working_with_its_key(
+    client: TestClient, call_id: int, session: Session, app: FastAPI
+) -> None:
+    key, secret = access.create_key(session, scopes=["review"], name="trainer")
+    session.flush()
+    app.state.auth.clear()
+    link = share(
+        client,
+        {"Authorization": f"Bearer {secret}"},
+        f"{REPORT}?format=html&from=2026-03-01&to=2026-03-10",
+    )
+    report = client.get(link)
+    assert report.status_code == 200, report.text
+    calls = {unescape(h) for h in re.findall(r"href='([^']*/calls/[^']*)'", report.text)}
+    assert calls and all(client.get(h.split("#")[0]).status_code == 200 for h in calls)
+
+    access.revoke_key(session, key["id"])
+    session.flush()
+    app.state.auth.clear()  # as when the key cache's window has passed
+
+    assert client.get(link).status_code == 401
+    for href in calls:
+        answer = client.get(href.split("#")[0])
+        assert answer.status_code == 401
+        assert answer.json()["detail"] == "the share link is not valid"
+
+
+def test_a_share_link_made_in_local_mode_outlives_revoked_keys(
+    client: TestClient, call_id: int, session: Session, app: FastAPI
+) -> None:
+    page = share(client, {}, f"/calls/{call_id}")  # no key yet: local mode
+    key, _secret = access.create_key(session, scopes=["admin"], name="first")
+    access.revoke_key(session, key["id"])
+    session.flush()
+    app.state.auth.clear()
+
+    assert client.get(f"/calls/{call_id}").status_code == 401  # local mode is over
+    assert client.get(page).status_code == 200

@@ -74,7 +74,8 @@ async def create_key(body: KeyIn, tx: TxDep, tenant: TenantDep) -> Response:
 
 @router.delete("/keys/{key_id}", dependencies=ADMIN, responses=problems(404, 422, 503))
 async def revoke_key(key_id: KeyId, tx: TxDep, tenant: TenantDep) -> Response:
-    """Revoke a key of the organisation; refused everywhere within CALLQA_KEY_CACHE_S."""
+    """Revoke a key of the organisation; it and the share links it made are refused
+    everywhere within CALLQA_KEY_CACHE_S."""
     return json_response(
         await tx.run(access.revoke_key, key_id, tenant.organisation_id, tenant.teams)
     )

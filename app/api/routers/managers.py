@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import partial
 from typing import Annotated, Any
 
@@ -138,8 +139,10 @@ async def manager_report(
             secret = await auth.signing_secret(caller.tenant.organisation_id, tx)
             expires = caller.share_expires
 
+            maker = replace(caller.tenant, key_id=caller.share_key)  # they die with its key
+
             def share(call_id: int) -> str:
-                return sign_share(secret, caller.tenant, f"/calls/{call_id}", expires)
+                return sign_share(secret, maker, f"/calls/{call_id}", expires)
 
         page = partial(render_report_html, report, base_url=settings.base_url, share=share)
         return HTMLResponse(await tx.in_thread(page))
