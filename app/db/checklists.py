@@ -30,23 +30,29 @@ from app.db.models import CallScore, ChecklistAssignment, ChecklistVersion
 from app.tenancy import DEFAULT_ORGANISATION
 
 SHARED = DEFAULT_ORGANISATION
-"""The organisation whose versions (the built-ins, local-mode pushes) every organisation reads
-(the `builtin` row-level policy) and none but it changes."""
+"""The organisation that holds the built-ins (its versions marked `builtin`), which every
+organisation reads (the `builtin` row-level policy) and none but it changes. What else it holds
+(local-mode pushes) is its own."""
 DEFAULT_TEAM = ""
 """The team_id of the assignment that holds for every team without its own."""
 
 _V = ChecklistVersion
 
 
+def _shared() -> ColumnElement[bool]:
+    """The built-ins every organisation reads."""
+    return (_V.organisation_id == SHARED) & _V.builtin
+
+
 def _visible(org: str) -> ColumnElement[bool]:
-    """The versions `org` may use: its own and its copies, and the shared ones."""
-    return _V.organisation_id.in_([org, SHARED])
+    """The versions `org` may use: its own and its copies, and the built-ins."""
+    return or_(_V.organisation_id == org, _shared())
 
 
 def _series(org: str) -> ColumnElement[bool]:
-    """The versions that may be `org`'s latest of a key: those it pushed, and the shared ones
+    """The versions that may be `org`'s latest of a key: those it pushed, and the built-ins
     (which count only for a key it never pushed: order by `_own_first`)."""
-    return or_(_V.organisation_id == SHARED, (_V.organisation_id == org) & ~_V.adopted)
+    return or_(_shared(), (_V.organisation_id == org) & ~_V.adopted)
 
 
 def _own_first(org: str) -> ColumnElement[bool]:
@@ -63,10 +69,11 @@ def insert_version(
     source: str,
     *,
     adopted: bool = False,
+    builtin: bool = False,
 ) -> bool:
     """Store a version in `org`; False when it was stored there before (nothing changes then,
     but that pushing a version the organisation only held as a built-in's copy makes it its
-    own: True)."""
+    own, and that storing a built-in marks the same content pushed before as one: True)."""
     values = {
         "organisation_id": org,
         "key": key,
@@ -75,10 +82,17 @@ def insert_version(
         "document": document,
         "source": source,
         "adopted": adopted,
+        "builtin": builtin,
     }
     stmt = insert(_V).values(**values)
     if adopted:
         stmt = stmt.on_conflict_do_nothing()
+    elif builtin:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_V.organisation_id, _V.key, _V.version],
+            set_={"builtin": True},
+            where=_V.builtin.is_(False),
+        )
     else:
         stmt = stmt.on_conflict_do_update(
             index_elements=[_V.organisation_id, _V.key, _V.version],
@@ -89,7 +103,7 @@ def insert_version(
 
 
 def adopt(session: Session, org: str, key: str, version: str) -> None:
-    """Copy a shared version into `org` (unless it holds it), so its rows may refer to it."""
+    """Copy a built-in's version into `org` (unless it holds it), so its rows may refer to it."""
     if org == SHARED:
         return
     shared = select(
@@ -101,7 +115,7 @@ def adopt(session: Session, org: str, key: str, version: str) -> None:
         _V.source,
         _V.pushed_at,
         literal(True),
-    ).where(_V.organisation_id == SHARED, _V.key == key, _V.version == version)
+    ).where(_shared(), _V.key == key, _V.version == version)
     columns = ["organisation_id", "key", "version", "title", "document", "source", "pushed_at"]
     stmt = insert(_V).from_select([*columns, "adopted"], shared).on_conflict_do_nothing()
     session.execute(stmt)
@@ -143,10 +157,15 @@ def _series_owner(org: str, key: str) -> ColumnElement[str]:
 
 def versions(session: Session, org: str, key: str) -> Sequence[Any]:
     """(version, title, pushed_at) of `org`'s series of a key (the versions it pushed, else the
-    shared ones), newest first."""
+    built-in's), newest first."""
     stmt = (
         select(_V.version, _V.title, _V.pushed_at)
-        .where(_V.organisation_id == _series_owner(org, key), _V.key == key, ~_V.adopted)
+        .where(
+            _V.organisation_id == _series_owner(org, key),
+            _V.key == key,
+            ~_V.adopted,
+            or_(_V.organisation_id == org, _V.builtin),
+        )
         .order_by(_V.pushed_at.desc())
     )
     return session.execute(stmt).all()
@@ -166,8 +185,8 @@ def get_version(session: Session, org: str, key: str, version: str | None) -> Ro
 
 # The checklist of a request: the one it names, else its team's, else the default of all
 # teams of the organisation, else `:fallback`; pinned by the request's version or the
-# assignment's, else the organisation's latest (of the versions it pushed, else the shared
-# ones). The key comes back even when no version of it is stored.
+# assignment's, else the organisation's latest (of the versions it pushed, else the
+# built-in's). The key comes back even when no version of it is stored.
 _RESOLVE = text(
     f"""
 WITH wanted AS (
@@ -186,7 +205,7 @@ SELECT w.key, w.version AS wanted_version, v.version
 FROM wanted AS w
 LEFT JOIN LATERAL (
     SELECT version FROM checklist_version
-    WHERE organisation_id IN (:org, '{SHARED}') AND key = w.key
+    WHERE (organisation_id = :org OR (organisation_id = '{SHARED}' AND builtin)) AND key = w.key
         AND CASE WHEN w.version IS NULL THEN NOT adopted ELSE version = w.version END
     ORDER BY organisation_id = :org DESC, pushed_at DESC
     LIMIT 1

@@ -396,7 +396,10 @@ class ChecklistVersion(Base):
     """One immutable checklist version of an organisation: its resolved document, named by the
     SHA-256 of its canonical JSON, and the text it was pushed as. The latest pushed is the key's
     default. `adopted`: a built-in's copy held only so the organisation's scores can refer to it
-    (migration 2026-12-04-0200), not a version the organisation pushed."""
+    (migration 2026-12-04-0200), not a version the organisation pushed. `builtin`: stored from
+    the package in the organisation 'default', which makes it readable to every organisation
+    (the `builtin` row-level policy, migration 2026-12-05-0300); nothing else 'default' holds
+    is."""
 
     __tablename__ = "checklist_version"
     __table_args__ = (
@@ -420,6 +423,7 @@ class ChecklistVersion(Base):
         DateTime(timezone=True), server_default=text("clock_timestamp()")
     )
     adopted: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    builtin: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class ChecklistAssignment(Base):

@@ -1,7 +1,8 @@
 """Checklists as data: push versions, list and show them, assign them, find a request's one.
 
 Each organisation (`Tenant`) pushes, assigns and deletes its own checklists; the built-ins are
-stored once in the shared organisation ('default') and every organisation reads them. An
+stored once in the shared organisation ('default', marked `builtin`) and every organisation
+reads them (only them: what else 'default' holds, as local-mode pushes, is its own). An
 organisation's latest version of a key is the newest it pushed, else the built-in's, so a key it
 pushes (even a built-in's) is its own series and changes nothing for the others.
 
@@ -70,6 +71,7 @@ def _store_builtin(session: Session, checklist: Checklist, org: str = db.SHARED)
         checklist.document(),
         source,
         adopted=org != db.SHARED,
+        builtin=org == db.SHARED,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.services import access, checklists
@@ -73,6 +74,14 @@ def _post_call(client: TestClient, body: dict[str, Any], key: dict[str, str]) ->
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def _ship_as_built_in(session: Session, key: str, version: str) -> None:
+    """Mark a version of 'default' as the package's, as storing the built-ins of a package
+    that ships it does."""
+    mark = "UPDATE checklist_version SET builtin = true WHERE organisation_id = 'default'"
+    session.execute(text(mark + " AND key = :key AND version = :version"), locals())
+    session.flush()
 
 
 def _phrases(score: dict[str, Any]) -> set[str]:
@@ -250,8 +259,64 @@ def test_an_organisation_that_pushed_no_version_of_a_built_in_follows_its_newer_
     _post_call(client, make_call(), globex)  # its scores hold a copy of the built-in
 
     newer = checklists.push(session, ACME_OWN_REALTY_PHONE.encode(), "yaml")[0]["version"]
+    _ship_as_built_in(session, "realty_phone", newer)  # a newer package's built-in
     call = _post_call(client, make_call(transcript=EXPENSIVE), globex)
 
     assert _latest(client, "realty_phone", globex) == newer
     assert call["score"]["checklist"] == {"key": "realty_phone", "version": newer}
     assert "это дорого" in _phrases(call["score"])
+
+
+def test_a_checklist_pushed_in_local_mode_is_not_shared_with_other_organisations(
+    client: TestClient, keys: Keys, session: Session, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    globex = keys["globex"]
+    builtin = _latest(client, "realty_phone", globex)
+    clinic = checklists.push(session, CLINIC.encode(), "yaml")[0]["version"]  # 'default'
+    local = checklists.push(session, ACME_OWN_REALTY_PHONE.encode(), "yaml")[0]["version"]
+    session.flush()
+    # Local mode (the organisation 'default') uses what it pushed.
+    assert checklists.detail(session, "clinic_intake")["version"] == clinic
+    assert checklists.detail(session, "realty_phone")["version"] == local
+
+    answers = {
+        "get": client.get("/v1/checklists/clinic_intake", headers=globex),
+        "pinned_call": client.post(
+            "/v1/calls",
+            json=make_call(checklist="realty_phone", checklist_version=local),
+            headers=globex,
+        ),
+        "versions": client.get("/v1/checklists/clinic_intake/versions", headers=globex),
+        "call": client.post("/v1/calls", json=make_call(checklist="clinic_intake"), headers=globex),
+        "pinned": client.put(
+            "/v1/checklists/default",
+            json={"checklist": "realty_phone", "version": local},
+            headers=globex,
+        ),
+    }
+
+    assert {name: a.status_code for name, a in answers.items()} == dict.fromkeys(answers, 404)
+    assert "clinic_intake" not in {
+        c["key"] for c in client.get("/v1/checklists", headers=globex).json()
+    }
+    assert _latest(client, "realty_phone", globex) == builtin
+    versions = client.get("/v1/checklists/realty_phone/versions", headers=globex).json()
+    assert [v["version"] for v in versions["versions"]] == [builtin]
+    call = _post_call(client, make_call(transcript=EXPENSIVE), globex)
+    assert call["score"]["checklist"] == {"key": "realty_phone", "version": builtin}
+    assert "это дорого" not in _phrases(call["score"])
+
+
+def test_an_organisation_extends_a_built_in_and_not_what_local_mode_pushed_under_its_key(
+    client: TestClient, keys: Keys, session: Session, make_call: Callable[..., dict[str, Any]]
+) -> None:
+    acme = keys["acme"]
+    checklists.push(session, ACME_OWN_REALTY_PHONE.encode(), "yaml")  # 'default's realty_phone
+    session.flush()
+
+    own = _push(client, ACME_REALTY.replace("это дорого", "подумайте"), acme)
+    call = _post_call(client, make_call(checklist="acme_realty", transcript=EXPENSIVE), acme)
+
+    assert own["extends"]["key"] == "realty_phone"
+    assert call["score"]["checklist"]["key"] == "acme_realty"
+    assert "это дорого" not in _phrases(call["score"])  # 'default's phrase is not its base's

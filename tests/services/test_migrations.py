@@ -514,6 +514,48 @@ def test_the_adopted_migration_marks_other_organisations_copies_of_built_ins_and
             engine.dispose()
 
 
+def _policies(engine: Engine) -> dict[str, str]:
+    """The `builtin` row-level policies: table -> condition."""
+    sql = "SELECT tablename, qual FROM pg_policies WHERE policyname = 'builtin'"
+    return {str(t): str(q) for t, q in _rows(engine, sql)}
+
+
+def test_the_builtin_migration_shares_only_the_packages_checklists_of_default_and_reverts(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("checklist_builtin") as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.downgrade(engine, "2026_12_04_0200")
+            with engine.begin() as conn:  # a local-mode push, beside the stored built-ins
+                conn.execute(
+                    text(
+                        "INSERT INTO checklist_version"
+                        " (organisation_id, key, version, title, document, source)"
+                        " SELECT 'default', 'ours', 'v-ours', title, document, 'key: ours'"
+                        " FROM checklist_version WHERE key = 'realty_phone'"
+                    )
+                )
+            assert set(_policies(engine)) == {"checklist_version", "checklist_assignment"}
+
+            migrate.upgrade(engine)
+
+            flags = _rows(engine, "SELECT key, builtin FROM checklist_version")
+            assert ("ours", False) in flags
+            assert ("realty_phone", True) in flags
+            assert list(_policies(engine)) == ["checklist_version"]
+            assert "builtin" in _policies(engine)["checklist_version"]
+
+            migrate.downgrade(engine, "2026_12_04_0200")
+
+            columns = {c["name"] for c in inspect(engine).get_columns("checklist_version")}
+            assert "builtin" not in columns
+            assert set(_policies(engine)) == {"checklist_version", "checklist_assignment"}
+            assert "builtin" not in _policies(engine)["checklist_version"]
+        finally:
+            engine.dispose()
+
+
 _DEFER_WEBHOOK_TASK = """
 SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('webhooks', 'callqa.deliver_webhook', 0, NULL, NULL,
     CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])

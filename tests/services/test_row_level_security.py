@@ -16,7 +16,7 @@ from sqlalchemy.exc import ProgrammingError
 from app.db import audit, migrate
 from app.db.embedded import with_database
 from app.db.session import APP_ROLE, Database
-from app.services import erasure, ingest, webhooks
+from app.services import checklists, erasure, ingest, webhooks
 from app.services.checklists import store_builtins
 from app.services.schemas import CallIn
 from app.settings import Settings, normalise_database_url
@@ -28,6 +28,11 @@ LOCAL_MODE, HOOK = Settings(bind_host="127.0.0.1"), "http://127.0.0.1:9/hook"
 TENANT_TABLES = ("call", "call_question", "call_violation", "call_score", "manager_rollup")
 TENANT_TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 TENANT_TABLES += ("audit_log", "webhook", "webhook_delivery")
+PRIVATE_CHECKLIST = """\
+key: private_intake
+title: Приём (только локальный режим)
+extends: realty_phone
+"""
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +141,26 @@ def test_an_owner_that_is_not_a_superuser_migrates_and_rebuilds_every_organisati
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner_role)))
         admin.close()
+
+
+def test_of_the_default_organisation_only_the_built_in_checklists_are_read_by_others(
+    databases: tuple[Database, Database],
+) -> None:
+    _, app = databases
+    local = Tenant()  # local mode: the organisation 'default'
+    with app.session_scope(local) as session:
+        store_builtins(session)
+        checklists.push(session, PRIVATE_CHECKLIST.encode(), "yaml", tenant=local)
+        checklists.assign(session, None, "private_intake", None, tenant=local)
+
+    seen = "SELECT DISTINCT key FROM checklist_version WHERE organisation_id = 'default'"
+    with app.session_scope(GLOBEX) as session:
+        keys = set(session.scalars(text(seen)))
+        assignments = session.scalar(text("SELECT count(*) FROM checklist_assignment"))
+    with app.session_scope(local) as session:
+        own = set(session.scalars(text(seen)))
+
+    assert "realty_phone" in keys
+    assert "private_intake" not in keys
+    assert assignments == 0
+    assert "private_intake" in own
