@@ -16,7 +16,7 @@ from app.engine import EngineError, get_checklist, list_checklists
 from app.engine.checklist import load_checklist
 from app.engine.errors import ChecklistError
 from app.i18n import _
-from app.services import checklists
+from app.services import access, checklists
 from app.services.errors import CallqaError
 from app.services.wording import checklist_problem, engine_reason
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
@@ -79,7 +79,11 @@ def validate_command(path: Annotated[str, typer.Argument(help="A checklist YAML 
 def push_command(
     path: Annotated[Path, typer.Argument(help="A checklist file: YAML, or JSON (.json).")],
     org: Annotated[
-        str, typer.Option(help="The organisation whose checklist it is (others do not see it).")
+        str,
+        typer.Option(
+            help="The organisation whose checklist it is (others do not see it); created if "
+            "needed, as by callqa keys create --org."
+        ),
     ] = DEFAULT_ORGANISATION,
 ) -> None:
     """Store a checklist as a version of an organisation in the database (as POST
@@ -97,8 +101,16 @@ def push_command(
             scope.cli_database(upgrade=True) as database,
             database.session_scope(tenant) as session,
         ):
+            new_org = access.ensure_organisation(session, org)
             pushed, created = checklists.push(session, document, media, tenant=tenant)
     except CallqaError as exc:
         raise scope.fail(exc) from None
+    if new_org:  # a mistyped --org shows here
+        scope.err.print(
+            _(
+                "organisation %(organisation)r created (callqa orgs list shows them all)",
+                organisation=org,
+            )
+        )
     print(f"{pushed['key']} {pushed['version']}")
     scope.err.print("new version" if created else "stored before; now the latest again")

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from app.db.models import ApiKey, Organisation
 
 
-def ensure_organisation(session: Session, org_id: str) -> None:
-    """Create the organisation if it does not exist (its name is its id)."""
+def ensure_organisation(session: Session, org_id: str) -> bool:
+    """Create the organisation if it does not exist (its name is its id); True if it was
+    created now."""
     stmt = insert(Organisation).values(id=org_id, name=org_id).on_conflict_do_nothing()
-    session.execute(stmt)
+    return session.execute(stmt.returning(Organisation.id)).scalar() is not None
 
 
 def get_organisation(session: Session, org_id: str) -> Organisation | None:

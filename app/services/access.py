@@ -134,6 +134,12 @@ def create_organisation(session: Session, org_id: str, **settings: Any) -> dict[
     return set_organisation(session, org_id, **settings)
 
 
+def ensure_organisation(session: Session, org_id: str) -> bool:
+    """The organisation, created if needed (as a key of it is): True if it was created now."""
+    _check_org_id(org_id)
+    return db.ensure_organisation(session, org_id)
+
+
 def set_organisation(session: Session, org_id: str, **settings: Any) -> dict[str, Any]:
     """Change an organisation's settings; only those given (not None) change."""
     values = {k: v for k, v in settings.items() if v is not None}

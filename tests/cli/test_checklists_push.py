@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.services import checklists
+from app.services import access, checklists
 from app.tenancy import Tenant
 from tests.api.test_checklists_api import CLINIC
 
@@ -58,3 +58,37 @@ def test_push_with_org_stores_the_version_for_that_organisation_only(
     assert checklists.detail(session, key, tenant=acme)["version"] == version
     assert [c["key"] for c in checklists.latest(session, tenant=globex)].count(key) == 0
     assert [c["key"] for c in checklists.latest(session)].count(key) == 0
+
+
+def test_push_with_an_org_that_does_not_exist_creates_it_as_keys_create_does(
+    tmp_path: Path, session: Session
+) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC, encoding="utf-8")
+    assert "initech" not in {o["id"] for o in access.list_organisations(session)}
+
+    first = runner.invoke(app, ["checklists", "push", "--org", "initech", str(path)])
+    again = runner.invoke(app, ["checklists", "push", "--org", "initech", str(path)])
+
+    assert first.exit_code == 0, first.output
+    assert "организация 'initech' создана" in first.stderr
+    assert again.exit_code == 0, again.output
+    assert "initech" not in again.stderr
+    assert "initech" in {o["id"] for o in access.list_organisations(session)}
+    assert checklists.detail(session, "clinic_intake", tenant=Tenant("initech"))
+
+
+def test_push_with_a_malformed_org_exits_2_and_stores_nothing(
+    tmp_path: Path, session: Session
+) -> None:
+    path = tmp_path / "clinic.yaml"
+    path.write_text(CLINIC, encoding="utf-8")
+
+    result = runner.invoke(app, ["checklists", "push", "--org", "no such org", str(path)])
+
+    assert result.exit_code == 2
+    assert "'no such org'" in result.stderr
+    assert "no such org" not in {o["id"] for o in access.list_organisations(session)}
+    assert [c["key"] for c in checklists.latest(session, tenant=Tenant("no such org"))].count(
+        "clinic_intake"
+    ) == 0
