@@ -396,9 +396,9 @@ def _pipeline(session: Session, statements: Sequence[tuple[str, dict[str, Any]]]
 
 ORG = "organisation_id"
 _VERSION_OF = (ORG, "checklist_key", "checklist_version")
-# An organisation scored under a version of the shared catalogue (the organisation 'default':
-# built-ins, local-mode pushes) gets its own copy of that version first (`adopted`: not one it
-# pushed), so the key of its scores to their version holds within the organisation.
+# An organisation scored under a built-in (stored once in the organisation 'default', marked
+# `builtin`) gets its own copy of that version first (`adopted`: not one it pushed), so the key
+# of its scores to their version holds within the organisation.
 _ADOPT_VERSIONS = f"""
 INSERT INTO checklist_version
     (organisation_id, key, version, title, document, source, pushed_at, adopted)
@@ -406,7 +406,7 @@ SELECT DISTINCT w.organisation_id, v.key, v.version, v.title, v.document, v.sour
     true
 FROM {_recordset("w", dict.fromkeys(_VERSION_OF, "text"))}
 JOIN checklist_version AS v ON v.organisation_id = '{DEFAULT_ORGANISATION}'
-    AND v.key = w.checklist_key AND v.version = w.checklist_version
+    AND v.key = w.checklist_key AND v.version = w.checklist_version AND v.builtin
 WHERE w.organisation_id <> '{DEFAULT_ORGANISATION}'
 ORDER BY 1, 2, 3
 ON CONFLICT DO NOTHING
