@@ -193,6 +193,15 @@ class Settings(BaseSettings):
         description="How much lower than the API's a job worker's CPU priority is (nice): "
         "rescoring and webhook deliveries yield the cores to requests on a busy machine.",
     )
+    job_workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="`callqa worker` processes `callqa serve` starts beside the API (0: run "
+        "them elsewhere); unset, one per core. Scoring is CPU work and one process uses one "
+        "core, so rescoring uses all cores only with a worker on each (they are niced: requests "
+        "come first).",
+    )
     webhook_concurrency: int = Field(
         default=4, ge=1, le=64, description="Webhook deliveries a job worker sends at once."
     )

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -71,6 +72,7 @@ from app.services.schemas import CallIn, ScoreIn  # noqa: E402
 from app.tenancy import DEFAULT_ORGANISATION  # noqa: E402
 from bench.engine import build_call  # noqa: E402
 
+print = functools.partial(print, flush=True)  # the figures survive a killed run
 CALLQA = Path(sys.executable).parent / "callqa"
 KEY = "realty_phone"
 FIRST_DAY = datetime(2026, 1, 1, 9, tzinfo=UTC)
@@ -258,6 +260,9 @@ def _rescore(db: Database, url: str, args: argparse.Namespace) -> None:
             ingesting.join()
         callqa_s = sum(worker_cpu.values()) - sum(worker_start.values())
         _report(state, wall, callqa_s, backends.seconds(), ingesting, load_before)
+        shares = [(worker_cpu[w.pid] - worker_start[w.pid]) / (callqa_s or 1) for w in workers]
+        print("  CPU share per worker process: " + ", ".join(f"{s:.0%}" for s in shares))
+        print(f"  the job in parts of at most {jobs.PART_SIZE} calls")
     finally:
         for w in workers:
             w.send_signal(signal.SIGTERM)

@@ -108,11 +108,13 @@ def serve(
         typer.Option(min=1, help="Seconds in-flight requests get after SIGTERM before the exit."),
     ] = 10,
     job_workers: Annotated[
-        int,
+        int | None,
         typer.Option(
-            min=0, help="`callqa worker` processes to start beside the API (0: run them elsewhere)."
+            min=0,
+            help="`callqa worker` processes to start beside the API (0: run them elsewhere; "
+            "default CALLQA_JOB_WORKERS, else one per core).",
         ),
-    ] = 1,
+    ] = None,
 ) -> None:
     """Run the HTTP API; without CALLQA_DATABASE_URL, on an embedded PostgreSQL that it starts
     again if it dies, and that keeps running after serve exits (`callqa db stop`)."""
@@ -164,7 +166,12 @@ def serve(
             target=keep_running, args=(settings.data_dir, stop_watching), daemon=True
         )
         watchdog.start()
-    # Background jobs (rescoring) never run in a request worker: child processes of their own.
+    # Background jobs (rescoring) never run in a request worker: child processes of their own,
+    # one per core unless told (a rescoring's parts spread over them; each is niced).
+    if job_workers is None:
+        job_workers = settings.job_workers
+    if job_workers is None:
+        job_workers = os.cpu_count() or 1
     job_processes = [
         subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], preexec_fn=_die_with_parent)
         for _ in range(job_workers)

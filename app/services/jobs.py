@@ -30,7 +30,11 @@ from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
 RESCORE = "rescore"
 """The job kind, the queue and the task of rescoring parts."""
 RESCORE_TASK = "callqa.rescore_part"
-PART_SIZE = 5000
+PART_SIZE = 500
+"""Calls of a part: one worker process scores a part, so parts must be many for a job to keep
+every worker busy (at 5,000, a job of 6,000 calls was two parts, one of 1,000, and one of two
+workers stood idle most of the job). A part's own cost (its job row, the checklist from the
+cache, its finish) is a few ms beside a second or more of scoring."""
 CHUNK = 200
 
 
