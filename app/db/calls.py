@@ -231,10 +231,9 @@ class StoredScore:
 
 
 @dataclass(frozen=True, slots=True)
-class RescoreInput:
+class RescoreText:
     """A stored call as scoring it again needs it (`manager`: the score's manager choice),
-    whether it has a score under the version already, and its latest score under the checklist
-    (None if none), which the new one replaces in the roll-ups' latest series."""
+    and whether it had a score under the version when read."""
 
     id: int
     transcript: str
@@ -244,26 +243,48 @@ class RescoreInput:
     team_id: str | None
     started_at: datetime
     done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LatestScore:
+    """Whether a call has a score under the version, and its latest score under the checklist
+    (None if none), which a new one replaces in the roll-ups' latest series."""
+
+    done: bool
     latest: StoredScore | None
 
+
+# Read with no lock and no transaction kept open: scoring happens after it, and the latest
+# score it replaces is read again, locked, when the new one is written (`latest_scores`).
+# The manager choice is the call's own score's (the one a rescore keeps).
+_RESCORE_TEXTS = text(
+    """
+SELECT c.id, c.transcript, c.format, c.score->'manager' AS manager, c.manager_id, c.team_id,
+    c.started_at, EXISTS (
+        SELECT FROM call_score AS cs
+        WHERE cs.organisation_id = :organisation AND cs.call_id = c.id
+            AND cs.checklist_key = :key AND cs.checklist_version = :version
+    ) AS done
+FROM call AS c
+WHERE c.organisation_id = :organisation AND c.id = ANY(:ids)
+ORDER BY c.id
+"""
+)
 
 # The latest score of each call under the checklist: its JSON (the call's own for the version
 # it was ingested with) reduced to what the roll-ups count, so the large JSON stays in the
 # database. Latest is the last written (`scored_at`), the higher version on a tie: the same
 # rule as every other reader of the latest score.
 # The JSON is detoasted once (`|| '{}'` in a subquery kept apart by OFFSET 0), not
-# once per field read, and the manager choice is taken from it when it is the call's own:
-# ~2.5x less PostgreSQL time for this read.
-_RESCORE_INPUTS = text(
+# once per field read: ~2.5x less PostgreSQL time for this read.
+_LATEST_SCORES = text(
     """
-SELECT c.id, c.transcript, c.format, coalesce(latest.manager, c.score->'manager') AS manager,
-    c.manager_id, c.team_id, c.started_at, latest.done, latest.checklist_version, latest.total,
+SELECT c.id, latest.done, latest.checklist_version, latest.total,
     latest.question_counts, latest.item_passed, latest.phrases
 FROM call AS c
 LEFT JOIN LATERAL (
     SELECT bool_or(cs.checklist_version = :version) OVER () AS done, cs.checklist_version,
         cs.total,
-        CASE WHEN cs.score IS NULL THEN s.json->'manager' END AS manager,
         s.json->'question_counts' AS question_counts,
         (SELECT coalesce(jsonb_object_agg(i->>'key', (i->>'passed')::boolean::int), '{}')
             FROM jsonb_array_elements(coalesce(s.json->'items', '[]')) AS i) AS item_passed,
@@ -297,27 +318,40 @@ def lock_calls(
     session.execute(stmt).all()
 
 
-def rescore_inputs(
+def rescore_texts(
     session: Session,
     call_ids: Sequence[int],
     checklist_key: str,
     version: str,
     organisation_id: str = DEFAULT_ORGANISATION,
-) -> list[RescoreInput]:
-    """The stored calls among `call_ids` as rescoring them under a version needs them (their
-    scores found by the key of `call_score`, which leads with the organisation)."""
+) -> list[RescoreText]:
+    """The stored calls among `call_ids` as scoring them again needs them, in id order."""
     params = {"ids": list(call_ids), "key": checklist_key, "version": version}
     params |= {"organisation": organisation_id}
-    out = []
-    for r in session.execute(_RESCORE_INPUTS, params):
+    return [RescoreText(*r) for r in session.execute(_RESCORE_TEXTS, params)]
+
+
+def latest_scores(
+    session: Session,
+    call_ids: Sequence[int],
+    checklist_key: str,
+    version: str,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> dict[int, LatestScore]:
+    """Of the stored calls among `call_ids` (lock them first): whether each has a score under
+    the version, and its latest score under the checklist (found by the key of `call_score`,
+    which leads with the organisation)."""
+    params = {"ids": list(call_ids), "key": checklist_key, "version": version}
+    params |= {"organisation": organisation_id}
+    out = {}
+    for r in session.execute(_LATEST_SCORES, params):
         latest = None
         if r.total is not None:
             counts = r.question_counts or {}
             latest = StoredScore(
                 checklist_key, r.checklist_version, r.total, counts, r.item_passed, r.phrases
             )
-        fields = (r.id, r.transcript, r.format, r.manager, r.manager_id, r.team_id, r.started_at)
-        out.append(RescoreInput(*fields, bool(r.done), latest))
+        out[r.id] = LatestScore(bool(r.done), latest)
     return out
 
 

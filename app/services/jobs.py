@@ -170,11 +170,15 @@ def _rescore_part(
             if db.job_status(session, job_id) not in db.ACTIVE:
                 return
             ids = db.calls_to_rescore(session, params, after, high, CHUNK, organisation_id)
+            texts = rescoring.read_calls(session, ids, checklist, organisation_id)
         if not ids:
             break
         after = ids[-1]
+        # Scored with no transaction open: a worker the machine starves holds no lock and
+        # meets no idle-in-transaction timeout.
+        scored = rescoring.score_calls(texts, len(ids), checklist)
         with scope() as session:
-            counts = rescoring.rescore_calls(session, ids, checklist, organisation_id)
+            counts = rescoring.store_scores(session, scored, organisation_id)
             # Calls scored under the version before (a resumed part) were counted then.
             db.add_progress(session, job_id, counts.scored, counts.skipped)
     with scope() as session:

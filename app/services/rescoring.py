@@ -4,20 +4,28 @@ The call for the rescoring job: it adds a version's scores and never overwrites 
 idempotent per (call, version), so a job killed mid-way and run again counts no call twice.
 A call newly scored adds its score to the version's roll-up series, and to the latest series
 the difference from the latest score it had under the checklist (`call_writes.series_deltas`).
-The calls are locked first (`calls.lock_calls`), so rescorings of the same calls under two
-versions at once take turns, each replacing the score the other added.
+
+Three steps, so that no transaction stays open (holding row locks, or cut by
+idle_in_transaction_session_timeout on a busy machine) while the CPU scores: `read_calls`
+reads the texts, `score_calls` scores them with no database, `store_scores` writes them in a
+transaction of its own. It locks the calls first (`calls.lock_calls`) and reads their latest
+scores only then, so rescorings of the same calls under two versions at once take turns, each
+replacing the score the other added; a call given the version's score meanwhile is not
+counted again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.db import call_writes
 from app.db import calls as repo
 from app.db.call_writes import RollupDelta
+from app.db.calls import RescoreText
 from app.engine import Checklist, EngineError, score
 from app.engine.speakers import GIVEN
 from app.services.records import score_delta, stored_delta
@@ -34,6 +42,16 @@ class RescoreCounts:
     skipped: int
 
 
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Calls scored again, not stored yet: the score rows, and what became of the others."""
+
+    texts: dict[int, RescoreText]
+    rows: list[dict[str, Any]]
+    already: int
+    skipped: int
+
+
 def rescore_calls(
     session: Session,
     call_ids: Sequence[int],
@@ -41,16 +59,27 @@ def rescore_calls(
     organisation_id: str = DEFAULT_ORGANISATION,
 ) -> RescoreCounts:
     """Score the stored transcripts of `call_ids` under a checklist version (stored or
-    built-in, as `services.checklists` resolves it) and add the scores; the counts of what
-    became of them."""
-    wanted = set(call_ids)
-    # Before reading their latest scores: a concurrent rescoring of the same calls under
-    # another version must not subtract the same latest score from the latest series twice.
-    repo.lock_calls(session, sorted(wanted), organisation_id)
-    rows = repo.rescore_inputs(session, sorted(wanted), rules.key, rules.version, organisation_id)
-    skipped, already, new = len(wanted) - len(rows), 0, []
-    deltas: dict[int, list[RollupDelta]] = {}
-    for row in rows:
+    built-in, as `services.checklists` resolves it) and add the scores, in the session's
+    transaction; the counts of what became of them."""
+    texts = read_calls(session, call_ids, rules, organisation_id)
+    return store_scores(session, score_calls(texts, len(set(call_ids)), rules), organisation_id)
+
+
+def read_calls(
+    session: Session,
+    call_ids: Sequence[int],
+    rules: Checklist,
+    organisation_id: str = DEFAULT_ORGANISATION,
+) -> list[RescoreText]:
+    """The stored calls among `call_ids` as scoring them under `rules` needs them."""
+    wanted = sorted(set(call_ids))
+    return repo.rescore_texts(session, wanted, rules.key, rules.version, organisation_id)
+
+
+def score_calls(texts: Sequence[RescoreText], asked: int, rules: Checklist) -> Scored:
+    """Score the calls read (of `asked` calls) that lack the version's score; no database."""
+    skipped, already, rows = asked - len(texts), 0, []
+    for row in texts:
         if row.done:
             already += 1
             continue
@@ -64,21 +93,46 @@ def rescore_calls(
         except EngineError:
             skipped += 1
             continue
-        scored = result.to_dict()  # once: the stored JSON and the roll-up delta's source
-        new.append(
+        rows.append(
             {
-                "organisation_id": organisation_id,
                 "call_id": row.id,
                 "checklist_key": result.checklist_key,
                 "checklist_version": result.checklist_version,
                 "total": result.total,
                 "grade": result.grade,
-                "score": scored,
+                "score": result.to_dict(),  # once: the stored JSON and the roll-up delta's source
             }
         )
-        at = (row.manager_id, row.team_id, row.started_at, organisation_id)
-        replaced = stored_delta(row.latest, *at) if row.latest else None
-        deltas[row.id] = call_writes.series_deltas(score_delta(scored, *at), replaced)
+    return Scored({t.id: t for t in texts}, rows, already, skipped)
+
+
+def store_scores(
+    session: Session, scored: Scored, organisation_id: str = DEFAULT_ORGANISATION
+) -> RescoreCounts:
+    """Add the scores (in the session's transaction) with their roll-up deltas; the counts."""
+    ids = [r["call_id"] for r in scored.rows]
+    if not ids:
+        return RescoreCounts(0, scored.already, scored.skipped)
+    key, version = scored.rows[0]["checklist_key"], scored.rows[0]["checklist_version"]
+    # Before reading their latest scores: a concurrent rescoring of the same calls under
+    # another version must not subtract the same latest score from the latest series twice.
+    repo.lock_calls(session, ids, organisation_id)
+    latest = repo.latest_scores(session, ids, key, version, organisation_id)
+    new, gone, already = [], 0, scored.already
+    deltas: dict[int, list[RollupDelta]] = {}
+    for row in scored.rows:
+        found = latest.get(row["call_id"])
+        if found is None:  # removed since it was read (erasure)
+            gone += 1
+            continue
+        if found.done:  # scored under the version since it was read
+            already += 1
+            continue
+        new.append(row | {"organisation_id": organisation_id})
+        call = scored.texts[row["call_id"]]
+        at = (call.manager_id, call.team_id, call.started_at, organisation_id)
+        replaced = stored_delta(found.latest, *at) if found.latest else None
+        deltas[call.id] = call_writes.series_deltas(score_delta(row["score"], *at), replaced)
     added = call_writes.add_scores(session, new)
     call_writes.add_to_rollups(session, [d for i in sorted(added) for d in deltas[i]])
-    return RescoreCounts(len(added), already + len(new) - len(added), skipped)
+    return RescoreCounts(len(added), already + len(new) - len(added), scored.skipped + gone)
