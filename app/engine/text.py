@@ -16,6 +16,10 @@ from typing import Any, TypeVar
 
 # A word: letters (with inner hyphens, as in "какой-то") or a run of digits.
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+# The same, plus runs of sentence-ending punctuation, which split sentences.
+_TOKEN_OR_STOP = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+|[.!?…]+")
+_STOPS = frozenset(".!?…")
+_CLAUSE_MARKS = frozenset(",;:")
 _CACHE_LIMIT = 300_000  # distinct forms kept; names and typos keep arriving in a service
 
 _lemmas: dict[str, str] = {}
@@ -264,31 +268,33 @@ def _spaced_spans(forms: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-_STOP_RUN = re.compile(r"([.!?…]+)")
-
-
 def tokenize(text: str) -> Tokens:
-    """Split text into words with their lemmas, noting where sentences end.
-
-    Words never hold whitespace or a sentence mark, so the text is cut at its sentence marks
-    and each sentence split by one regex call in C: a turn costs a few Python steps a
-    sentence, not a few a word (speech-to-text output, without marks, is one sentence)."""
-    folded = fold(text)
+    """Split text into words with their lemmas, noting where sentences end."""
+    forms: list[str] = []
     stops: list[tuple[int, str]] = []
-    if not ends_sentence(folded):
-        forms: list[str] = _TOKEN.findall(folded)
-    else:
-        forms = []
-        parts = _STOP_RUN.split(folded)  # sentence, mark, sentence, mark, ..., sentence
-        for k in range(0, len(parts) - 1, 2):
-            forms += _TOKEN.findall(parts[k])
-            stops.append((len(forms), parts[k + 1]))
-        forms += _TOKEN.findall(parts[-1])
-    spoken = len(folded.split())
+    add = forms.append
+    folded = fold(text)
+    raws = folded.split()
+    for raw in raws:
+        # Most words are bare or carry one mark ("да," "прогулок."): no regex needed.
+        if raw.isalpha():
+            add(raw)
+            continue
+        head, mark = raw[:-1], raw[-1]
+        if head.isalpha() and (mark in _STOPS or mark in _CLAUSE_MARKS):
+            add(head)
+            if mark in _STOPS:
+                stops.append((len(forms), mark))
+            continue
+        for piece in _TOKEN_OR_STOP.findall(raw):
+            if piece[0] in _STOPS:
+                stops.append((len(forms), piece))
+            else:
+                add(piece)
     cached: list[Any] = list(map(_lemmas.get, forms))  # no `cast`: a call a turn
     # A lemma is never empty, so `all` (a truth test a word, in C) finds a form not seen
     # since start-up, cheaper than `None in` (an equality test a word).
     if not all(cached):
         lemmas = [c or lemma(f) for c, f in zip(cached, forms, strict=True)]
-        return Tokens(text, folded, forms, lemmas, stops, spoken)
-    return Tokens(text, folded, forms, cached, stops, spoken)
+        return Tokens(text, folded, forms, lemmas, stops, len(raws))
+    return Tokens(text, folded, forms, cached, stops, len(raws))
