@@ -48,6 +48,10 @@ _LINE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+# The usual line, "Менеджер: текст": a one-word label right before the colon, no times. Where
+# it matches, `_LINE` reads the line the same way (its first try), so its groups are skipped.
+_PLAIN_LINE = re.compile(r"([^\W\d_][\w.'’-]*):(?![/\d])\s*(.*)", re.DOTALL)
+
 _CUE_LABEL = re.compile(rf"({_LABEL})\s*:(?![/\d])\s*(.*)", re.DOTALL)
 
 _NUMBERED_ROLE = re.compile(
@@ -103,10 +107,14 @@ def read_text(text: str) -> list[Utterance]:
     # Pass 1: split every non-empty line into label, text, text-if-label-is-not-a-speaker, times.
     rows: list[tuple[str | None, str, str, float | None, float | None]] = []
     pending: tuple[str | None, str | None] = (None, None)  # from a line holding only a time
-    line_match = _LINE.match
+    line_match, plain_match = _LINE.match, _PLAIN_LINE.match
     for raw in text.lstrip("\ufeff").splitlines():
         line = raw.strip()
         if not line:
+            continue
+        plain = plain_match(line) if pending[0] is None else None
+        if plain is not None and len(plain[1]) <= _MAX_LABEL_CHARS:
+            rows.append((plain[1], plain[2], line, None, None))
             continue
         m = line_match(line)
         assert m is not None  # every part of the pattern is optional
