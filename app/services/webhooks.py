@@ -306,15 +306,12 @@ def http_client(settings: Settings) -> Sender:
 
 
 def _envelope(row: Row[Any]) -> bytes:
-    """The body of a delivery: the same bytes on every attempt of it."""
-    return orjson.dumps(
-        {
-            "id": str(row.event_id),
-            "event": row.event,
-            "created_at": row.created_at,
-            "data": row.data,
-        }
-    )
+    """The body of a delivery: the same bytes on every attempt of it. `data` comes as
+    PostgreSQL's text of the stored jsonb, spliced in as it is: a call's data carries its
+    whole score, which parsing and serialising again cost the worker half its CPU per
+    delivery."""
+    head = orjson.dumps({"id": str(row.event_id), "event": row.event, "created_at": row.created_at})
+    return b"".join((head[:-1], b',"data":', row.data.encode(), b"}"))
 
 
 def deliver(
