@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import http.client
 import secrets
+import select
 import socket
 import ssl
 import threading
@@ -218,8 +219,9 @@ def signature(secret: str, body: bytes) -> str:
 class Sender:
     """Posts deliveries over kept-alive connections (stdlib http.client: a quarter of httpx's
     CPU per request). Each thread keeps its own connection per receiver (scheme, host, port),
-    up to KEPT of them; TLS is verified against certifi's roots, as httpx does; redirects are
-    not followed (a 3xx is a failed attempt)."""
+    up to KEPT of them, and opens it again when the receiver has closed it meanwhile; TLS is
+    verified against certifi's roots, as httpx does; redirects are not followed (a 3xx is a
+    failed attempt). A request sent and not answered fails (the queue retries it)."""
 
     KEPT = 16
     ANSWER_BYTES = 65536  # read of an answer; a longer one closes its connection
@@ -277,26 +279,19 @@ class Sender:
             user = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
             headers = {**headers, "Authorization": "Basic " + b64encode(user.encode()).decode()}
         conn = self._connection(scheme, host, port)
-        # A kept connection the receiver has closed meanwhile fails at once: sent again on a
-        # new one (at least once; receivers dedupe by X-Callqa-Delivery).
-        for again in (conn.sock is not None, False):
-            try:
-                conn.request("POST", target, body=body, headers=headers)
-                answer = conn.getresponse()
-                answer.read(self.ANSWER_BYTES)
-                if not answer.isclosed():
-                    conn.close()
-            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as exc:
+        if conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
+            conn.close()  # kept, but the receiver has closed it (or sent what nobody asked)
+        try:
+            conn.request("POST", target, body=body, headers=headers)
+            answer = conn.getresponse()
+            answer.read(self.ANSWER_BYTES)
+            if not answer.isclosed():
                 conn.close()
-                if again:
-                    continue
-                return None, f"{exc.__class__.__name__}: {exc}"
-            except (OSError, http.client.HTTPException, ValueError) as exc:
-                conn.close()
-                return None, f"{exc.__class__.__name__}: {exc}"
-            status = answer.status
-            return status, None if 200 <= status < 300 else f"HTTP {status}"
-        raise AssertionError("unreachable")
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            conn.close()
+            return None, f"{exc.__class__.__name__}: {exc}"
+        status = answer.status
+        return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
 def http_client(settings: Settings) -> Sender:
