@@ -31,7 +31,7 @@ def _read_request(conn: socket.socket) -> bytes:
     )
     while len(body) < length:
         body += conn.recv(65536)
-    return data
+    return head + b"\r\n\r\n" + body
 
 
 @contextmanager
