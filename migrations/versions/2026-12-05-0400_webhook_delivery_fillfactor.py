@@ -8,7 +8,7 @@ logged (and the vacuuming of them). The payload (`data`) is stored out of line (
 row on the page is small.
 
 Revision ID: 2026_12_05_0400
-Revises: 2026_12_04_0200
+Revises: 2026_12_05_0300
 Create Date: 2026-12-05 04:00:00 UTC
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_12_05_0400"
-down_revision: str | None = "2026_12_04_0200"
+down_revision: str | None = "2026_12_05_0300"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -633,7 +633,7 @@ def test_the_outbox_fillfactor_migration_leaves_room_on_each_page_and_reverts(
         try:
             assert options() == ["fillfactor=50"]
 
-            migrate.downgrade(engine, "2026_12_04_0200")
+            migrate.downgrade(engine, "2026_12_05_0300")
 
             assert options() is None
 
