@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -43,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -337,19 +337,18 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
             print(f"  pid {proc_pid}: RSS {rss:6.1f} MB  peak {hwm:6.1f} MB")
 
 
-@contextmanager
-def receiver() -> Iterator[tuple[str, list[int]]]:
-    """A webhook receiver on loopback answering 204 at once; its URL and a received count."""
-    got = [0]
+def _receive(port: Any, got: Any) -> None:
+    """The receiver process: answers every POST with 204 at once, counting them in `got`."""
 
     class Handler(BaseHTTPRequestHandler):
         # Keep-alive, as a platform's receiver answers: HTTP/1.0 would make each delivery a
-        # new connection and a new thread here, CPU of this process rather than of callqa's.
+        # new connection and a new thread here.
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            got[0] += 1
+            with got.get_lock():
+                got.value += 1
             self.send_response(204)
             self.end_headers()
 
@@ -357,11 +356,29 @@ def receiver() -> Iterator[tuple[str, list[int]]]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port.value = server.server_address[1]
+    server.serve_forever()
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, Any, psutil.Process]]:
+    """A webhook receiver on loopback in a process of its own (a deployed receiver runs on the
+    platform's machines, not in callqa's): its URL, its received count (`.value`), its process
+    (for its CPU time, printed apart)."""
+    context = multiprocessing.get_context("spawn")
+    port, got = context.Value("i", 0), context.Value("q", 0)
+    process = context.Process(target=_receive, args=(port, got), daemon=True)
+    process.start()
+    deadline = time.monotonic() + 60
+    while port.value == 0:
+        if not process.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the receiver did not start")
+        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", got
+        yield f"http://127.0.0.1:{port.value}/hook", got, psutil.Process(process.pid)
     finally:
-        server.shutdown()
+        process.terminate()
+        process.join(timeout=10)
 
 
 async def scraping(host: str, port: int, stop: asyncio.Event) -> int:
@@ -400,14 +417,60 @@ def timed_batches(
     return statuses.count(201) / (time.perf_counter() - began), scrapes
 
 
-def webhook_cost(args: argparse.Namespace, url: str) -> None:
+def database() -> tuple[str, int | None]:
+    """The URL of the database `served` uses, and its postmaster's pid (None: an external
+    server, whose every process is then counted as PostgreSQL's CPU)."""
+    if os.environ.get("CALLQA_DATABASE_URL"):
+        return os.environ["CALLQA_DATABASE_URL"], None
+    from app.db.embedded import embedded_pid, embedded_url
+
+    data_dir = Path(os.environ["CALLQA_DATA_DIR"])
+    url = embedded_url(data_dir)
+    assert url is not None, "the embedded server is not running"
+    return url.replace("postgresql+psycopg://", "postgresql://"), embedded_pid(data_dir)
+
+
+def postgres_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by the bench's PostgreSQL: its postmaster and backends, with
+    the backends that have exited (its reaped children's times). Other servers on the machine
+    (other people's tests) are left out; with an external server, every postgres process."""
+    if postmaster is None:
+        return cpu_seconds(None)[1]
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(postmaster)
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += sum(proc.cpu_times()[:4])
+    return total
+
+
+def process_cpu(proc: psutil.Process | None) -> float:
+    """CPU seconds used so far by a process and its children (0 once it is gone)."""
+    if proc is None:
+        return 0.0
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        for each in [proc, *proc.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += sum(each.cpu_times()[:4])
+    return total
+
+
+def webhook_cost(args: argparse.Namespace, url: str, server_pid: int) -> None:
     """Batch throughput without webhooks, with them (outbox, queue, metrics), and with
-    deliveries running, in alternating rounds of one run; printed as ratios."""
+    deliveries running in steady state, in alternating rounds of one run; printed as ratios,
+    with the CPU per delivery of the worker, of PostgreSQL and of the receiver."""
+    import psycopg
+
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     texts = [text for text, _, _ in (build_call(1500, seed) for seed in range(args.texts))]
     run_id, first = uuid.uuid4().hex[:8], 0
+    db_url, postmaster = database()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    if postmaster is None:
+        print("  (external PostgreSQL: its CPU counts every postgres process of the machine)")
 
     def calls() -> list[dict[str, Any]]:
         nonlocal first
@@ -416,6 +479,7 @@ def webhook_cost(args: argparse.Namespace, url: str) -> None:
 
     asyncio.run(single_phase(host, port, [encode(c) for c in calls()][:100], None))  # warm-up
     rates: dict[str, list[float]] = {"none": [], "outbox": [], "delivering": []}
+    per_delivery: list[tuple[float, float, float]] = []  # worker, postgres, receiver CPU ms
 
     def send(method: str, path: str, body: dict[str, Any]) -> Any:
         """One request on a connection of its own (each asyncio.run is a new event loop)."""
@@ -426,7 +490,24 @@ def webhook_cost(args: argparse.Namespace, url: str) -> None:
     def pause(hook: int, active: bool) -> None:
         send("PATCH", f"/v1/webhooks/{hook}", {"active": active})
 
-    with receiver() as (hook_url, got):
+    def backlog(conn: psycopg.Connection[Any]) -> int:
+        """Deliveries written and not yet sent (pending, or failed once and retrying)."""
+        row = conn.execute(
+            "SELECT count(*) FROM webhook_delivery WHERE status IN ('pending', 'retrying')"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def drain(conn: psycopg.Connection[Any], limit_s: float) -> float:
+        """Wait until the backlog is sent (or `limit_s`); seconds waited."""
+        began = time.monotonic()
+        while backlog(conn) and time.monotonic() - began < limit_s:
+            time.sleep(0.2)
+        return time.monotonic() - began
+
+    with (
+        receiver() as (hook_url, got, receiver_proc),
+        psycopg.connect(db_url, autocommit=True) as conn,
+    ):
         events = ["call.scored", "call.red", "violation.found"]
         hook = send("POST", "/v1/webhooks", {"url": hook_url, "events": events})["id"]
         for _ in range(args.rounds):
@@ -434,25 +515,62 @@ def webhook_cost(args: argparse.Namespace, url: str) -> None:
             rates["none"].append(timed_batches(host, port, calls(), args)[0])
             pause(hook, True)  # three events per call, queued: no worker runs yet
             rates["outbox"].append(timed_batches(host, port, calls(), args)[0])
+            queued = backlog(conn)
             worker = subprocess.Popen(
                 [str(Path(sys.executable).parent / "callqa"), "worker"],
                 env={**os.environ, "CALLQA_LOG_LEVEL": "warning"},
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            # Measured once deliveries flow, not while the worker imports and starts.
-            started, deadline = got[0], time.monotonic() + 120
-            while got[0] < started + 10 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            before = got[0]
+            worker_proc = psutil.Process(worker.pid)
+            # The outbox round's backlog, delivered with nothing else running: the CPU per
+            # delivery, counted once deliveries flow (not while the worker imports and starts).
+            started, deadline = got.value, time.monotonic() + 120
+            while got.value < started + 10 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            cpu = (process_cpu(worker_proc), postgres_cpu(postmaster), process_cpu(receiver_proc))
+            before, began = got.value, time.monotonic()
+            drain(conn, 600)
+            drained, drain_s = got.value - before, time.monotonic() - began
+            used = (process_cpu(worker_proc), postgres_cpu(postmaster), process_cpu(receiver_proc))
+            per_delivery.append(
+                tuple((b - a) * 1000 / max(drained, 1) for a, b in zip(cpu, used, strict=True))
+            )
+            print(
+                f"round: backlog of the outbox round {queued} deliveries; {drained} of them "
+                f"sent alone in {drain_s:.1f} s ({drained / drain_s:.0f}/s); CPU per delivery: "
+                f"worker {per_delivery[-1][0]:.2f} ms, postgres {per_delivery[-1][1]:.2f} ms, "
+                f"receiver {per_delivery[-1][2]:.2f} ms"
+            )
+
+            # Steady state: the backlog is sent, so the round delivers its own events as
+            # they are written, as a deployment does.
+            def shares(worker_proc: psutil.Process = worker_proc) -> tuple[float, ...]:
+                """CPU seconds so far of the API, PostgreSQL, the worker, the receiver."""
+                return (
+                    cpu_seconds(server_pid)[0],
+                    postgres_cpu(postmaster),
+                    process_cpu(worker_proc),
+                    process_cpu(receiver_proc),
+                )
+
+            before, cpu = got.value, shares()
             rates["delivering"].append(timed_batches(host, port, calls(), args)[0])
-            delivered = got[0] - before
+            delivered, left = got.value - before, backlog(conn)
+            app_s, pg_s, worker_s, receiver_s = (b - a for a, b in zip(cpu, shares(), strict=True))
+            lag = drain(conn, 600)
+            still = backlog(conn)
             worker.terminate()
             worker.wait(timeout=60)
             print(
                 "round: calls/s "
                 + ", ".join(f"{k} {v[-1]:.0f}" for k, v in rates.items())
-                + f"; {delivered} deliveries received while delivering"
+                + f"; while delivering: {delivered} deliveries received, backlog {left} at the "
+                f"round's end, sent {lag:.1f} s later"
+                + (f" (NOT: {still} left after 600 s)" if still else "")
+                + f"; CPU s in the round: API {app_s:.1f}, postgres {pg_s:.1f}, "
+                f"worker {worker_s:.1f}, "
+                f"receiver {receiver_s:.1f} (a process of its own; not subtracted)"
             )
     mean = {k: statistics.mean(v) for k, v in rates.items()}
     print(
@@ -464,6 +582,11 @@ def webhook_cost(args: argparse.Namespace, url: str) -> None:
         cost = 1 - mean[key] / mean["none"]
         verdict = "PASS" if cost <= target else "MISS"
         print(f"  cost of {key}: {cost:.1%} (target <= {target:.0%}): {verdict}")
+    worker_ms, pg_ms, receiver_ms = (statistics.mean(c) for c in zip(*per_delivery, strict=True))
+    print(
+        f"CPU per delivery (backlogs sent alone, mean of {args.rounds}): worker {worker_ms:.2f} "
+        f"ms, postgres {pg_ms:.2f} ms, receiver {receiver_ms:.2f} ms"
+    )
     print(f"load average {os.getloadavg()[0]:.2f} at end")
 
 
@@ -490,8 +613,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="--webhooks rounds")
     args = parser.parse_args()
     if args.webhooks:
-        with served(args.workers, job_workers=0) as (url, _):
-            webhook_cost(args, url)
+        with served(args.workers, job_workers=0) as (url, pid):
+            webhook_cost(args, url, pid)
         return
     if args.url:
         run(args, args.url, args.server_pid)

@@ -173,7 +173,8 @@ def redeliver(session: Session, organisation_id: str, webhook_id: int, delivery_
 
 _TO_SEND = text(
     """
-SELECT d.id, d.event_id, d.event, d.call_id, d.job_id, d.created_at, d.data, w.url, w.secret
+SELECT d.id, d.event_id, d.event, d.call_id, d.job_id, d.created_at, d.data::text AS data,
+    w.url, w.secret
 FROM webhook_delivery AS d
 JOIN webhook AS w ON w.organisation_id = d.organisation_id AND w.id = d.webhook_id
 WHERE d.id = ANY (:ids) AND d.status IN ('pending', 'retrying')
@@ -199,7 +200,7 @@ WHERE d.id = a.id
 
 def to_send(session: Session, ids: Sequence[int]) -> Sequence[Row[Any]]:
     """The deliveries among `ids` still to send, oldest first, each with its webhook's url and
-    secret (none once the webhook is gone or they were sent)."""
+    secret (none once the webhook is gone or they were sent); `data` as JSON text, unparsed."""
     return session.execute(_TO_SEND, {"ids": list(ids)}).all()
 
 

@@ -616,3 +616,29 @@ def test_webhook_tasks_queued_before_the_webhook_rls_migration_get_their_organis
                 ]
         finally:
             engine.dispose()
+
+
+def test_the_outbox_fillfactor_migration_leaves_room_on_each_page_and_reverts(
+    make_scratch_database: Any,
+) -> None:
+    def options() -> list[str] | None:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT reloptions FROM pg_class WHERE relname = 'webhook_delivery'")
+            ).scalar_one()
+        return None if found is None else list(found)
+
+    with make_scratch_database("outbox_fillfactor") as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            assert options() == ["fillfactor=50"]
+
+            migrate.downgrade(engine, "2026_12_05_0300")
+
+            assert options() is None
+
+            migrate.upgrade(engine)
+
+            assert options() == ["fillfactor=50"]
+        finally:
+            engine.dispose()
