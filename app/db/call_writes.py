@@ -211,10 +211,29 @@ def _group_map(name: str) -> str:
     return f"CASE WHEN count(*) = 1 THEN (array_agg({column}))[1] ELSE {summed_map(column)} END"
 
 
+def _merged_map(name: str) -> str:
+    """A row's map plus the excluded row's, key by key: `jsonb_add_counts` written out as a
+    subquery of the statement, planned once with it; the SQL function itself is parsed and
+    planned again on every call (~6% of PostgreSQL's CPU per ingested call, four rows with
+    three maps each)."""
+    return f"""(
+        SELECT coalesce(jsonb_object_agg(pair.key, pair.n), '{{}}'::jsonb)
+        FROM (
+            SELECT kv.key, sum(kv.value::bigint) AS n
+            FROM (
+                SELECT * FROM jsonb_each_text(r.{name})
+                UNION ALL
+                SELECT * FROM jsonb_each_text(excluded.{name})
+            ) AS kv
+            GROUP BY kv.key
+        ) AS pair
+    )"""
+
+
 def _added_map(name: str) -> str:
     """A map column plus the excluded row's: `versions` of a version's own series is always
     {that version: calls}, so built, not merged; the rest merged key by key."""
-    merged = f"jsonb_add_counts(r.{name}, excluded.{name})"
+    merged = _merged_map(name)
     if name != "versions":
         return merged
     own = "jsonb_build_object(r.checklist_version, r.calls + excluded.calls)"
