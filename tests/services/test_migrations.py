@@ -616,3 +616,52 @@ def test_webhook_tasks_queued_before_the_webhook_rls_migration_get_their_organis
                 ]
         finally:
             engine.dispose()
+
+
+_CHILD_KEYS = (
+    "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+    " AND conrelid::regclass::text IN ('call_question', 'call_violation') ORDER BY 1"
+)
+_CHILDREN = (
+    "SELECT (SELECT count(*) FROM call_question WHERE call_id = :id),"
+    " (SELECT count(*) FROM call_violation WHERE call_id = :id)"
+)
+
+
+def test_the_child_key_migration_drops_the_question_and_violation_keys_and_restores_them(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("child_keys") as url:
+        database = Database.from_url(url, pool_size=1, max_overflow=0)
+        try:
+            with database.session_scope() as session:
+                call = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+            assert _rows(database.engine, _CHILD_KEYS) == []
+            with database.engine.begin() as conn:  # a question of a call that is gone
+                conn.execute(text("SELECT set_config('callqa.maintenance', 'on', true)"))
+                conn.execute(
+                    text(
+                        "INSERT INTO call_question (call_id, utterance, category, text)"
+                        " VALUES (:gone, 0, 'other', 'Как вас зовут?')"
+                    ),
+                    {"gone": call.id + 1000},
+                )
+            kept = _rows(database.engine, _CHILDREN.replace(":id", str(call.id)))
+            assert kept[0][0] > 0 and kept[0][1] > 0
+
+            migrate.downgrade(database.engine, "2026_12_04_0200")
+
+            assert _rows(database.engine, _CHILD_KEYS) == [
+                ("call_question",),
+                ("call_violation",),
+            ]
+            assert _rows(database.engine, _CHILDREN.replace(":id", str(call.id))) == kept
+            gone = _CHILDREN.replace(":id", str(call.id + 1000))
+            assert _rows(database.engine, gone) == [(0, 0)]
+
+            migrate.upgrade(database.engine)
+
+            assert _rows(database.engine, _CHILD_KEYS) == []
+            assert _rows(database.engine, _CHILDREN.replace(":id", str(call.id))) == kept
+        finally:
+            database.dispose()
