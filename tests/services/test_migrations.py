@@ -628,7 +628,14 @@ _CHILDREN = (
 )
 
 
-def test_the_child_key_migration_drops_the_question_and_violation_keys_and_restores_them(
+_FILLFACTOR = (
+    "SELECT relname, reloptions FROM pg_class WHERE relname IN ('manager_rollup',"
+    " 'manager_rollup_day', 'violation_rollup_day', 'violation_rollup_month') ORDER BY 1"
+)
+_ROLLUP_INDEX = "ix_manager_rollup_day_manager_id_day_keys"
+
+
+def test_the_write_migration_drops_child_keys_and_rollup_includes_and_restores_them(
     make_scratch_database: Any,
 ) -> None:
     with make_scratch_database("child_keys") as url:
@@ -637,6 +644,8 @@ def test_the_child_key_migration_drops_the_question_and_violation_keys_and_resto
             with database.session_scope() as session:
                 call = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
             assert _rows(database.engine, _CHILD_KEYS) == []
+            assert {r[1][0] for r in _rows(database.engine, _FILLFACTOR)} == {"fillfactor=70"}
+            assert _ROLLUP_INDEX in _indexes(database.engine, "manager_rollup_day")
             with database.engine.begin() as conn:  # a question of a call that is gone
                 conn.execute(text("SELECT set_config('callqa.maintenance', 'on', true)"))
                 conn.execute(
@@ -658,6 +667,10 @@ def test_the_child_key_migration_drops_the_question_and_violation_keys_and_resto
             assert _rows(database.engine, _CHILDREN.replace(":id", str(call.id))) == kept
             gone = _CHILDREN.replace(":id", str(call.id + 1000))
             assert _rows(database.engine, gone) == [(0, 0)]
+            assert {r[1] for r in _rows(database.engine, _FILLFACTOR)} == {None}
+            covering = _indexes(database.engine, "manager_rollup_day")
+            assert "ix_manager_rollup_day_manager_id_day_covering" in covering
+            assert _ROLLUP_INDEX not in covering
 
             migrate.upgrade(database.engine)
 
