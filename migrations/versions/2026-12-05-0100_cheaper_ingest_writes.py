@@ -15,7 +15,7 @@ key columns, and the tables leave a third of each page free (fillfactor 70), so 
 stays on its page and touches no index; reads fetch the sums from the row.
 
 Revision ID: 2026_12_05_0100
-Revises: 2026_12_04_0200
+Revises: 2026_12_05_0300 (main took that slot first; two heads otherwise)
 Create Date: 2026-12-05 01:00:00 UTC
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_12_05_0100"
-down_revision: str | None = "2026_12_04_0200"
+down_revision: str | None = "2026_12_05_0300"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -658,7 +658,7 @@ def test_the_write_migration_drops_child_keys_and_rollup_includes_and_restores_t
             kept = _rows(database.engine, _CHILDREN.replace(":id", str(call.id)))
             assert kept[0][0] > 0 and kept[0][1] > 0
 
-            migrate.downgrade(database.engine, "2026_12_04_0200")
+            migrate.downgrade(database.engine, "2026_12_05_0300")
 
             assert _rows(database.engine, _CHILD_KEYS) == [
                 ("call_question",),
