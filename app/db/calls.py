@@ -196,12 +196,19 @@ def lock_call(session: Session, call_id: int, tenant: Tenant = LOCAL) -> Call | 
 
 
 def erase_call(session: Session, call: Call) -> None:
-    """Delete a call (its questions, violations and scores go with it: ON DELETE CASCADE)
-    and leave its tombstone, so a late retry of its ingest cannot store it again."""
+    """Delete a call, its questions and violations (which have no foreign key to it; its
+    scores, corrections and reviews go with it: ON DELETE CASCADE) and leave its tombstone,
+    so a late retry of its ingest cannot store it again."""
     key = {"organisation_id": call.organisation_id, "source": call.source}
     session.execute(
         insert(CallTombstone).values(**key, external_id=call.external_id).on_conflict_do_nothing()
     )
+    for child in (CallQuestion, CallViolation):
+        session.execute(
+            delete(child).where(
+                child.organisation_id == call.organisation_id, child.call_id == call.id
+            )
+        )
     session.execute(
         delete(Call).where(Call.organisation_id == call.organisation_id, Call.id == call.id)
     )

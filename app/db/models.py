@@ -164,7 +164,8 @@ class CallQuestion(Base):
 
     __tablename__ = "call_question"
     __table_args__ = (
-        _call_key("call_question"),
+        # No foreign key to the call (its check per row cost ~10% of an ingest's database
+        # CPU): written with their call by call_writes, deleted with it by calls.erase_call.
         Index("ix_call_question_call_id", "organisation_id", "call_id"),
     )
 
@@ -184,7 +185,7 @@ class CallViolation(Base):
 
     __tablename__ = "call_violation"
     __table_args__ = (
-        _call_key("call_violation"),
+        # No foreign key to the call, as for call_question.
         Index(
             "ix_call_violation_call_id_covering",
             "organisation_id",
@@ -211,7 +212,6 @@ class CallViolation(Base):
 
 # Question counts are a map by the checklist's own category keys (`other` included), added
 # key by key on conflict like item_passed; `questions` is their total.
-_SUMS = ["calls", "total_sum", "questions", "violations", "question_counts"]
 
 
 class ManagerRollup(Base):
@@ -219,22 +219,24 @@ class ManagerRollup(Base):
 
     __tablename__ = "manager_rollup"
     __table_args__ = (
-        # Index-only scans for trends and leaderboards (migration 2026-11-23-1300).
+        # Key columns only (migration 2026-12-05-0100): an ingest adding to a row changes no
+        # indexed column, so the row's new version is a HOT update that touches no index (the
+        # tables keep a third of each page free for them: fillfactor 70).
         Index(
-            "ix_manager_rollup_manager_id_slot_start_covering",
+            "ix_manager_rollup_manager_id_slot_start_keys",
             "organisation_id",
             "checklist_version",
             "manager_id",
             "slot_start",
-            postgresql_include=["checklist_key", *_SUMS, "item_passed"],
+            postgresql_include=["checklist_key"],
         ),
         Index(
-            "ix_manager_rollup_team_id_slot_start_covering",
+            "ix_manager_rollup_team_id_slot_start_keys",
             "organisation_id",
             "checklist_version",
             "team_id",
             "slot_start",
-            postgresql_include=["manager_id", "checklist_key", *_SUMS],
+            postgresql_include=["manager_id", "checklist_key"],
         ),
     )
 
@@ -265,20 +267,20 @@ class ManagerRollupDay(Base):
     __tablename__ = "manager_rollup_day"
     __table_args__ = (
         Index(
-            "ix_manager_rollup_day_manager_id_day_covering",
+            "ix_manager_rollup_day_manager_id_day_keys",
             "organisation_id",
             "checklist_version",
             "manager_id",
             "day",
-            postgresql_include=["checklist_key", *_SUMS, "item_passed"],
+            postgresql_include=["checklist_key"],
         ),
         Index(
-            "ix_manager_rollup_day_team_id_day_covering",
+            "ix_manager_rollup_day_team_id_day_keys",
             "organisation_id",
             "checklist_version",
             "team_id",
             "day",
-            postgresql_include=["manager_id", "checklist_key", *_SUMS],
+            postgresql_include=["manager_id", "checklist_key"],
         ),
     )
 
@@ -310,20 +312,20 @@ class ViolationRollupDay(Base):
     __table_args__ = (
         # The primary key leads with the day for windows over all teams.
         Index(
-            "ix_violation_rollup_day_manager_id_day_covering",
+            "ix_violation_rollup_day_manager_id_day_keys",
             "organisation_id",
             "checklist_version",
             "manager_id",
             "day",
-            postgresql_include=["team_id", "checklist_key", "phrase", "said"],
+            postgresql_include=["team_id", "checklist_key", "phrase"],
         ),
         Index(
-            "ix_violation_rollup_day_team_id_day_covering",
+            "ix_violation_rollup_day_team_id_day_keys",
             "organisation_id",
             "checklist_version",
             "team_id",
             "day",
-            postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
+            postgresql_include=["manager_id", "checklist_key", "phrase"],
         ),
     )
 
@@ -350,20 +352,20 @@ class ViolationRollupMonth(Base):
     __table_args__ = (
         # The primary key leads with the month for windows over all teams.
         Index(
-            "ix_violation_rollup_month_manager_id_month_covering",
+            "ix_violation_rollup_month_manager_id_month_keys",
             "organisation_id",
             "checklist_version",
             "manager_id",
             "month",
-            postgresql_include=["team_id", "checklist_key", "phrase", "said"],
+            postgresql_include=["team_id", "checklist_key", "phrase"],
         ),
         Index(
-            "ix_violation_rollup_month_team_id_month_covering",
+            "ix_violation_rollup_month_team_id_month_keys",
             "organisation_id",
             "checklist_version",
             "team_id",
             "month",
-            postgresql_include=["manager_id", "checklist_key", "phrase", "said"],
+            postgresql_include=["manager_id", "checklist_key", "phrase"],
         ),
     )
 

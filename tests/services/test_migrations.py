@@ -642,3 +642,63 @@ def test_the_outbox_fillfactor_migration_leaves_room_on_each_page_and_reverts(
             assert options() == ["fillfactor=50"]
         finally:
             engine.dispose()
+_CHILD_KEYS = (
+    "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+    " AND conrelid::regclass::text IN ('call_question', 'call_violation') ORDER BY 1"
+)
+_CHILDREN = (
+    "SELECT (SELECT count(*) FROM call_question WHERE call_id = :id),"
+    " (SELECT count(*) FROM call_violation WHERE call_id = :id)"
+)
+
+
+_FILLFACTOR = (
+    "SELECT relname, reloptions FROM pg_class WHERE relname IN ('manager_rollup',"
+    " 'manager_rollup_day', 'violation_rollup_day', 'violation_rollup_month') ORDER BY 1"
+)
+_ROLLUP_INDEX = "ix_manager_rollup_day_manager_id_day_keys"
+
+
+def test_the_write_migration_drops_child_keys_and_rollup_includes_and_restores_them(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("child_keys") as url:
+        database = Database.from_url(url, pool_size=1, max_overflow=0)
+        try:
+            with database.session_scope() as session:
+                call = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+            assert _rows(database.engine, _CHILD_KEYS) == []
+            assert {r[1][0] for r in _rows(database.engine, _FILLFACTOR)} == {"fillfactor=70"}
+            assert _ROLLUP_INDEX in _indexes(database.engine, "manager_rollup_day")
+            with database.engine.begin() as conn:  # a question of a call that is gone
+                conn.execute(text("SELECT set_config('callqa.maintenance', 'on', true)"))
+                conn.execute(
+                    text(
+                        "INSERT INTO call_question (call_id, utterance, category, text)"
+                        " VALUES (:gone, 0, 'other', 'Как вас зовут?')"
+                    ),
+                    {"gone": call.id + 1000},
+                )
+            kept = _rows(database.engine, _CHILDREN.replace(":id", str(call.id)))
+            assert kept[0][0] > 0 and kept[0][1] > 0
+
+            migrate.downgrade(database.engine, "2026_12_05_0400")
+
+            assert _rows(database.engine, _CHILD_KEYS) == [
+                ("call_question",),
+                ("call_violation",),
+            ]
+            assert _rows(database.engine, _CHILDREN.replace(":id", str(call.id))) == kept
+            gone = _CHILDREN.replace(":id", str(call.id + 1000))
+            assert _rows(database.engine, gone) == [(0, 0)]
+            assert {r[1] for r in _rows(database.engine, _FILLFACTOR)} == {None}
+            covering = _indexes(database.engine, "manager_rollup_day")
+            assert "ix_manager_rollup_day_manager_id_day_covering" in covering
+            assert _ROLLUP_INDEX not in covering
+
+            migrate.upgrade(database.engine)
+
+            assert _rows(database.engine, _CHILD_KEYS) == []
+            assert _rows(database.engine, _CHILDREN.replace(":id", str(call.id))) == kept
+        finally:
+            database.dispose()
