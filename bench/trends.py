@@ -66,7 +66,8 @@ if str(ROOT) not in sys.path:  # `python bench/trends.py` puts bench/, not the r
 from app.db import migrate  # noqa: E402
 from app.db.embedded import start_embedded  # noqa: E402
 from app.db.session import Database  # noqa: E402
-from app.services import phrases, reports, team_report, trends  # noqa: E402
+from app.engine import get_checklist  # noqa: E402
+from app.services import checklists, phrases, reports, team_report, trends  # noqa: E402
 
 TARGETS_MS = {"trends": 20.0, "leaderboard": 50.0, "report": 150.0}
 TARGETS_MS |= {"violations team": 50.0, "violations all": 100.0, "team report": 300.0}
@@ -195,7 +196,7 @@ GROUP BY 1, 2, 3, 4, 5
 # series counts), under the seeded calls' version 'bench', stored first (as never the latest).
 SEED_VERSION = """
 INSERT INTO checklist_version (key, version, title, document, source, pushed_at)
-VALUES ('realty_phone', 'bench', 'bench', '{}'::jsonb, 'bench', '2000-01-01')
+VALUES ('realty_phone', 'bench', 'bench', CAST(:document AS jsonb), 'bench', '2000-01-01')
 ON CONFLICT DO NOTHING
 """
 SEED_SCORES = """
@@ -275,7 +276,8 @@ def _seed(db: Database, args: argparse.Namespace, first_day: date) -> float:
     _run_step(db, "calls", [(SEED_CALLS, sizes | {"first_day": first_day})])
     phrases = {"phrases": [p for p, _ in PHRASES], "replacements": [r for _, r in PHRASES]}
     _run_step(db, "violations", [(SEED_VIOLATIONS, phrases)])
-    _run_step(db, "scores", [(SEED_VERSION, {}), (SEED_SCORES, {})])
+    document = {"document": json.dumps(get_checklist("realty_phone").document())}
+    _run_step(db, "scores", [(SEED_VERSION, document), (SEED_SCORES, {})])
     _run_step(db, "roll-ups", [(SEED_ROLLUPS.format(items=_items_sql(), **_questions_sql()), {})])
     _run_step(db, "the version's roll-ups", [(VERSION_SERIES.format(table="manager_rollup"), {})])
     _seed_days(db, args.timezone)
@@ -330,6 +332,8 @@ def main() -> None:
     url = args.database_url or start_embedded(args.data_dir)
     db = Database.from_url(url, pool_size=2, max_overflow=0)
     migrate.upgrade(db.engine)
+    with db.session_scope() as session:  # as `callqa serve` does on start
+        checklists.store_builtins(session)
     meta_file = args.data_dir / "bench-seed.json"
     counts = _counts(db)
     meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
