@@ -1,14 +1,16 @@
 """Call-level queries of the report and of top violations: grades, best and worst calls, the
 phrases said most and their example utterances, the newest call of each manager.
 
-Each reads `call` through the covering (manager_id | team_id, started_at, id) INCLUDE (total,
-grade, checklist_key) indexes, bounded by the window; the table itself is read only for the
-handful of rows shown. Phrase hits are those of the scores the scope's series counts (one
-`call_score` probe a call): `call_violation` rows for the score a call was ingested with, the
-score's JSON for one added by rescoring. For a scope of whole
-local days of the day roll-ups' zone, the phrases said most are counted from the phrase hits per
-month and day (`violation_rollup_month`, `_day`) instead, and calls are read only from the
-newest day each phrase was said, backwards until its newest calls are found.
+Each reads `call` through the (manager_id | team_id, started_at, id) indexes, bounded by the
+window, and the scores the scope's series counts by the key of `call_score` (one probe a call):
+under its version, or each call's latest under its checklist; never `call.total` or
+`call.grade`, the score a call was ingested with, which a rescoring leaves as they were. The
+call table itself is read only for the handful of rows shown. Phrase hits are those of the same
+scores: `call_violation` rows for the score a call was ingested with (as corrected), the
+score's JSON for one added by rescoring. For a scope of whole local days of the day roll-ups'
+zone, the phrases said most are counted from the phrase hits per month and day
+(`violation_rollup_month`, `_day`) instead, and calls are read only from the newest day each
+phrase was said, backwards until its newest calls are found.
 """
 
 from __future__ import annotations
@@ -83,59 +85,65 @@ def latest_calls(
     return {row.manager_id: row for row in session.execute(stmt)}
 
 
-@lru_cache(maxsize=16)
-def _grades_stmt(shape: Shape) -> Select[Any]:
+def _latest_scores(shape: Shape) -> Any:
+    """Each call's (`call` of the enclosing query) latest score under each checklist (the
+    scope's, when it has one): the last written, the higher version on a tie, the rule of the
+    latest series and of every other reader of the latest score. Its total and grade."""
+    s = SCORE.alias("latest_score")
+    on = [s.c.organisation_id == _c.c.organisation_id, s.c.call_id == _c.c.id]
+    if shape[2]:
+        on.append(s.c.checklist_key == bind("checklist", Text()))
+    latest = select(s.c.total, s.c.grade).where(*on).correlate(_c)
+    order = (s.c.checklist_key, s.c.scored_at.desc(), s.c.checklist_version.desc())
+    return latest.ext(distinct_on(s.c.checklist_key)).order_by(*order).lateral("latest")
+
+
+def _scored(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+    """(the calls of a scope joined with the scores its series counts, those scores, the
+    scope's conditions on the calls): under its version (whatever checklist the calls were
+    ingested with), or each call's latest score under each checklist (under the scope's one,
+    not the one it was ingested with). `call.total` and `call.grade` are the ingest score's, so
+    neither series reads them."""
+    conditions = where(_c, "started_at", (shape[0], shape[1], False, shape[3]))
+    if versioned:
+        s = SCORE
+        scored = _c.join(
+            s,
+            and_(
+                s.c.organisation_id == bind("organisation_id", Text()),
+                s.c.call_id == _c.c.id,
+                s.c.checklist_key == bind("checklist", Text()),
+                s.c.checklist_version == bind("checklist_version", Text()),
+            ),
+        )
+        return scored, s, conditions
+    latest = _latest_scores(shape)
+    return _c.join(latest, true()), latest, conditions
+
+
+@lru_cache(maxsize=32)
+def _grades_stmt(shape: Shape, versioned: bool) -> Select[Any]:
+    scored, score, conditions = _scored(shape, versioned)
     return (
-        select(_c.c.grade, func.count().label("n"))
-        .where(*where(_c, "started_at", shape))
-        .group_by(_c.c.grade)
-    )
-
-
-def _under_version(shape: Shape) -> tuple[Any, list[ColumnElement[bool]]]:
-    """The calls of a scope joined with their scores under its checklist version (whatever
-    checklist they were ingested with), and the scope's conditions on the calls."""
-    s = SCORE
-    scored = _c.join(
-        s,
-        and_(
-            s.c.organisation_id == bind("organisation_id", Text()),
-            s.c.call_id == _c.c.id,
-            s.c.checklist_key == bind("checklist", Text()),
-            s.c.checklist_version == bind("checklist_version", Text()),
-        ),
-    )
-    return scored, where(_c, "started_at", (shape[0], shape[1], False, shape[3]))
-
-
-@lru_cache(maxsize=16)
-def _version_grades_stmt(shape: Shape) -> Select[Any]:
-    scored, conditions = _under_version(shape)
-    grade = SCORE.c.grade
-    return (
-        select(grade, func.count().label("n"))
+        select(score.c.grade, func.count().label("n"))
         .select_from(scored)
         .where(*conditions)
-        .group_by(grade)
+        .group_by(score.c.grade)
     )
 
 
 def grade_counts(session: Session, scope: Scope) -> dict[str, int]:
-    """Calls per grade within the scope (by their scores under its version, when it has one)."""
-    stmt = _version_grades_stmt(scope.shape) if scope.version else _grades_stmt(scope.shape)
-    rows = session.execute(stmt, params_of(scope))
+    """Calls per grade within the scope, by the scores its series counts (a call scored under
+    two checklists counts once under each, as in the roll-ups)."""
+    rows = session.execute(_grades_stmt(scope.shape, _versioned(scope)), params_of(scope))
     return {row.grade: int(row.n) for row in rows}
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
-    if versioned:  # the scores under the scope's version
-        scored, conditions = _under_version(shape)
-        total, grade = SCORE.c.total, SCORE.c.grade
-        ranked = select(_c.c.id, total, grade, _c.c.started_at).select_from(scored)
-    else:  # the scores calls were ingested with: the covering index alone
-        conditions, total, grade = where(_c, "started_at", shape), _c.c.total, _c.c.grade
-        ranked = select(_c.c.id, total, grade, _c.c.started_at)
+    scored, score, conditions = _scored(shape, versioned)
+    total, grade = score.c.total, score.c.grade
+    ranked = select(_c.c.id, total, grade, _c.c.started_at).select_from(scored)
     order = total.desc() if best else total.asc()
     top = (
         ranked.where(*conditions)
@@ -153,10 +161,10 @@ def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
 
 
 def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> Sequence[Row[Any]]:
-    """The highest (or lowest) scored calls in the scope, newest first on ties (by their scores
-    under the scope's version when it has one); without a version the ranking reads only the
-    covering index, the table only for the rows kept."""
-    stmt = _ranked_stmt(scope.shape, best, bool(scope.version))
+    """The highest (or lowest) scored calls in the scope, newest first on ties, by the scores
+    its series counts (`_scored`): one `call_score` probe per call in the window, the call
+    table read only for the rows kept."""
+    stmt = _ranked_stmt(scope.shape, best, _versioned(scope))
     return session.execute(stmt, params_of(scope) | {"limit": limit}).all()
 
 

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    delete,
+    func,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, defer
 
@@ -391,6 +400,28 @@ def get_calls_brief(
     return {r.id: r for r in session.execute(stmt)}
 
 
+def _newest_score() -> Any:
+    """Each call's newest score (of any checklist), as `get_call` shows it: the call's own
+    columns hold the score it was ingested with, which a rescoring leaves as it was."""
+    s = CallScore
+    order = (s.scored_at.desc(), s.checklist_key.desc(), s.checklist_version.desc())
+    return (
+        select(s.checklist_key, s.checklist_version, s.total, s.grade)
+        .where(s.organisation_id == Call.organisation_id, s.call_id == Call.id)
+        .order_by(*order)
+        .limit(1)
+        .correlate(Call)
+        .lateral("newest_score")
+    )
+
+
+_NEWEST = _newest_score()
+_NEWEST_SUMMARY = (
+    *(c for c in SUMMARY_COLUMNS if c.key not in _NEWEST.c),
+    *_NEWEST.c,
+)
+
+
 def list_calls(
     session: Session,
     *,
@@ -404,9 +435,9 @@ def list_calls(
     limit: int = 100,
     tenant: Tenant = LOCAL,
 ) -> Sequence[Any]:
-    """The tenant's calls newest first, keyset-paginated on (started_at, id) after the cursor
-    `after`."""
-    stmt = select(*SUMMARY_COLUMNS).where(*_calls_of(tenant))
+    """The tenant's calls newest first with their newest scores, keyset-paginated on
+    (started_at, id) after the cursor `after`."""
+    stmt = select(*_NEWEST_SUMMARY).join(_NEWEST, true()).where(*_calls_of(tenant))
     if external_id is not None:
         stmt = stmt.where(Call.external_id == external_id)
     if source is not None:
