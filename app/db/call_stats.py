@@ -98,7 +98,7 @@ def _latest_scores(shape: Shape) -> Any:
     return latest.ext(distinct_on(s.c.checklist_key)).order_by(*order).lateral("latest")
 
 
-def _scored(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+def scored_calls(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnElement[bool]]]:
     """(the calls of a scope joined with the scores its series counts, those scores, the
     scope's conditions on the calls): under its version (whatever checklist the calls were
     ingested with), or each call's latest score under each checklist (under the scope's one,
@@ -123,7 +123,7 @@ def _scored(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnElement
 
 @lru_cache(maxsize=32)
 def _grades_stmt(shape: Shape, versioned: bool) -> Select[Any]:
-    scored, score, conditions = _scored(shape, versioned)
+    scored, score, conditions = scored_calls(shape, versioned)
     return (
         select(score.c.grade, func.count().label("n"))
         .select_from(scored)
@@ -141,7 +141,7 @@ def grade_counts(session: Session, scope: Scope) -> dict[str, int]:
 
 @lru_cache(maxsize=32)
 def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
-    scored, score, conditions = _scored(shape, versioned)
+    scored, score, conditions = scored_calls(shape, versioned)
     total, grade = score.c.total, score.c.grade
     ranked = select(_c.c.id, total, grade, _c.c.started_at).select_from(scored)
     order = total.desc() if best else total.asc()
@@ -162,7 +162,7 @@ def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
 
 def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> Sequence[Row[Any]]:
     """The highest (or lowest) scored calls in the scope, newest first on ties, by the scores
-    its series counts (`_scored`): one `call_score` probe per call in the window, the call
+    its series counts (`scored_calls`): one `call_score` probe per call in the window, the call
     table read only for the rows kept."""
     stmt = _ranked_stmt(scope.shape, best, _versioned(scope))
     return session.execute(stmt, params_of(scope) | {"limit": limit}).all()

@@ -1,9 +1,10 @@
 """Queries of the coaching section: model questions of a category from the best calls of a
 scope, and the team a manager works in.
 
-Model questions read `call` through the covering (manager_id | team_id, started_at) indexes
-within the window, best total first, and `call_question` by its call_id index; a report asks
-for a handful, so only the best calls' questions are read.
+Model questions read `call` through the (manager_id | team_id, started_at) indexes within the
+window, best total first by the scores the scope's series counts (`call_stats.scored_calls`),
+and `call_question` by its call_id index; a report asks for a handful, so only the best calls'
+questions are read.
 """
 
 from __future__ import annotations
@@ -12,29 +13,33 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, select
+from sqlalchemy import Integer, Row, Select, and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
-from app.db.scope import CALL, QUESTION, Scope, Shape, bind, params_of, where
+from app.db.call_stats import scored_calls
+from app.db.call_writes import LATEST
+from app.db.scope import CALL, QUESTION, Scope, Shape, bind, params_of
 
 _c, _q = CALL, QUESTION
 
 
-@lru_cache(maxsize=16)
-def _model_questions_stmt(shape: Shape) -> Select[Any]:
+@lru_cache(maxsize=32)
+def _model_questions_stmt(shape: Shape, versioned: bool) -> Select[Any]:
+    scored, score, conditions = scored_calls(shape, versioned)
+    asked = and_(_q.c.organisation_id == _c.c.organisation_id, _q.c.call_id == _c.c.id)
     return (
         select(
             _c.c.id.label("call_id"),
-            _c.c.total,
+            score.c.total,
             _c.c.started_at,
             _c.c.started_at_offset_min,
             _q.c.utterance,
             _q.c.text,
         )
-        .join(_q, _q.c.call_id == _c.c.id)
-        .where(*where(_c, "started_at", shape), _q.c.category == bind("category", Text()))
-        .order_by(_c.c.total.desc(), _c.c.started_at.desc(), _c.c.id.desc(), _q.c.utterance)
+        .select_from(scored.join(_q, asked))
+        .where(*conditions, _q.c.category == bind("category", Text()))
+        .order_by(score.c.total.desc(), _c.c.started_at.desc(), _c.c.id.desc(), _q.c.utterance)
         .limit(bind("limit", Integer()))
     )
 
@@ -42,11 +47,12 @@ def _model_questions_stmt(shape: Shape) -> Select[Any]:
 def model_questions(
     session: Session, scope: Scope, category: str, *, limit: int
 ) -> Sequence[Row[Any]]:
-    """Questions of `category` asked in the scope's calls, the best scored calls first (newest
-    first on ties) and in the order asked: call_id, total, started_at, its offset, utterance,
-    text."""
+    """Questions of `category` asked in the scope's calls, the best scored calls first (by the
+    scores the scope's series counts, newest first on ties) and in the order asked: call_id,
+    total, started_at, its offset, utterance, text."""
     params = params_of(scope) | {"category": category, "limit": limit}
-    return session.execute(_model_questions_stmt(scope.shape), params).all()
+    stmt = _model_questions_stmt(scope.shape, scope.version != LATEST)
+    return session.execute(stmt, params).all()
 
 
 def manager_team(session: Session, manager_id: str) -> str | None:

@@ -9,7 +9,7 @@ data says what "enough" is, nothing here knows a category by name.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -117,7 +117,8 @@ def weak_categories(
         if not examples:
             team = team or q.manager_team(session, scope.manager_id)
             if team is not None:
-                team_scope = Scope(scope.start, scope.end, None, team, scope.checklist)
+                # The same window, series and tenant: only the manager's team instead.
+                team_scope = replace(scope, manager_id=None, team_id=team)
                 examples, source = _examples(session, team_scope, t.category), "team"
         out.append(
             {

@@ -103,6 +103,11 @@ def test_the_latest_series_report_grades_and_best_and_worst_calls_read_the_lates
         assert shown == _ranked(latest, best=best), key
         grades = {c["id"]: c["grade"] for c in latest}
         assert all(c["grade"] == grades[c["id"]] for c in body[key]), key
+    # Model questions come from the best calls by their latest totals.
+    totals = {c["id"]: c["total"] for c in latest}
+    models = [q for w in body["weak_categories"] for q in w["model_questions"]]
+    assert models
+    assert all(q["total"] == totals[q["call_id"]] for q in models)
 
 
 def test_the_latest_series_grades_of_a_split_report_add_up_to_the_latest_scores(
