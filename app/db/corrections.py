@@ -1,22 +1,25 @@
 """Queries of reviewers' corrections, reviews and the calibration they feed.
 
 A call's corrections are written with its row locked (`lock_call`, FOR UPDATE) and before its
-roll-ups are updated: the ingest's lock order (the call, then the roll-ups in key order).
+roll-ups are updated: the ingest's lock order (the call, then the roll-ups in key order). Its
+`call_violation` rows follow its corrected ingest score in the same transaction (`set_hits`),
+so every read of phrase hits agrees with the roll-ups.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, delete, func, insert, select, text
+from sqlalchemy import TextClause, delete, func, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from app.db.models import Call, CallCorrection, CallReview
+from app.db.models import Call, CallCorrection, CallReview, CallViolation
 from app.db.scope import CALL, visible
 from app.tenancy import LOCAL, Tenant
 
@@ -73,6 +76,60 @@ def delete_corrections(
         .returning(CallCorrection.id)
     )
     return len(session.execute(stmt).all())
+
+
+# A corrected call's phrase hits not stored yet, each with its utterance's text (the manager's
+# turn where two share the index, as an ingest stores it).
+_INSERT_HITS = text(
+    """
+INSERT INTO call_violation (organisation_id, call_id, utterance, phrase, matched, replacement,
+    utterance_text, start_s, end_s)
+SELECT c.organisation_id, c.id, h.utterance, h.phrase, h.matched, h.replacement,
+    (SELECT u.value->>'text'
+        FROM jsonb_array_elements(c.utterances) WITH ORDINALITY AS u(value, n)
+        WHERE (u.value->>'index')::int = h.utterance
+        ORDER BY (u.value->>'speaker' = c.score->'manager'->>'speaker') DESC NULLS LAST, u.n
+        LIMIT 1),
+    h.start_s, h.end_s
+FROM call AS c
+CROSS JOIN jsonb_to_recordset(CAST(:hits AS jsonb)) AS h(utterance integer, phrase text,
+    matched text, replacement text, start_s float8, end_s float8)
+WHERE c.organisation_id = :org AND c.id = :call
+ORDER BY h.utterance
+"""
+)
+
+
+def set_hits(
+    session: Session, organisation_id: str, call_id: int, hits: Sequence[dict[str, Any]]
+) -> None:
+    """Bring a call's `call_violation` rows to the phrase hits of its corrected ingest score:
+    rows of a hit no longer there deleted, hits not stored yet inserted (by utterance and
+    phrase, the key a correction names), the others left as the ingest stored them."""
+    v = CallViolation
+    keys = {(int(h["utterance"]), str(h["phrase"])) for h in hits}
+    of_call = (v.organisation_id == organisation_id, v.call_id == call_id)
+    gone = delete(v).where(*of_call)
+    if keys:
+        gone = gone.where(tuple_(v.utterance, v.phrase).not_in(sorted(keys)))
+    session.execute(gone)
+    rows = session.execute(select(v.utterance, v.phrase).where(*of_call))
+    stored = {(int(r.utterance), str(r.phrase)) for r in rows}
+    new = [
+        {
+            "utterance": h["utterance"],
+            "phrase": h["phrase"],
+            "matched": h["matched"],
+            "replacement": h["replacement"],
+            "start_s": h.get("start"),
+            "end_s": h.get("end"),
+        }
+        for h in hits
+        if (int(h["utterance"]), str(h["phrase"])) not in stored
+    ]
+    if new:
+        params = {"org": organisation_id, "call": call_id, "hits": json.dumps(new)}
+        session.execute(_INSERT_HITS, params)
 
 
 def save_review(session: Session, row: dict[str, Any]) -> CallReview:

@@ -130,22 +130,21 @@ def _move_rollups(
     session: Session, call: Any, before: Sequence[CallCorrection], after: Sequence[CallCorrection]
 ) -> None:
     """Take the call's corrected ingest score out of its roll-ups and put the new one in: in its
-    version's series, and in the latest series while that counts the ingest score."""
+    version's series, and in the latest series while that counts the ingest score. Its stored
+    phrase hits (`call_violation`, what reads of windows that are not whole days, examples and
+    a rebuild of the day roll-ups count) become the new score's too."""
+    scores = [rollup_score(session, call, rows) for rows in (before, after)]
     deltas = [
-        score_delta(
-            rollup_score(session, call, rows),
-            call.manager_id,
-            call.team_id,
-            call.started_at,
-            call.organisation_id,
-        )
-        for rows in (before, after)
+        score_delta(s, call.manager_id, call.team_id, call.started_at, call.organisation_id)
+        for s in scores
     ]
     if deltas[0] != deltas[1]:
         moved: tuple[RollupDelta, ...] = (deltas[0].negated(), deltas[1])
         if ingest_is_latest(session, call):
             moved += tuple(replace(d, latest=True) for d in moved)
         call_writes.add_to_rollups(session, list(moved))
+    if scores[0]["violations"] != scores[1]["violations"]:
+        db.set_hits(session, call.organisation_id, call.id, scores[1]["violations"])
 
 
 def ingest_is_latest(session: Session, call: Any) -> bool:
