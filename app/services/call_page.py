@@ -258,6 +258,13 @@ def _fixes(score: dict[str, Any]) -> dict[int, dict[str, list[dict[str, Any]]]]:
     return fixes
 
 
+def _worded_item(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the page shows it: why it got its points and its evidence notes in the
+    reader's language (the engine's codes worded by the catalogs)."""
+    evidence = [{**e, "note": wording.evidence_note(e)} for e in item.get("evidence", [])]
+    return {**item, "detail": wording.item_detail(item), "evidence": evidence}
+
+
 def _forms(
     forms: ReviewForms | None, checklist: Checklist | None, score: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -301,8 +308,7 @@ def page_view(
         "item_titles": {i["key"]: i["title"] for i in score.get("items", [])},
         "dismissed_violations": score.get("dismissed", {}).get("violations", []),
         "categories": [(c, counts.get(c.key, 0)) for c in categories.values()],
-        # Why each item got its points, in the reader's language (codes worded by the catalogs).
-        "items": [{**i, "detail": wording.item_detail(i)} for i in score.get("items", [])],
+        "items": [_worded_item(i) for i in score.get("items", [])],
         "violations": score.get("violations", []),
         "metrics": _metrics(score, call.get("duration_s")),
         "lines": _lines(call, categories),

@@ -101,6 +101,20 @@ def item_detail(item: dict[str, Any]) -> str:
     return messages(item.get("detail_parts"), item.get("detail", ""))
 
 
+def evidence_note(evidence: dict[str, Any]) -> str | None:
+    """An evidence entry's note in the current language: the engine writes what a greeting's
+    words were found for as a part code before them ("name: меня зовут"), worded here like the
+    parts `greeting_missing` names; any other note has no words of ours (a phrase and its
+    replacement from the checklist) and is shown as stored."""
+    note = evidence.get("note")
+    if not note:
+        return note
+    part, found, said = str(note).partition(": ")
+    if found and part in _PARTS:
+        return _("%(part)s: %(said)s", part=_(_PARTS[part]), said=said)
+    return str(note)
+
+
 def manager_reason(manager: dict[str, Any]) -> str:
     """Why this speaker is taken for the manager, in the current language."""
     return messages(manager.get("reason_parts"), manager.get("reason", ""))

@@ -137,3 +137,36 @@ def test_a_reviewer_clicks_not_a_violation_and_sees_the_phrase_marked(
     assert correction.startswith("запрещённая фраза, реплика 11: не нарушение")
     assert "клиент цитирует договор" in correction
     assert shown["undo"] == ["отменить"]
+
+
+EVIDENCE = """<script>
+window.addEventListener('load', () => {
+  const seen = [...document.querySelectorAll('section.items .ev small')].map(n => n.innerText);
+  const pre = document.createElement('pre');
+  pre.id = 'seen';
+  pre.textContent = JSON.stringify(seen);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_item_evidence_on_the_review_page_is_worded_in_the_pages_language(
+    client: TestClient, make_call: Any, tmp_path: Path
+) -> None:
+    call_id = client.post("/v1/calls", json=make_call()).json()["id"]
+    made = client.post("/v1/share", json={"path": f"/calls/{call_id}"})
+    url = urlsplit(made.json()["url"])
+    notes = {}
+    for language in ("ru", "en"):
+        opened = client.get(f"{url.path}?{url.query}", headers={"Accept-Language": language})
+        assert opened.status_code == 200, opened.text
+        assert opened.headers["content-language"] == language
+        assert "csrf" in opened.text  # the review forms are on the page
+        notes[language] = _seen(tmp_path, f"evidence-{language}", opened.text, EVIDENCE)
+
+    # The greeting's parts as the reader's language names them, the words as said.
+    assert notes["ru"][:2] == ["имя: меня зовут", "компания: агентство"]
+    assert notes["en"][:2] == ["name: меня зовут", "company: агентство"]
+    assert not any(n.startswith(("name:", "company:")) for n in notes["ru"])
+    # A forbidden phrase's note is the checklist's phrase and replacement in any language.
+    assert "«вы должны» → «Вам нужно будет … / Прошу вас …»" in notes["ru"]
