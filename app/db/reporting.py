@@ -18,6 +18,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "team_id", "started_at", "duration_s", "checklist_key", "checklist_version", "total",
         "grade", "created_at", "score",
     ),
+    "call_score": (
+        "organisation_id", "call_id", "checklist_key", "checklist_version", "total", "grade",
+        "scored_at",
+    ),
     "call_question": ("organisation_id", "call_id", "utterance", "category", "text", "start_s"),
     "call_violation": (
         "organisation_id", "call_id", "utterance", "phrase", "matched", "replacement", "start_s",

@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import app
+from app.engine import get_checklist
+from app.services.checklists import ChecklistFinder
+from app.services.rescoring import rescore_calls
+from app.services.schemas import ScoreIn
 
-VIEWS = ("calls", "questions", "violations", "items", "daily_managers", "daily_teams")
+VIEWS = ("calls", "scores", "questions", "violations", "items", "daily_managers", "daily_teams")
 ROLE = f"callqa_reporter_{os.getpid()}"
 NORTH, SOUTH = f"t-north-{os.getpid()}", f"t-south-{os.getpid()}"  # no other test's teams
 runner = CliRunner()
@@ -68,6 +72,44 @@ def test_the_views_say_what_the_calls_hold(session: Session, reader: str) -> Non
     assert sorted(t for t, _ in calls) == [NORTH, NORTH, SOUTH]
     assert {g for _, g in calls} <= {"green", "yellow", "red"}
     assert ("greeting",) in items
+
+
+STRICTER = (
+    "key: realty_phone\ntitle: Stricter\nextends: realty_phone\ngrades: {green: 95, yellow: 90}\n"
+)
+
+
+def test_the_scores_view_marks_each_calls_latest_score_under_each_checklist(
+    session: Session, reader: str, client: TestClient
+) -> None:
+    ours = f"team_id = '{SOUTH}'"
+    (call_id,) = (
+        r[0] for r in _as(session, reader, f"SELECT call_id FROM reporting.calls WHERE {ours}")
+    )
+    pushed = client.post(
+        "/v1/checklists", content=STRICTER.encode(), headers={"Content-Type": "application/yaml"}
+    )
+    assert pushed.status_code == 201, pushed.text
+    stricter = ChecklistFinder(session).for_request(
+        ScoreIn(
+            transcript=".", checklist="realty_phone", checklist_version=pushed.json()["version"]
+        )
+    )
+    rescore_calls(session, [call_id], get_checklist("spin_classic"))
+    rescore_calls(session, [call_id], stricter)
+
+    rows = _as(
+        session,
+        reader,
+        "SELECT checklist_key, checklist_version, total, grade, latest FROM reporting.scores "
+        f"WHERE {ours} ORDER BY scored_at",
+    )
+    scores = client.get(f"/v1/calls/{call_id}").json()["scores"]
+    assert [tuple(r[:4]) for r in rows] == [
+        (s["checklist"]["key"], s["checklist"]["version"], s["total"], s["grade"]) for s in scores
+    ]
+    # The ingest score is no longer the latest under realty_phone; spin_classic's is its own.
+    assert [r[4] for r in rows] == [False, True, True]
 
 
 def test_the_reporting_role_cannot_read_transcripts(session: Session, reader: str) -> None:
