@@ -1,8 +1,16 @@
-"""The `reporting.scores` view: every score of every call, one row per checklist version it was
+"""The `reporting.scores` view, and the stored phrase hits of corrected calls.
+
+The view: every score of every call, one row per checklist version it was
 scored with, and whether it is the call's latest under that checklist (`latest`), the score the
 latest series (`reporting.daily_managers`, `daily_teams`, trends and reports without a version)
 counts. `reporting.calls` keeps the score a call was ingested with, which a rescoring leaves as
 it was; a BI panel of grades or totals beside the daily views reads `scores WHERE latest`.
+
+A call's `call_violation` rows now follow its reviewers' violation corrections (as the roll-ups
+always did): the calls corrected before get theirs here, a hit a reviewer dismissed deleted, one
+a reviewer added (a phrase of the call's checklist version the machine did not find there)
+inserted; the downgrade puts the machine's hits back from the call's score, as the code before
+kept them.
 
 Roles granted reporting before this revision run `callqa db grant-reporting ROLE` again to read
 it (the grant now covers the `call_score` columns under it).
@@ -44,7 +52,66 @@ FROM public.call_score AS s JOIN public.call AS c
 """
 
 
+# The text of a hit's utterance, the manager's turn where two share the index (as an ingest
+# stores it).
+SPOKEN = """(SELECT u.value->>'text'
+    FROM jsonb_array_elements(c.utterances) WITH ORDINALITY AS u(value, n)
+    WHERE (u.value->>'index')::int = {utterance}
+    ORDER BY (u.value->>'speaker' = c.score->'manager'->>'speaker') DESC NULLS LAST, u.n
+    LIMIT 1)"""
+HIT_COLUMNS = (
+    "organisation_id, call_id, utterance, phrase, matched, replacement, utterance_text, "
+    "start_s, end_s"
+)
+DISMISSED = """
+DELETE FROM call_violation AS v USING call_correction AS k
+WHERE k.target = 'violation' AND k.valid = false
+    AND v.organisation_id = k.organisation_id AND v.call_id = k.call_id
+    AND v.utterance = k.utterance AND v.phrase = k.phrase
+"""
+ADDED = f"""
+INSERT INTO call_violation ({HIT_COLUMNS})
+SELECT k.organisation_id, k.call_id, k.utterance, k.phrase, k.phrase,
+    listed.replacement, {SPOKEN.format(utterance="k.utterance")}, NULL, NULL
+FROM call_correction AS k
+JOIN call AS c ON c.organisation_id = k.organisation_id AND c.id = k.call_id
+CROSS JOIN LATERAL (
+    SELECT f.value->>'replacement' AS replacement
+    FROM checklist_version AS cv
+    CROSS JOIN jsonb_array_elements(cv.document->'forbidden_phrases') AS f(value)
+    WHERE cv.organisation_id IN (c.organisation_id, 'default') AND cv.key = c.checklist_key
+        AND cv.version = c.checklist_version AND f.value->>'phrase' = k.phrase
+    LIMIT 1
+) AS listed
+WHERE k.target = 'violation' AND k.valid = true AND NOT EXISTS (
+    SELECT 1 FROM call_violation AS v
+    WHERE v.organisation_id = k.organisation_id AND v.call_id = k.call_id
+        AND v.utterance = k.utterance AND v.phrase = k.phrase
+)
+ORDER BY k.organisation_id, k.call_id, k.utterance
+"""
+CORRECTED = """
+SELECT DISTINCT organisation_id, call_id FROM call_correction WHERE target = 'violation'
+"""
+MACHINE_HITS = f"""
+WITH corrected AS ({CORRECTED}), gone AS (
+    DELETE FROM call_violation AS v USING corrected AS k
+    WHERE v.organisation_id = k.organisation_id AND v.call_id = k.call_id
+)
+INSERT INTO call_violation ({HIT_COLUMNS})
+SELECT c.organisation_id, c.id, (h.value->>'utterance')::int, h.value->>'phrase',
+    h.value->>'matched', h.value->>'replacement',
+    {SPOKEN.format(utterance="(h.value->>'utterance')::int")},
+    (h.value->>'start')::float8, (h.value->>'end')::float8
+FROM corrected AS k
+JOIN call AS c ON c.organisation_id = k.organisation_id AND c.id = k.call_id
+CROSS JOIN jsonb_array_elements(c.score->'violations') AS h(value)
+"""
+
+
 def upgrade() -> None:
+    op.execute(DISMISSED)
+    op.execute(ADDED)
     op.execute(f"CREATE VIEW reporting.scores WITH (security_invoker = true) AS {SELECT}")
     quoted = COMMENT.replace("'", "''")
     op.execute(f"COMMENT ON VIEW reporting.scores IS '{quoted}'")
@@ -52,3 +119,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP VIEW reporting.scores")
+    op.execute(MACHINE_HITS)

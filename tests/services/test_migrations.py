@@ -18,9 +18,10 @@ from app.db.calls import get_call
 from app.db.session import Database, make_engine
 from app.engine.resources import DATA_DIR
 from app.services import ingest
+from app.services.checklists import store_builtins
 from app.services.schemas import CallIn
 from app.settings import get_settings
-from tests.conftest import call_payload
+from tests.conftest import MANAGER_LINES, call_payload
 
 TABLES = {"call", "call_score", "call_question", "call_violation", "manager_rollup"}
 TABLES |= {
@@ -642,6 +643,8 @@ def test_the_outbox_fillfactor_migration_leaves_room_on_each_page_and_reverts(
             assert options() == ["fillfactor=50"]
         finally:
             engine.dispose()
+
+
 _CHILD_KEYS = (
     "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
     " AND conrelid::regclass::text IN ('call_question', 'call_violation') ORDER BY 1"
@@ -700,5 +703,55 @@ def test_the_write_migration_drops_child_keys_and_rollup_includes_and_restores_t
 
             assert _rows(database.engine, _CHILD_KEYS) == []
             assert _rows(database.engine, _CHILDREN.replace(":id", str(call.id))) == kept
+        finally:
+            database.dispose()
+
+
+CORRECTION_ROW = (
+    "INSERT INTO call_correction (organisation_id, call_id, target, utterance, phrase, valid,"
+    " author) VALUES ('default', :call, 'violation', :utterance, :phrase, :valid, 'local')"
+)
+HITS = (
+    "SELECT utterance, phrase, replacement, utterance_text FROM call_violation"
+    " WHERE call_id = :call ORDER BY utterance, phrase"
+)
+
+
+def test_the_scores_migration_brings_corrected_calls_hits_to_their_corrections_and_back(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("corrected_hits") as url:
+        database = Database.from_url(url, pool_size=1, max_overflow=0)
+        try:
+            with database.session_scope() as session:
+                store_builtins(session)
+                call = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+            machine = [
+                (10, "вы должны", "Вам нужно будет … / Прошу вас …", MANAGER_LINES[10][10:]),
+                (10, "я не знаю", "Я уточню и вернусь к вам с ответом", MANAGER_LINES[10][10:]),
+            ]
+            migrate.downgrade(database.engine, "2026_12_04_0200")
+            with database.engine.begin() as conn:  # corrected before call_violation followed
+                assert conn.execute(text(HITS), {"call": call.id}).all() == machine
+                for utterance, phrase, valid in (
+                    (10, "вы должны", False),
+                    (12, "не волнуйтесь", True),
+                ):
+                    params = {"call": call.id, "utterance": utterance, "phrase": phrase}
+                    conn.execute(text(CORRECTION_ROW), params | {"valid": valid})
+
+            migrate.upgrade(database.engine)
+
+            with database.engine.connect() as conn:
+                hits = conn.execute(text(HITS), {"call": call.id}).all()
+            assert hits == [
+                machine[1],
+                (12, "не волнуйтесь", "Я понимаю ваше беспокойство", MANAGER_LINES[12][10:]),
+            ]
+
+            migrate.downgrade(database.engine, "2026_12_04_0200")
+
+            with database.engine.connect() as conn:
+                assert conn.execute(text(HITS), {"call": call.id}).all() == machine
         finally:
             database.dispose()
