@@ -70,3 +70,17 @@ def test_violation_corrections_reach_the_top_violations_of_any_window(
     assert _top(client, KOLKATA_DAY) == _top(client, AN_HOUR) == MACHINE
     call_queries.set_day_zone(session, "UTC")
     assert _top(client, WHOLE_DAY) == MACHINE
+
+
+def test_erasing_a_corrected_call_leaves_no_hit_of_it_in_any_window(
+    client: TestClient, call_id: int
+) -> None:
+    made = client.post(
+        f"/v1/calls/{call_id}/corrections", json={"corrections": [NOT_A_VIOLATION, MISSED]}
+    )
+    assert made.status_code == 201, made.text
+
+    erased = client.delete(f"/v1/calls/{call_id}")
+
+    assert erased.status_code == 204, erased.text
+    assert _top(client, WHOLE_DAY) == _top(client, AN_HOUR) == {}
