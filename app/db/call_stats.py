@@ -98,12 +98,34 @@ def _latest_scores(shape: Shape) -> Any:
     return latest.ext(distinct_on(s.c.checklist_key)).order_by(*order).lateral("latest")
 
 
-def scored_calls(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+_RESCORED = (
+    select(SCORE.c.call_id)
+    .where(SCORE.c.organisation_id == bind("organisation_id", Text()), SCORE.c.score.is_not(None))
+    .limit(1)
+)
+
+
+def reads_scores(session: Session, scope: Scope) -> bool:
+    """Whether the scope's series must read `call_score`: a version's, or the latest series
+    of an organisation that rescored some call. Until then each call's latest score is the one
+    it was ingested with, which the covering index of `call` holds (one probe of the partial
+    index of added scores, ix_call_score_added, decides)."""
+    if _versioned(scope):
+        return True
+    params = {"organisation_id": scope.organisation_id}
+    return session.execute(_RESCORED, params).first() is not None
+
+
+def scored_calls(
+    shape: Shape, versioned: bool, scores: bool = True
+) -> tuple[Any, Any, list[ColumnElement[bool]]]:
     """(the calls of a scope joined with the scores its series counts, those scores, the
     scope's conditions on the calls): under its version (whatever checklist the calls were
     ingested with), or each call's latest score under each checklist (under the scope's one,
-    not the one it was ingested with). `call.total` and `call.grade` are the ingest score's, so
-    neither series reads them."""
+    not the one it was ingested with). Without `scores` (`_reads_scores` said none was added),
+    the calls alone: their own total and grade are their latest."""
+    if not scores:
+        return _c, _c, where(_c, "started_at", shape)
     conditions = where(_c, "started_at", (shape[0], shape[1], False, shape[3]))
     if versioned:
         s = SCORE
@@ -122,8 +144,8 @@ def scored_calls(shape: Shape, versioned: bool) -> tuple[Any, Any, list[ColumnEl
 
 
 @lru_cache(maxsize=32)
-def _grades_stmt(shape: Shape, versioned: bool) -> Select[Any]:
-    scored, score, conditions = scored_calls(shape, versioned)
+def _grades_stmt(shape: Shape, versioned: bool, scores: bool) -> Select[Any]:
+    scored, score, conditions = scored_calls(shape, versioned, scores)
     return (
         select(score.c.grade, func.count().label("n"))
         .select_from(scored)
@@ -135,13 +157,14 @@ def _grades_stmt(shape: Shape, versioned: bool) -> Select[Any]:
 def grade_counts(session: Session, scope: Scope) -> dict[str, int]:
     """Calls per grade within the scope, by the scores its series counts (a call scored under
     two checklists counts once under each, as in the roll-ups)."""
-    rows = session.execute(_grades_stmt(scope.shape, _versioned(scope)), params_of(scope))
+    stmt = _grades_stmt(scope.shape, _versioned(scope), reads_scores(session, scope))
+    rows = session.execute(stmt, params_of(scope))
     return {row.grade: int(row.n) for row in rows}
 
 
 @lru_cache(maxsize=32)
-def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
-    scored, score, conditions = scored_calls(shape, versioned)
+def _ranked_stmt(shape: Shape, best: bool, versioned: bool, scores: bool) -> Select[Any]:
+    scored, score, conditions = scored_calls(shape, versioned, scores)
     total, grade = score.c.total, score.c.grade
     ranked = select(_c.c.id, total, grade, _c.c.started_at).select_from(scored)
     order = total.desc() if best else total.asc()
@@ -162,9 +185,10 @@ def _ranked_stmt(shape: Shape, best: bool, versioned: bool) -> Select[Any]:
 
 def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> Sequence[Row[Any]]:
     """The highest (or lowest) scored calls in the scope, newest first on ties, by the scores
-    its series counts (`scored_calls`): one `call_score` probe per call in the window, the call
-    table read only for the rows kept."""
-    stmt = _ranked_stmt(scope.shape, best, _versioned(scope))
+    its series counts (`scored_calls`): one `call_score` probe per call in the window once
+    scores were added (else the covering index alone), the call table read only for the rows
+    kept."""
+    stmt = _ranked_stmt(scope.shape, best, _versioned(scope), reads_scores(session, scope))
     return session.execute(stmt, params_of(scope) | {"limit": limit}).all()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Integer, Row, Select, and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
-from app.db.call_stats import scored_calls
+from app.db.call_stats import reads_scores, scored_calls
 from app.db.call_writes import LATEST
 from app.db.scope import CALL, QUESTION, Scope, Shape, bind, params_of
 
@@ -25,8 +25,8 @@ _c, _q = CALL, QUESTION
 
 
 @lru_cache(maxsize=32)
-def _model_questions_stmt(shape: Shape, versioned: bool) -> Select[Any]:
-    scored, score, conditions = scored_calls(shape, versioned)
+def _model_questions_stmt(shape: Shape, versioned: bool, scores: bool) -> Select[Any]:
+    scored, score, conditions = scored_calls(shape, versioned, scores)
     asked = and_(_q.c.organisation_id == _c.c.organisation_id, _q.c.call_id == _c.c.id)
     return (
         select(
@@ -51,7 +51,8 @@ def model_questions(
     scores the scope's series counts, newest first on ties) and in the order asked: call_id,
     total, started_at, its offset, utterance, text."""
     params = params_of(scope) | {"category": category, "limit": limit}
-    stmt = _model_questions_stmt(scope.shape, scope.version != LATEST)
+    versioned = scope.version != LATEST
+    stmt = _model_questions_stmt(scope.shape, versioned, reads_scores(session, scope))
     return session.execute(stmt, params).all()
 
 

@@ -141,6 +141,14 @@ class CallScore(Base):
             name=CALL_SCORE_VERSION_KEY,
         ),
         _call_key("call_score"),
+        # The scores added by rescoring (migration 2026-12-05-0200): whether an organisation
+        # has any decides if the latest series may read calls' own totals and grades.
+        Index(
+            "ix_call_score_added",
+            "organisation_id",
+            "call_id",
+            postgresql_where=text("score IS NOT NULL"),
+        ),
     )
 
     organisation_id: Mapped[str] = mapped_column(

@@ -1,4 +1,5 @@
-"""The `reporting.scores` view, and the stored phrase hits of corrected calls.
+"""The `reporting.scores` view, the stored phrase hits of corrected calls, and an index of the
+scores added by rescoring.
 
 The view: every score of every call, one row per checklist version it was
 scored with, and whether it is the call's latest under that checklist (`latest`), the score the
@@ -22,6 +23,7 @@ Create Date: 2026-12-05 02:00:00 UTC
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2026_12_05_0200"
@@ -110,6 +112,14 @@ CROSS JOIN jsonb_array_elements(c.score->'violations') AS h(value)
 
 
 def upgrade() -> None:
+    # The scores added by rescoring: until an organisation has one, each of its calls' latest
+    # score is the one it was ingested with, and the latest series reads calls alone.
+    op.create_index(
+        "ix_call_score_added",
+        "call_score",
+        ["organisation_id", "call_id"],
+        postgresql_where=sa.text("score IS NOT NULL"),
+    )
     op.execute(DISMISSED)
     op.execute(ADDED)
     op.execute(f"CREATE VIEW reporting.scores WITH (security_invoker = true) AS {SELECT}")
@@ -120,3 +130,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP VIEW reporting.scores")
     op.execute(MACHINE_HITS)
+    op.drop_index("ix_call_score_added", table_name="call_score")
