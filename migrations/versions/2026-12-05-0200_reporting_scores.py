@@ -17,7 +17,7 @@ Roles granted reporting before this revision run `callqa db grant-reporting ROLE
 it (the grant now covers the `call_score` columns under it).
 
 Revision ID: 2026_12_05_0200
-Revises: 2026_12_05_0300
+Revises: 2026_12_05_0100
 Create Date: 2026-12-05 02:00:00 UTC
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2026_12_05_0200"
-down_revision: str | None = "2026_12_05_0300"
+down_revision: str | None = "2026_12_05_0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -730,7 +730,7 @@ def test_the_scores_migration_brings_corrected_calls_hits_to_their_corrections_a
                 (10, "вы должны", "Вам нужно будет … / Прошу вас …", MANAGER_LINES[10][10:]),
                 (10, "я не знаю", "Я уточню и вернусь к вам с ответом", MANAGER_LINES[10][10:]),
             ]
-            migrate.downgrade(database.engine, "2026_12_05_0300")
+            migrate.downgrade(database.engine, "2026_12_05_0100")
             with database.engine.begin() as conn:  # corrected before call_violation followed
                 assert conn.execute(text(HITS), {"call": call.id}).all() == machine
                 for utterance, phrase, valid in (
@@ -749,7 +749,7 @@ def test_the_scores_migration_brings_corrected_calls_hits_to_their_corrections_a
                 (12, "не волнуйтесь", "Я понимаю ваше беспокойство", MANAGER_LINES[12][10:]),
             ]
 
-            migrate.downgrade(database.engine, "2026_12_05_0300")
+            migrate.downgrade(database.engine, "2026_12_05_0100")
 
             with database.engine.connect() as conn:
                 assert conn.execute(text(HITS), {"call": call.id}).all() == machine
