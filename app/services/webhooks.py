@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import secrets
-import select
 import socket
-import ssl
-import threading
-from base64 import b64encode
 from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any, Literal
@@ -27,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import certifi
 import orjson
+import urllib3
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
@@ -217,21 +213,23 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class Sender:
-    """Posts deliveries over kept-alive connections (stdlib http.client: a quarter of httpx's
-    CPU per request). Each thread keeps its own connection per receiver (scheme, host, port),
-    up to KEPT of them, and opens it again when the receiver has closed it meanwhile; TLS is
-    verified against certifi's roots, as httpx does; redirects are not followed (a 3xx is a
-    failed attempt). A request sent and not answered fails (the queue retries it)."""
+    """Posts deliveries over kept-alive connections: urllib3's pool, about a quarter of httpx's
+    CPU per request. A connection the receiver closed meanwhile is opened again; TLS is verified
+    against certifi's roots; redirects are not followed (a 3xx is a failed attempt); a request
+    sent and not answered fails and is not sent again here (the queue retries it)."""
 
-    KEPT = 16
+    RECEIVERS = 16  # receivers (scheme, host, port) whose connections are kept
     ANSWER_BYTES = 65536  # read of an answer; a longer one closes its connection
 
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        self.tls = ssl.create_default_context(cafile=certifi.where())
-        self.local = threading.local()
-        self.lock = threading.Lock()
-        self.opened: list[http.client.HTTPConnection] = []
+    def __init__(self, timeout_s: float, connections: int = 1) -> None:
+        self.pool = urllib3.PoolManager(
+            num_pools=self.RECEIVERS,
+            maxsize=connections,  # one per delivering thread
+            timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+        )
 
     def __enter__(self) -> Sender:
         return self
@@ -240,64 +238,42 @@ class Sender:
         self.close()
 
     def close(self) -> None:
-        """Close every connection (of every thread)."""
-        with self.lock:
-            for conn in self.opened:
-                conn.close()
-            self.opened.clear()
-
-    def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
-        kept: dict[tuple[str, str, int], http.client.HTTPConnection] = (
-            self.local.__dict__.setdefault("kept", {})
-        )
-        key = (scheme, host, port)
-        conn = kept.pop(key, None)
-        if conn is None:
-            if len(kept) >= self.KEPT:  # the least recently used goes
-                kept.pop(next(iter(kept))).close()
-            if scheme == "https":
-                conn = http.client.HTTPSConnection(
-                    host, port, timeout=self.timeout_s, context=self.tls
-                )
-            else:
-                conn = http.client.HTTPConnection(host, port, timeout=self.timeout_s)
-            with self.lock:
-                self.opened.append(conn)
-        kept[key] = conn
-        return conn
+        """Close every kept connection."""
+        self.pool.clear()
 
     def post(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str | None]:
         """Send one attempt: the receiver's status, and why it failed (None: a 2xx answer)."""
-        parts = urlsplit(url)
-        scheme, host = parts.scheme, parts.hostname or ""
         try:
-            port = parts.port or (443 if scheme == "https" else 80)
-        except ValueError as exc:
-            return None, f"InvalidURL: {exc}"
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        if parts.username is not None:  # credentials in the URL: basic authentication
-            user = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-            headers = {**headers, "Authorization": "Basic " + b64encode(user.encode()).decode()}
-        conn = self._connection(scheme, host, port)
-        if conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
-            conn.close()  # kept, but the receiver has closed it (or sent what nobody asked)
-        try:
-            conn.request("POST", target, body=body, headers=headers)
-            answer = conn.getresponse()
+            auth = urllib3.util.parse_url(url).auth
+            if auth is not None:  # credentials in the URL: basic authentication, as httpx did
+                headers = {**headers, **urllib3.make_headers(basic_auth=unquote(auth))}
+            answer = self.pool.request(
+                "POST", url, body=body, headers=headers, redirect=False, preload_content=False
+            )
             answer.read(self.ANSWER_BYTES)
-            if not answer.isclosed():
-                conn.close()
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            conn.close()
-            return None, f"{exc.__class__.__name__}: {exc}"
+            if answer.read(1):  # longer than read: the connection is not kept
+                answer.close()
+            answer.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            return None, _failure(exc)
         status = answer.status
         return status, None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def _failure(exc: BaseException) -> str:
+    """Why an attempt failed, named by its root cause (urllib3 wraps the socket's error)."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        exc = reason
+    elif len(exc.args) > 1 and isinstance(exc.args[1], BaseException):  # ProtocolError
+        exc = exc.args[1]
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def http_client(settings: Settings) -> Sender:
     """The sender a job worker posts with: one per process, its connections kept alive
     (a connection per delivery would connect, and shake TLS hands, each time)."""
-    return Sender(settings.webhook_timeout_s)
+    return Sender(settings.webhook_timeout_s, settings.webhook_concurrency)
 
 
 def _envelope(row: Row[Any]) -> bytes:
