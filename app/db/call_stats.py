@@ -166,7 +166,8 @@ def grade_counts(session: Session, scope: Scope) -> dict[str, int]:
 def _ranked_stmt(shape: Shape, best: bool, versioned: bool, scores: bool) -> Select[Any]:
     scored, score, conditions = scored_calls(shape, versioned, scores)
     total, grade = score.c.total, score.c.grade
-    ranked = select(_c.c.id, total, grade, _c.c.started_at).select_from(scored)
+    ranked = select(_c.c.organisation_id, _c.c.id, total, grade, _c.c.started_at)
+    ranked = ranked.select_from(scored)
     order = total.desc() if best else total.asc()
     top = (
         ranked.where(*conditions)
@@ -177,7 +178,8 @@ def _ranked_stmt(shape: Shape, best: bool, versioned: bool, scores: bool) -> Sel
     columns = ("id", "external_id", "started_at", "started_at_offset_min")
     return (
         select(*(_c.c[name] for name in columns), top.c.total, top.c.grade)
-        .join(top, top.c.id == _c.c.id)
+        # The organisation leads the call's key: joined on the id alone, each row kept scans it.
+        .join(top, and_(top.c.organisation_id == _c.c.organisation_id, top.c.id == _c.c.id))
         .order_by(top.c.total.desc() if best else top.c.total.asc())
         .order_by(top.c.started_at.desc(), top.c.id.desc())
     )

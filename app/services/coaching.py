@@ -115,7 +115,7 @@ def weak_categories(
     for _, average, t in below[:WEAKEST]:
         examples, source = _examples(session, scope, t.category), "manager"
         if not examples:
-            team = team or q.manager_team(session, scope.manager_id)
+            team = team or q.manager_team(session, scope.organisation_id, scope.manager_id)
             if team is not None:
                 # The same window, series and tenant: only the manager's team instead.
                 team_scope = replace(scope, manager_id=None, team_id=team)
