@@ -19,9 +19,8 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.engine import get_checklist
-from app.services.checklists import ChecklistFinder
 from app.services.rescoring import rescore_calls
-from app.services.schemas import ScoreIn
+from tests.trends.conftest import push_realty_version
 
 VIEWS = ("calls", "scores", "questions", "violations", "items", "daily_managers", "daily_teams")
 ROLE = f"callqa_reporter_{os.getpid()}"
@@ -86,15 +85,7 @@ def test_the_scores_view_marks_each_calls_latest_score_under_each_checklist(
     (call_id,) = (
         r[0] for r in _as(session, reader, f"SELECT call_id FROM reporting.calls WHERE {ours}")
     )
-    pushed = client.post(
-        "/v1/checklists", content=STRICTER.encode(), headers={"Content-Type": "application/yaml"}
-    )
-    assert pushed.status_code == 201, pushed.text
-    stricter = ChecklistFinder(session).for_request(
-        ScoreIn(
-            transcript=".", checklist="realty_phone", checklist_version=pushed.json()["version"]
-        )
-    )
+    stricter = push_realty_version(client, session, STRICTER)
     rescore_calls(session, [call_id], get_checklist("spin_classic"))
     rescore_calls(session, [call_id], stricter)
 

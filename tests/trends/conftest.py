@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from app.api.app import create_app
 from app.api.deps import Transactions, get_transactions
 from app.db.session import SessionScope
-from app.engine import score
+from app.engine import Checklist, score
 from app.services import ingest
-from app.services.schemas import CallIn
+from app.services.checklists import ChecklistFinder
+from app.services.schemas import CallIn, ScoreIn
 from app.settings import Settings
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")  # as tests/conftest.py does
@@ -54,6 +55,19 @@ MOTIVATION = (
 )
 FORBIDDEN = ("Я не знаю, уточните сами.", "Подождите минуту.")
 _serial = itertools.count()
+
+
+def push_realty_version(client: TestClient, session: Session, document: str) -> Checklist:
+    """Push a version of realty_phone over HTTP, as a trainer does; its rules, as a rescoring
+    of calls under it takes them (their `.version` names it)."""
+    pushed = client.post(
+        "/v1/checklists", content=document.encode(), headers={"Content-Type": "application/yaml"}
+    )
+    assert pushed.status_code == 201, pushed.text
+    version = pushed.json()["version"]
+    return ChecklistFinder(session).for_request(
+        ScoreIn(transcript=".", checklist="realty_phone", checklist_version=version)
+    )
 
 
 ANSWER = "Клиент: Хороший вопрос, мы с семьёй как раз это обсуждали на днях, скажу честно."

@@ -13,10 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.db import calls as call_queries
-from app.services.checklists import ChecklistFinder
 from app.services.rescoring import rescore_calls
-from app.services.schemas import ScoreIn
-from tests.trends.conftest import Ingest, realty_call
+from tests.trends.conftest import Ingest, push_realty_version, realty_call
 
 # Expertise questions no longer count and the grade bands move up: totals and grades change,
 # and so does the order of the calls by total.
@@ -54,14 +52,7 @@ def latest(store: Ingest, client: TestClient, session: Session) -> list[dict[str
         )
         for at, e, p, m, coached in CALLS
     ]
-    pushed = client.post(
-        "/v1/checklists", content=STRICTER.encode(), headers={"Content-Type": "application/yaml"}
-    )
-    assert pushed.status_code == 201, pushed.text
-    version = pushed.json()["version"]
-    rules = ChecklistFinder(session).for_request(
-        ScoreIn(transcript=".", checklist="realty_phone", checklist_version=version)
-    )
+    rules = push_realty_version(client, session, STRICTER)
     ids = [c["id"] for c in stored]
     assert rescore_calls(session, ids[:RESCORED], rules).scored == RESCORED
     out = []

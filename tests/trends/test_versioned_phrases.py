@@ -19,10 +19,8 @@ from app.api.trend_schemas import TeamReportOut
 from app.cli import app
 from app.db import calls as call_queries
 from app.services import phrases, reports
-from app.services.checklists import ChecklistFinder
 from app.services.rescoring import rescore_calls
-from app.services.schemas import ScoreIn
-from tests.trends.conftest import Ingest, realty_call
+from tests.trends.conftest import Ingest, push_realty_version, realty_call
 
 KOLKATA = "Asia/Kolkata"  # UTC+5:30: whole local days are not whole UTC days
 NEW_REPLACEMENT = "Сейчас уточню у коллег и сразу вам скажу"
@@ -65,14 +63,8 @@ def history(
         for m, at, q, f in CALLS
     ]
     old = stored[0]["score"]["checklist"]["version"]
-    pushed = client.post(
-        "/v1/checklists", content=CHANGED.encode(), headers={"Content-Type": "application/yaml"}
-    )
-    assert pushed.status_code == 201, pushed.text
-    new = pushed.json()["version"]
-    rules = ChecklistFinder(session).for_request(
-        ScoreIn(transcript=".", checklist="realty_phone", checklist_version=new)
-    )
+    rules = push_realty_version(client, session, CHANGED)
+    new = rules.version
     ids = [c["id"] for c in stored]
     assert rescore_calls(session, ids[:RESCORED], rules).scored == RESCORED
     scores = []
