@@ -125,7 +125,9 @@ def _insert_calls_sql(names: tuple[str, ...]) -> str:
     parameter conversion was ~8% of a batch's time), in (source, external_id) order by code
     point, the order batches are chunked in: overlapping writers wait, never deadlock. The
     transcripts come beside it as a text array: inside the recordset PostgreSQL lexed them
-    character by character as JSON strings (~4% of its CPU per ingested call)."""
+    character by character as JSON strings (~4% of its CPU per ingested call). A call the
+    organisation erased (its tombstone) is not inserted: the caller tells it from one stored
+    before only for the keys not returned, so the usual ingest makes no lookup of its own."""
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     columns = {name: str(CALL.c[name].type.compile(dialect=dialect)) for name in names}
     typed = ", ".join(f"{name} {kind}" for name, kind in columns.items() if name != _TEXT)
@@ -135,6 +137,11 @@ def _insert_calls_sql(names: tuple[str, ...]) -> str:
 INSERT INTO call ({listed})
 SELECT {listed}
 FROM ROWS FROM (jsonb_to_recordset(%(x)s) AS ({typed}), unnest(%(t)s::text[])) AS x({aliases})
+WHERE NOT EXISTS (
+    SELECT FROM call_tombstone AS t
+    WHERE t.organisation_id = x.organisation_id AND t.source = x.source
+        AND t.external_id = x.external_id
+)
 ORDER BY x.source COLLATE "C", x.external_id COLLATE "C"
 ON CONFLICT (organisation_id, source, external_id) DO NOTHING
 RETURNING id, source, external_id
@@ -142,7 +149,8 @@ RETURNING id, source, external_id
 
 
 def insert_calls(session: Session, rows: Sequence[dict[str, Any]]) -> dict[CallKey, int]:
-    """Insert calls whose (source, external_id) is new; return the ids of those inserted.
+    """Insert calls whose (source, external_id) is new and not erased; return the ids of
+    those inserted.
 
     ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first writer and then
     insert nothing, so callers add children and roll-ups only for the keys returned here.
@@ -493,9 +501,9 @@ def _outbox_statement(stored: Sequence[tuple[int, CallRows]]) -> tuple[str, dict
 
 
 def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, int]:
-    """Store the calls whose (source, external_id) is new with their score row, questions,
-    violations, roll-up deltas and webhook events; the ids of those stored (a call stored
-    before gets nothing written, so a retried ingest emits no event)."""
+    """Store the calls whose (source, external_id) is new (and not erased) with their score
+    row, questions, violations, roll-up deltas and webhook events; the ids of those stored (a
+    call stored before gets nothing written, so a retried ingest emits no event)."""
     ids = insert_calls(session, [c.call for c in calls])
     stored = [(ids[c.key], c) for c in calls if c.key in ids]
     if not stored:

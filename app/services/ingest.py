@@ -157,10 +157,8 @@ def _store_all(
     session: Session, batch: Sequence[ScoredCall], tenant: Tenant
 ) -> tuple[dict[CallKey, int], dict[CallKey, CallqaError]]:
     """Store a chunk in a SAVEPOINT, so a refusal leaves the transaction usable; after a
-    refusal, each item in its own. Calls the organisation erased are refused (410)."""
-    erased = repo.erased(session, [s.key for s in batch], tenant)
-    failed: dict[CallKey, CallqaError] = {key: _erased() for key in erased}
-    batch = [s for s in batch if s.key not in erased]
+    refusal, each item in its own."""
+    failed: dict[CallKey, CallqaError] = {}
     try:
         with session.begin_nested():
             return _store(session, batch, tenant), failed
@@ -215,8 +213,11 @@ def _store_chunk(
     outcomes: dict[int, ItemOutcome],
     tenant: Tenant,
 ) -> list[tuple[int, CallKey, str]]:
-    """Store one chunk with its roll-ups (one transaction); the items found stored before."""
+    """Store one chunk with its roll-ups (one transaction); the items found stored before.
+    Of the calls not inserted, those the organisation erased are refused (410)."""
     ids, failed = _store_all(session, [s for _, s in fresh], tenant)
+    left = [s.key for _, s in fresh if s.key not in ids and s.key not in failed]
+    failed |= {key: _erased() for key in repo.erased(session, left, tenant)}
     stored_before: list[tuple[int, CallKey, str]] = []
     for index, scored in fresh:
         key = scored.key
@@ -332,8 +333,6 @@ def ingest_call(
         raise _not_their_team()
     checklist = ChecklistFinder(session, tenant).for_request(call)
     scored = score_call(call, checklist, max_words, tenant=tenant)
-    if repo.erased(session, [scored.key], tenant):
-        raise _erased()
     try:
         call_id = _store(session, [scored], tenant).get(scored.key)
     except (DataError, IntegrityError) as exc:
@@ -343,6 +342,8 @@ def ingest_call(
             True, call_id, call.external_id, call.manager_id, call.team_id, call.started_at,
             scored.score,
         )  # fmt: skip
+    if repo.erased(session, [scored.key], tenant):
+        raise _erased()
     # Stored before: ON CONFLICT waited for any concurrent writer of this key, so it is there.
     call_id, content_hash = repo.get_existing(session, [scored.key], tenant)[scored.key]
     if content_hash != scored.content_hash:
