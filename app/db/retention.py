@@ -1,6 +1,7 @@
 """Retention's queries: which organisations there are, and removing the texts of a batch of old
-calls in place (transcript, utterances, question and evidence texts, the words of phrase hits),
-keeping every number, score and roll-up."""
+calls in place (transcript, utterances, question and evidence texts and the words evidence
+notes quote, the words of phrase hits, the longest monologue), keeping every number, score and
+roll-up."""
 
 from __future__ import annotations
 
@@ -17,17 +18,21 @@ def organisations(session: Session) -> list[tuple[str, int | None]]:
     return [(r.id, r.retention_days) for r in rows]
 
 
-# A score's JSON with its texts emptied (the keys stay, so the score's contract holds): the
-# evidence and question texts, the words of the phrase hits.
-_WITHOUT_TEXTS = """jsonb_set(jsonb_set(jsonb_set({s},
-    '{{items}}', coalesce((SELECT jsonb_agg(i || jsonb_build_object('evidence',
-        coalesce((SELECT jsonb_agg(e || '{{"text": ""}}')
-                  FROM jsonb_array_elements(i->'evidence') e), '[]'::jsonb)))
-        FROM jsonb_array_elements({s}->'items') i), '[]'::jsonb)),
-    '{{questions}}', coalesce((SELECT jsonb_agg(q || '{{"text": ""}}')
-        FROM jsonb_array_elements({s}->'questions') q), '[]'::jsonb)),
-    '{{violations}}', coalesce((SELECT jsonb_agg(v || '{{"matched": ""}}')
-        FROM jsonb_array_elements({s}->'violations') v), '[]'::jsonb))"""
+# A score's JSON (`SCORE`, replaced by the column) with its texts emptied, the keys kept so the
+# score's contract holds: the evidence and question texts, the words an evidence note quotes
+# after its part code (`name: меня зовут` becomes `name: `; a phrase's note holds the
+# checklist's words and stays), the words of the phrase hits and the longest monologue's text.
+_WITHOUT_TEXTS = """jsonb_set(jsonb_set(jsonb_set(jsonb_set(SCORE,
+    '{items}', coalesce((SELECT jsonb_agg(i || jsonb_build_object('evidence', coalesce((
+        SELECT jsonb_agg(e || '{"text": ""}' || CASE WHEN e->>'note' ~ '^[a-z_]+: '
+            THEN jsonb_build_object('note', substring(e->>'note' FROM '^[a-z_]+: ')) ELSE '{}' END)
+        FROM jsonb_array_elements(i->'evidence') e), '[]'::jsonb)))
+        FROM jsonb_array_elements(SCORE->'items') i), '[]'::jsonb)),
+    '{questions}', coalesce((SELECT jsonb_agg(q || '{"text": ""}')
+        FROM jsonb_array_elements(SCORE->'questions') q), '[]'::jsonb)),
+    '{violations}', coalesce((SELECT jsonb_agg(v || '{"matched": ""}')
+        FROM jsonb_array_elements(SCORE->'violations') v), '[]'::jsonb)),
+    '{metrics,longest_monologue_text}', '""', false)"""
 
 _EXPIRE = text(
     f"""
@@ -37,11 +42,11 @@ WITH old AS (
     ORDER BY id LIMIT :limit FOR UPDATE
 ), calls AS (
     UPDATE call AS c SET transcript = '', utterances = '[]'::jsonb,
-        score = {_WITHOUT_TEXTS.format(s="c.score")}, transcript_removed_at = now()
+        score = {_WITHOUT_TEXTS.replace("SCORE", "c.score")}, transcript_removed_at = now()
     FROM old WHERE c.organisation_id = :org AND c.id = old.id
     RETURNING c.id
 ), scores AS (
-    UPDATE call_score AS s SET score = {_WITHOUT_TEXTS.format(s="s.score")}
+    UPDATE call_score AS s SET score = {_WITHOUT_TEXTS.replace("SCORE", "s.score")}
     FROM calls WHERE s.organisation_id = :org AND s.call_id = calls.id AND s.score IS NOT NULL
 ), questions AS (
     UPDATE call_question AS q SET text = ''

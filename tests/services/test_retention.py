@@ -1,5 +1,5 @@
-"""Retention removes the transcripts and evidence texts of calls older than the period and keeps
-their numbers: trends are unchanged, the call page and report say the examples were removed by
+"""Retention removes the transcripts and evidence texts (and the words evidence notes quote) of
+calls older than the period and keeps their numbers: trends are unchanged, the call page and report say the examples were removed by
 retention, and rescoring skips such calls."""
 
 from __future__ import annotations
@@ -68,7 +68,10 @@ def test_retention_removes_old_texts_and_keeps_numbers_trends_and_recent_calls(
     old = _post(client, make_call(manager_id="m-kept", started_at="2026-03-02T10:00:00+03:00"))
     recent = _post(client, make_call(manager_id="m-kept", started_at="2026-05-30T10:00:00+03:00"))
     trends = client.get("/v1/managers/m-kept/trends", params=WINDOW).json()
-    total = client.get(f"/v1/calls/{old}").json()["total"]
+    before = client.get(f"/v1/calls/{old}").json()
+    total = before["total"]
+    said = [e["note"] for i in before["score"]["items"] for e in i["evidence"] if "note" in e]
+    assert "name: меня зовут" in said and before["score"]["metrics"]["longest_monologue_text"]
     policy = settings.model_copy(update={"retention_days": 30})
     scope = _in_tenant(session_scope)
 
@@ -87,6 +90,9 @@ def test_retention_removes_old_texts_and_keeps_numbers_trends_and_recent_calls(
     assert evidence and all(e["text"] == "" for e in evidence)
     assert all(q["text"] == "" for q in call["score"]["questions"])
     assert all(v["matched"] == "" for v in call["score"]["violations"])
+    notes = [e["note"] for e in evidence if "note" in e]  # the part found, not the words
+    assert notes == [note if note.startswith("«") else note.split(": ")[0] + ": " for note in said]
+    assert call["score"]["metrics"]["longest_monologue_text"] == ""
     assert client.get(f"/v1/calls/{recent}").json()["transcript"] != ""
     assert client.get("/v1/managers/m-kept/trends", params=WINDOW).json() == trends
     assert retention.REMOVED_NOTE in client.get(f"/calls/{old}").text
