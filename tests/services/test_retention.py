@@ -1,6 +1,6 @@
 """Retention removes the transcripts and evidence texts (and the words evidence notes quote) of
-calls older than the period and keeps their numbers: trends are unchanged, the call page and report say the examples were removed by
-retention, and rescoring skips such calls."""
+calls older than the period and keeps their numbers: trends are unchanged, the call page and
+report say the examples were removed by retention, and rescoring skips such calls."""
 
 from __future__ import annotations
 
