@@ -755,3 +755,33 @@ def test_the_scores_migration_brings_corrected_calls_hits_to_their_corrections_a
                 assert conn.execute(text(HITS), {"call": call.id}).all() == machine
         finally:
             database.dispose()
+
+
+def test_the_retained_notes_migration_removes_the_words_old_retained_scores_still_quote(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("retained_notes") as url:
+        database = Database.from_url(url, pool_size=1, max_overflow=0)
+        try:
+            with database.session_scope() as session:
+                store_builtins(session)
+                retained = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+                kept = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+            migrate.downgrade(database.engine, "2026_12_05_0200")
+            with database.engine.begin() as conn:  # retained as before: the notes left as said
+                retain = "UPDATE call SET transcript = '', transcript_removed_at = now()"
+                conn.execute(text(f"{retain} WHERE id = :id"), {"id": retained.id})
+
+            migrate.upgrade(database.engine)
+
+            with database.session_scope() as session:
+                old = get_call(session, retained.id)
+                new = get_call(session, kept.id)
+                assert old is not None and new is not None
+                notes = [e.get("note") for i in old.score["items"] for e in i["evidence"]]
+                assert "name: " in notes and "company: " in notes
+                assert not any("меня зовут" in (n or "") for n in notes)
+                assert old.score["metrics"]["longest_monologue_text"] == ""
+                assert new.score == kept.score  # a call with its texts is left alone
+        finally:
+            database.dispose()
