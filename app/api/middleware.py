@@ -11,6 +11,7 @@ names the methods of the first route on the path only (POST for /v1/calls, not G
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache, partial
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -48,7 +49,7 @@ def is_json(content_type: str | None) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
-def allowed_methods(routes: Sequence[BaseRoute], path: str) -> set[str]:
+def allowed_methods(routes: Sequence[BaseRoute], path: str) -> frozenset[str]:
     """Every method some route takes at `path` (OPTIONS included), or none for an unknown path."""
     methods = {
         method
@@ -56,7 +57,7 @@ def allowed_methods(routes: Sequence[BaseRoute], path: str) -> set[str]:
         if isinstance(route, Route) and route.methods and route.path_regex.match(path)
         for method in route.methods
     }
-    return methods | {"OPTIONS"} if methods else methods
+    return frozenset(methods | {"OPTIONS"} if methods else methods)
 
 
 class RequestGuard:
@@ -72,9 +73,12 @@ class RequestGuard:
         prefix: str = "/v1/",
     ) -> None:
         self.app = app
-        self.routes = routes
         self.max_body_bytes = max_body_bytes
         self.prefix = prefix
+        self.routes = routes
+        # Every request asks; matching each route's pattern was ~1% of a request's CPU. Paths
+        # are the client's, so only short ones are kept, and only so many.
+        self._cached = lru_cache(maxsize=2048)(partial(allowed_methods, routes))
 
     async def _refuse(self, error: CallqaError, scope: Scope, receive: Receive, send: Send) -> None:
         await problem_response(error, scope["path"])(scope, receive, send)
@@ -87,7 +91,8 @@ class RequestGuard:
 
     async def _other_method(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer OPTIONS (204) or a method the path does not take (405); True if answered."""
-        allowed = allowed_methods(self.routes, scope["path"])
+        path = scope["path"]
+        allowed = self._cached(path) if len(path) <= 256 else allowed_methods(self.routes, path)
         if not allowed or scope["method"] in allowed - {"OPTIONS"}:
             return False
         allow = {"Allow": ", ".join(sorted(allowed))}
