@@ -239,11 +239,12 @@ def _pushed(org: str, key: str, version: str) -> tuple[ColumnElement[bool], ...]
     return (_V.organisation_id == org, _V.key == key, _V.version == version, ~_V.adopted)
 
 
-def lock_version(session: Session, org: str, key: str, version: str) -> bool:
-    """Lock a version `org` pushed against concurrent use before deleting it; False if there is
-    none (a shared version is not the organisation's to delete)."""
-    stmt = select(_V.version).where(*_pushed(org, key, version))
-    return session.execute(stmt.with_for_update()).first() is not None
+def lock_version(session: Session, org: str, key: str, version: str) -> bool | None:
+    """Lock a version `org` pushed against concurrent use before deleting it: whether it is a
+    built-in (shipped with callqa), None if there is none (a shared version is not the
+    organisation's to delete)."""
+    stmt = select(_V.builtin).where(*_pushed(org, key, version))
+    return session.execute(stmt.with_for_update()).scalar_one_or_none()
 
 
 def version_users(session: Session, org: str, key: str, version: str) -> tuple[bool, list[str]]:

@@ -244,10 +244,12 @@ def versions(session: Session, key: str, *, tenant: Tenant = LOCAL) -> dict[str,
 
 def delete_version(session: Session, key: str, version: str, *, tenant: Tenant = LOCAL) -> None:
     """Delete a version the tenant's organisation pushed and nothing of it uses; Conflict while
-    its stored calls or an assignment do. Another organisation's copy of the same content
-    (the same version id) is its own and stays."""
+    its stored calls or an assignment do, and for a built-in one (shipped with callqa, stored
+    again at every start). Another organisation's copy of the same content (the same version
+    id) is its own and stays."""
     org = tenant.organisation_id
-    if not db.lock_version(session, org, key, version):
+    builtin = db.lock_version(session, org, key, version)
+    if builtin is None:
         raise _not_found(key, version)
     scored, teams = db.version_users(session, org, key, version)
     if scored:
@@ -268,6 +270,14 @@ def delete_version(session: Session, key: str, version: str, *, tenant: Tenant =
                 key=key,
                 version=version,
                 who=who,
+            )
+        )
+    if builtin:
+        raise Conflict(
+            _(
+                "%(key)r version %(version)r ships with callqa and cannot be deleted",
+                key=key,
+                version=version,
             )
         )
     db.delete_version(session, org, key, version)

@@ -299,6 +299,17 @@ def test_a_version_is_deleted_only_while_no_stored_call_or_assignment_uses_it(
     assert [v["version"] for v in versions] == [pinned, used]
 
 
+@pytest.mark.usefixtures("english")  # quotes the English words
+def test_a_built_in_version_cannot_be_deleted(client: TestClient) -> None:
+    shipped = client.get("/v1/checklists/realty_phone").json()["version"]
+
+    refused = client.delete(f"/v1/checklists/realty_phone/versions/{shipped}")
+
+    assert "ships with callqa" in _problem(refused, 409)["detail"]
+    versions = client.get("/v1/checklists/realty_phone/versions").json()["versions"]
+    assert shipped in [v["version"] for v in versions]
+
+
 def test_pushing_older_content_again_makes_it_the_latest(client: TestClient) -> None:
     first = _push(client, CLINIC)["version"]
     _push(client, CLINIC.replace("target: 2", "target: 3"))
