@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.db import calls as call_queries
+from app.db import reporting
 from app.engine.resources import DATA_DIR
 
 # Two `callqa serve` starting at once both migrate: they take turns on this transaction-level
@@ -41,6 +42,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         _take_turns(conn)
         command.upgrade(alembic_config(conn), revision)
+        if revision == "head":  # roles granted the reporting views before get what was added
+            reporting.refresh_grants(conn)
 
 
 def use_day_zone(engine: Engine, zone: str) -> bool:

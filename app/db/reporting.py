@@ -8,7 +8,7 @@ text) and nothing else, so it can read the views but not the rest of callqa.
 from __future__ import annotations
 
 from psycopg import sql
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 # The base columns the views read, per table.
@@ -43,9 +43,8 @@ def role_exists(session: Session, role: str) -> bool:
     return session.execute(_ROLE_EXISTS, {"role": role}).first() is not None
 
 
-def grant_reporting(session: Session, role: str, organisation: str | None = None) -> None:
-    """Let `role` (which must exist) read the reporting views; with `organisation`, set it
-    as the role's organisation."""
+def _grants(role: str, organisation: str | None = None) -> list[sql.Composed]:
+    """What `role` needs to read the reporting views; with `organisation`, its organisation."""
     who = sql.Identifier(role)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA reporting TO {}").format(who),
@@ -63,7 +62,39 @@ def grant_reporting(session: Session, role: str, organisation: str | None = None
                 who, sql.SQL(ORGANISATION_SETTING), sql.Literal(organisation)
             )
         )
-    raw = session.connection().connection.driver_connection
-    assert raw is not None  # a checked-out connection always has its psycopg connection
+    return statements
+
+
+def _run(connection: Connection, statements: list[sql.Composed]) -> None:
+    """On the connection's driver connection: in its transaction."""
+    raw = connection.connection.driver_connection
+    assert raw is not None  # a connection in use always has its psycopg connection
     for statement in statements:
-        raw.execute(statement)  # on the session's connection: in its transaction
+        raw.execute(statement)
+
+
+def grant_reporting(session: Session, role: str, organisation: str | None = None) -> None:
+    """Let `role` (which must exist) read the reporting views; with `organisation`, set it
+    as the role's organisation."""
+    _run(session.connection(), _grants(role, organisation))
+
+
+# The roles the reporting schema's usage is granted to, but its owner (and PUBLIC).
+_READERS = text(
+    """
+SELECT pg_get_userbyid(a.grantee) AS role
+FROM pg_namespace AS n, aclexplode(n.nspacl) AS a
+WHERE n.nspname = 'reporting' AND a.privilege_type = 'USAGE'
+    AND a.grantee NOT IN (0, n.nspowner)
+ORDER BY 1
+"""
+)
+
+
+def refresh_grants(connection: Connection) -> list[str]:
+    """Grant the roles that read the reporting views what they need again, after migrations:
+    a view (or a column under one) added since their grant is theirs too; the roles."""
+    roles = [row.role for row in connection.execute(_READERS)]
+    for role in roles:
+        _run(connection, _grants(role))
+    return roles

@@ -4,17 +4,21 @@ roll-ups are filled from the slots on the way up, the violation roll-ups from th
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from typing import Any
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from psycopg import sql
 from sqlalchemy import Engine, inspect, text
 
 from app.db import migrate
 from app.db.base import Base, is_ours
 from app.db.calls import get_call
+from app.db.reporting import grant_reporting
 from app.db.session import Database, make_engine
 from app.engine.resources import DATA_DIR
 from app.services import ingest
@@ -785,3 +789,30 @@ def test_the_retained_notes_migration_removes_the_words_old_retained_scores_stil
                 assert new.score == kept.score  # a call with its texts is left alone
         finally:
             database.dispose()
+
+
+def test_an_upgrade_to_head_gives_roles_granted_reporting_before_what_was_added(
+    make_scratch_database: Any, pg_server: str
+) -> None:
+    role = f"callqa_reader_{os.getpid()}"
+    try:
+        with make_scratch_database("reporting_grants") as url:
+            database = Database.from_url(url, pool_size=1, max_overflow=0)
+            try:
+                with database.session_scope() as session:
+                    session.execute(text(f"CREATE ROLE {role}"))
+                    grant_reporting(session, role)
+                    # As granted before the scores view: neither it nor the column under it.
+                    session.execute(text(f"REVOKE SELECT ON reporting.scores FROM {role}"))
+                    session.execute(text(f"REVOKE SELECT (scored_at) ON call_score FROM {role}"))
+
+                migrate.upgrade(database.engine)
+
+                with database.engine.connect() as conn:
+                    reads = "SELECT has_table_privilege(:role, 'reporting.scores', 'SELECT')"
+                    assert conn.execute(text(reads), {"role": role}).scalar_one()
+            finally:
+                database.dispose()
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))

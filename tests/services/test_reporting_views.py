@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import app
+from app.db.reporting import refresh_grants
 from app.engine import get_checklist
 from app.services.rescoring import rescore_calls
 from tests.trends.conftest import push_realty_version
@@ -127,6 +128,36 @@ def test_granting_an_unknown_role_fails_naming_it() -> None:
 
     assert result.exit_code != 0
     assert "no_such_role_xyz" in result.output
+
+
+def test_granting_for_an_unknown_organisation_fails_naming_it(session: Session) -> None:
+    session.execute(text(f"CREATE ROLE {ROLE}"))
+
+    result = runner.invoke(app, ["db", "grant-reporting", ROLE, "--org", "no-such-org"])
+
+    assert result.exit_code != 0
+    assert "no-such-org" in result.output
+    assert not _may_use_reporting(session, ROLE)
+
+
+def _may_use_reporting(session: Session, role: str) -> bool:
+    """Whether `role` may use the reporting schema."""
+    query = text("SELECT has_schema_privilege(:role, 'reporting', 'USAGE')")
+    return bool(session.execute(query, {"role": role}).scalar_one())
+
+
+def test_a_role_granted_before_a_view_was_added_reads_it_after_the_grants_are_refreshed(
+    session: Session, reader: str
+) -> None:
+    session.execute(text(f"REVOKE SELECT ON reporting.scores FROM {reader}"))  # as before 0200
+    session.execute(text(f"REVOKE SELECT (scored_at) ON call_score FROM {reader}"))
+    with pytest.raises(ProgrammingError):
+        _as(session, reader, "SELECT * FROM reporting.scores")
+
+    refreshed = refresh_grants(session.connection())
+
+    assert reader in refreshed
+    assert _as(session, reader, "SELECT * FROM reporting.scores")
 
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "grafana"
