@@ -32,7 +32,7 @@ def list_organisations(session: Session) -> Sequence[Organisation]:
 def update_organisation(session: Session, org_id: str, values: dict[str, Any]) -> bool:
     """Set some settings of an organisation; False if there is none of that id."""
     stmt = update(Organisation).where(Organisation.id == org_id).values(**values)
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return session.execute(stmt.returning(Organisation.id)).scalar() is not None
 
 
 def add_key(
