@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from psycopg.types.json import Jsonb
 from sqlalchemy import Row, delete, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import Webhook, WebhookDelivery
-from app.db.session import json_text
 
 QUEUE = "webhooks"
 TASK = "callqa.deliver_webhook"
@@ -110,7 +110,7 @@ def call_events(calls: Sequence[tuple[int, datetime]]) -> tuple[str, dict[str, A
     """The outbox statement (for call_writes' pipeline) of newly stored calls, given as
     (call id, started_at as the caller gave it), for the webhooks of each call's organisation."""
     rows = [{"call_id": call_id, "started_at": started} for call_id, started in calls]
-    return CALL_EVENTS_SQL, {"calls": Jsonb(rows, json_text)}
+    return CALL_EVENTS_SQL, {"calls": Jsonb(rows, orjson.dumps)}
 
 
 def job_finished(session: Session, job_id: int) -> None:
