@@ -12,9 +12,10 @@ What it measures
   its `call_score` row, 0-2 `call_violation` rows from 8 phrases (no `call_question` rows: no
   trend, leaderboard or report query reads them; the question counts come from the roll-ups),
   and `manager_rollup` (15-minute UTC slots), `manager_rollup_day` (local days of
-  `--timezone`, the configured zone) and the phrase hits per local day and month
-  (`violation_rollup_day`, `_month`) are computed from the seeded calls and violations with
-  one INSERT ... SELECT ... GROUP BY each, exactly as ingest would have upserted them. Then
+  `--timezone`, the configured zone), its versions per day and month (`version_rollup_*`)
+  and the phrase hits per local day and month (`violation_rollup_day`, `_month`) are
+  computed from the seeded calls and violations with one INSERT ... SELECT ... GROUP BY each,
+  exactly as ingest would have upserted them. Then
   VACUUM ANALYZE. The schema is the real one, migrated with the real migrations; a reused
   database whose day roll-ups are in another zone, or without the score rows, is seeded
   again.
@@ -192,6 +193,22 @@ SELECT '', manager_id, coalesce(team_id, ''), checklist_key,
 FROM call WHERE source = 'bench'
 GROUP BY 1, 2, 3, 4, 5
 """
+# The latest series' calls per local day and version, and per month, as ingest upserts them.
+SEED_VERSION_DAYS = """
+INSERT INTO version_rollup_day (day, manager_id, team_id, checklist_key, version, calls)
+SELECT d.day, d.manager_id, d.team_id, d.checklist_key, v.key, sum(v.value::integer)
+FROM manager_rollup_day AS d CROSS JOIN jsonb_each_text(d.versions) AS v
+WHERE d.checklist_version = ''
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
+SEED_VERSION_MONTHS = """
+INSERT INTO version_rollup_month (month, manager_id, team_id, checklist_key, version, calls)
+SELECT date_trunc('month', day)::date, manager_id, team_id, checklist_key, version, sum(calls)
+FROM version_rollup_day
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+"""
 # Each call's score row, as ingest writes it (top violations read the hits of the scores the
 # series counts), under the seeded calls' version 'bench', stored first (as never the latest).
 SEED_VERSION = """
@@ -214,8 +231,10 @@ INSERT INTO {table} SELECT (r).* FROM (
 """
 TABLES: tuple[str, ...] = ("call", "call_score", "call_question", "call_violation")
 TABLES += ("manager_rollup",)
-TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
-DAY_TABLES = ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
+TABLES += ("manager_rollup_day", "version_rollup_day", "version_rollup_month")
+TABLES += ("violation_rollup_day", "violation_rollup_month")
+SERIES_DAY_TABLES = ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
+DAY_TABLES = (*SERIES_DAY_TABLES, "version_rollup_day", "version_rollup_month")
 # The item keys seeded above (those of the default checklist), summed into the roll-ups.
 ITEMS = tuple(re.findall(r"'(\w+)', \(random\(\)", SEED_CALLS))
 
@@ -261,9 +280,11 @@ def _seed_days(db: Database, zone: str) -> None:
     zoned = ("UPDATE day_rollup_zone SET zone = :zone", {"zone": zone})
     seeded = (SEED_DAY_ROLLUPS.format(items=_items_sql(), **_questions_sql()), {"zone": zone})
     _run_step(db, f"day roll-ups in {zone}", [emptied, zoned, seeded])
+    versions = [(SEED_VERSION_DAYS, {}), (SEED_VERSION_MONTHS, {})]
+    _run_step(db, f"the versions per day and month in {zone}", versions)
     hits = [(SEED_VIOLATION_DAYS, {"zone": zone}), (SEED_VIOLATION_MONTHS, {"zone": zone})]
     _run_step(db, f"violation day and month roll-ups in {zone}", hits)
-    versions = [(VERSION_SERIES.format(table=t), {}) for t in DAY_TABLES]
+    versions = [(VERSION_SERIES.format(table=t), {}) for t in SERIES_DAY_TABLES]
     _run_step(db, "the version's series of the day tables", versions)
 
 

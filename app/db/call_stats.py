@@ -194,27 +194,29 @@ def ranked_calls(session: Session, scope: Scope, *, best: bool, limit: int) -> S
     return session.execute(stmt, params_of(scope) | {"limit": limit}).all()
 
 
-def _counted_scores(shape: Shape, versioned: bool) -> Any:
-    """The scores of each call (`call` of the enclosing query) that the scope's series counts:
-    its score under the scope's version, or its latest score under each checklist (the
-    scope's, when it has one): the last written, the higher version on a tie. Their JSON;
-    NULL for the score the call was ingested with, whose hits are its call_violation rows."""
+def _counted_scores(shape: Shape, versioned: bool, calls: Any = _c) -> Any:
+    """The scores of each call (`calls` of the enclosing query, with its organisation_id and
+    id) that the scope's series counts: its score under the scope's version, or its latest
+    score under each checklist (the scope's, when it has one): the last written, the higher
+    version on a tie. Their JSON; NULL for the score the call was ingested with, whose hits
+    are its call_violation rows."""
     s = SCORE.alias("score_of_call")
-    on = [s.c.organisation_id == _c.c.organisation_id, s.c.call_id == _c.c.id]
+    on = [s.c.organisation_id == calls.c.organisation_id, s.c.call_id == calls.c.id]
     if versioned:
         on.append(s.c.checklist_version == bind("checklist_version", Text()))
     if versioned or shape[2]:
         on.append(s.c.checklist_key == bind("checklist", Text()))
-    counted = select(s.c.score).where(*on).correlate(_c)
+    counted = select(s.c.score).where(*on).correlate(calls)
     if not versioned:
         latest = (s.c.checklist_key, s.c.scored_at.desc(), s.c.checklist_version.desc())
         counted = counted.ext(distinct_on(s.c.checklist_key)).order_by(*latest)
     return counted.lateral("counted")
 
 
-def _hits_in(counted: Any) -> Any:
-    """The forbidden-phrase hits of the counted scores of each call: the stored rows of the
-    score it was ingested with, the `violations` of a score added since from its JSON."""
+def _hits_in(counted: Any, calls: Any = _c) -> Any:
+    """The forbidden-phrase hits of the counted scores of each call (of `calls`): the stored
+    rows of the score it was ingested with, the `violations` of a score added since from its
+    JSON."""
     stored = (
         select(
             _v.c.phrase,
@@ -224,11 +226,11 @@ def _hits_in(counted: Any) -> Any:
             _v.c.utterance_text,
         )
         .where(
-            _v.c.organisation_id == _c.c.organisation_id,
-            _v.c.call_id == _c.c.id,
+            _v.c.organisation_id == calls.c.organisation_id,
+            _v.c.call_id == calls.c.id,
             counted.c.score.is_(None),
         )
-        .correlate(_c, counted)
+        .correlate(calls, counted)
     )
     hit = (
         func.jsonb_array_elements(counted.c.score["violations"])
@@ -432,41 +434,73 @@ def _newest_calls_stmt(shape: Shape, versioned: bool) -> Select[Any]:
         .render_derived("said")
     )
     d = VIOLATION_DAY
-    newest_day = (
+    of_phrase = [*where_days(d, shape), d.c.phrase == said.c.phrase, d.c.said > 0]
+    # The day of the phrase's `newest`-th newest (manager, team, day) with hits: each holds a
+    # call of its own that said it, so the newest calls that did are on that day or later.
+    # In the order of the primary key read backwards, so the rows stream from the window's end.
+    newest_first = (d.c.day.desc(), d.c.manager_id.desc(), d.c.team_id.desc())
+    first_day = (
         select(d.c.day)
-        .where(*where_days(d, shape), d.c.phrase == said.c.phrase)
-        .order_by(d.c.day.desc())
+        .where(*of_phrase)
+        .ext(distinct_on(d.c.day, d.c.manager_id, d.c.team_id))
+        .order_by(*newest_first)
+        .offset(bind("newest", Integer()) - 1)
         .limit(1)
-        .lateral("newest_day")
+        .correlate(said)
+        .scalar_subquery()
     )
-    # The first instant after that day (PostgreSQL's zone rules, as the day rows were filed
-    # with): no hit of the phrase in the scope is later.
-    after_day = func.timezone(
-        DAY_ZONE.c.zone, cast(newest_day.c.day + 1, TIMESTAMP()), type_=DateTime(timezone=True)
+    # The managers and days with hits since then (a manager once a day, whatever the team or
+    # checklist), and their calls of those local days (PostgreSQL's zone rules, as the day
+    # rows were filed with): no other call of the scope said the phrase since that day.
+    pairs = (
+        select(d.c.manager_id, d.c.day)
+        .where(*of_phrase, d.c.day >= func.coalesce(first_day, bind("start_day", Date())))
+        .distinct()
+        .correlate(said)
+        .subquery("pairs")
     )
-    counted = _counted_scores(shape, versioned)
-    hit = _hits_in(counted)
+
+    def local_start(day: Any) -> ColumnElement[Any]:
+        return func.timezone(DAY_ZONE.c.zone, cast(day, TIMESTAMP()), type_=DateTime(timezone=True))
+
+    on_calls = where(_c, "started_at", (shape[0], shape[1], False, shape[3]))  # on the scores
+    candidates = (
+        select(_c.c.organisation_id, _c.c.id, _c.c.started_at)
+        .select_from(pairs.join(DAY_ZONE, true()))
+        .join(
+            _c,
+            and_(
+                _c.c.manager_id == pairs.c.manager_id,
+                _c.c.started_at >= local_start(pairs.c.day),
+                _c.c.started_at < local_start(pairs.c.day + 1),
+            ),
+        )
+        .where(*on_calls)
+        .order_by(_c.c.started_at.desc(), _c.c.id.desc())
+        .subquery("candidate")
+    )
+    # Each candidate's hits of the phrase, newest first until `newest` calls said it; the
+    # candidates come sorted, so the probes stop there.
+    counted = _counted_scores(shape, versioned, candidates)
+    hit = _hits_in(counted, candidates)
     hits = (
         select(func.count().label("hits"))
         .select_from(counted.join(hit, true()))
         .where(hit.c.phrase == said.c.phrase)
-        .correlate(_c, said)
+        .correlate(candidates, said)
         .lateral("hits")
     )
-    on_calls = where(_c, "started_at", (shape[0], shape[1], False, shape[3]))  # on the scores
     newest = (
-        select(_c.c.id, _c.c.started_at, hits.c.hits)
-        .select_from(_c.join(hits, true()))
-        .where(*on_calls, _c.c.started_at < after_day, hits.c.hits > 0)
-        .order_by(_c.c.started_at.desc(), _c.c.id.desc())
+        select(candidates.c.id, candidates.c.started_at, hits.c.hits)
+        .select_from(candidates.join(hits, true()))
+        .where(hits.c.hits > 0)
+        .order_by(candidates.c.started_at.desc(), candidates.c.id.desc())
         .limit(bind("newest", Integer()))
         .lateral("newest")
     )
     return (
         select(said.c.phrase, newest.c.id, newest.c.hits)
         .select_from(said)
-        .join(newest_day, true())
-        .join(DAY_ZONE, true())
         .join(newest, true())
         .order_by(said.c.n, newest.c.started_at.desc(), newest.c.id.desc())
     )

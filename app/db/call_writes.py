@@ -7,9 +7,10 @@ written one way: rows of one write that share a roll-up key are summed inside Po
 BY; the {key: count} maps expanded and re-summed key by key, `calls.summed_map`, ~8x faster
 than folding them with `jsonb_sum_counts`) and upserted in key order, so concurrent writers take
 row locks in one global order: calls by (source, external_id), then slots, their
-local days, phrase hits per day, per month. After the calls' INSERT (one round trip, to learn
-which are new), everything else goes in one psycopg pipeline on the session's connection (so in
-its transaction): one round trip whether the write holds one call or fifty.
+local days, the latest series' versions per day, per month, phrase hits per day, per month. After
+the calls' INSERT (one round trip, to learn which are new), everything else goes in one psycopg
+pipeline on the session's connection (so in its transaction): one round trip whether the write
+holds one call or fifty.
 """
 
 from __future__ import annotations
@@ -304,6 +305,30 @@ ON CONFLICT ({key}) DO UPDATE SET said = r.said + excluded.said
 _UPSERT_SLOTS = _upsert_rollups_sql("manager_rollup", "slot_start", "d.slot_start")
 _LOCAL_DAY = f"(d.slot_start AT TIME ZONE {_ZONE})::date"
 _UPSERT_DAYS = _upsert_rollups_sql("manager_rollup_day", "day", _LOCAL_DAY)
+
+
+def _upsert_versions_sql(table: str, period: str) -> str:
+    """The latest series' {version: calls} added into its local periods (days, or months),
+    version by version; a key whose calls cancel out (a correction, or a rescore under the
+    version it replaces) is left alone."""
+    value = f"date_trunc('month', {_LOCAL_DAY})::date" if period == "month" else _LOCAL_DAY
+    key = f"organisation_id, {period}, manager_id, team_id, checklist_key, version"
+    return f"""
+INSERT INTO {table} AS r ({key}, calls)
+SELECT d.organisation_id, {value}, d.manager_id, d.team_id, d.checklist_key, v.key,
+    sum(v.value::integer)
+FROM {_DELTAS}
+CROSS JOIN jsonb_each_text(d.versions) AS v
+WHERE d.checklist_version = '{LATEST}'
+GROUP BY 1, 2, 3, 4, 5, 6
+HAVING sum(v.value::integer) <> 0
+ORDER BY 1, 2, 3, 4, 5, 6
+ON CONFLICT ({key}) DO UPDATE SET calls = r.calls + excluded.calls
+"""
+
+
+_UPSERT_VERSION_DAYS = _upsert_versions_sql("version_rollup_day", "day")
+_UPSERT_VERSION_MONTHS = _upsert_versions_sql("version_rollup_month", "month")
 _UPSERT_HIT_DAYS = _upsert_hits_sql("violation_rollup_day", "day")
 _UPSERT_HIT_MONTHS = _upsert_hits_sql("violation_rollup_month", "month")
 
@@ -370,10 +395,12 @@ _HIT_KEY = (*_SLOT_KEY, "phrase")
 
 
 def _delta_statements(deltas: Sequence[RollupDelta]) -> list[tuple[str, dict[str, Jsonb]]]:
-    """The roll-up upserts of some deltas, in lock order: slots, days, then (if any phrase
-    hits are left once summed) the phrase hits per day and month."""
+    """The roll-up upserts of some deltas, in lock order: slots, days, the latest series'
+    versions per day and month, then (if any phrase hits are left once summed) the phrase hits
+    per day and month."""
     per_slot = {"d": _json(_slot_rows(deltas))}
     statements = [(_UPSERT_SLOTS, per_slot), (_UPSERT_DAYS, per_slot)]
+    statements += [(_UPSERT_VERSION_DAYS, per_slot), (_UPSERT_VERSION_MONTHS, per_slot)]
     if hits := _hit_rows(deltas):
         statements += [(_UPSERT_HIT_DAYS, {"hit": _json(hits)})]
         statements += [(_UPSERT_HIT_MONTHS, {"hit": _json(hits)})]
@@ -395,6 +422,8 @@ _DROP_EMPTY = [
     for table, count in (
         ("manager_rollup", "calls"),
         ("manager_rollup_day", "calls"),
+        ("version_rollup_day", "calls"),
+        ("version_rollup_month", "calls"),
         ("violation_rollup_day", "said"),
         ("violation_rollup_month", "said"),
     )

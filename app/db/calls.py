@@ -24,7 +24,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, defer
 
 from app.db.models import Call, CallQuestion, CallScore, CallTombstone, CallViolation
-from app.db.scope import CALL, DAY_ROLLUP, DAY_ZONE, VIOLATION_DAY, VIOLATION_MONTH, visible
+from app.db.scope import (
+    CALL,
+    DAY_ROLLUP,
+    DAY_ZONE,
+    VERSION_DAY,
+    VERSION_MONTH,
+    VIOLATION_DAY,
+    VIOLATION_MONTH,
+    visible,
+)
 from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
 
 CallKey = tuple[str, str]
@@ -123,6 +132,33 @@ ORDER BY 1, 2, 3, 4, 5, 6, 7
 """
 )
 
+# The latest ('') series' versions per day, from the day rows, and per month, from those (as
+# ingest upserts them).
+_REBUILD_VERSION_DAYS = text(
+    """
+INSERT INTO version_rollup_day (organisation_id, day, manager_id, team_id, checklist_key,
+    version, calls)
+SELECT d.organisation_id, d.day, d.manager_id, d.team_id, d.checklist_key, v.key,
+    sum(v.value::integer)
+FROM manager_rollup_day AS d CROSS JOIN jsonb_each_text(d.versions) AS v
+WHERE d.checklist_version = ''
+GROUP BY 1, 2, 3, 4, 5, 6
+HAVING sum(v.value::integer) <> 0
+ORDER BY 1, 2, 3, 4, 5, 6
+"""
+)
+_REBUILD_VERSION_MONTHS = text(
+    """
+INSERT INTO version_rollup_month (organisation_id, month, manager_id, team_id, checklist_key,
+    version, calls)
+SELECT organisation_id, date_trunc('month', day)::date, manager_id, team_id, checklist_key,
+    version, sum(calls)
+FROM version_rollup_day
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6
+"""
+)
+
 
 def set_day_zone(session: Session, zone: str) -> bool:
     """Keep the day roll-ups in `zone` from now on; True if they had to be rebuilt.
@@ -130,8 +166,9 @@ def set_day_zone(session: Session, zone: str) -> bool:
     A rebuild locks the zone row's table first, so it waits for every request and ingest that
     has read the old zone and holds back new ones until it commits: none sees day rows of one
     zone labelled with the other. The day rows (sums from the slots, phrase hits from the stored
-    hits, their months from those) are replaced with DELETE, not TRUNCATE, whose lock an ingest
-    waiting for the zone could already hold against it (a deadlock).
+    hits, the versions from the days; their months from those) are replaced with DELETE, not
+    TRUNCATE, whose lock an ingest waiting for the zone could already hold against it (a
+    deadlock).
     """
     if session.execute(select(DAY_ZONE.c.zone)).scalar_one() == zone:
         return False
@@ -140,6 +177,10 @@ def set_day_zone(session: Session, zone: str) -> bool:
         return False  # another process rebuilt it meanwhile
     session.execute(delete(DAY_ROLLUP))
     session.execute(_REBUILD_DAYS, {"zone": zone})
+    session.execute(delete(VERSION_DAY))
+    session.execute(delete(VERSION_MONTH))
+    session.execute(_REBUILD_VERSION_DAYS)
+    session.execute(_REBUILD_VERSION_MONTHS)
     session.execute(delete(VIOLATION_DAY))
     session.execute(delete(VIOLATION_MONTH))
     session.execute(_REBUILD_VIOLATION_DAYS, {"zone": zone})

@@ -390,6 +390,46 @@ class ViolationRollupMonth(Base):
     said: Mapped[int] = mapped_column(Integer)
 
 
+class VersionRollupDay(Base):
+    """Calls of the latest series per manager, team, checklist, local day of the zone in
+    `DayRollupZone` and checklist version of their latest score: the `versions` maps of the
+    day rows, one row a version (migration 2026-12-06-0100), upserted with them. With
+    `VersionRollupMonth` they say which versions a window's answer counts: a year of all
+    teams reads ~2,400 month rows and the days of its edges, not ~73,000 maps expanded."""
+
+    __tablename__ = "version_rollup_day"
+
+    # The primary key leads with the day for windows over all teams; a team's or a manager's
+    # rows are filtered among those.
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    team_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    # The version of the scores counted (not a series: only the latest series is kept).
+    version: Mapped[str] = mapped_column(Text, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class VersionRollupMonth(Base):
+    """The sums of `VersionRollupDay` per local calendar month (`month`: its first day),
+    upserted with the days."""
+
+    __tablename__ = "version_rollup_month"
+
+    organisation_id: Mapped[str] = mapped_column(
+        Text, primary_key=True, server_default=text("'default'")
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    manager_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    team_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    checklist_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(Text, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
 class DayRollupZone(Base):
     """The one zone whose local days (and months) the day roll-ups and violation roll-ups are
     kept in. Stored with the data, not read from each process's settings, so every writer and reader

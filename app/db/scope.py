@@ -24,6 +24,8 @@ from app.db.models import (
     DayRollupZone,
     ManagerRollup,
     ManagerRollupDay,
+    VersionRollupDay,
+    VersionRollupMonth,
     ViolationRollupDay,
     ViolationRollupMonth,
 )
@@ -42,6 +44,8 @@ VIOLATION: Table = CallViolation.__table__  # type: ignore[assignment]
 QUESTION: Table = CallQuestion.__table__  # type: ignore[assignment]
 VIOLATION_DAY: Table = ViolationRollupDay.__table__  # type: ignore[assignment]
 VIOLATION_MONTH: Table = ViolationRollupMonth.__table__  # type: ignore[assignment]
+VERSION_DAY: Table = VersionRollupDay.__table__  # type: ignore[assignment]
+VERSION_MONTH: Table = VersionRollupMonth.__table__  # type: ignore[assignment]
 DAY_ZONE: Table = DayRollupZone.__table__  # type: ignore[assignment]
 _FILTERS = ("manager_id", "team_id", "checklist")
 _SERIES = ("organisation_id", "checklist_version")

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     Integer,
     Row,
     Select,
@@ -40,6 +41,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -50,14 +52,18 @@ from app.db.models import DayRollupZone
 from app.db.scope import (
     DAY_ROLLUP,
     ROLLUP,
+    VERSION_DAY,
+    VERSION_MONTH,
     Bucket,
     Scope,
     Shape,
     bind,
+    filters,
     params_of,
     visible,
     where,
     where_days,
+    whole_months,
 )
 from app.tenancy import LOCAL, Tenant
 
@@ -315,10 +321,37 @@ def _versions_stmt(shape: Shape, daily: bool) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=16)
+def _versions_of_days_stmt(shape: Shape) -> Select[Any]:
+    """`_versions_stmt` for a scope with `days`, from the latest series' versions per month
+    for the months wholly inside it, per day for the days before the first and from the last
+    of them (`whole_months`)."""
+    m, d = VERSION_MONTH, VERSION_DAY
+    months = select(m.c.version, m.c.calls).where(
+        m.c.month >= bind("month_start", Date()),
+        m.c.month < bind("month_end", Date()),
+        *filters(m, shape),
+    )
+    edges = [
+        select(d.c.version, d.c.calls).where(
+            d.c.day >= bind(lo, Date()), d.c.day < bind(hi, Date()), *filters(d, shape)
+        )
+        for lo, hi in (("start_day", "month_start"), ("month_end", "end_day"))
+    ]
+    counted = union_all(months, *edges).subquery("counted")
+    version, calls = counted.c
+    return select(version).group_by(version).having(func.sum(calls) > 0).order_by(version)
+
+
 def versions_used(session: Session, scope: Scope) -> list[str]:
-    """The checklist versions of the scores the scope's series counts, sorted."""
-    stmt = _versions_stmt(scope.shape, scope.days is not None)
-    return list(session.execute(stmt, params_of(scope)).scalars())
+    """The checklist versions of the scores the scope's series counts, sorted; for the latest
+    series of a scope with days, from the versions per month and day."""
+    if scope.days is None or scope.version != LATEST:
+        stmt = _versions_stmt(scope.shape, scope.days is not None)
+        return list(session.execute(stmt, params_of(scope)).scalars())
+    month_start, month_end = whole_months(scope.days)
+    params = params_of(scope) | {"month_start": month_start, "month_end": month_end}
+    return list(session.execute(_versions_of_days_stmt(scope.shape), params).scalars())
 
 
 def managers_overview(session: Session, tenant: Tenant = LOCAL) -> Sequence[Row[Any]]:
