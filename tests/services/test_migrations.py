@@ -33,6 +33,8 @@ TABLES |= {
     "day_rollup_zone",
     "violation_rollup_day",
     "violation_rollup_month",
+    "version_rollup_day",
+    "version_rollup_month",
     "checklist_version",
     "checklist_assignment",
     "job",
@@ -816,3 +818,65 @@ def test_an_upgrade_to_head_gives_roles_granted_reporting_before_what_was_added(
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+# A day row of the schema before the versions' roll-ups (2026_12_05_0200), of the latest ('')
+# series unless another is named.
+DAY_ROW = (
+    "INSERT INTO manager_rollup_day (organisation_id, checklist_version, manager_id, team_id,"
+    " checklist_key, day, calls, total_sum, questions, question_counts, violations,"
+    " item_passed, versions) VALUES (:org, :series, :manager, :team, 'realty_phone', :day,"
+    " :calls, 50.0, 0, '{}', 0, '{}', CAST(:versions AS jsonb))"
+)
+
+
+def test_the_version_rollup_migration_counts_the_day_rows_versions_per_day_and_month_and_reverts(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("version_rollups", migrated=False) as url:
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        try:
+            migrate.upgrade(engine, "2026_12_05_0200")
+            rows = (
+                ("default", "", "m-v", "t", "2026-03-02", 2, {"v1": 2}),
+                ("default", "", "m-v", "t", "2026-03-20", 2, {"v1": 1, "v2": 1}),
+                ("default", "", "m-v", "", "2026-04-01", 1, {"v2": 1}),
+                ("default", "", "m-w", "t", "2026-03-03", 1, {"v1": 0, "v2": 1}),  # rescored
+                ("default", "v1", "m-v", "t", "2026-03-02", 2, {"v1": 2}),  # a version's own
+                ("acme", "", "m-v", "t", "2026-03-02", 1, {"v3": 1}),
+            )
+            with engine.begin() as conn:
+                for org, series, manager, team, day, calls, versions in rows:
+                    params = {"org": org, "series": series, "manager": manager, "team": team}
+                    params |= {"day": day, "calls": calls, "versions": json.dumps(versions)}
+                    conn.execute(text(DAY_ROW), params)
+            before = _rows(engine, "SELECT * FROM manager_rollup_day ORDER BY 1, 2, 3, 4, 5, 6")
+
+            migrate.upgrade(engine)
+
+            days = "SELECT organisation_id, day, manager_id, team_id, version, calls"
+            assert _rows(engine, f"{days} FROM version_rollup_day ORDER BY 1, 2, 3, 4, 5") == [
+                ("acme", date(2026, 3, 2), "m-v", "t", "v3", 1),
+                ("default", date(2026, 3, 2), "m-v", "t", "v1", 2),
+                ("default", date(2026, 3, 3), "m-w", "t", "v2", 1),
+                ("default", date(2026, 3, 20), "m-v", "t", "v1", 1),
+                ("default", date(2026, 3, 20), "m-v", "t", "v2", 1),
+                ("default", date(2026, 4, 1), "m-v", "", "v2", 1),
+            ]
+            months = "SELECT organisation_id, month, manager_id, team_id, version, calls"
+            assert _rows(engine, f"{months} FROM version_rollup_month ORDER BY 1, 2, 3, 4, 5") == [
+                ("acme", date(2026, 3, 1), "m-v", "t", "v3", 1),
+                ("default", date(2026, 3, 1), "m-v", "t", "v1", 3),
+                ("default", date(2026, 3, 1), "m-v", "t", "v2", 1),
+                ("default", date(2026, 3, 1), "m-w", "t", "v2", 1),
+                ("default", date(2026, 4, 1), "m-v", "", "v2", 1),
+            ]
+
+            migrate.downgrade(engine, "2026_12_05_0200")
+
+            assert {"version_rollup_day", "version_rollup_month"}.isdisjoint(_tables(engine))
+            assert _rows(engine, "SELECT * FROM manager_rollup_day ORDER BY 1, 2, 3, 4, 5, 6") == (
+                before
+            )
+        finally:
+            engine.dispose()

@@ -27,6 +27,7 @@ ACME, GLOBEX = Tenant("acme"), Tenant("globex")
 LOCAL_MODE, HOOK = Settings(bind_host="127.0.0.1"), "http://127.0.0.1:9/hook"
 TENANT_TABLES = ("call", "call_question", "call_violation", "call_score", "manager_rollup")
 TENANT_TABLES += ("manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
+TENANT_TABLES += ("version_rollup_day", "version_rollup_month")
 TENANT_TABLES += ("audit_log", "webhook", "webhook_delivery")
 PRIVATE_CHECKLIST = """\
 key: private_intake
