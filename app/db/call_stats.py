@@ -9,8 +9,8 @@ call table itself is read only for the handful of rows shown. Phrase hits are th
 scores: `call_violation` rows for the score a call was ingested with (as corrected), the
 score's JSON for one added by rescoring. For a scope of whole local days of the day roll-ups'
 zone, the phrases said most are counted from the phrase hits per month and day
-(`violation_rollup_month`, `_day`) instead, and calls are read only from the newest day each
-phrase was said, backwards until its newest calls are found.
+(`violation_rollup_month`, `_day`) instead, and the calls probed for its examples are only
+those of the managers and days the phrase's day rows name, from the newest on.
 """
 
 from __future__ import annotations
@@ -510,9 +510,11 @@ def newest_calls(
     session: Session, scope: Scope, phrases: Sequence[str], *, newest: int
 ) -> dict[str, list[tuple[int, int]]]:
     """(call id, hits) of the `newest` newest calls in the scope (with `days`) that said each
-    phrase, newest first. The day rows give the newest day each phrase was said; the call index
-    is read backwards from the end of that day, probing each call's hits, so a phrase last said
-    weeks before the window ends costs no more than one said today."""
+    phrase, newest first. The phrase's day rows name the managers who said it on each day, from
+    the newest back to the day with `newest` of them; only their calls of those days are read
+    (from the manager index, without the call rows) and probed for hits, newest first until
+    enough said it: a phrase said on one day by a few of 200 managers probes a few dozen calls,
+    not every call of the day, and one last said weeks before the window ends costs no more."""
     out: dict[str, list[tuple[int, int]]] = {p: [] for p in phrases}
     if not phrases:
         return out

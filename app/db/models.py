@@ -6,7 +6,8 @@ The models mirror migrations/versions; Alembic owns the schema. One roll-up is k
 month buckets in any zone are exact sums of slots. The other holds the same sums per local day
 of one zone (`day_rollup_zone`): a tenth of the rows for queries in that zone. Two more count the
 forbidden-phrase hits per local day and month of that zone, so top violations need no join of
-calls.
+calls, and two the latest series' calls per version and local day and month, so the versions an
+answer counts need no expansion of every day row's `versions`.
 """
 
 from __future__ import annotations

@@ -2,12 +2,12 @@
 
 A window of whole local days of the day roll-ups' zone is counted from the phrase hits per
 month and day (a year of all teams is ~17,000 month rows, not a join of a million calls with
-their hits), and the newest calls of each phrase are found from the newest day it was said.
-Any other window is counted from the calls and the hits of their scores. Either way the
-utterance texts are then fetched for the handful of (call, phrase) pairs shown, and the answer
-is the same. Every count and example is of the scope's series: the scores under its version,
-or each call's latest score (a call rescored since its ingest shows the hits, words and
-replacements of its new score).
+their hits), and the newest calls of each phrase are found among those of the managers and
+days its day rows name. Any other window is counted from the calls and the hits of their
+scores. Either way the utterance texts are then fetched for the handful of (call, phrase) pairs
+shown, and the answer is the same. Every count and example is of the scope's series: the
+scores under its version, or each call's latest score (a call rescored since its ingest shows
+the hits, words and replacements of its new score).
 """
 
 from __future__ import annotations
