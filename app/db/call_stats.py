@@ -54,12 +54,12 @@ from app.db.scope import (
     Scope,
     Shape,
     bind,
-    filters,
+    month_periods,
     params_of,
+    periods_of,
     visible,
     where,
     where_days,
-    whole_months,
 )
 from app.tenancy import LOCAL, Tenant
 
@@ -365,27 +365,11 @@ def phrase_managers(session: Session, scope: Scope, phrases: Sequence[str]) -> S
     return rows
 
 
-def _said_in_periods(shape: Shape) -> Any:
-    """(phrase, manager_id, said) rows that add up to a scope with `days`: the months wholly
-    inside it, then the days before the first and from the last of them (`whole_months`)."""
-    m, d = VIOLATION_MONTH, VIOLATION_DAY
-    months = select(m.c.phrase, m.c.manager_id, m.c.said).where(
-        m.c.month >= bind("month_start", Date()),
-        m.c.month < bind("month_end", Date()),
-        *filters(m, shape),
-    )
-    edges = [
-        select(d.c.phrase, d.c.manager_id, d.c.said).where(
-            d.c.day >= bind(lo, Date()), d.c.day < bind(hi, Date()), *filters(d, shape)
-        )
-        for lo, hi in (("start_day", "month_start"), ("month_end", "end_day"))
-    ]
-    return union_all(months, *edges).subquery("periods")
-
-
 @lru_cache(maxsize=16)
 def _rollup_top_stmt(shape: Shape) -> Select[Any]:
-    periods = _said_in_periods(shape)
+    periods = periods_of(
+        VIOLATION_MONTH, VIOLATION_DAY, shape, "phrase", "manager_id", count="said"
+    )
     per_manager = (
         select(periods.c.phrase, periods.c.manager_id, func.sum(periods.c.said).label("said"))
         .group_by(periods.c.phrase, periods.c.manager_id)
@@ -412,8 +396,7 @@ def _rollup_top_stmt(shape: Shape) -> Select[Any]:
 
 def _rollup_params(scope: Scope) -> dict[str, Any]:
     assert scope.days is not None, "the violation roll-ups serve scopes of whole local days"
-    month_start, month_end = whole_months(scope.days)
-    return params_of(scope) | {"month_start": month_start, "month_end": month_end}
+    return params_of(scope) | month_periods(scope.days)
 
 
 def top_phrases_of_rollups(

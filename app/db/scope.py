@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import BindParameter, ColumnElement, Date, DateTime, Table, bindparam, func
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    bindparam,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text, TypeEngine
 
@@ -107,16 +118,66 @@ def where_days(table: Table, shape: Shape) -> list[ColumnElement[bool]]:
     return clauses + filters(table, shape)
 
 
-def whole_months(days: tuple[date, date]) -> tuple[date, date]:
-    """The calendar months wholly inside local dates [first, end), as the first days [first
-    month, end month); (end, end), empty, when there is none. The rest of the window is the
-    dates [first, first month) and [end month, end)."""
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def month_periods(days: tuple[date, date]) -> dict[str, Any]:
+    """Local dates [first, end) as month rows and the fewest day rows that add up to them, as
+    the parameters of `periods_of`: the months [month_start, month_end), plus (sign 1) or
+    minus (sign -1) the days [head_start, head_end) and [tail_start, tail_end).
+
+    A part month at either end of the window is read as its days inside the window, or as the
+    whole month less its days outside, whichever are fewer (a month's rows cost about a
+    day's): the window 2 December to 29 June reads the months December to June less 1 December
+    and 30 June, not 30 + 29 days of rows beside five months.
+    """
     first, end = days
-    start = first.replace(day=1)
-    if start < first:
-        start = (start + timedelta(days=32)).replace(day=1)
-    stop = end.replace(day=1)
-    return (start, stop) if start < stop else (end, end)
+    # (first month read, sign of the days between it and `first`), then the same at the end.
+    heads = [(first if first.day == 1 else _next_month(first), 1), (first.replace(day=1), -1)]
+    tails = [(end.replace(day=1), 1), (end if end.day == 1 else _next_month(end), -1)]
+    plans = [((end - first).days, end, end, 1, 1)]  # (rows read, ...): the days alone
+    for month_start, head_sign in heads:
+        for month_end, tail_sign in tails:
+            if month_start <= month_end:
+                months = (month_end.year - month_start.year) * 12
+                months += month_end.month - month_start.month
+                edges = abs((month_start - first).days) + abs((end - month_end).days)
+                plans.append((months + edges, month_start, month_end, head_sign, tail_sign))
+    _, month_start, month_end, head_sign, tail_sign = min(plans, key=lambda plan: plan[0])
+    head = sorted((first, month_start))
+    tail = sorted((month_end, end))
+    return {
+        "month_start": month_start,
+        "month_end": month_end,
+        "head_start": head[0],
+        "head_end": head[1],
+        "head_sign": head_sign,
+        "tail_start": tail[0],
+        "tail_end": tail[1],
+        "tail_sign": tail_sign,
+    }
+
+
+def periods_of(month: Table, day: Table, shape: Shape, *columns: str, count: str) -> Any:
+    """(columns..., count) rows of a table of local months and its table of local days that
+    add up to a scope with `days`, in the parameters of `month_periods`: the rows of the
+    months, and those of the days at the window's edges, added or taken away."""
+    months = select(*(month.c[c] for c in columns), month.c[count]).where(
+        month.c.month >= bind("month_start", Date()),
+        month.c.month < bind("month_end", Date()),
+        *filters(month, shape),
+    )
+    edges = [
+        select(
+            *(day.c[c] for c in columns), (day.c[count] * bind(sign, Integer())).label(count)
+        ).where(day.c.day >= bind(lo, Date()), day.c.day < bind(hi, Date()), *filters(day, shape))
+        for lo, hi, sign in (
+            ("head_start", "head_end", "head_sign"),
+            ("tail_start", "tail_end", "tail_sign"),
+        )
+    ]
+    return union_all(months, *edges).subquery("periods")
 
 
 def visible(table: Table, tenant: Tenant) -> list[ColumnElement[bool]]:

@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Date,
     Integer,
     Row,
     Select,
@@ -41,7 +40,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -58,12 +56,12 @@ from app.db.scope import (
     Scope,
     Shape,
     bind,
-    filters,
+    month_periods,
     params_of,
+    periods_of,
     visible,
     where,
     where_days,
-    whole_months,
 )
 from app.tenancy import LOCAL, Tenant
 
@@ -324,21 +322,8 @@ def _versions_stmt(shape: Shape, daily: bool) -> Select[Any]:
 @lru_cache(maxsize=16)
 def _versions_of_days_stmt(shape: Shape) -> Select[Any]:
     """`_versions_stmt` for a scope with `days`, from the latest series' versions per month
-    for the months wholly inside it, per day for the days before the first and from the last
-    of them (`whole_months`)."""
-    m, d = VERSION_MONTH, VERSION_DAY
-    months = select(m.c.version, m.c.calls).where(
-        m.c.month >= bind("month_start", Date()),
-        m.c.month < bind("month_end", Date()),
-        *filters(m, shape),
-    )
-    edges = [
-        select(d.c.version, d.c.calls).where(
-            d.c.day >= bind(lo, Date()), d.c.day < bind(hi, Date()), *filters(d, shape)
-        )
-        for lo, hi in (("start_day", "month_start"), ("month_end", "end_day"))
-    ]
-    counted = union_all(months, *edges).subquery("counted")
+    and day (`month_periods`)."""
+    counted = periods_of(VERSION_MONTH, VERSION_DAY, shape, "version", count="calls")
     version, calls = counted.c
     return select(version).group_by(version).having(func.sum(calls) > 0).order_by(version)
 
@@ -349,8 +334,7 @@ def versions_used(session: Session, scope: Scope) -> list[str]:
     if scope.days is None or scope.version != LATEST:
         stmt = _versions_stmt(scope.shape, scope.days is not None)
         return list(session.execute(stmt, params_of(scope)).scalars())
-    month_start, month_end = whole_months(scope.days)
-    params = params_of(scope) | {"month_start": month_start, "month_end": month_end}
+    params = params_of(scope) | month_periods(scope.days)
     return list(session.execute(_versions_of_days_stmt(scope.shape), params).scalars())
 
 

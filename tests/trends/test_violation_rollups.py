@@ -6,7 +6,7 @@ answer equals the one counted from the calls themselves.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db import calls as call_queries
 from app.db.models import Call, CallViolation, ViolationRollupDay, ViolationRollupMonth
-from app.db.scope import whole_months
+from app.db.scope import month_periods
 from app.db.session import SessionScope
 from app.services import ingest, phrases, reports
 from app.services.schemas import CallIn
@@ -286,18 +286,51 @@ def test_a_batch_with_a_repeat_and_a_refused_item_counts_each_stored_hit_once(
     assert _said(session, ViolationRollupMonth, "m-vbatch") == expected
 
 
+def _dates(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((end - first).days)]
+
+
+def _counted_dates(plan: dict[str, Any]) -> Counter[date]:
+    """How many times each date is counted by a plan of `month_periods`."""
+    counted: Counter[date] = Counter()
+    for month in _dates(plan["month_start"], plan["month_end"]):
+        counted[month] += 1
+    for edge in ("head", "tail"):
+        for day in _dates(plan[f"{edge}_start"], plan[f"{edge}_end"]):
+            counted[day] += plan[f"{edge}_sign"]
+    return +counted  # the dates counted once or more
+
+
 @pytest.mark.parametrize(
-    ("first", "end", "months"),
+    ("first", "end", "months", "head", "tail"),
     [
-        (date(2026, 1, 1), date(2026, 4, 1), (date(2026, 1, 1), date(2026, 4, 1))),
-        (date(2026, 1, 20), date(2026, 3, 6), (date(2026, 2, 1), date(2026, 3, 1))),
-        (date(2025, 12, 2), date(2026, 2, 1), (date(2026, 1, 1), date(2026, 2, 1))),
-        (date(2026, 2, 2), date(2026, 2, 28), (date(2026, 2, 28), date(2026, 2, 28))),
-        (date(2026, 1, 31), date(2026, 2, 2), (date(2026, 2, 2), date(2026, 2, 2))),
-        (date(2026, 2, 1), date(2026, 2, 28), (date(2026, 2, 28), date(2026, 2, 28))),
+        # Whole months only; a part month at each end, read as its days inside the window.
+        (date(2026, 1, 1), date(2026, 4, 1), ("2026-01-01", "2026-04-01"), (), ()),
+        (date(2026, 1, 20), date(2026, 3, 6), ("2026-02-01", "2026-03-01"), (12, 1), (5, 1)),
+        # 2 December and 29 June: December and June less 1 December and 30 June.
+        (date(2025, 12, 2), date(2026, 6, 30), ("2025-12-01", "2026-07-01"), (1, -1), (1, -1)),
+        # Within one month: the month less the few days outside, or a few days alone.
+        (date(2026, 2, 2), date(2026, 2, 27), ("2026-02-01", "2026-03-01"), (1, -1), (2, -1)),
+        (date(2026, 2, 2), date(2026, 3, 1), ("2026-02-01", "2026-03-01"), (1, -1), ()),
+        (date(2026, 2, 10), date(2026, 2, 15), ("2026-02-15", "2026-02-15"), (5, 1), ()),
+        (date(2026, 1, 31), date(2026, 2, 2), ("2026-02-02", "2026-02-02"), (2, 1), ()),
     ],
 )
-def test_a_window_of_days_splits_into_the_months_wholly_inside_it(
-    first: date, end: date, months: tuple[date, date]
+def test_a_window_of_days_is_read_as_months_and_the_fewest_days_at_its_edges(
+    first: date, end: date, months: tuple[str, str], head: tuple[int, int], tail: tuple[int, int]
 ) -> None:
-    assert whole_months((first, end)) == months
+    plan = month_periods((first, end))
+
+    assert (str(plan["month_start"]), str(plan["month_end"])) == months
+    for edge, (days, sign) in (("head", head or (0, 1)), ("tail", tail or (0, 1))):
+        assert (plan[f"{edge}_end"] - plan[f"{edge}_start"]).days == days, edge
+        if days:
+            assert plan[f"{edge}_sign"] == sign, edge
+    assert _counted_dates(plan) == Counter(_dates(first, end))
+
+
+def test_every_window_of_a_year_adds_up_to_its_own_days() -> None:
+    for first in _dates(date(2025, 12, 1), date(2026, 3, 3)):
+        for length in (1, 2, 15, 16, 27, 28, 29, 30, 31, 45, 59, 60, 61, 200, 365):
+            end = first + timedelta(days=length)
+            assert _counted_dates(month_periods((first, end))) == Counter(_dates(first, end))
