@@ -96,7 +96,8 @@ SELECT id, checklist_key, checklist_version, total, grade FROM call WHERE source
 """
 WIPE = (
     "TRUNCATE call, call_score, call_question, call_violation, manager_rollup,"
-    " manager_rollup_day, violation_rollup_day, violation_rollup_month, job CASCADE"
+    " manager_rollup_day, version_rollup_day, version_rollup_month, violation_rollup_day,"
+    " violation_rollup_month, job CASCADE"
 )
 ROLLUPS = ("manager_rollup", "manager_rollup_day", "violation_rollup_day", "violation_rollup_month")
 

@@ -170,6 +170,10 @@ SELECT
         AS slot_calls,
     (SELECT coalesce(sum(calls), 0) FROM manager_rollup_day WHERE {LATEST} manager_id = :m)
         AS day_calls,
+    (SELECT coalesce(sum(calls), 0) FROM version_rollup_day WHERE manager_id = :m)
+        AS version_day_calls,
+    (SELECT coalesce(sum(calls), 0) FROM version_rollup_month WHERE manager_id = :m)
+        AS version_month_calls,
     (SELECT coalesce(sum(total), 0) FROM call WHERE manager_id = :m) AS total,
     (SELECT coalesce(sum(total_sum), 0) FROM manager_rollup WHERE {LATEST} manager_id = :m)
         AS slot_total,
@@ -192,6 +196,7 @@ def _assert_stored_once_and_rolled_up(database_url: str, manager: str, expected:
     engine.dispose()
     assert got["calls"] == got["distinct_ids"] == expected
     assert got["slot_calls"] == got["day_calls"] == expected
+    assert got["version_day_calls"] == got["version_month_calls"] == expected
     assert got["slot_total"] == pytest.approx(float(got["total"]))
     assert got["slot_violations"] == got["hits_day"] == got["hits_month"] == got["violations"]
 
