@@ -495,8 +495,9 @@ def newest_calls(
     """(call id, hits) of the `newest` newest calls in the scope (with `days`) that said each
     phrase, newest first. The phrase's day rows name the managers who said it on each day, from
     the newest back to the day with `newest` of them; only their calls of those days are read
-    (from the manager index) and probed for hits, newest first until enough said it: a phrase said on one day by a few of 200 managers probes a few dozen calls,
-    not every call of the day, and one last said weeks before the window ends costs no more."""
+    (from the manager index) and probed for hits, newest first until enough said it: a phrase
+    said on one day by a few of 200 managers probes a few dozen calls, not every call of the
+    day, and one last said weeks before the window ends costs no more."""
     out: dict[str, list[tuple[int, int]]] = {p: [] for p in phrases}
     if not phrases:
         return out

@@ -11,7 +11,7 @@ whole months, as the phrase hits are counted. Ingest upserts them with the day r
 (`calls.set_day_zone`), as this migration fills them.
 
 Revision ID: 2026_12_06_0100
-Revises: 2026_12_05_0200
+Revises: 2026_12_06_0400
 Create Date: 2026-12-06 01:00:00 UTC
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2026_12_06_0100"
-down_revision: str | None = "2026_12_05_0200"
+down_revision: str | None = "2026_12_06_0400"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

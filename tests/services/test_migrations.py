@@ -820,7 +820,7 @@ def test_an_upgrade_to_head_gives_roles_granted_reporting_before_what_was_added(
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-# A day row of the schema before the versions' roll-ups (2026_12_05_0200), of the latest ('')
+# A day row of the schema before the versions' roll-ups (2026_12_06_0400), of the latest ('')
 # series unless another is named.
 DAY_ROW = (
     "INSERT INTO manager_rollup_day (organisation_id, checklist_version, manager_id, team_id,"
@@ -836,7 +836,7 @@ def test_the_version_rollup_migration_counts_the_day_rows_versions_per_day_and_m
     with make_scratch_database("version_rollups", migrated=False) as url:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         try:
-            migrate.upgrade(engine, "2026_12_05_0200")
+            migrate.upgrade(engine, "2026_12_06_0400")
             rows = (
                 ("default", "", "m-v", "t", "2026-03-02", 2, {"v1": 2}),
                 ("default", "", "m-v", "t", "2026-03-20", 2, {"v1": 1, "v2": 1}),
@@ -872,7 +872,7 @@ def test_the_version_rollup_migration_counts_the_day_rows_versions_per_day_and_m
                 ("default", date(2026, 4, 1), "m-v", "", "v2", 1),
             ]
 
-            migrate.downgrade(engine, "2026_12_05_0200")
+            migrate.downgrade(engine, "2026_12_06_0400")
 
             assert {"version_rollup_day", "version_rollup_month"}.isdisjoint(_tables(engine))
             assert _rows(engine, "SELECT * FROM manager_rollup_day ORDER BY 1, 2, 3, 4, 5, 6") == (
