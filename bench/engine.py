@@ -12,15 +12,16 @@ What it measures
   exact count is printed. The same call is also scored as speech-to-text output:
   lowercase, no punctuation (the `менеджер:` / `клиент:` labels stay).
 * For each variant: the cold first call (in a fresh process this loads the pymorphy3
-  dictionaries and fills the lemma caches; reported separately), then `--runs` timed calls
-  of `score(text)` with the default checklist `realty_phone` on one core: median, p95,
-  mean ms per call and calls/s (1000 / median).
+  dictionaries and fills the lemma caches; reported separately), then `--repeat` runs (3)
+  of `--runs` timed calls of `score(text)` each with the default checklist `realty_phone` on
+  one core: the median of each run, and over all the runs' calls the median, p95, mean ms
+  per call and calls/s (1000 / median).
 * A naive baseline in the same run, timed the same way: for every utterance of the call,
   rapidfuzz `fuzz.partial_ratio` of every forbidden-phrase variant (the checklist's pattern
   strings with `=` dropped and `a|b` alternatives expanded into plain strings) against the
   lowercased utterance, threshold 80. The threshold is passed as `score_cutoff`, which only
   lets rapidfuzz stop early, so the baseline gets its best case and the speed-up (baseline
-  median / engine median, the figure checked against the target) is the conservative one.
+  median / engine median, printed for information) is the conservative one.
   The literal form, `partial_ratio(...) >= 80` without a cutoff, is timed too and printed
   for information. Either is phrase matching alone, without questions, prices or items.
 * Masking (issue 12, `CALLQA_MASK`): what ingest adds when it is on, the scored result and the
@@ -31,13 +32,17 @@ What it measures
   loaded.
 
 Targets (printed as PASS/MISS, never asserted; the exit code is 0 either way): median
-≤ 2 ms per 1,500-word call on one core, engine ≥ 50x faster than the baseline, peak RSS
-≤ 150 MB.
+≤ 2 ms per 1,500-word call on one core over 3 runs, text and speech-to-text (issue 13), and
+peak RSS ≤ 150 MB. Issue 13 also asks for ≤ 1.25x the engine before a change: that compares
+two checkouts, so the bench prints its medians and the comparison is made by running it on
+both in the same minutes (a shared machine drifts). The speed-up over the naive baseline is
+information only: issue 13 withdrew its earlier 50x target.
 
 Run it
 ------
-    uv run python bench/engine.py                 # readable report, 300 runs per figure
-    uv run python bench/engine.py --runs 1000     # more runs
+    uv run python bench/engine.py                 # readable report, 3 runs of 300 calls
+    uv run python bench/engine.py --runs 1000     # more calls a run
+    uv run python bench/engine.py --repeat 1      # one run
     uv run python bench/engine.py --json          # the figures as one JSON object
 """
 
@@ -66,7 +71,8 @@ if str(ROOT) not in sys.path:  # `python bench/engine.py` puts bench/, not the r
     sys.path.insert(0, str(ROOT))
 
 TARGET_MEDIAN_MS = 2.0
-TARGET_SPEEDUP = 50.0
+TARGET_RUNS = 3  # issue 13: the median over 3 runs
+TARGET_BEFORE_RATIO = 1.25  # issue 13: at most this times the engine before a change
 TARGET_PEAK_RSS_MB = 150.0
 BASELINE_THRESHOLD = 80.0
 
@@ -429,8 +435,8 @@ class Timing:
         }
 
 
-def time_calls(fn: Callable[[str], object], text: str, runs: int) -> Timing:
-    """Time `runs` calls of fn(text), one at a time; p95 by nearest rank."""
+def sample_calls(fn: Callable[[str], object], text: str, runs: int) -> list[float]:
+    """Milliseconds of `runs` calls of fn(text), one at a time."""
     samples: list[float] = []
     gc.collect()
     clock = time.perf_counter_ns
@@ -438,7 +444,13 @@ def time_calls(fn: Callable[[str], object], text: str, runs: int) -> Timing:
         t0 = clock()
         fn(text)
         samples.append((clock() - t0) / 1e6)
+    return samples
+
+
+def summarise(samples: Sequence[float]) -> Timing:
+    """Median, p95 (nearest rank), mean and minimum of call times."""
     ordered = sorted(samples)
+    runs = len(ordered)
     return Timing(
         runs=runs,
         median_ms=statistics.median(ordered),
@@ -446,6 +458,11 @@ def time_calls(fn: Callable[[str], object], text: str, runs: int) -> Timing:
         mean_ms=statistics.fmean(ordered),
         min_ms=ordered[0],
     )
+
+
+def time_calls(fn: Callable[[str], object], text: str, runs: int) -> Timing:
+    """Time `runs` calls of fn(text), one at a time."""
+    return summarise(sample_calls(fn, text, runs))
 
 
 def first_call_ms(fn: Callable[[str], object], text: str) -> float:
@@ -504,6 +521,12 @@ class Contenders:
     masking: Callable[[Any, str], Any]  # the scored result and the text as sent, masked
     runs: int
     baseline_runs: int
+    repeat: int
+
+
+def pooled(runs: Sequence[list[float]]) -> Timing:
+    """The figures of all the runs' calls together."""
+    return summarise([ms for run in runs for ms in run])
 
 
 def measure_variant(
@@ -519,7 +542,8 @@ def measure_variant(
         first_ms = first_call_ms(c.score, text)
     result = c.score(text)
     first_baseline_ms = first_call_ms(c.baseline, text)
-    engine = time_calls(c.score, text, c.runs)
+    engine_runs = [sample_calls(c.score, text, c.runs) for _ in range(c.repeat)]
+    engine = pooled(engine_runs)
     naive = time_calls(c.baseline, text, c.baseline_runs)
     naive_literal = time_calls(c.literal, text, c.baseline_runs)
     phrases = time_calls(c.phrases, text, c.runs)
@@ -531,6 +555,7 @@ def measure_variant(
         "chars": len(text),
         "engine_first_call_ms": round(first_ms, 3),
         "engine": engine.to_dict(),
+        "engine_run_medians_ms": [round(statistics.median(run), 4) for run in engine_runs],
         "baseline_first_call_ms": round(first_baseline_ms, 3),
         "baseline": naive.to_dict(),
         "speedup": round(naive.median_ms / engine.median_ms, 1),
@@ -557,7 +582,10 @@ def verdict(ok: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=300, help="timed engine calls (300)")
+    parser.add_argument("--runs", type=int, default=300, help="timed engine calls a run (300)")
+    parser.add_argument(
+        "--repeat", type=int, default=TARGET_RUNS, help=f"runs of the engine ({TARGET_RUNS})"
+    )
     parser.add_argument(
         "--baseline-runs", type=int, default=None, help="timed baseline calls (as --runs)"
     )
@@ -596,6 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         masking=lambda result, text: (mask.mask_result(result), mask.mask_value(text)),
         runs=runs,
         baseline_runs=baseline_runs,
+        repeat=max(1, args.repeat),
     )
 
     figures: dict[str, Any] = {
@@ -621,13 +650,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures["load_average_end"] = load_average()
     figures["targets"] = {
         "median_ms_max": TARGET_MEDIAN_MS,
-        "speedup_min": TARGET_SPEEDUP,
+        "runs": TARGET_RUNS,
+        "before_ratio_max": TARGET_BEFORE_RATIO,
         "peak_rss_mb_max": TARGET_PEAK_RSS_MB,
     }
     figures["verdicts"] = {
         v["variant"]: {
             "median": verdict(v["engine"]["median_ms"] <= TARGET_MEDIAN_MS),
-            "speedup": verdict(v["speedup"] >= TARGET_SPEEDUP),
         }
         for v in figures["variants"]
     } | {"peak_rss": verdict(peak <= TARGET_PEAK_RSS_MB)}
@@ -670,13 +699,21 @@ def print_report(f: dict[str, Any], plain: str) -> None:
             f"  engine, {e['runs']} runs      median {e['median_ms']:8.3f} ms   "
             f"p95 {e['p95_ms']:8.3f}   mean {e['mean_ms']:8.3f}   min {e['min_ms']:8.3f}"
         )
+        medians = v["engine_run_medians_ms"]
+        print(
+            f"  engine median of each of {len(medians)} runs: "
+            f"{', '.join(f'{m:.3f}' for m in medians)} ms"
+        )
         print(f"  engine calls/s         {e['calls_per_s']:10.1f}   (1000 / median)")
         print(
             f"  baseline, {b['runs']} runs    median {b['median_ms']:8.3f} ms   "
             f"p95 {b['p95_ms']:8.3f}   mean {b['mean_ms']:8.3f}   min {b['min_ms']:8.3f}"
         )
         print(f"  baseline calls/s       {b['calls_per_s']:10.1f}")
-        print(f"  speed-up               {v['speedup']:10.1f}x  (baseline median / engine median)")
+        print(
+            f"  speed-up               {v['speedup']:10.1f}x  (baseline median / engine median; "
+            "information, no target)"
+        )
         ph = v["engine_phrases"]
         print(
             f"  engine phrase matching only (the baseline's job, every utterance): median "
@@ -699,11 +736,12 @@ def print_report(f: dict[str, Any], plain: str) -> None:
         print(f"  engine violations ({len(r['violations'])}): {'; '.join(r['violations'])}")
         print(f"  baseline hits: {v['baseline_hits']} (variant x utterance pairs ≥ 80)")
         print(
-            f"  target median ≤ {TARGET_MEDIAN_MS:g} ms on one core: {verdicts['median']}"
-            f" ({e['median_ms']:.3f} ms)"
+            f"  target median ≤ {TARGET_MEDIAN_MS:g} ms on one core over {TARGET_RUNS} runs: "
+            f"{verdicts['median']} ({e['median_ms']:.3f} ms over {len(medians)} runs)"
         )
         print(
-            f"  target speed-up ≥ {TARGET_SPEEDUP:g}x: {verdicts['speedup']} ({v['speedup']:.1f}x)"
+            f"  target ≤ {TARGET_BEFORE_RATIO:g}x the engine before a change: run this bench on "
+            f"both checkouts in the same minutes and compare the medians ({e['median_ms']:.3f} ms)"
         )
     print()
     print(f"load average at end {f['load_average_end']} (other work on the machine skews figures)")
