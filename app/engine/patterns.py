@@ -14,8 +14,9 @@ scanned once, whatever the number of patterns.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from itertools import compress
 from typing import NamedTuple
 
@@ -53,6 +54,11 @@ class Match(NamedTuple):
     skipped: tuple[int, ...]
 
 
+# A Match from its four fields in one C call: `Match(...)` runs the NamedTuple's `__new__`, a
+# Python function, for each of the few hundred matches of a call.
+_match: Callable[[tuple[Pattern, int, int, tuple[int, ...]]], Match] = partial(tuple.__new__, Match)
+
+
 def compile_pattern(text: str, *, gap: int = 0, value: object = None) -> Pattern:
     """Compile one pattern string; raises ValueError on an empty pattern."""
     words: list[Word] = []
@@ -85,7 +91,16 @@ def _anchor(p: Pattern) -> int:
 
 
 _Words = tuple[Word, ...]
-_Entry = tuple[Pattern, _Words, _Words]  # a pattern, its words after and before the anchor
+# A pattern, its words after and before the anchor, and for a pattern without a gap the word
+# that must stand right next to the anchor (`step` 1 after it, -1 before it; 0: no such test).
+_Entry = tuple[Pattern, _Words, _Words, int, Word | None]
+
+
+def _entry(p: Pattern, k: int) -> _Entry:
+    after, before = p.words[k + 1 :], tuple(reversed(p.words[:k]))
+    if p.gap or not (after or before):
+        return (p, after, before, 0, None)
+    return (p, after, before, 1, after[0]) if after else (p, after, before, -1, before[0])
 
 
 class Matcher:
@@ -97,7 +112,7 @@ class Matcher:
         self.patterns = tuple(patterns)
         for p in self.patterns:
             k = _anchor(p)
-            entry = (p, p.words[k + 1 :], tuple(reversed(p.words[:k])))
+            entry = _entry(p, k)
             for key in p.words[k].lemmas:
                 self._by_lemma[key].append(entry)
             for key in p.words[k].forms:
@@ -138,18 +153,25 @@ def _scan(
     that is a key of `index`.
 
     One C pass (`map`) looks up every word and `compress` skips the misses, which costs less
-    than locating each anchor key with list.count and list.index."""
+    than locating each anchor key with list.count and list.index. A pattern without a gap
+    whose neighbour word is not next to the anchor (most candidates of common anchors: "как"
+    of "так как") is passed over here, without a call."""
     anchored = list(map(index.get, words))
     n = len(tokens)
+    lemmas, forms = tokens.lemmas, tokens.forms
     for k in compress(range(len(anchored)), anchored):
         at = offset + k
-        for p, after, before in anchored[k]:  # type: ignore[union-attr]
+        for p, after, before, step, near in anchored[k]:  # type: ignore[union-attr]
+            if near is not None:
+                j = at + step
+                if not 0 <= j < n or (lemmas[j] not in near.lemmas and forms[j] not in near.forms):
+                    continue
             if after or before:
                 m = _match_around(p, after, before, tokens, at, n)
                 if m is not None:
                     found.append(m)
             else:
-                found.append(Match(p, at, at, ()))
+                found.append(_match((p, at, at, ())))
 
 
 def _order(m: Match) -> tuple[int, int, int]:
@@ -203,4 +225,4 @@ def _match_around(
             pos -= 1
         if pos < 0:
             return None
-    return Match(p, pos, last, tuple(sorted(skipped)))
+    return _match((p, pos, last, tuple(sorted(skipped)) if skipped else ()))
