@@ -19,7 +19,7 @@ from app.engine.checklist import (
 from app.engine.messages import Message, english, message
 from app.engine.patterns import Matcher, compile_pattern
 from app.engine.prices import Amount
-from app.engine.result import Evidence, ItemResult, Question, Violation
+from app.engine.result import Evidence, ItemResult, Question, Violation, new_evidence
 from app.engine.speech import Turn
 from app.engine.text import Tokens, has_digit, is_given_name, may_be_given_name, person
 
@@ -75,7 +75,7 @@ def _matcher(patterns: Sequence[str]) -> Matcher:
 
 def question_count(item: QuestionCountItem, a: Analysis) -> ItemResult:
     asked = [q for q in a.questions if q.category == item.category]
-    evidence = [Evidence(q.utterance, q.text, q.start) for q in asked]
+    evidence = [new_evidence((q.utterance, q.text, q.start, None)) for q in asked]
     detail = message("questions_asked", asked=len(asked), target=item.target)
     return _result(item, len(asked) / item.target, evidence, detail)
 

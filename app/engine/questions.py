@@ -15,7 +15,7 @@ from typing import Any
 
 from app.engine.checklist import OTHER, Category
 from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
-from app.engine.result import Question
+from app.engine.result import Question, new_question
 from app.engine.speech import Turn
 from app.engine.text import (
     Tokens,
@@ -215,7 +215,7 @@ class QuestionFinder:
                 categories = self.classify(where.tokens, [(a, b) for a, b, _ in spans])
                 for (a, b, text), category in zip(spans, categories, strict=True):
                     span = _char_span(where.tokens, a, b, offset)
-                    found.append(Question(u.index, text, category, span, u.start))
+                    found.append(new_question((u.index, text, category, span, u.start)))
         return found
 
     def _glued(self, turn: Turn, last: tuple[int, int, str], call: Sequence[Turn]) -> bool:

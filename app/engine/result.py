@@ -6,7 +6,9 @@ the frozen dataclasses around them, and several times faster to build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from app.engine.messages import Message
@@ -37,6 +39,16 @@ class Question(NamedTuple):
     category: str
     span: tuple[int, int]
     start: float | None = None
+
+
+# Built from all their fields in one C call, where a call makes one a question: a named
+# tuple's own constructor is a Python function.
+new_evidence: Callable[[tuple[int, str, float | None, str | None]], Evidence] = partial(
+    tuple.__new__, Evidence
+)
+new_question: Callable[[tuple[int, str, str, tuple[int, int], float | None]], Question] = partial(
+    tuple.__new__, Question
+)
 
 
 class Violation(NamedTuple):
