@@ -94,6 +94,19 @@ def job_status(session: Session, job_id: int) -> str | None:
     return session.execute(select(Job.status).where(Job.id == job_id)).scalar_one_or_none()
 
 
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
+
+
+def commit_without_flush_wait(session: Session) -> None:
+    """Let the session's transaction commit without waiting for its WAL to reach the disk, so
+    it releases its row locks (roll-up rows an ingest may wait for) as soon as it is done.
+    For rescoring chunks only: a database crash loses at most the last such commits, each
+    whole (scores, roll-ups and progress together), so those calls just lack the version's
+    score and a rescoring scores them again; any later commit that waits for its flush (the
+    part's finish) flushes them too."""
+    session.execute(_NO_FLUSH_WAIT)
+
+
 def add_progress(session: Session, job_id: int, done: int, skipped: int) -> None:
     """Count calls a part has finished; the first progress marks the job running."""
     session.execute(

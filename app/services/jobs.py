@@ -178,6 +178,7 @@ def _rescore_part(
         # meets no idle-in-transaction timeout.
         scored = rescoring.score_calls(texts, len(ids), checklist)
         with scope() as session:
+            db.commit_without_flush_wait(session)  # its roll-up row locks go at once
             counts = rescoring.store_scores(session, scored, organisation_id)
             # Calls scored under the version before (a resumed part) were counted then.
             db.add_progress(session, job_id, counts.scored, counts.skipped)
