@@ -16,7 +16,6 @@ never holds a rescoring back), and are retried by the queue with the settings' w
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -30,6 +29,7 @@ from sqlalchemy import make_url
 
 from app.db.session import Database, Timeouts
 from app.services import jobs, retention, webhooks
+from app.services.scoring import keep_collector_off_scoring
 from app.settings import Settings
 from app.tenancy import DEFAULT_ORGANISATION, Tenant
 
@@ -39,11 +39,6 @@ MAINTENANCE = "maintenance"
 QUEUES = (jobs.RESCORE, MAINTENANCE, webhooks.QUEUE)
 # A worker's database work: short statements, but scoring a chunk happens between them.
 _TIMEOUTS = Timeouts(lock_ms=10_000, statement_ms=60_000, idle_in_transaction_ms=60_000)
-# Objects allocated and not yet freed before the youngest generation is collected (Python's
-# default 700). Scoring frees nearly all it allocates, but a chunk's scores live until they
-# are stored: at 700 the collector ran ~300 times per 1,000 scored calls and promoted them,
-# and each full collection walked the whole heap (~9% of the CPU of rescoring).
-_GC_YOUNG = 50_000
 
 
 def _conninfo(url: str) -> str:
@@ -133,19 +128,10 @@ async def _retry_stalled(queue: procrastinate.App, stalled_s: float) -> None:
         await asyncio.sleep(stalled_s / 2)
 
 
-def _tune_gc() -> None:
-    """Keep the cyclic garbage collector off the scoring path: the start-up objects (modules,
-    checklists, word lists: ~150,000, none of them garbage) are frozen out of its scans, and
-    the youngest generation is collected less often (`_GC_YOUNG`). Memory stays bounded:
-    reference counting frees what scoring drops, the collector only finds cycles."""
-    gc.freeze()
-    gc.set_threshold(_GC_YOUNG, *gc.get_threshold()[1:])
-
-
 async def run(url: str, settings: Settings, *, concurrency: int, **options: Any) -> None:
     """Work the queues until cancelled (SIGINT/SIGTERM end it after the running parts)."""
     queue = build(url, settings)
-    _tune_gc()
+    keep_collector_off_scoring()
     async with queue.open_async():
         stalled_s = settings.job_stalled_s
         common: dict[str, Any] = {

@@ -50,7 +50,7 @@ from app.db.embedded import resolve_database_url
 from app.db.session import Database, Timeouts
 from app.metrics import worker_exited
 from app.services.checklists import store_builtins
-from app.services.scoring import warm_up
+from app.services.scoring import keep_collector_off_scoring, warm_up
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ def _start(database: Database) -> None:
     except SQLAlchemyError as exc:
         log.warning("built-in checklists not stored at start: %s", exc.__class__.__name__)
     warm_up()
+    keep_collector_off_scoring()
 
 
 def _documented(status: str) -> dict[str, Any]:
