@@ -33,6 +33,7 @@ from app.i18n import N_, _
 from app.metrics import WEBHOOK_DELIVERIES
 from app.services.errors import InvalidInput, NotFound
 from app.services.mode import private_targets_allowed
+from app.services.records import with_offset
 from app.settings import Settings
 from app.tenancy import LOCAL, Tenant
 
@@ -276,13 +277,29 @@ def http_client(settings: Settings) -> Sender:
     return Sender(settings.webhook_timeout_s, settings.webhook_concurrency)
 
 
-def _envelope(row: Row[Any]) -> bytes:
-    """The body of a delivery: the same bytes on every attempt of it. `data` comes as
-    PostgreSQL's text of the stored jsonb, spliced in as it is: a call's data carries its
-    whole score, which parsing and serialising again cost the worker half its CPU per
-    delivery."""
+def call_data(row: Row[Any], score: bytes) -> bytes:
+    """A call event's `data`, made from its call when sent: the call as the 201 answer shows it
+    (`started_at` in the offset the caller gave), its score spliced in as PostgreSQL's text of
+    the stored jsonb (parsing and serialising the whole score again would cost the worker half
+    its CPU per delivery). The same bytes on every attempt: a call's columns and score do not
+    change once stored (retention empties its texts: they are then not sent either)."""
+    head = orjson.dumps(
+        {
+            "id": row.call_id,
+            "external_id": row.external_id,
+            "manager_id": row.manager_id,
+            "team_id": row.team_id,
+            "started_at": with_offset(row.started_at, row.started_at_offset_min),
+        }
+    )
+    return b"".join((head[:-1], b',"score":', score, b"}"))
+
+
+def _envelope(row: Row[Any], data: bytes) -> bytes:
+    """The body of a delivery: {"id", "event", "created_at", "data"}, the same bytes on every
+    attempt of it; `data` spliced in as it is."""
     head = orjson.dumps({"id": str(row.event_id), "event": row.event, "created_at": row.created_at})
-    return b"".join((head[:-1], b',"data":', row.data.encode(), b"}"))
+    return b"".join((head[:-1], b',"data":', data, b"}"))
 
 
 def deliver(
@@ -307,13 +324,20 @@ def deliver(
     last = attempt >= len(settings.webhook_retry_waits())
     refused = target_refusal(rows[0].url, private_allowed)  # the name may resolve elsewhere by now
     held: set[tuple[int | None, int | None]] = set()  # calls (or jobs) with a failed event
+    calls: dict[int, bytes] = {}  # the `data` of each call, made once for its events
     done: list[db.Attempt] = []
     outcomes: list[Outcome] = []
     for row in rows:
         of = (row.call_id, row.job_id)
         if of in held:
             continue
-        body = _envelope(row)
+        if row.data is not None:
+            data = row.data.encode()
+        elif row.score is not None:
+            data = calls[row.call_id] = call_data(row, row.score.encode())
+        else:  # a later event of a call: its score came with the first
+            data = calls[row.call_id]
+        body = _envelope(row, data)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "callqa-webhooks",
