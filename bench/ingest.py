@@ -487,6 +487,7 @@ def webhook_cost(args: argparse.Namespace, url: str, server_pid: int) -> None:
     rates: dict[str, list[float]] = {k: [] for k in kinds}
     cpu_per_call: dict[str, list[float]] = {k: [] for k in kinds}  # API + postgres + worker
     per_delivery: list[tuple[float, float, float]] = []  # worker, postgres, receiver CPU ms
+    loads = [os.getloadavg()[0]]
 
     def send(method: str, path: str, body: dict[str, Any]) -> Any:
         """One request on a connection of its own (each asyncio.run is a new event loop)."""
@@ -599,7 +600,8 @@ def webhook_cost(args: argparse.Namespace, url: str, server_pid: int) -> None:
             order = kinds if n % 2 == 0 else tuple(reversed(kinds))
             notes = [phase(kind) for kind in order]
             print(f"round {n + 1} ({order[0][0]}{order[1][0]}{order[2][0]}): " + "; ".join(notes))
-            print(f"  load average {os.getloadavg()[0]:.2f}")
+            loads.append(os.getloadavg()[0])
+            print(f"  load average {loads[-1]:.2f}")
         if backlog(conn):  # the last outbox round's events: their CPU per delivery too
             start_worker()
         stop_worker()
@@ -639,6 +641,12 @@ def webhook_cost(args: argparse.Namespace, url: str, server_pid: int) -> None:
             f"{worker_ms:.2f} ms, postgres {pg_ms:.2f} ms, receiver {receiver_ms:.2f} ms"
         )
     print(f"load average {os.getloadavg()[0]:.2f} at end")
+    if max(loads) > (os.cpu_count() or 1):
+        print(
+            f"  (load average up to {max(loads):.1f} on {os.cpu_count()} cores: other work "
+            "shares the cores, and a phase with more processes of its own (the worker) gets "
+            "a larger share of them; its calls/s ratios say little, its CPU per call more)"
+        )
 
 
 def main() -> None:
