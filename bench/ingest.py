@@ -581,7 +581,11 @@ def webhook_cost(args: argparse.Namespace, url: str, server_pid: int) -> None:
             rates[kind].append(timed_batches(host, port, calls(), args)[0])
             used = [b - a for a, b in zip(cpu, shares(), strict=True)]
             cpu_per_call[kind].append(sum(used[:3]) * 1000 / args.batch_calls)
-            note = f"{kind} {rates[kind][-1]:.0f} calls/s, CPU {cpu_per_call[kind][-1]:.1f} ms/call"
+            api_ms, pg_ms, worker_ms = (u * 1000 / args.batch_calls for u in used[:3])
+            note = (
+                f"{kind} {rates[kind][-1]:.0f} calls/s, CPU {cpu_per_call[kind][-1]:.1f} ms/call "
+                f"(API {api_ms:.1f}, postgres {pg_ms:.1f}, worker {worker_ms:.1f})"
+            )
             if kind != "delivering":
                 return note
             # Steady state: the backlog was sent, so the round delivers its own events as
