@@ -12,7 +12,7 @@ shows it, `started_at` in the offset the caller gave, as orjson writes a time) a
 whose call is gone (there is nothing to send for them), as `data` is NOT NULL again.
 
 Revision ID: 2026_12_06_0300
-Revises: 2026_12_06_0400 (main's head when this was written: one head)
+Revises: 2026_12_06_0400
 Create Date: 2026-12-06 03:00:00 UTC
 """
 
