@@ -57,13 +57,16 @@ CALL_EVENTS_SQL = f"""
 WITH new AS (
     INSERT INTO webhook_delivery (organisation_id, webhook_id, event, call_id)
     SELECT w.organisation_id, w.id, e.event, c.id
-    FROM unnest(CAST(%(calls)s AS bigint[])) AS x(call_id)
-    JOIN call AS c ON c.id = x.call_id
+    FROM unnest(CAST(%(organisations)s AS text[]), CAST(%(calls)s AS bigint[]))
+        AS x(organisation_id, call_id)
+    JOIN call AS c ON c.organisation_id = x.organisation_id AND c.id = x.call_id
     JOIN webhook AS w ON w.organisation_id = c.organisation_id AND w.active
     CROSS JOIN LATERAL (VALUES
         (1, 'call.scored', TRUE),
         (2, 'call.red', c.grade = 'red'),
-        (3, 'violation.found', EXISTS (SELECT 1 FROM call_violation AS v WHERE v.call_id = c.id))
+        (3, 'violation.found', EXISTS (SELECT 1 FROM call_violation AS v
+                                       WHERE v.organisation_id = c.organisation_id
+                                           AND v.call_id = c.id))
     ) AS e(n, event, happened)
     WHERE e.happened AND e.event = ANY (w.events)
     ORDER BY c.id, w.id, e.n
@@ -103,10 +106,13 @@ WITH new AS (
 )
 
 
-def call_events(call_ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
-    """The outbox statement (for call_writes' pipeline) of newly stored calls, for the webhooks
-    of each call's organisation."""
-    return CALL_EVENTS_SQL, {"calls": list(call_ids)}
+def call_events(calls: Sequence[tuple[str, int]]) -> tuple[str, dict[str, Any]]:
+    """The outbox statement (for call_writes' pipeline) of newly stored calls, given as
+    (organisation id, call id): the keys of `call` and `call_violation` lead with the
+    organisation, and a call found by its id alone was a scan of them (growing with the
+    tables)."""
+    organisations, ids = zip(*calls, strict=True) if calls else ((), ())
+    return CALL_EVENTS_SQL, {"organisations": list(organisations), "calls": list(ids)}
 
 
 def job_finished(session: Session, job_id: int) -> None:
