@@ -12,7 +12,7 @@ shows it, `started_at` in the offset the caller gave, as orjson writes a time) a
 whose call is gone (there is nothing to send for them), as `data` is NOT NULL again.
 
 Revision ID: 2026_12_06_0300
-Revises: 2026_12_06_0400
+Revises: 2026_12_06_0100
 Create Date: 2026-12-06 03:00:00 UTC
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "2026_12_06_0300"
-down_revision: str | None = "2026_12_06_0400"
+down_revision: str | None = "2026_12_06_0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -916,7 +916,7 @@ def test_the_outbox_migration_writes_call_events_copies_back_and_keeps_them_on_t
             }
             assert _rows(database.engine, _OUTBOX) == [(call.id, None), (gone.id, None)]
 
-            migrate.downgrade(database.engine, "2026_12_06_0400")
+            migrate.downgrade(database.engine, "2026_12_06_0100")
 
             assert _rows(database.engine, _OUTBOX) == [(call.id, as_answered)]
 
