@@ -1,5 +1,6 @@
 """A real webhook receiver on loopback for specs: it records every POST (headers and raw body)
-and answers the statuses it was told to, in order, then 200."""
+and answers the statuses it was told to, in order, then 200; and a sender that posts nothing
+(`Recorder`), for specs that run the worker's delivering in process."""
 
 from __future__ import annotations
 
@@ -89,3 +90,16 @@ def running_receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Recorder:
+    """A sender that posts nothing: it keeps each body and answers with the next status."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.posted: list[tuple[dict[str, str], bytes]] = []
+
+    def post(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int, str | None]:
+        self.posted.append((headers, body))
+        status = self.statuses.pop(0) if self.statuses else 204
+        return status, None if status < 300 else f"HTTP {status}"

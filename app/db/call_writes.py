@@ -529,7 +529,7 @@ def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
 def _outbox_statement(stored: Sequence[tuple[int, CallRows]]) -> tuple[str, dict[str, Any]]:
     """The webhook events of newly stored calls, last in the pipeline (after their violations,
     which `violation.found` reads)."""
-    return webhooks.call_events([(i, c.call["started_at"]) for i, c in stored])
+    return webhooks.call_events([(c.call["organisation_id"], i) for i, c in stored])
 
 
 def store_calls(session: Session, calls: Sequence[CallRows]) -> dict[CallKey, int]:

@@ -670,7 +670,9 @@ class WebhookDelivery(Base):
     event: Mapped[str] = mapped_column(Text)
     call_id: Mapped[int | None] = mapped_column(BigInteger)
     job_id: Mapped[int | None] = mapped_column(BigInteger)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The event's payload: a job's; NULL for a call's, whose body is made from the call when
+    # sent (migration 2026-12-06-0300; call events written before it keep theirs).
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("now()")
     )

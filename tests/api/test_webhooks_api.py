@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,9 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_app_settings
-from app.services import access
+from app.db.session import SessionScope
+from app.services import access, webhooks
 from app.services.mode import private_targets_allowed
 from app.settings import Settings
+from tests.receiver import Recorder
 
 PUBLIC = "https://93.184.216.34/hooks"  # an address on the internet: no DNS needed
 
@@ -189,8 +192,24 @@ def test_a_stored_call_writes_its_events_and_queues_them_in_its_transaction(
     ]
 
 
+def _send_queued(
+    session: Session,
+    session_scope: SessionScope,
+    settings: Settings,
+    sender: Recorder,
+    attempt: int,
+) -> None:
+    """Run the queued webhook tasks once, as the worker does, with `sender` posting."""
+    for task in _queued(session):
+        webhooks.deliver(session_scope, settings, sender, task["args"]["ids"], attempt)  # type: ignore[arg-type]
+
+
 def test_erasing_a_call_removes_its_webhook_payloads_and_its_queued_task_sends_nothing(
-    client: TestClient, session: Session, make_call: Any
+    client: TestClient,
+    session: Session,
+    session_scope: SessionScope,
+    settings: Settings,
+    make_call: Any,
 ) -> None:
     hook = _hook(client, events=["call.scored", "violation.found"]).json()
     kept = client.post("/v1/calls", json=make_call()).json()
@@ -200,11 +219,54 @@ def test_erasing_a_call_removes_its_webhook_payloads_and_its_queued_task_sends_n
 
     log = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
     assert {d["call_id"] for d in log} == {kept["id"]}
+    sender = Recorder()
+    _send_queued(session, session_scope, settings, sender, 0)
+    assert [orjson.loads(body)["data"]["id"] for _, body in sender.posted] == [kept["id"]] * 2
     left = session.execute(
         text("SELECT count(*) FROM webhook_delivery WHERE data::text LIKE :id"),
         {"id": f'%"external_id": "{erased["external_id"]}"%'},
     ).scalar_one()
     assert left == 0
+
+
+def test_a_call_event_carries_the_call_as_answered_in_the_same_bytes_on_every_attempt(
+    client: TestClient,
+    session: Session,
+    session_scope: SessionScope,
+    settings: Settings,
+    make_call: Any,
+) -> None:
+    hook = _hook(client, events=["call.scored", "call.red", "violation.found"]).json()
+    answered = client.post("/v1/calls", json=make_call(started_at="2026-03-01T09:30:00.25-05:30"))
+    call = answered.json()
+    sender = Recorder(500)  # the first attempt fails: the call's later events wait for the retry
+
+    _send_queued(session, session_scope, settings, sender, 0)
+    _send_queued(session, session_scope, settings, sender, 1)
+    first = next(
+        d
+        for d in client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
+        if d["event"] == "call.scored"
+    )
+    client.post(f"/v1/webhooks/{hook['id']}/deliveries/{first['id']}/redeliver")
+    _send_queued(session, session_scope, settings, sender, 0)
+
+    events = [orjson.loads(body) for _, body in sender.posted]
+    assert [e["event"] for e in events] == [
+        "call.scored",
+        "call.scored",
+        "call.red",
+        "violation.found",
+        "call.scored",
+    ]
+    assert all(e["data"] == call for e in events)
+    assert call["started_at"] == "2026-03-01T09:30:00.250000-05:30"
+    scored = [(h, body) for h, body in sender.posted if h["X-Callqa-Event"] == "call.scored"]
+    assert len({body for _, body in scored}) == 1
+    assert len({h["X-Callqa-Delivery"] for h, _ in scored}) == 1
+    assert {h["X-Callqa-Signature"] for h, _ in scored} == {
+        webhooks.signature(hook["secret"], scored[0][1])
+    }
 
 
 def test_a_batch_writes_events_only_for_the_calls_it_stored(

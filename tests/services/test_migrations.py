@@ -21,11 +21,12 @@ from app.db.calls import get_call
 from app.db.reporting import grant_reporting
 from app.db.session import Database, make_engine
 from app.engine.resources import DATA_DIR
-from app.services import ingest
+from app.services import ingest, webhooks
 from app.services.checklists import store_builtins
 from app.services.schemas import CallIn
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from tests.conftest import MANAGER_LINES, call_payload
+from tests.receiver import Recorder
 
 TABLES = {"call", "call_score", "call_question", "call_violation", "manager_rollup"}
 TABLES |= {
@@ -880,3 +881,52 @@ def test_the_version_rollup_migration_counts_the_day_rows_versions_per_day_and_m
             )
         finally:
             engine.dispose()
+
+
+_OUTBOX = "SELECT call_id, data FROM webhook_delivery ORDER BY id"
+
+
+def test_the_outbox_migration_writes_call_events_copies_back_and_keeps_them_on_the_way_up(
+    make_scratch_database: Any,
+) -> None:
+    with make_scratch_database("outbox_copies") as url:
+        database = Database.from_url(url, pool_size=1, max_overflow=0)
+        try:
+            with database.session_scope() as session:
+                webhooks.create_webhook(
+                    session, Settings(), "https://93.184.216.34/", ["call.scored"], "s" * 32
+                )
+            with database.session_scope() as session:
+                started = "2026-03-01T09:30:00.25-05:30"
+                call = ingest.ingest_call(
+                    session, CallIn.model_validate(call_payload(started_at=started))
+                )
+                gone = ingest.ingest_call(session, CallIn.model_validate(call_payload()))
+            with database.engine.begin() as conn:  # a call gone, its event left behind
+                conn.execute(text("SELECT set_config('callqa.maintenance', 'on', true)"))
+                conn.execute(text("DELETE FROM call WHERE id = :id"), {"id": gone.id})
+                (stored,) = conn.execute(text(f"SELECT score FROM call WHERE id = {call.id}")).one()
+            as_answered = {
+                "id": call.id,
+                "external_id": call.external_id,
+                "manager_id": call.manager_id,
+                "team_id": call.team_id,
+                "started_at": "2026-03-01T09:30:00.250000-05:30",
+                "score": stored,
+            }
+            assert _rows(database.engine, _OUTBOX) == [(call.id, None), (gone.id, None)]
+
+            migrate.downgrade(database.engine, "2026_12_06_0100")
+
+            assert _rows(database.engine, _OUTBOX) == [(call.id, as_answered)]
+
+            migrate.upgrade(database.engine)
+
+            assert _rows(database.engine, _OUTBOX) == [(call.id, as_answered)]
+            with database.session_scope() as session:
+                ids = list(session.execute(text("SELECT id FROM webhook_delivery")).scalars())
+            sender = Recorder()
+            webhooks.deliver(database.session_scope, Settings(), sender, ids, 0)  # type: ignore[arg-type]
+            assert [json.loads(body)["data"] for _, body in sender.posted] == [as_answered]
+        finally:
+            database.dispose()

@@ -4,6 +4,7 @@ never answers is failed with the reason, not sent twice."""
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -97,3 +98,20 @@ def test_a_receiver_that_hangs_up_on_a_fresh_connection_fails_the_delivery() -> 
     assert status is None
     assert error is not None and error.startswith("RemoteDisconnected")
     assert len(got) == 2  # the kept connection was alive: sent once, not again
+
+
+def test_credentials_in_the_url_are_sent_as_basic_authentication_to_its_path() -> None:
+    def answer(conn: socket.socket, got: list[bytes]) -> None:
+        while request := _read_request(conn):
+            got.append(request)
+            conn.sendall(ANSWER)
+
+    with raw_receiver(answer) as (url, got):
+        with_credentials = url.replace("http://", "http://hooks:p%40ss@") + "?from=callqa"
+        with webhooks.http_client(Settings(webhook_timeout_s=2)) as sender:
+            assert sender.post(with_credentials, {}, b"{}") == (204, None)
+            assert sender.post(url, {}, b"{}") == (204, None)
+    assert got[0].startswith(b"POST /hook?from=callqa HTTP/1.1\r\n")
+    credentials = base64.b64encode(b"hooks:p@ss")
+    assert b"\r\nauthorization: basic " + credentials.lower() + b"\r\n" in got[0].lower()
+    assert b"authorization" not in got[1].lower()
