@@ -14,7 +14,7 @@ from itertools import compress
 from typing import Any
 
 from app.engine.checklist import OTHER, Category
-from app.engine.patterns import Matcher, compile_pattern, occurrences, positions
+from app.engine.patterns import Matcher, Pattern, Word, compile_pattern
 from app.engine.result import Question, new_question
 from app.engine.speech import Turn
 from app.engine.text import (
@@ -70,7 +70,8 @@ class QuestionFinder:
     self_words: frozenset[str]  # lemmas with which the manager speaks of himself
     rhetorical: frozenset[str]  # particles after a question word: "кто же не хочет", "кто ж знал"
     # The language file's starters, indirect_after, not_questions and rhetorical_questions in
-    # one index; each pattern's value names its list.
+    # one index, each pattern's value naming its list; with them each cue word (value "cue")
+    # and the particle (value "particle"), so that one scan of a turn finds every candidate.
     cue_phrases: Matcher
     rhetorical_questions: Matcher  # that list alone, for sentences with a question mark
     call_reasons: frozenset[str]  # lemmas of the opener's reason for the call: "заявка"
@@ -112,13 +113,22 @@ class QuestionFinder:
             for name in ("starters", "indirect_after", "not_questions", "rhetorical_questions")
             for text in q.get(name, [])
         ]
+        particle = q.get("particle", "ли")
+        # Built as they are looked up: a cue word by its lemma, the particle by its form.
+        cue_phrases += [
+            Pattern(w, (Word(frozenset((w,)), frozenset()),), 0, "cue")
+            for w in sorted(interrogatives | clause_initial)
+        ]
+        cue_phrases.append(
+            Pattern(particle, (Word(frozenset(), frozenset((particle,))),), 0, "particle")
+        )
         return cls(
             categories=tuple(categories),
             classifier=Matcher(patterns),
             interrogatives=interrogatives,
             clause_initial=clause_initial,
             clause_openers=frozenset(q.get("clause_openers", [])),
-            particle=q.get("particle", "ли"),
+            particle=particle,
             prepositions=frozenset(q.get("prepositions", [])),
             tags=lemmas(q.get("tags", [])),
             cue_words=interrogatives | clause_initial,
@@ -650,22 +660,24 @@ class QuestionFinder:
         blocked: set[int] = set()
         indirect_end: set[int] = set()
         starter_at: set[int] = set()
+        # Only words that can be a cue are visited, in order: starters, particles, cue words.
+        candidates: set[int] = set()
         for m in self.cue_phrases.find(tokens, ordered=False):  # only sets are filled
-            if m.pattern.value in ("not_questions", "rhetorical_questions"):
+            value = m.pattern.value
+            if value == "cue" or value == "particle":
+                candidates.add(m.first)
+            elif value == "not_questions" or value == "rhetorical_questions":
                 blocked.update(range(m.first, m.last + 1))
-            elif m.pattern.value == "indirect_after":
+            elif value == "indirect_after":
                 indirect_end.add(m.last)
             else:
                 starter_at.add(m.first)
+                candidates.add(m.first)
+        if not candidates:
+            return []
         starts: list[int] = []
         last_cue = -_MERGE_WINDOW
         forms, lemmas = tokens.forms, tokens.lemmas
-        # Only words that can be a cue are visited, in order.
-        candidates = {
-            *starter_at,
-            *occurrences(forms, self.particle),
-            *positions(lemmas, self.cue_words),
-        }
         for i in sorted(candidates):
             form = forms[i]
             if i in blocked:
