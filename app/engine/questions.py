@@ -84,6 +84,7 @@ class QuestionFinder:
     correlatives: dict[str, str]  # a question word and the word that answers it at once
     numbers: frozenset[str]  # lemmas of spelled-out numbers: "пятьсот", "двадцать"
     confirmations: tuple[tuple[str, ...], ...]  # a detail read back: "(номер) этот", "тот же"
+    confirmation_ends: frozenset[str]  # their last words: most turns end with none of them
     anaphora: frozenset[str]  # words that refer back to the question before: "им", "их"
 
     @classmethod
@@ -114,6 +115,9 @@ class QuestionFinder:
             for text in q.get(name, [])
         ]
         particle = q.get("particle", "ли")
+        confirmations = tuple(
+            tuple(fold(w).split()) for w in q.get("confirmations", []) if fold(w).split()
+        )
         # Built as they are looked up: a cue word by its lemma, the particle by its form.
         cue_phrases += [
             Pattern(w, (Word(frozenset((w,)), frozenset()),), 0, "cue")
@@ -155,7 +159,8 @@ class QuestionFinder:
             second_openers=frozenset(fold(w) for w in q.get("second_openers", [])),
             correlatives={lemma(k): fold(v) for k, v in q.get("correlatives", {}).items()},
             numbers=frozenset(lemma(w) for w in lang.get("numbers", {}).get("units", {})),
-            confirmations=tuple(tuple(fold(w).split()) for w in q.get("confirmations", [])),
+            confirmations=confirmations,
+            confirmation_ends=frozenset(words[-1] for words in confirmations),
             anaphora=frozenset(fold(w) for w in q.get("anaphora", [])),
         )
 
@@ -590,6 +595,8 @@ class QuestionFinder:
         """Where a detail read back for the client to confirm starts when the words up to
         `end` end with one: a noun and a word of `confirmations` ("номер этот", "адрес тот
         же"), else None."""
+        if end < 2 or forms[end - 1] not in self.confirmation_ends:
+            return None  # one lookup for most turns
         for words in self.confirmations:
             k = end - len(words)
             if k > 0 and tuple(forms[k:end]) == words and is_noun(forms[k - 1]):
