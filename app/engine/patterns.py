@@ -157,7 +157,7 @@ def _scan(
     whose neighbour word is not next to the anchor (most candidates of common anchors: "как"
     of "так как") is passed over here, without a call."""
     anchored = list(map(index.get, words))
-    n = len(tokens)
+    n = len(tokens.forms)  # not len(tokens): a Python call
     lemmas, forms = tokens.lemmas, tokens.forms
     for k in compress(range(len(anchored)), anchored):
         at = offset + k

@@ -295,7 +295,7 @@ class QuestionFinder:
         оставляли заявку на сайте." - "Да"). Each: the sentence as its own turn,
         the question (the whole sentence) and the sentence's character offset in the turn."""
         tokens = turn.tokens
-        stops, n = tokens.stops, len(tokens)
+        stops, n = tokens.stops, len(tokens.forms)
         found: list[tuple[Turn, list[tuple[int, int, str]], int]] = []
         first = 0
         for at, (end, mark) in enumerate(stops):
@@ -498,7 +498,7 @@ class QuestionFinder:
         starts = self._cue_starts(tokens)
         bounds = []
         for n, first in enumerate(starts):
-            last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(tokens) - 1
+            last = (starts[n + 1] - 1) if n + 1 < len(starts) else len(tokens.forms) - 1
             bounds.append((first, last))
         end = tokens.forms[-1] if bounds else ""
         if end and (end in self.predicates or person(end) == "2per"):
@@ -565,7 +565,7 @@ class QuestionFinder:
     def _unmarked(self, turn: Turn, reply: Turn | None) -> list[tuple[int, int, str]]:
         """A yes/no question without any cue, in a turn without punctuation (see lang file)."""
         tokens = turn.tokens
-        n = len(tokens)
+        n = len(tokens.forms)
         if n == 0:
             return []
         first = 0 if n <= _SHORT_TURN else n - _TAIL_WORDS
@@ -582,7 +582,7 @@ class QuestionFinder:
         asks = "или" in forms and (addressed or reply is not None)
         if not asks and reply is not None:
             if reply.opens_with(self.answers):
-                asks = len(reply.tokens) > 1 or self._has_predicate(forms)
+                asks = len(reply.tokens.forms) > 1 or self._has_predicate(forms)
             else:
                 asks = self._echoed(lemmas, reply, addressed) or (
                     len(forms) <= _TAKEN_UP_WORDS
@@ -608,7 +608,7 @@ class QuestionFinder:
         confirms ("…пришлю в смс номер этот" - "этот"); the manager may speak of himself
         before it."""
         tokens = turn.tokens
-        n = len(tokens)
+        n = len(tokens.forms)
         first = self._confirms(tokens.forms, n)
         if first is None or reply is None:
             return []
