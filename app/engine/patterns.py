@@ -179,16 +179,6 @@ def _order(m: Match) -> tuple[int, int, int]:
     return (m.first, len(m.skipped) - len(m.pattern.words), m.last)
 
 
-def occurrences(words: list[str], key: str) -> list[int]:
-    """Where `key` stands in `words`, ascending; list.count and list.index scan in C."""
-    out: list[int] = []
-    at = -1
-    for _ in range(words.count(key)):
-        at = words.index(key, at + 1)
-        out.append(at)
-    return out
-
-
 def positions(words: list[str], keys: frozenset[str]) -> list[int]:
     """Where any of `keys` stands in `words`, ascending; one C pass, whatever the keys."""
     return list(compress(range(len(words)), map(keys.__contains__, words)))
