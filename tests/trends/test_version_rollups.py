@@ -87,11 +87,15 @@ def _from_slots(session: Session) -> dict[tuple[Any, ...], list[str]]:
 
 
 def _rows(session: Session) -> set[tuple[Any, ...]]:
-    """The versions per day and month that count some call."""
+    """This spec's versions per day and month that count some call (other specs' committed
+    rows in the shared database are not its own)."""
+    managers = {m for m, *_ in CALLS}
     return {
         tuple(row)
         for table in (VersionRollupDay, VersionRollupMonth)
-        for row in session.execute(select(table.__table__).where(table.calls != 0))
+        for row in session.execute(
+            select(table.__table__).where(table.calls != 0, table.manager_id.in_(managers))
+        )
     }
 
 
