@@ -144,6 +144,19 @@ class Settings(BaseSettings):
         gt=0,
         description="A job part whose worker sent no heartbeat this long is run again.",
     )
+    job_retry_first_s: float = Field(
+        default=2,
+        gt=0,
+        description="Wait before a rescoring part that met a transient database error (a lock "
+        "or statement timeout, a deadlock, a lost connection) is first retried; each next wait "
+        "doubles.",
+    )
+    job_retry_for_s: float = Field(
+        default=300,
+        ge=0,
+        description="How long such a part is retried (waits summed) before its job is failed; "
+        "0: never retried.",
+    )
     max_words: int = Field(
         default=60_000, ge=1, description="Longest transcript accepted, in words (else 413)."
     )
@@ -297,12 +310,12 @@ class Settings(BaseSettings):
     def webhook_retry_waits(self) -> list[float]:
         """The waits before each retry of a failed delivery: doubling from the first, for as
         long as their sum stays within webhook_retry_for_s."""
-        waits: list[float] = []
-        wait = self.webhook_retry_first_s
-        while sum(waits) + wait <= self.webhook_retry_for_s:
-            waits.append(wait)
-            wait *= 2
-        return waits
+        return _doubling(self.webhook_retry_first_s, self.webhook_retry_for_s)
+
+    def job_retry_waits(self) -> list[float]:
+        """The waits before each retry of a rescoring part that met a transient database
+        error: doubling from the first, for as long as their sum stays within job_retry_for_s."""
+        return _doubling(self.job_retry_first_s, self.job_retry_for_s)
 
     @property
     def max_body_bytes(self) -> int:
@@ -318,6 +331,16 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The configured zone as a tzinfo."""
         return ZoneInfo(self.timezone)
+
+
+def _doubling(first: float, total: float) -> list[float]:
+    """Waits doubling from `first` for as long as their sum stays within `total`."""
+    waits: list[float] = []
+    wait = first
+    while sum(waits) + wait <= total:
+        waits.append(wait)
+        wait *= 2
+    return waits
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,9 @@ the database); `callqa serve` starts one as a child process. Scoring is CPU work
 runs its tasks in threads of one process and scales by processes: several workers share the
 queue safely.
 Parts left `doing` by a worker that died are retried once its heartbeat is stale; a part is
-idempotent (it only scores calls that lack the version's score), so nothing counts twice.
+idempotent (it only scores calls that lack the version's score), so nothing counts twice. For
+the same reason a part that met a transient database error (a lock or statement timeout, a
+deadlock, PostgreSQL restarting) is retried with doubling waits before its job is failed.
 Webhook deliveries have a queue of their own, worked at their own concurrency (a slow receiver
 never holds a rescoring back), and are retried by the queue with the settings' waits.
 """
@@ -27,7 +29,7 @@ from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy import make_url
 
-from app.db.session import Database, Timeouts
+from app.db.session import Database, Timeouts, is_worth_retrying
 from app.services import jobs, retention, webhooks
 from app.services.scoring import keep_collector_off_scoring
 from app.settings import Settings
@@ -59,22 +61,61 @@ class WebhookRetry(BaseRetryStrategy):
         return RetryDecision(retry_at=when)
 
 
-def build(url: str, settings: Settings) -> procrastinate.App:
-    """The queue app with callqa's tasks, bound to the database at `url`."""
+class RescoreRetry(BaseRetryStrategy):
+    """A part that met a transient database error (busy or away: `is_worth_retrying`) is
+    retried after the settings' doubling waits; anything else fails its job at once, and so
+    does the last attempt. A part is idempotent per (call, version), so a retry is safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.waits = settings.job_retry_waits()
+
+    def wait_s(self, exception: BaseException, attempts: int) -> float | None:
+        """Seconds before the next run of a part that raised `exception` after `attempts`
+        earlier runs; None: it is not run again."""
+        if not is_worth_retrying(exception) or attempts >= len(self.waits):
+            return None
+        return self.waits[attempts]
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        wait = self.wait_s(exception, job.attempts)
+        if wait is None:
+            return None
+        return RetryDecision(retry_at=datetime.now(UTC) + timedelta(seconds=wait))
+
+
+def build(url: str, settings: Settings, *, timeouts: Timeouts = _TIMEOUTS) -> procrastinate.App:
+    """The queue app with callqa's tasks, bound to the database at `url` (its connections
+    with `timeouts`)."""
     database = Database.from_url(
-        url, pool_size=4, max_overflow=4, timeouts=_TIMEOUTS, role=settings.db_role or None
+        url, pool_size=4, max_overflow=4, timeouts=timeouts, role=settings.db_role or None
     )
     client = webhooks.http_client(settings)
     queue = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=_conninfo(url), min_size=1, max_size=4)
     )
 
-    @queue.task(name=jobs.RESCORE_TASK, queue=jobs.RESCORE)
+    rescore_retry = RescoreRetry(settings)
+
+    @queue.task(name=jobs.RESCORE_TASK, queue=jobs.RESCORE, pass_context=True, retry=rescore_retry)
     def rescore_part(
-        job_id: int, low: int, high: int, organisation_id: str = DEFAULT_ORGANISATION
+        context: procrastinate.JobContext,
+        job_id: int,
+        low: int,
+        high: int,
+        organisation_id: str = DEFAULT_ORGANISATION,
     ) -> None:
+        attempts = context.job.attempts
         scope = partial(database.session_scope, Tenant(organisation_id))
-        jobs.run_rescore_part(scope, job_id, low, high, organisation_id)
+        jobs.run_rescore_part(
+            scope,
+            job_id,
+            low,
+            high,
+            organisation_id,
+            # The same decision the queue makes on the exception: the job fails only when
+            # the part will not run again.
+            will_retry=lambda exc: rescore_retry.wait_s(exc, attempts) is not None,
+        )
 
     # Hourly: a period expires by the hour, and a run with nothing to remove is one query.
     @queue.periodic(cron="23 * * * *")

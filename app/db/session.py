@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
@@ -74,18 +74,55 @@ class Timeouts:
 
 
 # PostgreSQL's SQLSTATEs for "not now, try again": lock_timeout, statement_timeout (or a
-# cancel), deadlock detected, serialization failure.
-_TRANSIENT_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
+# cancel); and class 40, transaction rollback (deadlock detected, serialization failure).
+_TRANSIENT_SQLSTATES = frozenset({"55P03", "57014"})
+_TRANSIENT_CLASSES = ("40",)
+# The server went away or is not taking connections yet: admin or crash shutdown, cannot
+# connect now (starting up); and class 08, connection exceptions.
+_CONNECTION_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+_CONNECTION_CLASSES = ("08",)
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    state = getattr(exc.orig, "sqlstate", None)
+    return state if isinstance(state, str) else None
 
 
 def is_transient(exc: BaseException) -> bool:
     """Whether `exc` means the database was too busy in time (retry), not that it refused the
-    data or is down: a lock or statement timeout, a deadlock, or no pooled connection free."""
+    data or is down: a lock or statement timeout, a deadlock or serialization failure, or no
+    pooled connection free. The API answers these 503 "busy"; a batch answers its chunk's
+    items 503 and goes on."""
     if isinstance(exc, PoolTimeout):
         return True
     if isinstance(exc, DBAPIError):
-        return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
+        state = _sqlstate(exc)
+        return state is not None and (
+            state in _TRANSIENT_SQLSTATES or state.startswith(_TRANSIENT_CLASSES)
+        )
     return False
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` means the connection to the database failed or was lost (PostgreSQL
+    restarting or shut down, the network): SQLAlchemy invalidated the connection, the server
+    said so (57P01-03, class 08), or the driver itself failed to connect or to talk (an
+    OperationalError without a SQLSTATE: psycopg raises those only for the connection)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = _sqlstate(exc)
+    if state is None:
+        return isinstance(exc, OperationalError)
+    return state in _CONNECTION_SQLSTATES or state.startswith(_CONNECTION_CLASSES)
+
+
+def is_worth_retrying(exc: BaseException) -> bool:
+    """Whether the same unit of work may well succeed if run again later: the database was
+    busy (`is_transient`) or away (`is_connection_lost`). For work that is safe to repeat and
+    can wait (a rescoring part); a request is answered at once instead."""
+    return is_transient(exc) or is_connection_lost(exc)
 
 
 def _options(timeouts: Timeouts | None, role: str | None) -> str:

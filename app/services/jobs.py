@@ -11,6 +11,8 @@ without counting or storing any call twice.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +28,8 @@ from app.services.checklists import ChecklistFinder
 from app.services.errors import Conflict, NotFound
 from app.services.schemas import ScoreIn
 from app.tenancy import DEFAULT_ORGANISATION, LOCAL, Tenant
+
+log = logging.getLogger(__name__)
 
 RESCORE = "rescore"
 """The job kind, the queue and the task of rescoring parts."""
@@ -132,20 +136,33 @@ def cancel_job(session: Session, job_id: int, *, tenant: Tenant = LOCAL) -> dict
     return job_view(job)
 
 
+def _never(_: BaseException) -> bool:
+    return False
+
+
 def run_rescore_part(
     scope: SessionScope,
     job_id: int,
     low: int,
     high: int,
     organisation_id: str = DEFAULT_ORGANISATION,
+    *,
+    will_retry: Callable[[BaseException], bool] = _never,
 ) -> None:
     """Rescore the calls with ids in [low, high] of a job of `organisation_id` (`scope`'s
     transactions are in it), CHUNK at a time, each chunk read,
-    scored and stored in a transaction of its own; stops when the job is cancelled. A part
-    that fails marks the job failed with the reason (what it stored stays)."""
+    scored and stored in a transaction of its own; stops when the job is cancelled.
+
+    A part that fails marks the job failed with the reason (what it stored stays), unless
+    `will_retry` says the queue runs it again (a transient database error, retries left):
+    then the job stays as it is, and the retry resumes where the part stopped, counting no
+    call twice."""
     try:
         _rescore_part(scope, job_id, low, high, organisation_id)
     except Exception as exc:
+        if will_retry(exc):
+            log.warning("part [%d, %d] of job %d will be retried: %r", low, high, job_id, exc)
+            raise
         with scope() as session:
             db.fail_job(session, job_id, f"{exc.__class__.__name__}: {exc}")
         raise
