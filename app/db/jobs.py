@@ -107,6 +107,16 @@ def commit_without_flush_wait(session: Session) -> None:
     session.execute(_NO_FLUSH_WAIT)
 
 
+def mark_running(session: Session, job_id: int) -> None:
+    """A worker took a part of a queued job: it is running from now on (and stays so while a
+    part waits for its retry)."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running", started_at=func.coalesce(Job.started_at, func.now()))
+    )
+
+
 def add_progress(session: Session, job_id: int, done: int, skipped: int) -> None:
     """Count calls a part has finished; the first progress marks the job running."""
     session.execute(

@@ -175,6 +175,8 @@ def _rescore_part(
         job = db.get_job(session, job_id, organisation_id)
         if job is None or job.status not in db.ACTIVE:
             return
+        if job.status == "queued":
+            db.mark_running(session, job_id)
         params = dict(job.params)
         checklist = ChecklistFinder(session, Tenant(organisation_id)).for_request(
             ScoreIn(

@@ -53,12 +53,18 @@ def _plain(url: str) -> str:
 
 
 @contextmanager
-def worker(database: str, *, retry_first_s: float, retry_for_s: float) -> Iterator[None]:
+def worker(
+    database: str,
+    *,
+    retry_first_s: float,
+    retry_for_s: float,
+    timeouts: Timeouts = QUICK_LOCKS,
+) -> Iterator[None]:
     """The job worker's rescoring queue, worked in a thread until exit."""
     settings = Settings(
         database_url=database, job_retry_first_s=retry_first_s, job_retry_for_s=retry_for_s
     )
-    queue = build(database, settings, timeouts=QUICK_LOCKS)
+    queue = build(database, settings, timeouts=timeouts)
 
     async def work() -> None:
         async with queue.open_async():
@@ -182,6 +188,44 @@ def test_a_part_that_meets_a_lock_timeout_is_retried_and_the_job_succeeds_counti
     assert _scores_under(database, "spin_classic", ids) == (len(ids), len(ids))
     [(status, attempts)] = _parts(database, job_id)
     assert status == "succeeded" and attempts >= 3
+
+
+def _waiting_for_a_lock(database: str) -> int:
+    """The pid of the worker's connection once it waits for a lock."""
+    deadline = time.monotonic() + WAIT_S
+    with psycopg.connect(_plain(database), autocommit=True) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = 'callqa' AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
+            assert time.monotonic() < deadline, "the worker never waited for the lock"
+            time.sleep(0.05)
+
+
+def test_a_part_whose_connection_is_dropped_is_retried_and_the_job_succeeds(
+    client: TestClient, database: str, make_call: Any
+) -> None:
+    ids = _store(client, make_call, "m-dropped", 2)
+    patient = Timeouts(lock_ms=60_000, statement_ms=60_000, idle_in_transaction_ms=60_000)
+
+    with worker(database, retry_first_s=0.2, retry_for_s=60, timeouts=patient):
+        with call_locked(database, ids[0]):
+            location = _rescore(client, "spin_classic", "m-dropped")
+            pid = _waiting_for_a_lock(database)
+            with psycopg.connect(_plain(database), autocommit=True) as admin:
+                # As a restart of PostgreSQL or a failover ends the worker's connections.
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            _wait_for_runs(database, int(location.rsplit("/", 1)[1]), 1)
+            waiting = client.get(location).json()
+        job = _follow(client, location, _ended)
+
+    assert (waiting["status"], waiting["done"], waiting["error"]) == ("running", 0, None)
+    assert (job["status"], job["done"]) == ("succeeded", 2)
+    assert _scores_under(database, "spin_classic", ids) == (2, 2)
+    assert _parts(database, job["job_id"]) == [("succeeded", 2)]
 
 
 def test_a_part_whose_retries_run_out_fails_the_job_with_the_database_error(
