@@ -161,7 +161,8 @@ def run_rescore_part(
         _rescore_part(scope, job_id, low, high, organisation_id)
     except Exception as exc:
         if will_retry(exc):
-            log.warning("part [%d, %d] of job %d will be retried: %r", low, high, job_id, exc)
+            name = exc.__class__.__name__
+            log.warning("job %d: part [%d, %d] met %s; it runs again", job_id, low, high, name)
             raise
         with scope() as session:
             db.fail_job(session, job_id, f"{exc.__class__.__name__}: {exc}")
