@@ -90,12 +90,17 @@ class Connection:
         self.writer.write(body)
         await self.writer.drain()
         status = int((await self.reader.readline()).split()[1])
-        length = 0
+        length, close = 0, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value)
-        return status, await self.reader.readexactly(length)
+            close |= name.strip().lower() == "connection" and value.strip().lower() == "close"
+        body = await self.reader.readexactly(length)
+        if close:  # as an HTTP client does: the next request opens a new connection
+            self.close()
+            self.writer = None
+        return status, body
 
     def close(self) -> None:
         if self.writer is not None:
@@ -230,10 +235,28 @@ def cpu_seconds(pid: int | None) -> tuple[float, float]:
     return totals[0], totals[1]
 
 
-def cpu_note(before: tuple[float, float], pid: int | None, calls: int) -> str:
-    """CPU ms per call since `before`: callqa's processes, and PostgreSQL (every server's)."""
+def worker_cpu(pid: int | None) -> dict[int, float]:
+    """CPU seconds used so far by each process of the server (its supervisor and workers)."""
+    if pid is None:
+        return {}
+    out = {}
+    for proc in [psutil.Process(pid), *psutil.Process(pid).children(True)]:
+        with contextlib.suppress(psutil.Error):
+            out[proc.pid] = sum(proc.cpu_times()[:2])
+    return out
+
+
+def cpu_note(
+    before: tuple[float, float], pid: int | None, calls: int, per_process: dict[int, float]
+) -> str:
+    """CPU ms per call since `before`: callqa's processes, and PostgreSQL (every server's);
+    and each busy server process's share of callqa's CPU since `per_process`, which shows
+    when the clients' connections all landed on one worker."""
     app, pg = ((a - b) * 1000 / calls for a, b in zip(cpu_seconds(pid), before, strict=True))
-    return f"  CPU per call: callqa {app:.1f} ms, postgres {pg:.1f} ms"
+    used = {p: s - per_process.get(p, 0.0) for p, s in worker_cpu(pid).items()}
+    total = sum(used.values()) or 1.0
+    shares = ", ".join(f"{p}:{s / total:.0%}" for p, s in used.items())
+    return f"  CPU per call: callqa {app:.1f} ms, postgres {pg:.1f} ms; shares by process: {shares}"
 
 
 def free_port() -> int:
@@ -302,7 +325,7 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
         encode({"calls": calls[i : i + args.batch_size]})
         for i in range(0, len(calls), args.batch_size)
     ]
-    began, cpu = time.perf_counter(), cpu_seconds(pid)
+    began, cpu, per_process = time.perf_counter(), cpu_seconds(pid), worker_cpu(pid)
     statuses = asyncio.run(batch_phase(host, port, batches, args.batch_clients))
     wall = time.perf_counter() - began
     stored = statuses.count(201)
@@ -311,13 +334,13 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
         f"{args.batch_size} ({len(batches[0]) / 2**20:.1f} MB) from {args.batch_clients} "
         f"clients in {wall:.1f} s: {stored / wall:.0f} calls/s (target >= 300)"
     )
-    print(cpu_note(cpu, pid, len(calls)))
+    print(cpu_note(cpu, pid, len(calls), per_process))
 
     phases: list[tuple[str, float | None]] = [("closed loop, 50 clients", None)]
     phases += [(f"open loop, 50 clients, {rate:g} calls/s offered", rate) for rate in args.rates]
     for phase, (label, rate) in enumerate(phases, start=1):
         singles = make_calls(args.single_calls, texts, run_id, first=phase * 10**6)  # all new
-        bodies, cpu = [encode(c) for c in singles], cpu_seconds(pid)
+        bodies, cpu, per_process = [encode(c) for c in singles], cpu_seconds(pid), worker_cpu(pid)
         lat, wall, codes = asyncio.run(single_phase(host, port, bodies, rate))
         print(
             f"\nsingle ingest, {label}: {len(bodies)} calls in {wall:.1f} s "
@@ -327,7 +350,7 @@ def run(args: argparse.Namespace, url: str, pid: int | None) -> None:
             f"  latency ms: p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  "
             f"p99 {percentile(lat, 99):.1f}  max {max(lat):.1f}  (target p95 <= 50)"
         )
-        print(cpu_note(cpu, pid, len(bodies)))
+        print(cpu_note(cpu, pid, len(bodies), per_process))
         if rate is None:
             # Little's law: 50 clients always waiting means mean latency = 50 / throughput.
             print(

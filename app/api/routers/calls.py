@@ -114,13 +114,19 @@ def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
     responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
 )
 async def create_calls(
-    batch: BatchIn, tx: TxDep, settings: SettingsDep, tenant: TenantDep
+    batch: BatchIn, tx: TxDep, settings: SettingsDep, tenant: TenantDep, response: Response
 ) -> BatchOut:
     """Ingest up to 1,000 calls; always 207 with one outcome per item, in input order.
 
     Good items are stored even when others fail; a failed item stores nothing; an item that
     could not get its locks in time is `status: 503` (retry it).
     """
+    # The connection closes after a batch's answer. Kept alive, it would bring the platform's
+    # next batch to the worker process that accepted it, whatever the others do: two clients
+    # posting batches landed on one of two workers (99% of callqa's CPU in one process, the
+    # other idle). A new connection is accepted by a worker that is free to; its cost is
+    # nothing beside a batch's seconds of scoring.
+    response.headers["Connection"] = "close"
     outcomes = await tx.run_scoped(_ingest_batch, batch.calls, settings.max_words, tenant)
     items = [_item_out(o, raw) for o, raw in zip(outcomes, batch.calls, strict=True)]
     for outcome in outcomes:
