@@ -42,9 +42,7 @@ def test_a_batch_answer_closes_its_connection_so_the_next_batch_is_accepted_afre
     conn.close()
 
 
-def test_a_single_call_answer_keeps_its_connection_open(
-    live_server: str, make_call: Any
-) -> None:
+def test_a_single_call_answer_keeps_its_connection_open(live_server: str, make_call: Any) -> None:
     conn = _connection(live_server)
     first = _post(conn, "/v1/calls", make_call())
     sock = conn.sock
