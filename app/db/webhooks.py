@@ -29,7 +29,9 @@ Attempt = tuple[int, str, int | None, str | None]
 # webhook and block of up to PER_TASK calls (or jobs), each naming its organisation and its
 # deliveries in the order they were written. A task sends its deliveries one after another, so
 # the events of one call (always written together) go in order; a task's queue overhead
-# (defer, fetch, finish: a dozen row writes) is shared by its deliveries.
+# (defer, fetch, finish: a dozen row writes) is shared by its deliveries. With no delivery
+# (most calls of most organisations: no webhook wants them) the queue is not called at all:
+# its empty INSERT cost a call's ingest ~0.2 ms of PostgreSQL CPU.
 PER_TASK = 32
 _DEFER = f"""
 SELECT procrastinate_defer_jobs_v1(ARRAY(
@@ -46,6 +48,7 @@ SELECT procrastinate_defer_jobs_v1(ARRAY(
     GROUP BY organisation_id, webhook_id, block
     ORDER BY min(id)
 ))
+WHERE EXISTS (SELECT FROM new)
 """
 
 # One event per new call and matching event kind for each active webhook of the organisation
