@@ -111,7 +111,10 @@ def _item_out(outcome: ItemOutcome, raw: Any) -> BatchItemOut:
     dependencies=[require("ingest")],
     response_model=BatchOut,
     response_model_exclude_none=True,
-    responses={207: {"description": "Per-item outcomes."}, **problems(400, 413, 415, 422, 503)},
+    responses={
+        207: {"description": "Per-item outcomes; the connection closes after it."},
+        **problems(400, 413, 415, 422, 503),
+    },
 )
 async def create_calls(
     batch: BatchIn, tx: TxDep, settings: SettingsDep, tenant: TenantDep, response: Response
