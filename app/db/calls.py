@@ -412,6 +412,28 @@ def latest_scores(
     return out
 
 
+_LATEST_SCORE_JSON = text(
+    """
+SELECT coalesce(cs.score, c.score)
+FROM call_score AS cs
+JOIN call AS c ON c.organisation_id = cs.organisation_id AND c.id = cs.call_id
+WHERE cs.organisation_id = :organisation AND cs.call_id = :id AND cs.checklist_key = :key
+ORDER BY cs.scored_at DESC, cs.checklist_version DESC
+LIMIT 1
+"""
+)
+
+
+def latest_score_json(
+    session: Session, call_id: int, checklist_key: str, organisation_id: str = DEFAULT_ORGANISATION
+) -> dict[str, Any] | None:
+    """The whole JSON of a call's latest score under a checklist (the rule of
+    `latest_scores`), None if it has none."""
+    params = {"organisation": organisation_id, "id": call_id, "key": checklist_key}
+    found: dict[str, Any] | None = session.execute(_LATEST_SCORE_JSON, params).scalar()
+    return found
+
+
 def get_utterances(
     session: Session, call_id: int, offset: int, limit: int, tenant: Tenant = LOCAL
 ) -> tuple[list[dict[str, Any]], int] | None:

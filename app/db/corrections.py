@@ -56,6 +56,24 @@ def list_corrections(session: Session, organisation_id: str, call_id: int) -> li
     return list(session.scalars(stmt))
 
 
+def corrections_of_calls(
+    session: Session, organisation_id: str, call_ids: Sequence[int]
+) -> dict[int, list[CallCorrection]]:
+    """The corrections of those of `call_ids` that have any, each call's oldest first."""
+    stmt = (
+        select(CallCorrection)
+        .where(
+            CallCorrection.organisation_id == organisation_id,
+            CallCorrection.call_id.in_(list(call_ids)),
+        )
+        .order_by(CallCorrection.call_id, CallCorrection.id)
+    )
+    found: dict[int, list[CallCorrection]] = {}
+    for row in session.scalars(stmt):
+        found.setdefault(row.call_id, []).append(row)
+    return found
+
+
 def add_corrections(session: Session, rows: Sequence[dict[str, Any]]) -> list[CallCorrection]:
     """Store corrections; the stored rows, with their ids and times."""
     stmt = insert(CallCorrection).returning(CallCorrection)

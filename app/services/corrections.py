@@ -5,9 +5,10 @@ call marked reviewed for calibration.
 Corrections are kept apart from any score version and applied when a score is read
 (`engine.corrections.apply_corrections`), so a rescoring under a new checklist version keeps
 them wherever the same utterance and target are found again (`applied: false` elsewhere).
-The roll-ups hold the score the call was ingested with, so that score, corrected, is what
-they are moved to (whatever takes a call out of them, erasure say, must take out that
-corrected score: `rollup_score`).
+The roll-ups hold every score of a call as its page shows it, corrected (`held_score`): each
+version's series its score under that version, the latest series its latest score under each
+checklist. So corrections move every series that holds the call, a rescoring replaces the
+corrected latest score with the corrected new one, and an erasure takes out what is held.
 
 The call page's plain HTML forms (app.api.routers.review_forms, offered only through a review
 share link) use these same functions, as the key that made the link.
@@ -120,39 +121,47 @@ def _lock(session: Session, call_id: int, tenant: Tenant) -> Any:
     return call
 
 
-def rollup_score(session: Session, call: Any, rows: Sequence[CallCorrection]) -> dict[str, Any]:
-    """What the roll-ups hold of a call: its ingest score with `rows` applied."""
-    rules = _rules(session, call.checklist_key, call.checklist_version, call.organisation_id)
-    return apply_corrections(call.score, rules, [_engine(r) for r in rows])[0]
+def held_score(
+    session: Session, organisation_id: str, score: dict[str, Any], rows: Sequence[CallCorrection]
+) -> dict[str, Any]:
+    """What the roll-ups hold of one of a call's scores (any version): the score with the
+    call's corrections `rows` applied, as the call's page shows it; the score as computed
+    when there are none, or no rules of its version to apply them with."""
+    if not rows:
+        return score
+    checklist = score["checklist"]
+    tenant = Tenant(organisation_id)
+    rules = checklists.of_call(session, checklist["key"], str(checklist["version"]), tenant)
+    if rules is None:
+        return score
+    return apply_corrections(score, rules, [_engine(r) for r in rows])[0]
 
 
 def _move_rollups(
     session: Session, call: Any, before: Sequence[CallCorrection], after: Sequence[CallCorrection]
 ) -> None:
-    """Take the call's corrected ingest score out of its roll-ups and put the new one in: in its
-    version's series, and in the latest series while that counts the ingest score. Its stored
-    phrase hits (`call_violation`, what reads of windows that are not whole days, examples and
-    a rebuild of the day roll-ups count) become the new score's too."""
-    scores = [rollup_score(session, call, rows) for rows in (before, after)]
-    deltas = [
-        score_delta(s, call.manager_id, call.team_id, call.started_at, call.organisation_id)
-        for s in scores
-    ]
-    if deltas[0] != deltas[1]:
-        moved: tuple[RollupDelta, ...] = (deltas[0].negated(), deltas[1])
-        if ingest_is_latest(session, call):
-            moved += tuple(replace(d, latest=True) for d in moved)
-        call_writes.add_to_rollups(session, list(moved))
-    if scores[0]["violations"] != scores[1]["violations"]:
-        db.set_hits(session, call.organisation_id, call.id, scores[1]["violations"])
-
-
-def ingest_is_latest(session: Session, call: Any) -> bool:
-    """Whether the latest series counts the call's ingest score (no rescoring under its
-    checklist since), so corrections of that score move that series too."""
-    scores = repo.get_scores(session, call.id, Tenant(call.organisation_id))
-    mine = [s for s in scores if s.checklist_key == call.checklist_key]
-    return not mine or mine[-1].checklist_version == call.checklist_version
+    """Move each score of the call from its held form with the corrections `before` to the one
+    with `after`: in its version's series, and in the latest series for the latest score under
+    each checklist. Its stored phrase hits (`call_violation`, what reads of windows that are
+    not whole days, examples and a rebuild of the day roll-ups count) follow its ingest score's
+    violations, corrected."""
+    org = call.organisation_id
+    at = (call.manager_id, call.team_id, call.started_at, org)
+    moved: list[RollupDelta] = []
+    latest: dict[str, tuple[RollupDelta, RollupDelta]] = {}
+    for stored in repo.get_scores(session, call.id, Tenant(org)):  # the last of a key: latest
+        score = call.score if stored.score is None else stored.score
+        old, new = (score_delta(held_score(session, org, score, r), *at) for r in (before, after))
+        latest[stored.checklist_key] = (old, new)
+        if old != new:
+            moved += [old.negated(), new]
+    for old, new in latest.values():
+        if old != new:
+            moved += [replace(old.negated(), latest=True), replace(new, latest=True)]
+    call_writes.add_to_rollups(session, moved)
+    hits = [held_score(session, org, call.score, r)["violations"] for r in (before, after)]
+    if hits[0] != hits[1]:
+        db.set_hits(session, org, call.id, hits[1])
 
 
 def _review(

@@ -37,21 +37,16 @@ def erase_call(session: Session, call_id: int, *, tenant: Tenant = LOCAL) -> Non
 
 
 def _contributions(session: Session, call: Call) -> list[RollupDelta]:
-    """What the call adds to the roll-ups: each score to its version's series (the ingest score
-    with its corrections applied), and each checklist's latest score to the latest series."""
-    reviewed = corrections_db.list_corrections(session, call.organisation_id, call.id)
-    at = (call.manager_id, call.team_id, call.started_at, call.organisation_id)
+    """What the call adds to the roll-ups: each score, as held (its corrections applied), to
+    its version's series, and each checklist's latest score to the latest series."""
+    org = call.organisation_id
+    reviewed = corrections_db.list_corrections(session, org, call.id)
+    at = (call.manager_id, call.team_id, call.started_at, org)
     deltas: dict[str, RollupDelta] = {}  # by checklist key, the latest score's last
     out = []
-    for stored in repo.get_scores(session, call.id, Tenant(call.organisation_id)):
-        ingested = (stored.checklist_key, stored.checklist_version) == (
-            call.checklist_key,
-            call.checklist_version,
-        )
-        score = corrections.rollup_score(session, call, reviewed) if ingested else stored.score
-        if score is None:  # cannot happen: only the ingest score keeps its JSON on the call
-            continue
-        delta = records.score_delta(score, *at)
+    for stored in repo.get_scores(session, call.id, Tenant(org)):
+        score = call.score if stored.score is None else stored.score
+        delta = records.score_delta(corrections.held_score(session, org, score, reviewed), *at)
         out.append(delta)
         deltas[stored.checklist_key] = delta
     return out + [replace(d, latest=True) for d in deltas.values()]

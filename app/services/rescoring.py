@@ -3,7 +3,9 @@
 The call for the rescoring job: it adds a version's scores and never overwrites one, and is
 idempotent per (call, version), so a job killed mid-way and run again counts no call twice.
 A call newly scored adds its score to the version's roll-up series, and to the latest series
-the difference from the latest score it had under the checklist (`call_writes.series_deltas`).
+the difference from the latest score it had under the checklist (`call_writes.series_deltas`);
+a call with corrections, its scores as the roll-ups hold them, corrected
+(`corrections.held_score`).
 
 Three steps, so that no transaction stays open (holding row locks, or cut by
 idle_in_transaction_session_timeout on a busy machine) while the CPU scores: `read_calls`
@@ -24,10 +26,13 @@ from sqlalchemy.orm import Session
 
 from app.db import call_writes
 from app.db import calls as repo
+from app.db import corrections as corrections_db
 from app.db.call_writes import RollupDelta
-from app.db.calls import RescoreText
+from app.db.calls import LatestScore, RescoreText
+from app.db.models import CallCorrection
 from app.engine import Checklist, EngineError, score
 from app.engine.speakers import GIVEN
+from app.services import corrections
 from app.services.records import score_delta, stored_delta
 from app.tenancy import DEFAULT_ORGANISATION
 
@@ -118,6 +123,7 @@ def store_scores(
     # another version must not subtract the same latest score from the latest series twice.
     repo.lock_calls(session, ids, organisation_id)
     latest = repo.latest_scores(session, ids, key, version, organisation_id)
+    reviewed = corrections_db.corrections_of_calls(session, organisation_id, ids)
     new, gone, already = [], 0, scored.already
     deltas: dict[int, list[RollupDelta]] = {}
     for row in scored.rows:
@@ -130,9 +136,32 @@ def store_scores(
             continue
         new.append(row | {"organisation_id": organisation_id})
         call = scored.texts[row["call_id"]]
-        at = (call.manager_id, call.team_id, call.started_at, organisation_id)
-        replaced = stored_delta(found.latest, *at) if found.latest else None
-        deltas[call.id] = call_writes.series_deltas(score_delta(row["score"], *at), replaced)
+        held = reviewed.get(call.id, [])
+        deltas[call.id] = _deltas(session, row["score"], call, found, held, organisation_id)
     added = call_writes.add_scores(session, new)
     call_writes.add_to_rollups(session, [d for i in sorted(added) for d in deltas[i]])
     return RescoreCounts(len(added), already + len(new) - len(added), scored.skipped + gone)
+
+
+def _deltas(
+    session: Session,
+    score: dict[str, Any],
+    call: RescoreText,
+    found: LatestScore,
+    reviewed: Sequence[CallCorrection],
+    organisation_id: str,
+) -> list[RollupDelta]:
+    """What a call's new score adds to the roll-ups (`call_writes.series_deltas`): as scored,
+    the latest score it replaces as read back reduced; for a call with corrections, both as
+    the roll-ups hold them, corrected (`corrections.held_score`)."""
+    at = (call.manager_id, call.team_id, call.started_at, organisation_id)
+    if not reviewed:
+        replaced = stored_delta(found.latest, *at) if found.latest else None
+        return call_writes.series_deltas(score_delta(score, *at), replaced)
+
+    def held(of: dict[str, Any]) -> RollupDelta:
+        return score_delta(corrections.held_score(session, organisation_id, of, reviewed), *at)
+
+    key = score["checklist"]["key"]
+    before = repo.latest_score_json(session, call.id, key, organisation_id)
+    return call_writes.series_deltas(held(score), held(before) if before else None)
