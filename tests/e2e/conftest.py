@@ -11,9 +11,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,23 @@ from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLQA = Path(sys.executable).parent / "callqa"
+
+
+def follow_job(
+    client: Any, location: str, until: Callable[[dict[str, Any]], bool], timeout_s: float = 120
+) -> Any:
+    """`GET location` (a job) until `until(job)` holds or `timeout_s` has passed; the last
+    answer (a slow machine takes long, a passing spec seconds)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = client.get(location).json()
+        if until(job) or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)
+
+
+def job_ended(job: dict[str, Any]) -> bool:
+    return job["status"] not in ("queued", "running")
 
 
 def free_port() -> int:

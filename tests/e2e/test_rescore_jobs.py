@@ -21,6 +21,7 @@ from sqlalchemy import make_url
 from app.api.app import create_app
 from app.settings import Settings
 from tests.conftest import transcript_text
+from tests.e2e.conftest import follow_job, job_ended
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLQA = Path(sys.executable).parent / "callqa"
@@ -74,19 +75,6 @@ def _store(client: TestClient, make_call: Any, n: int, lines: int = 0) -> list[i
     return ids
 
 
-def _follow(client: TestClient, location: str, until: Callable[[dict[str, Any]], bool]) -> Any:
-    deadline = time.monotonic() + 120
-    while True:
-        job = client.get(location).json()
-        if until(job) or time.monotonic() > deadline:
-            return job
-        time.sleep(0.05)
-
-
-def _ended(job: dict[str, Any]) -> bool:
-    return job["status"] not in ("queued", "running")
-
-
 def _scores_under(database: str, key: str) -> int:
     plain = make_url(database).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(plain) as conn:
@@ -101,11 +89,11 @@ def test_a_rescoring_job_adds_the_new_versions_scores_beside_the_old_ones(
     workers.start()
 
     queued = client.post("/v1/rescore", json={"checklist": "spin_classic"})
-    job = _follow(client, queued.headers["location"], _ended)
-    again = _follow(
+    job = follow_job(client, queued.headers["location"], job_ended)
+    again = follow_job(
         client,
         client.post("/v1/rescore", json={"checklist": "spin_classic"}).headers["location"],
-        _ended,
+        job_ended,
     )
     call = client.get(f"/v1/calls/{ids[0]}").json()
 
@@ -134,7 +122,7 @@ def test_rescoring_a_window_without_calls_succeeds_at_once_with_total_0(
     assert (queued.json()["status"], queued.json()["total"]) == ("succeeded", 0)
 
 
-def test_unknown_checklists_and_jobs_are_404_and_an_ended_job_cannot_be_cancelled(
+def test_unknown_checklists_and_jobs_are_404_and_anjob_ended_job_cannot_be_cancelled(
     client: TestClient,
 ) -> None:
     unknown = client.post("/v1/rescore", json={"checklist": "no_such_checklist"})
@@ -155,11 +143,11 @@ def test_a_worker_killed_mid_job_is_replaced_and_no_call_is_counted_twice(
     first = workers.start()
     location = client.post("/v1/rescore", json={"checklist": "spin_classic"}).headers["location"]
 
-    started = _follow(client, location, lambda job: job["done"] > 0 or _ended(job))
+    started = follow_job(client, location, lambda job: job["done"] > 0 or job_ended(job))
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     workers.start()
-    job = _follow(client, location, _ended)
+    job = follow_job(client, location, job_ended)
 
     assert 0 < started["done"] < 1000, "the kill must fall inside the job"
     assert (job["status"], job["total"], job["done"]) == ("succeeded", 1000, 1000)
@@ -169,7 +157,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_no_call_is_counted_twice(
 def _rescore(client: TestClient, checklist: str) -> Any:
     """Run a rescoring job to its end."""
     location = client.post("/v1/rescore", json={"checklist": checklist}).headers["location"]
-    return _follow(client, location, _ended)
+    return follow_job(client, location, job_ended)
 
 
 def _figures(client: TestClient, path: str, **params: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from app.db.session import Timeouts
 from app.services import jobs
 from app.settings import Settings
 from app.worker import build
+from tests.e2e.conftest import follow_job, job_ended
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 120  # the machine may be slow; each test takes seconds when it passes
@@ -122,19 +123,6 @@ def _rescore(client: TestClient, checklist: str, manager_id: str) -> str:
     return str(answer.headers["location"])
 
 
-def _follow(client: TestClient, location: str, until: Callable[[dict[str, Any]], bool]) -> Any:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        job = client.get(location).json()
-        if until(job) or time.monotonic() > deadline:
-            return job
-        time.sleep(0.05)
-
-
-def _ended(job: dict[str, Any]) -> bool:
-    return job["status"] not in ("queued", "running")
-
-
 def _parts(database: str, job_id: int) -> list[tuple[str, int]]:
     """(status, attempts) of the job's parts on the queue; attempts counts their ended runs."""
     with psycopg.connect(_plain(database)) as conn:
@@ -176,7 +164,7 @@ def test_a_part_that_meets_a_lock_timeout_is_retried_and_the_job_succeeds_counti
             job_id = int(location.rsplit("/", 1)[1])
             _wait_for_runs(database, job_id, 2)  # failed twice, so retried twice
             waiting = client.get(location).json()
-        job = _follow(client, location, _ended)
+        job = follow_job(client, location, job_ended)
 
     assert (waiting["status"], waiting["done"], waiting["error"]) == ("running", jobs.CHUNK, None)
     assert (job["status"], job["total"], job["done"], job["skipped"]) == (
@@ -220,7 +208,7 @@ def test_a_part_whose_connection_is_dropped_is_retried_and_the_job_succeeds(
                 admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
             _wait_for_runs(database, int(location.rsplit("/", 1)[1]), 1)
             waiting = client.get(location).json()
-        job = _follow(client, location, _ended)
+        job = follow_job(client, location, job_ended)
 
     assert (waiting["status"], waiting["done"], waiting["error"]) == ("running", 0, None)
     assert (job["status"], job["done"]) == ("succeeded", 2)
@@ -236,7 +224,7 @@ def test_a_part_whose_retries_run_out_fails_the_job_with_the_database_error(
     waits = {"retry_first_s": 0.125, "retry_for_s": 0.375}  # 0.125 and 0.25: two retries
     with worker(database, **waits), call_locked(database, ids[0]):
         location = _rescore(client, "spin_classic", "m-stuck")
-        job = _follow(client, location, _ended)
+        job = follow_job(client, location, job_ended)
 
     assert (job["status"], job["done"]) == ("failed", 0)
     assert job["error"].startswith("OperationalError: (psycopg.errors.LockNotAvailable)")
@@ -259,7 +247,7 @@ def test_a_part_that_fails_for_another_reason_fails_the_job_at_once(
     deleted = client.delete(f"/v1/checklists/spin_classic/versions/{pushed}")
 
     with worker(database, retry_first_s=0.2, retry_for_s=60):
-        job = _follow(client, location, _ended)
+        job = follow_job(client, location, job_ended)
 
     assert deleted.status_code == 204, deleted.text
     assert job["status"] == "failed"
