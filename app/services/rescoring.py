@@ -136,8 +136,8 @@ def store_scores(
             continue
         new.append(row | {"organisation_id": organisation_id})
         call = scored.texts[row["call_id"]]
-        held = reviewed.get(call.id, [])
-        deltas[call.id] = _deltas(session, row["score"], call, found, held, organisation_id)
+        fixes = reviewed.get(call.id, [])
+        deltas[call.id] = _deltas(session, row["score"], call, found, fixes, organisation_id)
     added = call_writes.add_scores(session, new)
     call_writes.add_to_rollups(session, [d for i in sorted(added) for d in deltas[i]])
     return RescoreCounts(len(added), already + len(new) - len(added), scored.skipped + gone)
