@@ -15,6 +15,8 @@ from sqlalchemy import text
 
 from app.api.app import create_app
 from app.db.session import Database
+from app.engine.corrections import Correction
+from app.services import corrections
 from app.services.checklists import ChecklistFinder
 from app.services.rescoring import rescore_calls
 from app.services.schemas import ScoreIn
@@ -147,3 +149,79 @@ def test_two_versions_rescoring_the_same_calls_at_once_leave_each_call_counted_o
     ).json()
     assert latest["versions"] == sorted({c["checklist"]["version"] for c in shown})
     assert len(latest["versions"]) == 1  # one rescoring waited for the other: its scores won
+
+
+_LOCK_WAITER = text(
+    "SELECT count(*) > 0 FROM pg_stat_activity"
+    " WHERE datname = current_database() AND state = 'active' AND wait_event_type = 'Lock'"
+)
+NOT_A_VIOLATION = Correction(target="violation", utterance=10, phrase="вы должны", valid=False)
+
+
+def _first_holds_until_second_waits(
+    database: str, first: Callable[[Any], None], second: Callable[[Any], None]
+) -> bool:
+    """`first` and `second` each in a transaction of its own, on its own connection: `first`
+    runs, then keeps its transaction open until `second` (started meanwhile) waits on one of
+    its locks or has finished; whether it waited."""
+    db = Database.from_url(database, pool_size=3, max_overflow=0)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            with db.session_scope() as session:
+                second(session)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    with db.session_scope() as session:
+        first(session)
+        thread = threading.Thread(target=run_second, daemon=True)
+        thread.start()
+        deadline, waited = time.monotonic() + WAIT_S, False
+        while not (waited or done.is_set()) and time.monotonic() < deadline:
+            with db.engine.connect() as conn:
+                waited = bool(conn.execute(_LOCK_WAITER).scalar())
+            time.sleep(0.02)
+    thread.join(timeout=WAIT_S)
+    db.dispose()
+    assert not thread.is_alive(), "the second transaction never finished"
+    assert not errors, errors
+    return waited
+
+
+@pytest.mark.parametrize("rescoring_first", [True, False])
+def test_a_correction_and_a_rescoring_of_the_same_call_at_once_leave_the_trend_as_the_page(
+    client: TestClient, database: str, make_call: Any, rescoring_first: bool
+) -> None:
+    call_id = client.post("/v1/calls", json=make_call(manager_id="m-race-fix")).json()["id"]
+    version = _push_with_greeting_worth(client, 60)
+
+    def rescore(session: Any) -> None:
+        rules = ChecklistFinder(session).for_request(
+            ScoreIn(transcript=".", checklist="realty_phone", checklist_version=version)
+        )
+        assert rescore_calls(session, [call_id], rules).scored == 1
+
+    def correct(session: Any) -> None:
+        corrections.add(session, call_id, [corrections.NewCorrection(NOT_A_VIOLATION)])
+
+    steps = (rescore, correct) if rescoring_first else (correct, rescore)
+    assert _first_holds_until_second_waits(database, *steps)  # the two met on the call's lock
+
+    page = client.get(f"/v1/calls/{call_id}").json()
+    assert page["checklist"]["version"] == version
+    assert [c["applied"] for c in page["corrections"]] == [True]
+    db = Database.from_url(database, pool_size=1, max_overflow=0)
+    with db.engine.connect() as conn:
+        latest = conn.execute(
+            text(
+                "SELECT sum(calls), sum(total_sum) FROM manager_rollup_day"
+                " WHERE manager_id = 'm-race-fix' AND checklist_version = ''"
+            )
+        ).one()
+    db.dispose()
+    assert (latest[0], latest[1]) == (1, pytest.approx(page["score"]["total"]))
